@@ -103,6 +103,10 @@ final class OutputCollector extends OutputStream {
     return captured.toString(StandardCharsets.UTF_8);
   }
 
+  synchronized byte[] bytes() {
+    return captured.toByteArray();
+  }
+
   synchronized boolean truncated() {
     return truncated;
   }
