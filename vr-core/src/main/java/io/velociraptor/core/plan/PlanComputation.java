@@ -23,11 +23,11 @@ import java.util.BitSet;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 
@@ -83,7 +83,7 @@ final class PlanComputation {
 
   SwarmPlan run() {
     Optional<Squad> squad = snapshot.squad(swarm.squad());
-    Set<HostName> squadNames = squad.isPresent() ? squad.get().hosts() : Collections.emptySet();
+    SortedSet<HostName> squadNames = squad.isPresent() ? squad.get().hosts() : Collections.emptySortedSet();
     index(squadNames);
     int eligible = 0;
     for (HostState h : squadHosts) {
@@ -126,10 +126,16 @@ final class PlanComputation {
   // --- indexing ------------------------------------------------------------------------------
 
   /** One pass over every proc of every host: classifies this swarm's procs; ignores the rest. */
-  private void index(Set<HostName> squadNames) {
+  private void index(SortedSet<HostName> squadNames) {
+    // hosts and squad members are both sorted by name: walk them together instead of looking up
+    Iterator<HostName> members = squadNames.iterator();
+    HostName nextMember = members.hasNext() ? members.next() : null;
     for (HostSnapshot hs : snapshot.hosts()) {
       HostName hostName = hs.host().name();
-      boolean inSquad = squadNames.contains(hostName);
+      while (nextMember != null && nextMember.compareTo(hostName) < 0) {
+        nextMember = members.hasNext() ? members.next() : null;
+      }
+      boolean inSquad = nextMember != null && nextMember.equals(hostName);
       HostState state = null;
       if (inSquad) {
         state = new HostState(hs);
@@ -588,7 +594,7 @@ final class PlanComputation {
     final HostSnapshot snapshot;
     final HostName name;
     final boolean eligible;
-    final List<Mine> current = new ArrayList<>(2);
+    final List<Mine> current = new ArrayList<>(); // no array until the first add
     int swarmCount;
     int total;
     private BitSet used;
