@@ -1,5 +1,6 @@
 package io.velociraptor.core.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.velociraptor.core.model.PoolMember;
 import java.util.Objects;
 import java.util.Optional;
@@ -13,6 +14,7 @@ import java.util.Optional;
  * @param reason why
  * @param proc the proc of this swarm behind the member, when it is one
  */
+@JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record RouteChange(PoolRef pool, PoolMember member, RouteReason reason, Optional<ProcRef> proc)
     implements Comparable<RouteChange> {
   /** @throws NullPointerException if a field is null */

@@ -1,6 +1,7 @@
 package io.velociraptor.core.plan;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.InvalidValueException;
@@ -19,6 +20,7 @@ import java.util.Optional;
  * @param reason why it starts
  * @param replaces the proc it will retire, if any
  */
+@JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record Start(HostName host, Port port, ProcName.Ours name, StartReason reason, Optional<ProcRef> replaces)
     implements Comparable<Start> {
   /** @throws InvalidValueException if the name's port is not {@code port}, or reason and replaces disagree */

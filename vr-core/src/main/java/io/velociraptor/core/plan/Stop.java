@@ -1,5 +1,6 @@
 package io.velociraptor.core.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.ProcName;
 import io.velociraptor.core.model.ProcState;
@@ -16,6 +17,7 @@ import java.util.Optional;
  * @param detail what about it differs from the desired swarm, for people
  * @param replacedBy the new proc that takes over, if any
  */
+@JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record Stop(HostName host, ProcName name, ProcState state, StopReason reason, String detail,
     Optional<ProcRef> replacedBy) implements Comparable<Stop> {
   /** @throws NullPointerException if a field is null */

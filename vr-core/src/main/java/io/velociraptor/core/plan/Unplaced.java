@@ -1,5 +1,6 @@
 package io.velociraptor.core.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.InvalidValueException;
 import java.util.Objects;
@@ -13,6 +14,7 @@ import java.util.Optional;
  * @param host the host, when the proc was meant for one host (one per host)
  * @param detail what a person can do about it
  */
+@JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record Unplaced(int count, UnplacedReason reason, Optional<HostName> host, String detail)
     implements Comparable<Unplaced> {
   /** @throws InvalidValueException if count is not positive */
