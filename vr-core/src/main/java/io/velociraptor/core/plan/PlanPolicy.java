@@ -2,8 +2,11 @@ package io.velociraptor.core.plan;
 
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.model.PoolState;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.immutables.value.Value;
 
 /**
@@ -38,5 +41,20 @@ public interface PlanPolicy {
   /** @return a builder */
   static ImmutablePlanPolicy.Builder builder() {
     return ImmutablePlanPolicy.builder();
+  }
+
+  /**
+   * Checks that no pool is listed twice (which copy would win would depend on list order).
+   *
+   * @throws InvalidValueException naming the pool listed twice
+   */
+  @Value.Check
+  default void check() {
+    Set<PoolRef> seen = new HashSet<>();
+    for (PoolState p : pools()) {
+      if (!seen.add(PoolRef.of(p.balancer(), p.pool()))) {
+        throw InvalidValueException.of("policy pool", p.balancer() + "/" + p.pool(), "is listed twice");
+      }
+    }
   }
 }

@@ -116,6 +116,11 @@ public final class PlanGen {
     };
   }
 
+  /** @return fleets: the snapshots of {@link #cases()} */
+  public static Gen<FleetSnapshot> fleets() {
+    return cases().map(PlanCase::fleet);
+  }
+
   /** @return whole planner inputs: a deployed swarm's leftovers in a mixed fleet, and its edit */
   public static Gen<PlanCase> cases() {
     return (r, s) -> {
