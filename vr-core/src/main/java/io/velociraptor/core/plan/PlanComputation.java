@@ -23,11 +23,13 @@ import java.util.BitSet;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 
@@ -390,6 +392,21 @@ final class PlanComputation {
    */
   private void retire() {
     retirees.sort(Retiree.ORDER);
+    int awaiting = 0;
+    Set<HostName> starved = new HashSet<>();
+    for (Unplaced u : unplaced) {
+      awaiting += u.count();
+      u.host().ifPresent(starved::add);
+    }
+    // one per host: the old proc on a host that gets no replacement is paired last and kept first
+    List<Retiree> pairOrder = retirees;
+    List<Retiree> keepOrder = retirees;
+    if (!starved.isEmpty()) {
+      pairOrder = new ArrayList<>(retirees);
+      pairOrder.sort(Comparator.comparing((Retiree r) -> starved.contains(r.mine.host())));
+      keepOrder = new ArrayList<>(retirees);
+      keepOrder.sort(Comparator.comparing((Retiree r) -> !starved.contains(r.mine.host())));
+    }
     Map<HostName, ArrayDeque<Retiree>> byHost = new HashMap<>();
     for (Retiree r : retirees) {
       if (r.reason != StopReason.SWARM_DELETED) {
@@ -410,21 +427,17 @@ final class PlanComputation {
         if (paired[i]) {
           continue;
         }
-        while (next < retirees.size() && (retirees.get(next).replacedBy != null
-            || retirees.get(next).reason == StopReason.SWARM_DELETED)) {
+        while (next < pairOrder.size() && (pairOrder.get(next).replacedBy != null
+            || pairOrder.get(next).reason == StopReason.SWARM_DELETED)) {
           next++;
         }
-        if (next == retirees.size()) {
+        if (next == pairOrder.size()) {
           break;
         }
-        pair(i, retirees.get(next++));
+        pair(i, pairOrder.get(next++));
       }
     }
-    int awaiting = 0;
-    for (Unplaced u : unplaced) {
-      awaiting += u.count();
-    }
-    for (Retiree r : retirees) {
+    for (Retiree r : keepOrder) {
       if (r.replacedBy != null) {
         stop(r.mine, r.reason, r.detail, Optional.of(r.replacedBy));
       } else if (awaiting > 0 && r.mine.proc.state().isUp() && r.reason != StopReason.SWARM_DELETED) {

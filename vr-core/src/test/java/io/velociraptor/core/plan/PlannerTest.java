@@ -379,6 +379,24 @@ class PlannerTest {
   }
 
   @Nested
+  class OnePerHostStarved {
+    @Test
+    void keepsTheOldWorkerServingOnAHostWhoseReplacementHasNoPort() {
+      FleetSnapshot fleet = fleet().squad("main", "h1", "h2").squad("edge", "e1").range("h2", 5000, 5001)
+          .proc("h2", old(5000), RUNNING)
+          .proc("e1", "oldshop-v2-prod-" + HASH + "-web-5000-" + ID, RUNNING)
+          .build();
+      SwarmPlan plan = plan(s -> s.onePerHost(true).pool(java.util.Optional.empty()), fleet, PlanPolicy.defaults());
+      assertThat(starts(plan)).containsExactly("h1:5000");
+      assertThat(keeps(plan)).containsExactly("h2/" + old(5000) + " AWAITING_REPLACEMENT");
+      assertThat(plan.stops()).singleElement().satisfies(s -> {
+        assertThat(s.host()).isEqualTo(HostName.of("e1"));
+        assertThat(s.replacedBy()).contains(ref("h1", current(5000)));
+      });
+    }
+  }
+
+  @Nested
   class ForeignProcsAndPorts {
     @Test
     void neverListsForeignProcsButNeverReusesTheirPorts() {
