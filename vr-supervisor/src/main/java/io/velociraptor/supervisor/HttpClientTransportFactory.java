@@ -103,6 +103,12 @@ final class HttpClientTransportFactory implements XmlRpcTransportFactory {
         synchronized (parsers) {
           reader = parsers.newSAXParser().getXMLReader();
         }
+        reader.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
+          @Override
+          public void fatalError(org.xml.sax.SAXParseException e) throws SAXException {
+            throw e; // raised to the caller instead of printed to stderr
+          }
+        });
         reader.setEntityResolver((publicId, systemId) -> {
           throw new SAXException("refusing to resolve external entity " + systemId);
         });
