@@ -125,6 +125,21 @@ public final class SupervisorEndpoint {
   }
 
   @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof SupervisorEndpoint)) {
+      return false;
+    }
+    SupervisorEndpoint e = (SupervisorEndpoint) o;
+    return address.equals(e.address) && port == e.port && label.equals(e.label) && username.equals(e.username)
+        && password.equals(e.password) && connectTimeout.equals(e.connectTimeout) && readTimeout.equals(e.readTimeout);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(address, port, label, username, connectTimeout, readTimeout);
+  }
+
+  @Override
   public String toString() {
     return "SupervisorEndpoint{" + label + ", user=" + username.orElse("(none)") + ", connectTimeout="
         + connectTimeout + ", readTimeout=" + readTimeout + "}";
