@@ -5,7 +5,10 @@ import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.model.ObservedProc;
 import io.velociraptor.core.model.ProcName;
 import io.velociraptor.core.model.ProcState;
+import io.velociraptor.core.spi.CommandRunner;
+import io.velociraptor.core.spi.HostConnectionException;
 import io.velociraptor.core.spi.ProcControlException;
+import io.velociraptor.core.spi.RemoteFileException;
 import io.velociraptor.core.spi.ProcControlException.Reason;
 import io.velociraptor.core.spi.ProcController;
 import io.velociraptor.core.spi.ProgramSpec;
@@ -34,18 +37,18 @@ public final class SupervisorProcController implements ProcController, AutoClose
       SupervisorFault.ABNORMAL_TERMINATION, SupervisorFault.NO_FILE, SupervisorFault.NOT_EXECUTABLE);
 
   private final ClientPool clients;
-  private final Function<Host, ProgramFiles> files;
+  private final Function<Host, CommandRunner> runners;
   private final Function<Host, String> includeDir;
   private final Duration waitTimeout;
 
   private SupervisorProcController(Builder b) {
     this.clients = new ClientPool(b.endpoints);
-    this.files = b.files;
+    this.runners = b.runners;
     this.includeDir = b.includeDir;
     this.waitTimeout = b.waitTimeout;
   }
 
-  /** @return a builder; endpoints, program files and the include directory are required */
+  /** @return a builder; endpoints, command runners and the include directory are required */
   public static Builder builder() {
     return new Builder();
   }
@@ -71,14 +74,14 @@ public final class SupervisorProcController implements ProcController, AutoClose
     String path = path(host, spec.name());
     SupervisorClient c = clients.client(host);
     run(host, name, "install", () -> {
-      files.apply(host).write(path, text.getBytes(StandardCharsets.UTF_8));
+      runners.apply(host).upload(text.getBytes(StandardCharsets.UTF_8), path, 0644);
       List<Object> r = c.multicall(List.of(
           SupervisorClient.Call.of("supervisor.reloadConfig", null),
           SupervisorClient.Call.of("supervisor.addProcessGroup", name, name)));
       if (r.get(0) instanceof SupervisorException) {
         SupervisorException reread = (SupervisorException) r.get(0);
         if (reread.getMessage().contains(path) || reread.getMessage().contains("program:" + name + "'")) {
-          files.apply(host).delete(path); // never leave a file that breaks the host's configuration
+          runners.apply(host).remove(path, false); // never leave a file that breaks the host's configuration
           throw new ProcControlException(Reason.REJECTED, host.name().value(), name,
               "supervisor on " + host.name() + " cannot read the program file of " + name + ": "
                   + reread.faultString().orElse(reread.getMessage()), reread);
@@ -166,7 +169,7 @@ public final class SupervisorProcController implements ProcController, AutoClose
       } else {
         requireOkOrMissing(r.get(1), SupervisorFault.BAD_NAME);
       }
-      files.apply(host).delete(path);
+      runners.apply(host).remove(path, false);
       c.reloadConfig();
       LOG.info("removed {} from {}", n, host.name());
       return null;
@@ -239,6 +242,12 @@ public final class SupervisorProcController implements ProcController, AutoClose
   private <T> T run(Host host, String program, String action, Op<T> op) {
     try {
       return op.run();
+    } catch (HostConnectionException e) {
+      throw new ProcControlException(Reason.UNREACHABLE, host.name().value(), program,
+          "could not " + action + " " + program + " on " + host.name() + ": " + e.getMessage(), e);
+    } catch (RemoteFileException e) {
+      throw new ProcControlException(Reason.FAILED, host.name().value(), program,
+          "could not " + action + " " + program + " on " + host.name() + ": " + e.getMessage(), e);
     } catch (SupervisorException e) {
       Reason reason;
       if (e.kind() != SupervisorException.Kind.FAULT) {
@@ -277,7 +286,7 @@ public final class SupervisorProcController implements ProcController, AutoClose
   /** Collects a {@link SupervisorProcController}. */
   public static final class Builder {
     private SupervisorEndpoints endpoints;
-    private Function<Host, ProgramFiles> files;
+    private Function<Host, CommandRunner> runners;
     private Function<Host, String> includeDir;
     private Duration waitTimeout = Duration.ofSeconds(60);
 
@@ -311,8 +320,13 @@ public final class SupervisorProcController implements ProcController, AutoClose
       return this;
     }
 
-    Builder programFiles(Function<Host, ProgramFiles> files) {
-      this.files = Objects.requireNonNull(files, "files");
+    /**
+     * @param runners the command runner of each host (local or SSH), used to write and delete
+     *     program files in the include directory; the runner's removal root must contain it
+     * @return this builder
+     */
+    public Builder commandRunners(Function<Host, CommandRunner> runners) {
+      this.runners = Objects.requireNonNull(runners, "runners");
       return this;
     }
 
@@ -328,10 +342,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
 
     /**
      * @return the controller
-     * @throws IllegalStateException if endpoints, program files or the include directory is missing
+     * @throws IllegalStateException if endpoints, command runners or the include directory is missing
      */
     public SupervisorProcController build() {
-      if (endpoints == null || files == null || includeDir == null) {
+      if (endpoints == null || runners == null || includeDir == null) {
         throw new IllegalStateException("a SupervisorProcController needs endpoints, command runners and an include dir");
       }
       return new SupervisorProcController(this);
