@@ -37,11 +37,18 @@ public abstract class ProcControllerContract {
   /** @return a directory for log files */
   protected abstract Path logDir();
 
+  /** Called after each test once its programs are removed, also when the test failed. */
+  protected void afterEachTest() {}
+
   /** Removes whatever the test left installed. */
   @AfterEach
   void removeEverything() {
-    for (ObservedProc p : controller().procs(host())) {
-      controller().remove(host(), p.name());
+    try {
+      for (ObservedProc p : controller().procs(host())) {
+        controller().remove(host(), p.name());
+      }
+    } finally {
+      afterEachTest();
     }
   }
 
