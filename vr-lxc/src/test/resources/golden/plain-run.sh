@@ -1,0 +1,9 @@
+#!/bin/sh
+# written by the vr runner: Supervisor's command runs this for proc demo-web (plain runtime: no isolation)
+if [ $# -eq 0 ]; then set -- run; fi
+if [ -z "$VR_PRIVATE_MOUNTS" ]; then
+  VR_PRIVATE_MOUNTS=1 exec unshare --mount --propagation private -- /bin/sh "$0" "$@"
+fi
+mount --bind '/srv/data' '/srv/data' && mount -o remount,bind,ro '/srv/data' '/srv/data' || exit 111
+echo $$ > '/sys/fs/cgroup/memory/vr.demo-web/cgroup.procs' || exit 111
+exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin setpriv --reuid=65534 --regid=65534 --clear-groups -- /bin/sh '/apps/procs/p/vr/start.sh' "$@"
