@@ -117,7 +117,7 @@ public final class Runner {
     ProcPaths paths = ProcPaths.of(config.root(), procYaml);
     requireSetUp(paths);
     if (config.runtime() == RuntimeKind.PLAIN) {
-      return foreground(List.of(paths.runSh().toString(), "exec", "/bin/sh"));
+      return foreground(List.of(paths.runSh().toString(), "shell"));
     }
     Path rc = ephemeralContainer(paths, "shell");
     return foreground(List.of("lxc-execute", "-n", paths.name + "-shell", "-P",
@@ -280,14 +280,17 @@ public final class Runner {
     LOG.info("set up plain proc {}", paths.name);
   }
 
+  /**
+   * When root, every plain proc gets its own memory cgroup: it carries the limits, and teardown
+   * finds every process the proc left behind through it.
+   */
   private Optional<String> plainMemoryCgroup(ProcPaths paths, ProcYaml proc) {
-    if (proc.memLimit.isEmpty() && proc.memswLimit.isEmpty()) {
-      return Optional.empty();
-    }
     LxcConfig.Cgroup mode = Cgroups.detect(config.sysFsCgroup());
     if (!root || mode == LxcConfig.Cgroup.NONE) {
-      LOG.warn("plain runtime cannot enforce mem_limit/memsw_limit for proc {} here (root: {},"
-          + " memory cgroup: {}); it runs without a limit", paths.name, root, mode);
+      if (proc.memLimit.isPresent() || proc.memswLimit.isPresent()) {
+        LOG.warn("plain runtime cannot enforce mem_limit/memsw_limit for proc {} here (root: {},"
+            + " memory cgroup: {}); it runs without a limit", paths.name, root, mode);
+      }
       return Optional.empty();
     }
     Path cg = Cgroups.plainCgroupDir(config.sysFsCgroup(), mode, paths.name);

@@ -87,10 +87,20 @@ final class Scripts {
     }
     cgroupDir.ifPresent(cg -> b.append("echo $$ > ").append(Shell.quote(cg + "/cgroup.procs"))
         .append(" || exit 111\n"));
-    b.append("exec env -i PATH=").append(DEFAULT_PATH).append(' ');
-    ids.ifPresent(id -> b.append("setpriv --reuid=").append(id[0]).append(" --regid=").append(id[1])
+    StringBuilder exec = new StringBuilder("env -i PATH=").append(DEFAULT_PATH).append(' ');
+    ids.ifPresent(id -> exec.append("setpriv --reuid=").append(id[0]).append(" --regid=").append(id[1])
         .append(" --clear-groups -- "));
-    b.append("/bin/sh ").append(Shell.quote(startSh)).append(" \"$@\"\n");
+    exec.append("/bin/sh ").append(Shell.quote(startSh));
+    // an interactive shell stays in the foreground, with the terminal
+    b.append("if [ \"$1\" = shell ]; then exec ").append(exec).append(" exec /bin/sh; fi\n");
+    // anything else runs in its own session, so SIGTERM reaches every process the command started
+    b.append("setsid -w ").append(exec).append(" \"$@\" &\n")
+        .append("child=$!\n")
+        .append("trap 'kill -TERM -$child 2>/dev/null' TERM INT HUP\n")
+        .append("status=0\n")
+        .append("wait $child || status=$?\n")
+        .append("while kill -0 $child 2>/dev/null; do wait $child; status=$?; done\n")
+        .append("exit $status\n");
     return b.toString();
   }
 
