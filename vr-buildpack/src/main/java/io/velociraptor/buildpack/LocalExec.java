@@ -86,6 +86,12 @@ final class LocalExec {
       if (errReader != null) {
         errReader.join(DRAIN.toMillis());
       }
+      if (outReader.isAlive() || (errReader != null && errReader.isAlive())) {
+        // something that left the process group still holds the pipes: stop reading
+        LOG.warn("output of {} still open {} after it ended; closing it", argv, DRAIN);
+        p.getInputStream().close();
+        p.getErrorStream().close();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while running " + argv, e);
@@ -111,7 +117,9 @@ final class LocalExec {
       Thread.currentThread().interrupt();
     }
     p.descendants().forEach(ProcessHandle::destroyForcibly);
-    p.destroyForcibly();
+    // the handle, not Process.destroyForcibly(): that closes the output pipes, losing output
+    // that has not been read yet
+    p.toHandle().destroyForcibly();
   }
 
   private static Thread pump(InputStream in, Consumer<String> sink, String name) {
