@@ -1,8 +1,7 @@
 package io.velociraptor.buildpack;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.velociraptor.core.json.VrJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,16 +34,21 @@ record ReleaseInfo(
     if (yaml.isBlank()) {
       return EMPTY;
     }
+    if (yaml.length() > VrJson.MAX_DOCUMENT_CHARS) {
+      throw new InvalidBuildInputException("bin/release output of " + buildpack, 0,
+          yaml.length() + " characters", "is larger than " + VrJson.MAX_DOCUMENT_CHARS);
+    }
     String source = "bin/release output of " + buildpack;
     JsonNode root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+      root = VrJson.yaml().readTree(yaml);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new InvalidBuildInputException(source, 0, firstLine(yaml),
           "is not YAML: " + e.getOriginalMessage());
 
     }
-    if (root == null || root.isNull() || root.isMissingNode()) {
+    if (root == null || root.isNull() || root.isMissingNode()
+        || (root.isTextual() && root.asText().isEmpty())) {
       return EMPTY;
     }
     if (!root.isObject()) {
