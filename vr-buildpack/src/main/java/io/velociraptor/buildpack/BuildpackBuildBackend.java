@@ -94,7 +94,8 @@ public final class BuildpackBuildBackend implements BuildBackend {
     this.clock = b.clock;
     this.keepWorkDirs = b.keepWorkDirs;
     try {
-      for (String d : List.of("repos", "buildpacks", "cache", "work", "logs", "locks", "tmp")) {
+      for (String d : List.of("repos", "buildpacks", "cache", "work", "logs", "locks", "tmp",
+          "containers")) {
         Files.createDirectories(home.resolve(d));
       }
       // the build user must pass through these (not list or read them)
@@ -385,7 +386,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
             continue;
           }
           LocalExec.Result r = sandbox.run(List.of(detect.toString(), buildDir.toString()), env,
-              buildDir, req.scriptTimeout(), true, log);
+              buildDir, List.of(work), req.scriptTimeout(), true, log);
           if (r.exitCode() == 0) {
             bp.name = firstLine(r.stdout()).orElse(bp.base);
             log.step("detect", bp.name + " (" + bp.given.format() + ")");
@@ -401,7 +402,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
         Path detect = bp.dir.resolve("bin/detect");
         if (Files.isExecutable(detect)) {
           LocalExec.Result r = sandbox.run(List.of(detect.toString(), buildDir.toString()), env,
-              buildDir, req.scriptTimeout(), true, log);
+              buildDir, List.of(work), req.scriptTimeout(), true, log);
           if (r.exitCode() != 0) {
             throw failure("buildpack " + bp.given.format() + " does not accept this app"
                 + (r.timedOut() ? " (bin/detect timed out)" : " (bin/detect exit "
@@ -430,7 +431,8 @@ public final class BuildpackBuildBackend implements BuildBackend {
         sandbox.handOver(cache);
         log.step("compile", bp.name);
         LocalExec.Result r = sandbox.run(List.of(compile.toString(), buildDir.toString(),
-            cache.toString(), envDir.toString()), env, buildDir, req.compileTimeout(), false, log);
+            cache.toString(), envDir.toString()), env, buildDir, List.of(work, cache),
+            req.compileTimeout(), false, log);
         if (r.timedOut()) {
           log.flush();
           throw new BuildTimeoutException(app, version, "compile", req.compileTimeout(),
@@ -450,7 +452,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
       }
       log.step("release", bp.name);
       LocalExec.Result r = sandbox.run(List.of(release.toString(), buildDir.toString()), env,
-          buildDir, req.scriptTimeout(), true, log);
+          buildDir, List.of(work), req.scriptTimeout(), true, log);
       if (r.timedOut()) {
         throw new BuildTimeoutException(app, version, "release", req.scriptTimeout(), log.tail(),
             Optional.of(log.file()));
@@ -581,6 +583,8 @@ public final class BuildpackBuildBackend implements BuildBackend {
     private Duration lockTimeout = Duration.ofHours(1);
     private Clock clock = Clock.systemUTC();
     private boolean keepWorkDirs;
+    private String lxcUser;
+    private boolean lxcHostNetwork;
 
     private Builder() {}
 
@@ -613,6 +617,28 @@ public final class BuildpackBuildBackend implements BuildBackend {
      */
     public Builder buildUser(String user) {
       this.sandbox = HostUserSandbox.dedicatedUser(user);
+      this.lxcUser = null;
+      return this;
+    }
+
+    /**
+     * Runs each buildpack script in a throwaway LXC container as this existing unprivileged user
+     * (the JVM must run as root, with LXC installed): an empty root with the host's
+     * {@code /usr}, {@code /etc} and {@code /opt} read-only, a private {@code /tmp} and PID
+     * namespace, only the build's own directories writable.
+     *
+     * @param user the user name, e.g. {@code vrbuild}
+     * @param hostNetwork give the scripts the host's network (to download dependencies);
+     *     {@code false} leaves them only a loopback device
+     * @return this
+     * @throws VrException if the user does not exist, is root, or the JVM is not root
+     */
+    public Builder lxcBuildContainers(String user, boolean hostNetwork) {
+      this.lxcUser = user;
+      this.lxcHostNetwork = hostNetwork;
+      this.sandbox = null;
+      HostUserSandbox.requireRoot(user);
+      HostUserSandbox.lookup(user);
       return this;
     }
 
@@ -624,6 +650,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
      */
     public Builder runScriptsAsCurrentUser() {
       this.sandbox = HostUserSandbox.currentUser();
+      this.lxcUser = null;
       return this;
     }
 
@@ -685,10 +712,14 @@ public final class BuildpackBuildBackend implements BuildBackend {
         throw new VrException("BuildpackBuildBackend needs an artifact store: call"
             + " artifactStore(store)");
       }
+      if (lxcUser != null) {
+        sandbox = new LxcScriptSandbox(lxcUser, lxcHostNetwork,
+            home.toAbsolutePath().normalize().resolve("containers"));
+      }
       if (sandbox == null) {
         throw new VrException("BuildpackBuildBackend needs to know how to run untrusted"
-            + " buildpack scripts: call buildUser(\"vrbuild\") (as root) or"
-            + " runScriptsAsCurrentUser()");
+            + " buildpack scripts: call buildUser(\"vrbuild\") or lxcBuildContainers(\"vrbuild\","
+            + " false) (as root), or runScriptsAsCurrentUser()");
       }
       for (Duration d : List.of(gitTimeout, lockTimeout)) {
         if (d.isNegative() || d.isZero()) {

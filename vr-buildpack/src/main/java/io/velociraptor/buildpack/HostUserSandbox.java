@@ -41,11 +41,7 @@ final class HostUserSandbox implements ScriptSandbox {
    * @throws VrException if the user does not exist, is root, or the JVM cannot switch users
    */
   static HostUserSandbox dedicatedUser(String name) {
-    if (!"root".equals(System.getProperty("user.name"))) {
-      throw new VrException("running buildpack scripts as user '" + name + "' needs a JVM"
-          + " running as root (it runs as '" + System.getProperty("user.name") + "'); run as root,"
-          + " configure a container runtime, or choose runScriptsAsCurrentUser()");
-    }
+    requireRoot(name);
     int[] ids = lookup(name);
     if (ids[0] == 0 || ids[1] == 0) {
       throw new VrException("build user '" + name + "' has uid or gid 0; buildpacks are untrusted"
@@ -61,7 +57,16 @@ final class HostUserSandbox implements ScriptSandbox {
     }
   }
 
-  private static int[] lookup(String name) {
+  static void requireRoot(String name) {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      throw new VrException("running buildpack scripts as user '" + name + "' needs a JVM"
+          + " running as root (it runs as '" + System.getProperty("user.name") + "'); run as root"
+          + " or choose runScriptsAsCurrentUser()");
+    }
+  }
+
+  /** @return uid and gid of an unprivileged user */
+  static int[] lookup(String name) {
     if (!name.matches("[a-z_][a-z0-9_-]{0,31}")) {
       throw new VrException("build user name '" + name + "' is not a valid user name");
     }
@@ -119,7 +124,8 @@ final class HostUserSandbox implements ScriptSandbox {
 
   @Override
   public LocalExec.Result run(List<String> argv, Map<String, String> env, Path workDir,
-      Duration timeout, boolean captureStdout, Consumer<String> log) throws IOException {
+      List<Path> writable, Duration timeout, boolean captureStdout, Consumer<String> log)
+      throws IOException {
     return LocalExec.run(argv, env, workDir, runAs, timeout, captureStdout, log);
   }
 }

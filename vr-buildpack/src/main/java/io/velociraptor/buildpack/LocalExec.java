@@ -49,6 +49,13 @@ final class LocalExec {
   static Result run(List<String> argv, Map<String, String> env, Path workDir,
       Optional<RunAs> runAs, Duration timeout, boolean captureStdout, Consumer<String> log)
       throws IOException {
+    return run(argv, env, workDir, runAs, timeout, captureStdout, log, () -> { });
+  }
+
+  /** As above; {@code onTimeout} runs after the process group was killed for a timeout. */
+  static Result run(List<String> argv, Map<String, String> env, Path workDir,
+      Optional<RunAs> runAs, Duration timeout, boolean captureStdout, Consumer<String> log,
+      Runnable onTimeout) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid");
     runAs.ifPresent(u -> cmd.addAll(List.of("setpriv", "--reuid=" + u.uid(), "--regid=" + u.gid(),
@@ -77,6 +84,10 @@ final class LocalExec {
       killGroup(p);
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while running " + argv, e);
+    }
+    if (!finished) {
+      // first, while whatever supervises the command (an LXC monitor) can still be reached
+      onTimeout.run();
     }
     // also on success: nothing a buildpack started may outlive its step
     killGroup(p);

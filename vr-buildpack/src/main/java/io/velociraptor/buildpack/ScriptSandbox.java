@@ -28,10 +28,12 @@ interface ScriptSandbox {
    * @param argv absolute script path and arguments (host paths)
    * @param env the whole environment
    * @param workDir the working directory
+   * @param writable the directories the script may write (the build's work dir, the cache)
    * @param timeout the time limit
    * @param captureStdout return stdout instead of logging it
    * @param log receives output lines
    */
-  LocalExec.Result run(List<String> argv, Map<String, String> env, Path workDir, Duration timeout,
-      boolean captureStdout, Consumer<String> log) throws IOException;
+  LocalExec.Result run(List<String> argv, Map<String, String> env, Path workDir,
+      List<Path> writable, Duration timeout, boolean captureStdout, Consumer<String> log)
+      throws IOException;
 }

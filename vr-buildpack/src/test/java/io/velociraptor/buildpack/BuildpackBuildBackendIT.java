@@ -240,6 +240,7 @@ class BuildpackBuildBackendIT {
       childPid = Long.parseLong(Files.readString(work.resolve("app/child.pid")).strip());
     }
     assertThat(isRunning(childPid)).as("background child of the killed compile").isFalse();
+    assertThat(LxcBuildIT.runningProcessesMentioning(fx.root.toString())).isEmpty();
   }
 
   /** Alive and not a zombie (this machine's pid 1 does not reap orphans). */
