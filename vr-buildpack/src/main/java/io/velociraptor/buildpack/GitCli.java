@@ -60,7 +60,10 @@ final class GitCli {
     if (!url.contains("://") && !url.contains("@") && Files.isDirectory(Path.of(url))) {
       source = Path.of(url).toAbsolutePath().normalize().toString();
     }
-    List<String> fetch = new ArrayList<>(List.of("-c", "protocol.ext.allow=never", "fetch",
+    // safe.directory: a local source repository may belong to another user; fetching only
+    // reads its objects and refs (upload-pack ignores the repository's hook settings)
+    List<String> fetch = new ArrayList<>(List.of("-c", "protocol.ext.allow=never", "-c",
+        "safe.directory=*", "fetch",
         "--quiet", "--force", "--prune", "--no-recurse-submodules", "--tags", "--", source,
         "+refs/heads/*:refs/remotes/origin/*"));
     if (ref.isEmpty()) {

@@ -63,28 +63,40 @@ class ExampleAppsBuildIT {
         .map(n -> Buildpack.parse(EXAMPLES.resolve("buildpacks").resolve(n).toString())).toList();
   }
 
-  static BuildpackBuildBackend backend(Path home) throws IOException {
+  static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  static BuildpackBuildBackend backend(Path home, boolean lxc) throws IOException {
     BuildpackBuildBackend.Builder b = BuildpackBuildBackend.builder().home(home)
         .artifactStore(FileSystemArtifactStore.of(home.resolveSibling(home.getFileName() + "-store")))
         .defaultBuildpacks(exampleBuildpacks());
-    if ("root".equals(System.getProperty("user.name"))) {
+    if (isRoot()) {
       ensureUser();
-      return b.buildUser(USER).build();
+      return (lxc ? b.lxcBuildContainers(USER, false) : b.buildUser(USER)).build();
     }
     return b.runScriptsAsCurrentUser().build();
   }
 
-  @ParameterizedTest(name = "{0} is built by the {1} buildpack and passes its uptests")
-  @CsvSource({"static-site, static, bin/vr-static-serve", "java-hello, java, java -cp classes hello.Main",
-      "prebuilt, procfile, bin/serve"})
-  void exampleAppBuildsRunsAndPassesItsUptests(String appDir, String buildpack, String web)
-      throws Exception {
+  @ParameterizedTest(name = "{0} is built by the {1} buildpack (in LXC: {3}) and passes its uptests")
+  @CsvSource({
+      "static-site, static, bin/vr-static-serve, false",
+      "java-hello, java, java -cp classes hello.Main, false",
+      "prebuilt, procfile, bin/serve, false",
+      "static-site, static, bin/vr-static-serve, true",
+      "java-hello, java, java -cp classes hello.Main, true",
+      "prebuilt, procfile, bin/serve, true"})
+  void exampleAppBuildsRunsAndPassesItsUptests(String appDir, String buildpack, String web,
+      boolean lxc) throws Exception {
+    if (lxc) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "LXC needs root; CI runs as root");
+    }
     App app = App.builder().name(AppName.of(appDir.replace('-', '_')))
         .repoUrl(EXAMPLES.resolve("apps").resolve(appDir).toString())
         .repoType(App.RepoType.LOCAL).build();
     List<String> log = new ArrayList<>();
-    Build build = backend(root.resolve("home")).build(BuildRequest.of(app, Version.of("1.0")),
-        log::add);
+    Build build = backend(root.resolve("home"), lxc).build(
+        BuildRequest.of(app, Version.of("1.0")), log::add);
 
     assertThat(build.buildpacks()).singleElement()
         .satisfies(bp -> assertThat(bp.url()).endsWith("/buildpacks/" + buildpack));
