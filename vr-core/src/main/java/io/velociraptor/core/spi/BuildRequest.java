@@ -1,5 +1,6 @@
 package io.velociraptor.core.spi;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.velociraptor.core.model.App;
@@ -56,13 +57,15 @@ public interface BuildRequest {
     return Selection.DETECT;
   }
 
-  /** @return the time limit of each {@code bin/compile} */
+  /** @return the time limit of each {@code bin/compile} (ISO-8601 on the wire: PT15M) */
+  @JsonFormat(shape = JsonFormat.Shape.STRING)
   @Value.Default
   default Duration compileTimeout() {
     return Duration.ofMinutes(15);
   }
 
   /** @return the time limit of each {@code bin/detect} and {@code bin/release} */
+  @JsonFormat(shape = JsonFormat.Shape.STRING)
   @Value.Default
   default Duration scriptTimeout() {
     return Duration.ofMinutes(1);
