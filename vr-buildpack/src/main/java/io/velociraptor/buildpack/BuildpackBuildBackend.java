@@ -152,6 +152,12 @@ public final class BuildpackBuildBackend implements BuildBackend {
   private Build buildExclusively(BuildRequest req, BuildListener listener) {
     String app = req.app().name().value();
     String version = req.version().value();
+    if (app.chars().allMatch(c -> c == '.')) {
+      // it names the per-app cache directory
+      throw new BuildFailedException(app, version, "prepare", "an app name of only dots cannot"
+          + " name a cache directory; rename the app", OptionalInt.empty(), List.of(),
+          Optional.empty(), null);
+    }
     Path lockFile = home.resolve("locks").resolve("build-" + app + "-" + md5(version) + ".lock");
     try (FileLocks.Held lock = FileLocks.acquire(lockFile, lockTimeout, () -> listener.onLine(
         "-----> another build of " + app + " " + version + " is running; waiting for it"))) {
