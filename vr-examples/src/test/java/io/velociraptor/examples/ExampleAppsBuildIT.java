@@ -108,6 +108,19 @@ class ExampleAppsBuildIT {
     runWebAndUptests(out, build.processTypes().get("web"), build.configVars().asMap());
   }
 
+  @org.junit.jupiter.api.Test
+  void aJavaRebuildWithAWarmCacheReusesTheCompiledClassesAndGivesTheSameBytes() throws Exception {
+    App app = App.builder().name(AppName.of("java_hello"))
+        .repoUrl(EXAMPLES.resolve("apps/java-hello").toString())
+        .repoType(App.RepoType.LOCAL).build();
+    BuildpackBuildBackend backend = backend(root.resolve("home"), false);
+    Build cold = backend.build(BuildRequest.of(app, Version.of("1.0")), BuildListener.NONE);
+    List<String> log = new ArrayList<>();
+    Build warm = backend.build(BuildRequest.of(app, Version.of("1.0")), log::add);
+    assertThat(log).anyMatch(l -> l.contains("reusing compiled classes from the cache"));
+    assertThat(warm.sha256()).isEqualTo(cold.sha256());
+  }
+
   static void runWebAndUptests(Path appDir, String command, Map<String, String> env)
       throws Exception {
     int port;

@@ -100,6 +100,15 @@ public final class FileSystemArtifactStore implements ArtifactStore {
 
   @Override
   public Artifact put(Path file) {
+    // bytes already stored (a rebuild of the same source) need no copy and no fsync
+    try {
+      Optional<Artifact> existing = find(sha256Of(file));
+      if (existing.isPresent()) {
+        return existing.get();
+      }
+    } catch (IOException e) {
+      throw new ArtifactStoreException("", "cannot read " + file + ": " + e.getMessage(), e);
+    }
     Path staging = root.resolve("tmp").resolve(UUID.randomUUID().toString());
     try {
       Files.createDirectories(staging);
@@ -142,6 +151,14 @@ public final class FileSystemArtifactStore implements ArtifactStore {
     } finally {
       deleteTree(staging);
     }
+  }
+
+  private static String sha256Of(Path file) throws IOException {
+    MessageDigest sha256 = digest("SHA-256");
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(sha256.digest());
   }
 
   @Override
@@ -217,7 +234,7 @@ public final class FileSystemArtifactStore implements ArtifactStore {
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + name + "." + UUID.randomUUID());
         Files.copy(file, tmp);
-        fsync(tmp);
+        // no fsync: an attachment (a log) lost in a crash is not worth a disk flush per build
         Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING,
             StandardCopyOption.ATOMIC_MOVE);
         return null;
