@@ -43,7 +43,7 @@ class AggregateTest {
         .settings(Settings.of(Map.of("db", Map.of("host", "b"), "list", List.of(3))))
         .build();
     Release r = Release.of(s, build());
-    assertThat(r.settings().asMap()).isEqualTo(Map.of("db", Map.of("host", "b", "port", 5432), "list", List.of(3)));
+    assertThat(r.settings().asMap()).isEqualTo(Map.of("db", Map.of("host", "b", "port", 5432L), "list", List.of(3L)));
   }
 
   @Test

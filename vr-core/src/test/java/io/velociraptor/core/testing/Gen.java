@@ -111,17 +111,19 @@ public interface Gen<T> {
 
   /**
    * @param alphabet characters to draw from
-   * @param min shortest length
-   * @param max longest length (scaled down by size)
+   * @param min fewest code points
+   * @param max most code points (scaled down by size)
    * @return strings
    */
   static Gen<String> strings(String alphabet, int min, int max) {
+    // draw whole code points, so an emoji in the alphabet never yields a lone surrogate
+    int[] codePoints = alphabet.codePoints().toArray();
     return (r, s) -> {
       int top = Math.max(min, Math.min(max, min + (max - min) * s / 100));
       int n = min + r.nextInt(top - min + 1);
       StringBuilder out = new StringBuilder(n);
       for (int i = 0; i < n; i++) {
-        out.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        out.appendCodePoint(codePoints[r.nextInt(codePoints.length)]);
       }
       return out.toString();
     };
