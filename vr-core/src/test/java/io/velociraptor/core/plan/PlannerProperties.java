@@ -1,5 +1,6 @@
 package io.velociraptor.core.plan;
 
+import io.velociraptor.core.json.VrJson;
 import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.testing.Gen;
 import io.velociraptor.core.testing.ModelGen;
@@ -65,8 +66,8 @@ class PlannerProperties {
     property("sorted and round-trips", c -> {
       SwarmPlan plan = c.plan();
       PlanInvariants.listsAreSorted(plan);
-      if (!SwarmPlan.parseJson(plan.toJson()).equals(plan)) {
-        throw new AssertionError("JSON round trip changed the plan:\n" + plan.toJson());
+      if (!VrJson.readJson(VrJson.writeJson(plan), SwarmPlan.class).equals(plan)) {
+        throw new AssertionError("JSON round trip changed the plan:\n" + VrJson.writeJson(plan));
       }
     });
   }
