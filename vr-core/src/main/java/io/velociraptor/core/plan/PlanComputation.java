@@ -63,8 +63,10 @@ final class PlanComputation {
   private final List<HostState> startHosts = new ArrayList<>();
   private final List<Unplaced> unplaced = new ArrayList<>();
   private final List<UnreachableHost> unreachable = new ArrayList<>();
-  /** Every proc of this swarm on any host, by its pool member, for routing. */
-  private final Map<PoolMember, Mine> mineByMember = new HashMap<>();
+  /** Every proc of this swarm on any host, reachable or not. */
+  private final List<Mine> mines = new ArrayList<>();
+  /** {@link #mines} by pool member, built only when some pool is known. */
+  private Map<PoolMember, Mine> mineByMember;
   private final Map<ProcRef, Mine> stopped = new HashMap<>();
   private Map<HostName, List<PortLock>> locksByHost;
   private int target;
@@ -116,8 +118,8 @@ final class PlanComputation {
         .pool(poolOf(swarm))
         .routingKnown(routes.known)
         .starts(sorted(starts))
-        .stops(sorted(stops))
-        .keeps(sorted(keeps))
+        .stops(sortedByProc(stops, Stop::host, Stop::name))
+        .keeps(sortedByProc(keeps, Keep::host, Keep::name))
         .routeAdds(sorted(routes.adds))
         .routeRemoves(sorted(routes.removes))
         .unplaced(sorted(unplaced))
@@ -165,7 +167,7 @@ final class PlanComputation {
           continue;
         }
         Mine mine = new Mine(hs, p);
-        mineByMember.put(mine.member(), mine);
+        mines.add(mine);
         if (!hs.reachable()) {
           if (lost == null) {
             lost = new ArrayList<>();
@@ -490,6 +492,12 @@ final class PlanComputation {
       pools.put(new PoolRef(p.balancer(), p.pool()), p.members());
     }
     Optional<PoolRef> own = poolOf(swarm);
+    mineByMember = new HashMap<>();
+    if (!pools.isEmpty()) {
+      for (Mine m : mines) {
+        mineByMember.put(m.member(), m);
+      }
+    }
     for (Map.Entry<PoolRef, SortedSet<PoolMember>> e : pools.entrySet()) {
       if (own.isPresent() && own.get().equals(e.getKey())) {
         continue;
@@ -550,6 +558,26 @@ final class PlanComputation {
     return routes;
   }
 
+  /**
+   * Sorts entries into their natural order (host, then program name) with one key string per
+   * entry: {@link ProcName#compareTo} formats both names on every comparison.
+   */
+  private static <T> List<T> sortedByProc(List<T> list, java.util.function.Function<T, HostName> host,
+      java.util.function.Function<T, ProcName> name) {
+    String[] keys = new String[list.size()];
+    Integer[] index = new Integer[list.size()];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = host.apply(list.get(i)).value() + '\u0000' + name.apply(list.get(i)).format();
+      index[i] = i;
+    }
+    java.util.Arrays.sort(index, (a, b) -> keys[a].compareTo(keys[b]));
+    List<T> out = new ArrayList<>(keys.length);
+    for (Integer i : index) {
+      out.add(list.get(i));
+    }
+    return out;
+  }
+
   private static <T extends Comparable<? super T>> List<T> sorted(List<T> list) {
     List<T> copy = new ArrayList<>(list);
     Collections.sort(copy);
@@ -562,10 +590,14 @@ final class PlanComputation {
   private static final class Mine {
     final HostSnapshot host;
     final ObservedProc proc;
+    /** The program name's text, computed once: comparing ProcNames formats them each time. */
+    final String nameText;
+    private PoolMember member;
 
     Mine(HostSnapshot host, ObservedProc proc) {
       this.host = host;
       this.proc = proc;
+      this.nameText = proc.name().format();
     }
 
     HostName host() {
@@ -577,8 +609,11 @@ final class PlanComputation {
     }
 
     PoolMember member() {
-      Optional<Port> port = proc.port();
-      return new PoolMember(host.host().address(), port.isPresent() ? port.get() : proc.name().port().orElseThrow());
+      if (member == null) {
+        Optional<Port> port = proc.port();
+        member = new PoolMember(host.host().address(), port.isPresent() ? port.get() : proc.name().port().orElseThrow());
+      }
+      return member;
     }
   }
 
@@ -588,7 +623,7 @@ final class PlanComputation {
         .comparing((Retiree r) -> !r.mine.proc.state().isUp())
         .thenComparing(r -> r.reason)
         .thenComparing(r -> r.mine.host())
-        .thenComparing(r -> r.mine.proc.name());
+        .thenComparing(r -> r.mine.nameText);
 
     final Mine mine;
     final StopReason reason;

@@ -3,8 +3,6 @@ package io.velociraptor.core.plan;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import io.velociraptor.core.json.InvalidInputException;
-import io.velociraptor.core.json.VrJson;
 import io.velociraptor.core.model.ReleaseHash;
 import io.velociraptor.core.model.SquadName;
 import io.velociraptor.core.model.SwarmId;
@@ -19,7 +17,8 @@ import org.immutables.value.Value;
  * The proc diff for one swarm: named lists, each entry with its reason, every list sorted. A
  * dispatcher executes it in this order: {@link #starts()}, uptests of the starts,
  * {@link #routeAdds()}, {@link #routeRemoves()}, {@link #stops()}. {@link #unplaced()} and
- * {@link #unreachable()} are reports, not actions.
+ * {@link #unreachable()} are reports, not actions. Its JSON form (snake_case) is written and read
+ * with {@code VrJson.writeJson(plan)} and {@code VrJson.readJson(text, SwarmPlan.class)}.
  */
 @Value.Immutable
 @JsonSerialize(as = ImmutableSwarmPlan.class)
@@ -119,20 +118,6 @@ public interface SwarmPlan {
   /** @return the plan for people, in the spirit of {@code nomad job plan} */
   default String render() {
     return PlanRenderer.render(this);
-  }
-
-  /** @return the plan's JSON form (snake_case keys) */
-  default String toJson() {
-    return VrJson.writeJson(this);
-  }
-
-  /**
-   * @param json a plan's JSON form
-   * @return the plan
-   * @throws InvalidInputException if the text is not a plan
-   */
-  static SwarmPlan parseJson(String json) {
-    return VrJson.readJson(json, SwarmPlan.class);
   }
 
   /** @return a builder (for tests and tools that hand-craft plans; the planner builds its own) */

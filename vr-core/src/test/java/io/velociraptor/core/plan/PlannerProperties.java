@@ -1,5 +1,9 @@
 package io.velociraptor.core.plan;
 
+import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.model.Swarm;
+import io.velociraptor.core.testing.Gen;
+import io.velociraptor.core.testing.ModelGen;
 import io.velociraptor.core.testing.PlanCase;
 import io.velociraptor.core.testing.PlanGen;
 import io.velociraptor.core.testing.PlanInvariants;
@@ -62,9 +66,29 @@ class PlannerProperties {
     property("sorted and round-trips", c -> {
       SwarmPlan plan = c.plan();
       PlanInvariants.listsAreSorted(plan);
-      if (!SwarmPlan.parseJson(plan.toJson()).equals(plan)) {
-        throw new AssertionError("JSON round trip changed the plan:\n" + plan.toJson());
+      if (!VrJson.readJson(VrJson.writeJson(plan), SwarmPlan.class).equals(plan)) {
+        throw new AssertionError("JSON round trip changed the plan:\n" + VrJson.writeJson(plan));
       }
+    });
+  }
+
+  @Test
+  void everyInvariantHoldsAtOnceThroughCheckAll() {
+    property("all invariants", c -> PlanInvariants.checkAll(c, c.plan(), new SplittableRandom(7)));
+  }
+
+  @Test
+  void thePlannerIsTotalForAnyValidSwarmOnAnyFleet() {
+    Gen<PlanCase> anySwarm = (r, s) -> {
+      PlanCase c = PlanGen.cases().generate(r, s);
+      Swarm swarm = ModelGen.swarms().generate(r, s);
+      return new PlanCase(DesiredSwarm.of(swarm, ModelGen.releaseHashes().generate(r, s)), c.fleet(), c.policy());
+    };
+    PropertyRunner.property("total").check(anySwarm, PlanShrinker.shrinker(), c -> {
+      SwarmPlan plan = c.plan();
+      PlanInvariants.listsAreSorted(plan);
+      PlanInvariants.noPortUsedTwice(c, plan);
+      PlanInvariants.reachesTargetOrSaysWhy(c, plan);
     });
   }
 

@@ -9,11 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.velociraptor.core.json.InvalidInputException;
+import io.velociraptor.core.json.VrJson;
 import io.velociraptor.core.model.FleetSnapshot;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.velociraptor.core.testing.Golden;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,8 +19,6 @@ import org.junit.jupiter.api.Test;
  * intended change, regenerate them with {@code -Dvr.golden.update=true} and review the diff.
  */
 class SwarmPlanGoldenTest {
-  private static final Path GOLDEN = Path.of("src/test/resources/io/velociraptor/core/plan");
-
   /** A plan that uses every list: a release change, a rename, a failure, unplaced and unreachable. */
   static SwarmPlan everyList() {
     FleetSnapshot fleet = fleet()
@@ -42,35 +38,25 @@ class SwarmPlanGoldenTest {
   }
 
   @Test
-  void writesThePlanAsTheGoldenJson() throws IOException {
-    assertGolden("every-list.json", everyList().toJson() + "\n");
+  void writesThePlanAsTheGoldenJson() {
+    Golden.assertMatches("plan_every_list.json", VrJson.writeJson(everyList()) + "\n");
   }
 
   @Test
-  void rendersThePlanAsTheGoldenText() throws IOException {
-    assertGolden("every-list.txt", everyList().render());
+  void rendersThePlanAsTheGoldenText() {
+    Golden.assertMatches("plan_every_list.txt", everyList().render());
   }
 
   @Test
   void readsItsOwnJsonBackToAnEqualPlan() {
     SwarmPlan plan = everyList();
-    assertThat(SwarmPlan.parseJson(plan.toJson())).isEqualTo(plan);
+    assertThat(VrJson.readJson(VrJson.writeJson(plan), SwarmPlan.class)).isEqualTo(plan);
   }
 
   @Test
   void refusesJsonWhoseStartIsNotAVrProgramName() {
-    String json = everyList().toJson().replaceFirst("\"shop-v2-prod-0123456789ab-web-(\\d+)-abcdefgh\"", "\"nginx\"");
-    assertThatThrownBy(() -> SwarmPlan.parseJson(json)).isInstanceOf(InvalidInputException.class)
+    String json = VrJson.writeJson(everyList()).replaceFirst("\"shop-v2-prod-0123456789ab-web-(\\d+)-abcdefgh\"", "\"nginx\"");
+    assertThatThrownBy(() -> VrJson.readJson(json, SwarmPlan.class)).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("nginx");
-  }
-
-  private static void assertGolden(String file, String actual) throws IOException {
-    Path path = GOLDEN.resolve(file);
-    if (Boolean.getBoolean("vr.golden.update")) {
-      Files.createDirectories(path.getParent());
-      Files.writeString(path, actual, StandardCharsets.UTF_8);
-    }
-    assertThat(path).exists();
-    assertThat(actual).isEqualTo(Files.readString(path, StandardCharsets.UTF_8));
   }
 }
