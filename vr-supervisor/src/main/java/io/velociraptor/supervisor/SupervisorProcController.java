@@ -116,6 +116,113 @@ public final class SupervisorProcController implements ProcController, AutoClose
     });
   }
 
+  /**
+   * Installs many programs on one host in three round trips however many there are: every file
+   * is written, then one {@code system.multicall} re-reads the configuration and adds every new
+   * group; programs that were already installed are then handled as {@link #install} does.
+   *
+   * @param host the host
+   * @param specs the programs
+   * @throws ProcControlException as {@link #install}; nothing is written if a spec is rejected
+   */
+  public void installAll(Host host, java.util.Collection<ProgramSpec> specs) {
+    java.util.Map<String, ProgramSpec> byName = new java.util.TreeMap<>();
+    java.util.Map<String, String> texts = new java.util.TreeMap<>();
+    for (ProgramSpec spec : specs) {
+      try {
+        texts.put(spec.name(), ProgramSection.render(spec));
+      } catch (InvalidValueException e) {
+        throw new ProcControlException(Reason.REJECTED, host.name().value(), spec.name(),
+            "cannot install " + spec.name() + " on " + host.name() + ": " + e.getMessage(), e);
+      }
+      byName.put(spec.name(), spec);
+    }
+    if (byName.isEmpty()) {
+      return;
+    }
+    SupervisorClient c = clients.client(host);
+    List<ProgramSpec> again = new ArrayList<>();
+    run(host, byName.size() + " programs", "install", () -> {
+      CommandRunner runner = runners.apply(host);
+      texts.forEach((name, text) -> runner.upload(text.getBytes(StandardCharsets.UTF_8), path(host, name), 0644));
+      List<SupervisorClient.Call> calls = new ArrayList<>();
+      calls.add(SupervisorClient.Call.of("supervisor.reloadConfig", null));
+      byName.keySet().forEach(n -> calls.add(SupervisorClient.Call.of("supervisor.addProcessGroup", n, n)));
+      List<Object> r = c.multicall(calls);
+      if (r.get(0) instanceof SupervisorException) {
+        throw (SupervisorException) r.get(0);
+      }
+      int i = 1;
+      for (ProgramSpec spec : byName.values()) {
+        Object result = r.get(i++);
+        if (result instanceof SupervisorException) {
+          SupervisorException e = (SupervisorException) result;
+          if (!e.is(SupervisorFault.ALREADY_ADDED)) {
+            throw e;
+          }
+          again.add(spec);
+        }
+      }
+      return null;
+    });
+    for (ProgramSpec spec : again) {
+      install(host, spec); // already active: unchanged (start if needed) or changed (replace)
+    }
+    LOG.info("installed {} programs on {}", byName.size(), host.name());
+  }
+
+  /**
+   * Removes many programs from one host: one {@code system.multicall} signals them all to stop,
+   * they are awaited together (up to the wait timeout), a second multicall removes them, their
+   * files are deleted and one {@code reloadConfig} follows. Programs that are not installed are
+   * skipped.
+   *
+   * @param host the host
+   * @param names the programs
+   * @throws ProcControlException as {@link #remove}
+   */
+  public void removeAll(Host host, java.util.Collection<ProcName> names) {
+    java.util.SortedSet<String> sorted = new java.util.TreeSet<>();
+    names.forEach(n -> sorted.add(n.format()));
+    if (sorted.isEmpty()) {
+      return;
+    }
+    SupervisorClient c = clients.client(host).withReadTimeout(clients.client(host).readTimeout().plus(waitTimeout));
+    run(host, sorted.size() + " programs", "remove", () -> {
+      // signal every program at once, then wait for all of them: stops run in parallel
+      List<SupervisorClient.Call> stops = new ArrayList<>();
+      sorted.forEach(n -> stops.add(SupervisorClient.Call.of("supervisor.stopProcess", n, n, false)));
+      for (Object o : c.multicall(stops)) {
+        requireOkOrMissing(o, SupervisorFault.NOT_RUNNING);
+      }
+      long deadline = System.nanoTime() + waitTimeout.toNanos();
+      while (true) {
+        List<String> busy = c.getAllProcessInfo().stream()
+            .filter(p -> sorted.contains(p.namespec()) && (p.state().isUp() || p.state() == ProcState.STOPPING))
+            .map(ProcessInfo::namespec).toList();
+        if (busy.isEmpty()) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new ProcControlException(Reason.FAILED, host.name().value(), busy.get(0),
+              busy.size() + " programs on " + host.name() + " did not stop within " + waitTimeout.toSeconds()
+                  + " s, e.g. " + busy.get(0), null);
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100));
+      }
+      List<SupervisorClient.Call> removes = new ArrayList<>();
+      sorted.forEach(n -> removes.add(SupervisorClient.Call.of("supervisor.removeProcessGroup", n, n)));
+      for (Object o : c.multicall(removes)) {
+        requireOkOrMissing(o, SupervisorFault.BAD_NAME);
+      }
+      CommandRunner runner = runners.apply(host);
+      sorted.forEach(n -> runner.remove(path(host, n), false));
+      c.reloadConfig();
+      return null;
+    });
+    LOG.info("removed {} programs from {}", sorted.size(), host.name());
+  }
+
   private void replace(Host host, SupervisorClient c, String name) {
     List<Object> r = c.withReadTimeout(c.readTimeout().plus(waitTimeout)).multicall(List.of(
         SupervisorClient.Call.of("supervisor.stopProcess", name, name, true),

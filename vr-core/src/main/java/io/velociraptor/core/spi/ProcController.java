@@ -19,9 +19,10 @@ public interface ProcController {
 
   /**
    * Installs the program on the host, or updates it when its spec changed (the old one is
-   * stopped and replaced), and starts it when {@link ProgramSpec#autoStart()} is set. Returns
-   * once it is installed and, if autostarted, spawned (STARTING or RUNNING); it does not wait
-   * for {@code startsecs}.
+   * stopped and replaced), and has it started when {@link ProgramSpec#autoStart()} is set.
+   * Returns once it is installed: an autostarted program is spawned by the supervisor right
+   * after (Supervisor does it on its next tick), so callers that need it up call {@link #start},
+   * which waits until it is RUNNING and succeeds at once if it already is.
    *
    * @param host the host
    * @param spec the program
