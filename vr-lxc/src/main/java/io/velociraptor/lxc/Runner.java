@@ -120,14 +120,19 @@ public final class Runner {
    * @throws RunnerException if setup has not completed
    */
   public int shell(Path procYaml) {
+    return foreground(shellArgv(procYaml));
+  }
+
+  /** The argv of an interactive shell in an environment identical to the proc's. */
+  List<String> shellArgv(Path procYaml) {
     ProcPaths paths = ProcPaths.of(config.root(), procYaml);
     requireSetUp(paths);
     if (config.runtime() == RuntimeKind.PLAIN) {
-      return foreground(List.of(paths.runSh().toString(), "shell"));
+      return List.of(paths.runSh().toString(), "shell");
     }
     Path rc = ephemeralContainer(paths, "shell");
-    return foreground(List.of("lxc-execute", "-n", paths.name + "-shell", "-P",
-        paths.lxcPath().toString(), "-f", rc.toString(), "--", "/vr/start.sh", "exec", "/bin/sh"));
+    return List.of("lxc-execute", "-n", paths.name + "-shell", "-P",
+        paths.lxcPath().toString(), "-f", rc.toString(), "--", "/vr/start.sh", "exec", "/bin/sh");
   }
 
   /**
