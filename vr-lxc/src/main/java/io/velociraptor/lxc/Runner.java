@@ -38,6 +38,8 @@ public final class Runner {
 
   private final RunnerConfig config;
   private final boolean root;
+  // FileChannel locks are per process: threads of one JVM unpacking the same build take turns here
+  private final Object unpackTurn = new Object();
 
   private Runner(RunnerConfig config) {
     this.config = config;
@@ -68,6 +70,10 @@ public final class Runner {
    */
   public void setup(Path procYaml) {
     ProcPaths paths = ProcPaths.of(config.root(), procYaml);
+    if (config.runtime() == RuntimeKind.LXC && !root) {
+      throw RunnerException.failed(paths.procYaml().toString(), "the LXC runtime must run as root"
+          + " (Supervisor's program user=root); use the plain runtime on machines without root");
+    }
     try (ProcLock ignored = ProcLock.take(paths)) {
       ProcYaml proc = ProcYaml.read(paths.procYaml(), config.hostEnv());
       checkVolumes(proc);
@@ -114,14 +120,19 @@ public final class Runner {
    * @throws RunnerException if setup has not completed
    */
   public int shell(Path procYaml) {
+    return foreground(shellArgv(procYaml));
+  }
+
+  /** The argv of an interactive shell in an environment identical to the proc's. */
+  List<String> shellArgv(Path procYaml) {
     ProcPaths paths = ProcPaths.of(config.root(), procYaml);
     requireSetUp(paths);
     if (config.runtime() == RuntimeKind.PLAIN) {
-      return foreground(List.of(paths.runSh().toString(), "shell"));
+      return List.of(paths.runSh().toString(), "shell");
     }
     Path rc = ephemeralContainer(paths, "shell");
-    return foreground(List.of("lxc-execute", "-n", paths.name + "-shell", "-P",
-        paths.lxcPath().toString(), "-f", rc.toString(), "--", "/vr/start.sh", "exec", "/bin/sh"));
+    return List.of("lxc-execute", "-n", paths.name + "-shell", "-P",
+        paths.lxcPath().toString(), "-f", rc.toString(), "--", "/vr/start.sh", "exec", "/bin/sh");
   }
 
   /**
@@ -131,10 +142,18 @@ public final class Runner {
    * @param procYaml the proc's proc.yaml
    * @param perTest how long one script may run before it is killed and counted as failed
    * @return one result per script, in name order; empty when there are no uptests
-   * @throws RunnerException if setup has not completed
+   * @throws RunnerException if setup has not completed or another runner command holds the
+   *     proc's lock
    */
   public List<UptestResult> uptest(Path procYaml, Duration perTest) {
     ProcPaths paths = ProcPaths.of(config.root(), procYaml);
+    // the lock keeps a second uptest (same container name) and teardown out; run does not hold it
+    try (ProcLock ignored = ProcLock.take(paths)) {
+      return uptestLocked(paths, perTest);
+    }
+  }
+
+  private List<UptestResult> uptestLocked(ProcPaths paths, Duration perTest) {
     requireSetUp(paths);
     ProcYaml proc = ProcYaml.read(paths.procYaml(), config.hostEnv());
     if (proc.procName.isEmpty()) {
@@ -189,14 +208,18 @@ public final class Runner {
   // ---- setup ------------------------------------------------------------------------------
 
   private void setupLxc(ProcPaths paths, ProcYaml proc) {
-    Optional<Path> build = proc.buildUrl.map(url -> Artifacts.unpackOnce(
-        Artifacts.fetch("build_url", url, proc.buildMd5, proc.buildSha256, paths.builds(),
-            config.downloadTimeout()),
-        paths.unpacked(), dir -> { }));
-    Optional<Path> image = proc.imageUrl.map(url -> Artifacts.unpackOnce(
-        Artifacts.fetch("image_url", url, proc.imageMd5, proc.imageSha256,
-            config.root().resolve("images"), config.downloadTimeout()),
-        config.root().resolve("images").resolve("unpacked"), Runner::fixImage));
+    Optional<Path> build;
+    Optional<Path> image;
+    synchronized (unpackTurn) {
+      build = proc.buildUrl.map(url -> Artifacts.unpackOnce(
+          Artifacts.fetch("build_url", url, proc.buildMd5, proc.buildSha256, paths.builds(),
+              config.downloadTimeout()),
+          paths.unpacked(), dir -> { }));
+      image = proc.imageUrl.map(url -> Artifacts.unpackOnce(
+          Artifacts.fetch("image_url", url, proc.imageMd5, proc.imageSha256,
+              config.root().resolve("images"), config.downloadTimeout()),
+          config.root().resolve("images").resolve("unpacked"), Runner::fixImage));
+    }
     Path appLower = build.orElseGet(() -> emptyDir(paths.unpacked().resolve("empty")));
     for (Path d : List.of(paths.vr(), paths.rootfs(), paths.appUpper(), paths.appWork(),
         paths.lxcPath())) {

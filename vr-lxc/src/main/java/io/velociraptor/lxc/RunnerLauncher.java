@@ -30,7 +30,8 @@ public final class RunnerLauncher {
         + "      case \"${d#" + Shell.quote(procs) + "}\" in */*|.*) ;; *) [ -x \"$d/run.sh\" ] && exec \"$d/run.sh\" ;; esac ;;\n"
         + "  esac\n"
         + "fi\n"
-        + "exec " + Shell.quote(java) + " -cp " + Shell.quote(classpath)
+        // short-lived JVMs: skip C2 and use the smallest collector, it starts measurably faster
+        + "exec " + Shell.quote(java) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp " + Shell.quote(classpath)
         + " io.velociraptor.lxc.RunnerMain " + Shell.join(config.toArgs()) + " \"$@\"\n";
   }
 

@@ -103,8 +103,4 @@ final class Scripts {
         .append("exit $status\n");
     return b.toString();
   }
-
-  static List<String> lines(String s) {
-    return List.of(s.split("\n"));
-  }
 }

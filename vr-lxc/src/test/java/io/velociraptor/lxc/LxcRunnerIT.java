@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -73,12 +74,14 @@ class LxcRunnerIT extends RunnerContract {
   }
 
   @Test
-  void sharesOneUnpackedBuildBetweenProcsAndKeepsTheirWritesApart() throws Exception {
+  void sharesOneUnpackedBuildBetweenProcsSetUpAtOnceAndKeepsTheirWritesApart() throws Exception {
     Path build = build(Map.of());
     Path a = proc("demo.a", Fixtures.freePort(), build, "cmd: echo a > /app/mine; cat /app/mine\n");
     Path b = proc("demo.b", Fixtures.freePort(), build, "cmd: cat /app/mine 2>&1 || echo none\n");
-    runner.setup(a);
-    runner.setup(b);
+    CompletableFuture<Void> first = CompletableFuture.runAsync(() -> runner.setup(a));
+    CompletableFuture<Void> second = CompletableFuture.runAsync(() -> runner.setup(b));
+    first.get(60, TimeUnit.SECONDS);
+    second.get(60, TimeUnit.SECONDS);
     try (var unpacked = Files.list(root.resolve("unpacked"))) {
       assertThat(unpacked.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().equals("empty")))
           .hasSize(1);

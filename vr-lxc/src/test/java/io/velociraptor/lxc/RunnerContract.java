@@ -290,4 +290,19 @@ abstract class RunnerContract {
       assertNothingRunning("demo.sup");
     }
   }
+
+  @Test
+  void theShellRunsInTheProcsEnvironmentAsItsUser() throws Exception {
+    Path yaml = proc("demo.shell", Fixtures.freePort(), build(Map.of()), serve());
+    runner.setup(yaml);
+    Process sh = new ProcessBuilder(runner.shellArgv(yaml)).redirectErrorStream(true).start();
+    started.add(sh);
+    sh.getOutputStream().write("printf '%s|' \"$GREETING\" \"$(id -un)\" \"$PWD\"; exit 7\n"
+        .getBytes(StandardCharsets.UTF_8));
+    sh.getOutputStream().close();
+    String out = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(sh.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(sh.exitValue()).isEqualTo(7);
+    assertThat(out).contains(GREETING + "|nobody|" + appDir("demo.shell") + "|");
+  }
 }

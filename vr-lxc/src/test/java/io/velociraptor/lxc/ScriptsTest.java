@@ -41,4 +41,11 @@ class ScriptsTest {
     assertThatThrownBy(() -> Scripts.envSh(Map.of("A;rm", "x")))
         .isInstanceOf(RunnerException.class).hasMessageContaining("\"A;rm\"");
   }
+
+  @Test
+  void rendersTheLauncherThatExecsRunShOnlyForAProcDirectlyUnderProcs() {
+    Golden.assertMatches("vr-runner", RunnerLauncher.script("/usr/bin/java", "/opt/vr/lib/*",
+        RunnerConfig.builder().root(java.nio.file.Path.of("/apps"))
+            .allowVolumesUnder(java.nio.file.Path.of("/srv")).build()));
+  }
 }
