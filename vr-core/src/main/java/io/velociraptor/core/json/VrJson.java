@@ -1,5 +1,6 @@
 package io.velociraptor.core.json;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -18,19 +19,22 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.velociraptor.core.VrException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.io.StringReader;
 import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
 
 /**
  * The one configured Jackson setup of vr: snake_case keys, Optional and java.time support,
- * unknown keys ignored, ISO-8601 instants, sorted map keys. YAML reading is bounded: documents
+ * absent optionals left out, unknown keys ignored, ISO-8601 instants, sorted map keys. YAML reading is bounded: documents
  * over {@link #MAX_DOCUMENT_CHARS} and alias bombs are refused. Errors become
  * {@link InvalidInputException}s that name the key.
  */
 public final class VrJson {
   /** The largest JSON or YAML document vr reads, in characters. */
   public static final int MAX_DOCUMENT_CHARS = 8 * 1024 * 1024;
-  /** The most YAML aliases vr follows in one document. */
-  public static final int MAX_YAML_ALIASES = 50;
   /** The deepest nesting vr reads. */
   public static final int MAX_NESTING = 200;
 
@@ -46,7 +50,6 @@ public final class VrJson {
 
   private static YAMLFactory yamlFactory() {
     LoaderOptions loader = new LoaderOptions();
-    loader.setMaxAliasesForCollections(MAX_YAML_ALIASES);
     loader.setAllowRecursiveKeys(false);
     loader.setCodePointLimit(MAX_DOCUMENT_CHARS);
     loader.setNestingDepthLimit(MAX_NESTING);
@@ -70,6 +73,7 @@ public final class VrJson {
         .addModule(new JavaTimeModule())
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_ABSENT, JsonInclude.Include.ALWAYS))
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
         .enable(SerializationFeature.INDENT_OUTPUT);
@@ -106,7 +110,31 @@ public final class VrJson {
    *     the type's rules
    */
   public static <T> T readYaml(String text, Class<T> type) {
+    if (text != null && text.length() <= MAX_DOCUMENT_CHARS && text.indexOf('*') >= 0) {
+      rejectAliases(text, type.getSimpleName());
+    }
     return read(YAML, "YAML", text, type);
+  }
+
+  /**
+   * Jackson's YAML reader does not resolve aliases (it would read {@code *x} as the text "x"), so
+   * vr refuses them outright; this also makes alias bombs impossible.
+   */
+  private static void rejectAliases(String text, String what) {
+    LoaderOptions options = new LoaderOptions();
+    options.setCodePointLimit(MAX_DOCUMENT_CHARS);
+    options.setNestingDepthLimit(MAX_NESTING);
+    try {
+      for (Event event : new Yaml(options).parse(new StringReader(text))) {
+        if (event instanceof AliasEvent alias) {
+          throw new InvalidInputException("cannot read " + what + " from YAML: aliases are not supported (found *"
+              + alias.getAnchor() + " at line " + (alias.getStartMark().getLine() + 1)
+              + "); write the value out, which also rules out alias bombs", "", null);
+        }
+      }
+    } catch (YAMLException e) {
+      throw new InvalidInputException("cannot read " + what + " from YAML: " + e.getMessage(), "", e);
+    }
   }
 
   /**
@@ -176,9 +204,6 @@ public final class VrJson {
       return new InvalidInputException("invalid " + what + where + ": " + detail, path, e);
     }
     String message = e.getOriginalMessage();
-    if (message != null && message.contains("Number of aliases")) {
-      message = "too many YAML aliases (at most " + MAX_YAML_ALIASES + "): " + message;
-    }
     return new InvalidInputException("cannot read " + what + " from " + format + where + ": " + message, path, e);
   }
 

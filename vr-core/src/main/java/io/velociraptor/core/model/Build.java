@@ -84,6 +84,7 @@ public interface Build {
   }
 
   /** @return whether the build can be deployed */
+  @com.fasterxml.jackson.annotation.JsonIgnore
   default boolean isUsable() {
     return status() == BuildStatus.SUCCESS && artifact().isPresent() && (sha256().isPresent() || md5().isPresent());
   }

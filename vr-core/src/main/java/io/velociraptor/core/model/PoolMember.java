@@ -40,7 +40,11 @@ public record PoolMember(String address, Port port) implements Comparable<PoolMe
     if (colon <= 0) {
       throw InvalidValueException.of("pool member", text, "must be host:port");
     }
-    return new PoolMember(text.substring(0, colon), Port.parse(text.substring(colon + 1)));
+    try {
+      return new PoolMember(text.substring(0, colon), Port.parse(text.substring(colon + 1)));
+    } catch (InvalidValueException e) {
+      throw InvalidValueException.of("pool member", text, e.getMessage());
+    }
   }
 
   /** @return {@code host:port} */

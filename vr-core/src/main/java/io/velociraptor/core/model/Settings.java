@@ -56,13 +56,17 @@ public final class Settings {
   }
 
   private static Object copy(String path, Object value) {
-    if (value == null || value instanceof String || value instanceof Boolean
-        || value instanceof Integer || value instanceof Long || value instanceof BigInteger
+    // numbers are normalised (integers to Long, or BigInteger beyond it; floats to Double) so a
+    // tree equals itself after a trip through JSON or YAML
+    if (value == null || value instanceof String || value instanceof Boolean || value instanceof Long
         || value instanceof Double || value instanceof BigDecimal) {
       return value;
     }
-    if (value instanceof Short || value instanceof Byte) {
-      return ((Number) value).intValue();
+    if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+      return ((Number) value).longValue();
+    }
+    if (value instanceof BigInteger b) {
+      return b.bitLength() < 64 ? (Object) b.longValue() : b;
     }
     if (value instanceof Float f) {
       return f.doubleValue();

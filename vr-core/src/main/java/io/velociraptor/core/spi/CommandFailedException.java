@@ -1,0 +1,69 @@
+package io.velociraptor.core.spi;
+
+import io.velociraptor.core.VrException;
+import java.util.List;
+
+/**
+ * A command exited non-zero or timed out where success was required ({@link
+ * CommandRunner#runChecked}). Carries the host, argv, exit code and the tail of stderr.
+ */
+public final class CommandFailedException extends VrException {
+  private static final long serialVersionUID = 1L;
+
+  /** How many trailing stderr lines the exception keeps. */
+  public static final int STDERR_TAIL_LINES = 20;
+
+  private final String host;
+  private final List<String> argv;
+  private final int exitCode;
+  private final boolean timedOut;
+  private final String stderrTail;
+
+  /**
+   * @param host the host the command ran on
+   * @param command the command
+   * @param result what it did
+   */
+  public CommandFailedException(String host, Command command, CommandResult result) {
+    super(message(host, command, result));
+    this.host = host;
+    this.argv = command.argv();
+    this.exitCode = result.exitCode();
+    this.timedOut = result.timedOut();
+    this.stderrTail = result.stderrTail(STDERR_TAIL_LINES);
+  }
+
+  private static String message(String host, Command command, CommandResult result) {
+    String what = result.timedOut()
+        ? "timed out after " + command.timeout() + " and was killed"
+        : "failed with exit code " + result.exitCode();
+    String tail = result.stderrTail(STDERR_TAIL_LINES);
+    return "command on host " + host + " " + what + ": " + command.display()
+        + (tail.isEmpty() ? " (no stderr)" : "\nstderr:\n" + tail);
+  }
+
+  /** @return the host the command ran on */
+  public String host() {
+    return host;
+  }
+
+  /** @return the command's argv */
+  public List<String> argv() {
+    return argv;
+  }
+
+  /** @return the exit code ({@link CommandResult#TIMED_OUT_EXIT_CODE} if it timed out) */
+  public int exitCode() {
+    return exitCode;
+  }
+
+  /** @return whether the command was killed for running past its timeout */
+  public boolean timedOut() {
+    return timedOut;
+  }
+
+  /** @return the last {@value #STDERR_TAIL_LINES} lines of stderr */
+  public String stderrTail() {
+    return stderrTail;
+  }
+}

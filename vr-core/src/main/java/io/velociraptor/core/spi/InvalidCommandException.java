@@ -1,0 +1,27 @@
+package io.velociraptor.core.spi;
+
+import io.velociraptor.core.VrException;
+
+/** A {@link Command} was built with a bad value; the message names the field and the value. */
+public final class InvalidCommandException extends VrException {
+  private static final long serialVersionUID = 1L;
+
+  private final String field;
+  private final String value;
+
+  InvalidCommandException(String field, String value, String rule) {
+    super("invalid command " + field + " '" + value + "': " + rule);
+    this.field = field;
+    this.value = value;
+  }
+
+  /** @return the command field that was rejected, e.g. {@code env} or {@code workingDir} */
+  public String field() {
+    return field;
+  }
+
+  /** @return the rejected value (NUL characters shown as {@code \0}) */
+  public String value() {
+    return value;
+  }
+}

@@ -1,0 +1,45 @@
+package io.velociraptor.core.spi;
+
+import io.velociraptor.core.VrException;
+
+/**
+ * A file operation (upload, download, exists, remove) failed or was refused on a host. Names
+ * the host, the operation and the path.
+ */
+public class RemoteFileException extends VrException {
+  private static final long serialVersionUID = 1L;
+
+  private final String host;
+  private final String operation;
+  private final String path;
+
+  /**
+   * @param host the host
+   * @param operation {@code upload}, {@code download}, {@code exists} or {@code remove}
+   * @param path the path on the host
+   * @param detail why it failed
+   * @param cause the underlying failure, or null
+   */
+  public RemoteFileException(
+      String host, String operation, String path, String detail, Throwable cause) {
+    super(operation + " of " + path + " on host " + host + " failed: " + detail, cause);
+    this.host = host;
+    this.operation = operation;
+    this.path = path;
+  }
+
+  /** @return the host */
+  public String host() {
+    return host;
+  }
+
+  /** @return the operation that failed */
+  public String operation() {
+    return operation;
+  }
+
+  /** @return the path on the host */
+  public String path() {
+    return path;
+  }
+}

@@ -1,0 +1,460 @@
+package io.velociraptor.core.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.velociraptor.core.spi.Command;
+import io.velociraptor.core.spi.CommandFailedException;
+import io.velociraptor.core.spi.CommandResult;
+import io.velociraptor.core.spi.CommandRunner;
+import io.velociraptor.core.spi.LineListener;
+import io.velociraptor.core.spi.PathRefusedException;
+import io.velociraptor.core.spi.RemoteFileException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link CommandRunner} must have. A subclass supplies a runner acting on a
+ * host whose file system this JVM can also see (the local machine, or sshd on 127.0.0.1), and a
+ * scratch directory on it that is inside the runner's removal root.
+ */
+public abstract class CommandRunnerContract {
+
+  /** @return the runner under test; the subclass closes it */
+  protected abstract CommandRunner runner();
+
+  /** @return an empty directory on the host, strictly inside the runner's removal root */
+  protected abstract Path scratch();
+
+  private String path(String name) {
+    return scratch().resolve(name).toString();
+  }
+
+  private CommandResult sh(String script, String... args) {
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", script, "sh"));
+    argv.addAll(List.of(args));
+    return runner().run(Command.builder().argv(argv).build());
+  }
+
+  @Test
+  public void reportsExitCodesAsResultsNotExceptions() {
+    assertThat(runner().run(Command.of("true")).exitCode()).isZero();
+    assertThat(runner().run(Command.of("false")).exitCode()).isEqualTo(1);
+    CommandResult r = sh("exit 42");
+    assertThat(r.exitCode()).isEqualTo(42);
+    assertThat(r.succeeded()).isFalse();
+    assertThat(r.timedOut()).isFalse();
+  }
+
+  @Test
+  public void keepsStdoutAndStderrSeparate() {
+    CommandResult r = sh("echo out1; echo err1 >&2; echo out2; echo err2 >&2");
+    assertThat(r.stdout()).isEqualTo("out1\nout2\n");
+    assertThat(r.stderr()).isEqualTo("err1\nerr2\n");
+    assertThat(r.stdoutTruncated()).isFalse();
+    assertThat(r.stderrTruncated()).isFalse();
+  }
+
+  @Test
+  public void passesArgumentsVerbatimWithoutAShell() {
+    List<String> hostile = List.of("a b", "'", "\"", "$(echo pwned)", "`id`", "; rm -rf /", "",
+        "*", "line1\nline2", "ünïcödé ✓", "\\", "-n", "--", "x=y", "~");
+    List<String> argv = new ArrayList<>(List.of("printf", "%s\\0"));
+    argv.addAll(hostile);
+    CommandResult r = runner().run(Command.builder().argv(argv).build());
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.stdout()).isEqualTo(String.join("\0", hostile) + "\0");
+  }
+
+  @Test
+  public void feedsStdinToTheCommand() {
+    byte[] input = "hello\nworld\n".getBytes(StandardCharsets.UTF_8);
+    CommandResult r = runner().run(Command.builder().argv("cat").stdin(input).build());
+    assertThat(r.stdout()).isEqualTo("hello\nworld\n");
+  }
+
+  @Test
+  public void givesCommandsWithoutStdinAnImmediateEndOfFile() {
+    CommandResult r = runner().run(
+        Command.builder().argv("cat").timeout(Duration.ofSeconds(10)).build());
+    assertThat(r.timedOut()).isFalse();
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.stdout()).isEmpty();
+  }
+
+  @Test
+  public void setsEnvironmentVariablesWithoutInterpretingTheirValues() {
+    String value = "it's $(not) `run`; \"quoted\" \\ ünï\nnext";
+    CommandResult r = runner().run(Command.builder()
+        .argv("sh", "-c", "printf '%s|%s' \"$VR_ONE\" \"$VR_TWO\"")
+        .putEnv("VR_ONE", value)
+        .putEnv("VR_TWO", "")
+        .build());
+    assertThat(r.stdout()).isEqualTo(value + "|");
+  }
+
+  @Test
+  public void runsInTheGivenWorkingDirectory() throws IOException {
+    Path dir = Files.createDirectory(scratch().resolve("work dir ' $x"));
+    CommandResult r = runner().run(
+        Command.builder().argv("pwd", "-P").workingDir(dir.toString()).build());
+    assertThat(r.stdout()).isEqualTo(dir.toRealPath() + "\n");
+  }
+
+  @Test
+  public void reportsAMissingWorkingDirectoryAsExitCode126NamingIt() {
+    String missing = path("no-such-dir");
+    CommandResult r = runner().run(Command.builder().argv("true").workingDir(missing).build());
+    assertThat(r.exitCode()).isEqualTo(126);
+    assertThat(r.stderr()).contains(missing);
+  }
+
+  @Test
+  public void reportsAMissingProgramAsExitCode127NamingIt() {
+    CommandResult r = runner().run(Command.of("vr-no-such-program-xyz", "arg"));
+    assertThat(r.exitCode()).isEqualTo(127);
+    assertThat(r.stderr()).contains("vr-no-such-program-xyz");
+  }
+
+  @Test
+  public void reportsDeathBySignalAs128PlusTheSignal() {
+    CommandResult r = sh("kill -9 $$");
+    assertThat(r.exitCode()).isEqualTo(137);
+    assertThat(r.timedOut()).isFalse();
+  }
+
+  @Test
+  public void killsATimedOutCommandAndEverythingItStarted() throws IOException {
+    Path marker = scratch().resolve("marker");
+    Path pids = scratch().resolve("pids");
+    // the child keeps running after its parent unless the runner kills the whole tree
+    CommandResult r = runner().run(Command.builder()
+        .argv("sh", "-c", "sleep 30 & echo $! > \"$2\"; echo $$ >> \"$2\"; sleep 30; touch \"$1\"",
+            "sh", marker.toString(), pids.toString())
+        .timeout(Duration.ofMillis(700))
+        .build());
+    assertThat(r.timedOut()).isTrue();
+    assertThat(r.exitCode()).isEqualTo(CommandResult.TIMED_OUT_EXIT_CODE);
+    assertThat(r.succeeded()).isFalse();
+    assertThat(r.duration()).isLessThan(Duration.ofSeconds(10));
+    for (String pid : Files.readAllLines(pids)) {
+      long p = Long.parseLong(pid.trim());
+      ProcessHandle.of(p).ifPresent(h -> waitForExit(h, pid));
+    }
+    assertThat(marker).doesNotExist();
+  }
+
+  private static void waitForExit(ProcessHandle h, String pid) {
+    try {
+      h.onExit().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("process " + pid + " survived the timeout kill", e);
+    }
+  }
+
+  @Test
+  public void keepsPartialOutputOfATimedOutCommand() {
+    CommandResult r = runner().run(Command.builder()
+        .argv("sh", "-c", "echo before; echo oops >&2; sleep 30")
+        .timeout(Duration.ofMillis(700))
+        .build());
+    assertThat(r.timedOut()).isTrue();
+    assertThat(r.stdout()).isEqualTo("before\n");
+    assertThat(r.stderr()).isEqualTo("oops\n");
+  }
+
+  @Test
+  public void capturesLargeOutputsCompletely() {
+    // 3 MB on stdout and 1 MB on stderr at once: no deadlock, nothing lost
+    CommandResult r = runner().run(Command.builder()
+        .argv("sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' e >&2 & "
+            + "head -c 3000000 /dev/zero | tr '\\0' o; wait")
+        .outputLimit(4_000_000)
+        .build());
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.stdout().length()).isEqualTo(3_000_000);
+    assertThat(r.stdout().chars().allMatch(c -> c == 'o')).as("stdout is all 'o'").isTrue();
+    assertThat(r.stderr().length()).isEqualTo(1_000_000);
+    assertThat(r.stderr().chars().allMatch(c -> c == 'e')).as("stderr is all 'e'").isTrue();
+    assertThat(r.stdoutTruncated()).isFalse();
+  }
+
+  @Test
+  public void capsCapturedOutputAtTheLimitAndSaysSo() {
+    CommandResult r = runner().run(Command.builder()
+        .argv("sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x; echo short >&2")
+        .outputLimit(1000)
+        .build());
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.stdout().length()).isEqualTo(1000);
+    assertThat(r.stdout().chars().allMatch(c -> c == 'x')).as("stdout is all 'x'").isTrue();
+    assertThat(r.stdoutTruncated()).isTrue();
+    assertThat(r.stderr()).isEqualTo("short\n");
+    assertThat(r.stderrTruncated()).isFalse();
+  }
+
+  @Test
+  public void streamsTaggedLinesAsTheyArrive() {
+    List<String> lines = Collections.synchronizedList(new ArrayList<>());
+    Path gate = scratch().resolve("gate");
+    // the command waits for the listener to react to its first line: lines must arrive live
+    CommandResult r = runner().stream(Command.builder()
+        .argv("sh", "-c", "echo first; i=0; while [ ! -e \"$1\" ] && [ $i -lt 200 ]; do "
+            + "sleep 0.05; i=$((i+1)); done; echo problem >&2; printf 'last'", "sh",
+            gate.toString())
+        .timeout(Duration.ofSeconds(20))
+        .build(), (channel, line) -> {
+          lines.add(channel + ":" + line);
+          if (line.equals("first")) {
+            try {
+              Files.createFile(gate);
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        });
+    assertThat(r.exitCode()).isZero();
+    assertThat(lines).containsExactly("STDOUT:first", "STDERR:problem", "STDOUT:last");
+    assertThat(r.stdout()).isEqualTo("first\nlast");
+    assertThat(r.duration()).isLessThan(Duration.ofSeconds(9));
+  }
+
+  @Test
+  public void runCheckedThrowsNamingHostCommandExitCodeAndStderr() {
+    Command failing = Command.of("sh", "-c", "echo 'disk full' >&2; exit 3");
+    assertThatThrownBy(() -> runner().runChecked(failing))
+        .isInstanceOfSatisfying(CommandFailedException.class, e -> {
+          assertThat(e.host()).isEqualTo(runner().host());
+          assertThat(e.exitCode()).isEqualTo(3);
+          assertThat(e.argv()).isEqualTo(failing.argv());
+          assertThat(e.stderrTail()).isEqualTo("disk full");
+          assertThat(e.getMessage()).contains(runner().host(), "exit code 3", "disk full");
+        });
+    assertThat(runner().runChecked(Command.of("echo", "ok")).stdout()).isEqualTo("ok\n");
+  }
+
+  @Test
+  public void runCheckedThrowsOnTimeout() {
+    Command slow = Command.builder().argv("sleep", "30").timeout(Duration.ofMillis(300)).build();
+    assertThatThrownBy(() -> runner().runChecked(slow))
+        .isInstanceOfSatisfying(CommandFailedException.class, e -> {
+          assertThat(e.timedOut()).isTrue();
+          assertThat(e.getMessage()).contains("timed out");
+        });
+  }
+
+  @Test
+  public void uploadsAndDownloadsBinaryFilesByteForByte() {
+    byte[] content = new byte[300_000];
+    new SplittableRandom(7).nextBytes(content);
+    runner().upload(content, path("blob.bin"), 0640);
+    assertThat(runner().download(path("blob.bin"))).isEqualTo(content);
+    byte[] empty = new byte[0];
+    runner().upload(empty, path("empty"), 0600);
+    assertThat(runner().download(path("empty"))).isEmpty();
+  }
+
+  @Test
+  public void uploadsLocalFilesWithTheGivenMode() throws IOException {
+    Path local = Files.createTempFile("vr-upload", ".bin");
+    try {
+      byte[] content = new byte[2_000_000];
+      new SplittableRandom(11).nextBytes(content);
+      Files.write(local, content);
+      runner().upload(local, path("from-file.bin"), 0755);
+      assertThat(Files.readAllBytes(scratch().resolve("from-file.bin"))).isEqualTo(content);
+      assertThat(PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(scratch().resolve("from-file.bin"))))
+          .isEqualTo("rwxr-xr-x");
+    } finally {
+      Files.deleteIfExists(local);
+    }
+  }
+
+  @Test
+  public void setsTheModeOfUploadedFiles() throws IOException {
+    runner().upload(new byte[] {1}, path("secret"), 0600);
+    assertThat(PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(scratch().resolve("secret")))).isEqualTo("rw-------");
+    runner().upload(new byte[] {1}, path("secret"), 0644);
+    assertThat(PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(scratch().resolve("secret")))).isEqualTo("rw-r--r--");
+  }
+
+  @Test
+  public void replacesFilesAtomicallySoReadersNeverSeeAPart() throws Exception {
+    byte[] a = new byte[1_000_000];
+    byte[] b = new byte[1_000_000];
+    java.util.Arrays.fill(a, (byte) 'a');
+    java.util.Arrays.fill(b, (byte) 'b');
+    Path file = scratch().resolve("swap");
+    runner().upload(a, file.toString(), 0644);
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    try {
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      Future<Integer> reads = reader.submit(() -> {
+        int n = 0;
+        while (!stop.get()) {
+          byte[] seen = Files.readAllBytes(file);
+          assertThat(seen).satisfiesAnyOf(s -> assertThat(s).isEqualTo(a),
+              s -> assertThat(s).isEqualTo(b));
+          n++;
+        }
+        return n;
+      });
+      for (int i = 0; i < 6; i++) {
+        runner().upload(i % 2 == 0 ? b : a, file.toString(), 0644);
+      }
+      stop.set(true);
+      assertThat(reads.get(30, TimeUnit.SECONDS)).isPositive();
+    } finally {
+      reader.shutdownNow();
+    }
+    try (var listing = Files.list(scratch())) {
+      assertThat(listing.map(p -> p.getFileName().toString())).containsExactly("swap");
+    }
+  }
+
+  @Test
+  public void refusesToUploadIntoAMissingDirectoryNamingThePath() {
+    String target = path("missing/file");
+    assertThatThrownBy(() -> runner().upload(new byte[] {1}, target, 0644))
+        .isInstanceOf(RemoteFileException.class)
+        .hasMessageContaining(target)
+        .hasMessageContaining(runner().host());
+  }
+
+  @Test
+  public void refusesBadUploadPathsAndModes() {
+    assertThatThrownBy(() -> runner().upload(new byte[] {1}, "relative/file", 0644))
+        .isInstanceOf(PathRefusedException.class).hasMessageContaining("relative/file");
+    assertThatThrownBy(() -> runner().upload(new byte[] {1}, "/", 0644))
+        .isInstanceOf(PathRefusedException.class);
+    assertThatThrownBy(() -> runner().upload(new byte[] {1}, "", 0644))
+        .isInstanceOf(PathRefusedException.class);
+    assertThatThrownBy(() -> runner().upload(new byte[] {1}, path("f"), 01777))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("01777");
+  }
+
+  @Test
+  public void downloadOfAMissingFileNamesHostAndPath() {
+    String missing = path("nope");
+    assertThatThrownBy(() -> runner().download(missing))
+        .isInstanceOf(RemoteFileException.class)
+        .hasMessageContaining(missing)
+        .hasMessageContaining(runner().host());
+  }
+
+  @Test
+  public void tellsWhetherPathsExistCountingDanglingSymlinks() throws IOException {
+    assertThat(runner().exists(scratch().toString())).isTrue();
+    assertThat(runner().exists(path("nope"))).isFalse();
+    Files.createSymbolicLink(scratch().resolve("dangling"), scratch().resolve("nope"));
+    assertThat(runner().exists(path("dangling"))).isTrue();
+    assertThat(runner().exists(path("a file ' with $(odd) name"))).isFalse();
+    Files.write(scratch().resolve("a file ' with $(odd) name"), new byte[0]);
+    assertThat(runner().exists(path("a file ' with $(odd) name"))).isTrue();
+  }
+
+  @Test
+  public void removesFilesAndDirectoriesAndIgnoresMissingOnes() throws IOException {
+    Files.write(scratch().resolve("f"), new byte[] {1});
+    Files.createDirectories(scratch().resolve("tree/a/b"));
+    Files.write(scratch().resolve("tree/a/b/c"), new byte[] {1});
+    Files.createDirectory(scratch().resolve("empty-dir"));
+    runner().remove(path("f"), false);
+    runner().remove(path("empty-dir"), false);
+    runner().remove(path("tree"), true);
+    runner().remove(path("never-existed"), true);
+    runner().remove(path("never/existed/either"), false);
+    try (var listing = Files.list(scratch())) {
+      assertThat(listing).isEmpty();
+    }
+  }
+
+  @Test
+  public void refusesToRemoveANonEmptyDirectoryWithoutRecursive() throws IOException {
+    Files.createDirectories(scratch().resolve("full"));
+    Files.write(scratch().resolve("full/x"), new byte[] {1});
+    assertThatThrownBy(() -> runner().remove(path("full"), false))
+        .isInstanceOf(RemoteFileException.class)
+        .hasMessageContaining(path("full"));
+    assertThat(scratch().resolve("full/x")).exists();
+  }
+
+  @Test
+  public void removesASymlinkNotItsTarget() throws IOException {
+    Path keep = Files.createDirectories(scratch().resolve("keep"));
+    Files.write(keep.resolve("precious"), new byte[] {1});
+    Files.createSymbolicLink(scratch().resolve("link"), keep);
+    runner().remove(path("link"), true);
+    assertThat(scratch().resolve("link")).doesNotExist();
+    assertThat(keep.resolve("precious")).exists();
+  }
+
+  @Test
+  public void refusesDangerousRemoves() {
+    for (String bad : List.of("/", "", "//", "/.", "relative", "/etc", "/etc/passwd")) {
+      assertThatThrownBy(() -> runner().remove(bad, true))
+          .as("remove('%s')", bad)
+          .isInstanceOf(PathRefusedException.class);
+    }
+    String escaping = scratch() + "/../../../etc";
+    assertThatThrownBy(() -> runner().remove(escaping, true))
+        .isInstanceOf(PathRefusedException.class)
+        .hasMessageContaining(escaping);
+    assertThat(Path.of("/etc/passwd")).exists();
+  }
+
+  @Test
+  public void refusesToRemoveThroughASymlinkThatLeavesTheRoot() throws IOException {
+    Path outside = Files.createTempDirectory("vr-outside");
+    try {
+      Files.write(outside.resolve("precious"), new byte[] {1});
+      Files.createSymbolicLink(scratch().resolve("escape"), outside);
+      assertThatThrownBy(() -> runner().remove(path("escape/precious"), true))
+          .isInstanceOf(PathRefusedException.class)
+          .hasMessageContaining("escape/precious");
+      assertThat(outside.resolve("precious")).exists();
+    } finally {
+      Files.deleteIfExists(outside.resolve("precious"));
+      Files.deleteIfExists(outside);
+    }
+  }
+
+  @Test
+  public void runsCommandsConcurrently() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<CommandResult>> results = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String word = "w" + i;
+        results.add(pool.submit(() -> runner().run(
+            Command.of("sh", "-c", "sleep 0.2; echo \"$1\"", "sh", word))));
+      }
+      for (int i = 0; i < 8; i++) {
+        assertThat(results.get(i).get(30, TimeUnit.SECONDS).stdout()).isEqualTo("w" + i + "\n");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** @return a listener that ignores lines (for subclasses) */
+  protected static LineListener ignoring() {
+    return LineListener.ignoring();
+  }
+}

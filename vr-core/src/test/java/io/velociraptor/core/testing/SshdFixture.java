@@ -1,0 +1,354 @@
+package io.velociraptor.core.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A private OpenSSH sshd (Debian {@code openssh-server}) for tests: 127.0.0.1 on a free port, its
+ * own host key, and an authorized client key generated for the test, all in a private temporary
+ * directory. {@link #start()} returns once sshd says it is listening; {@link #close()} stops the
+ * daemon and every connection process it forked and deletes the directory, so use it in
+ * try-with-resources or an {@code @AfterAll}, which also run when a test fails.
+ *
+ * <p>It logs to a file ({@code -e}), from which {@link #acceptedConnections()} counts logins.
+ */
+public final class SshdFixture implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SshdFixture.class);
+  private static final Path SSHD = Path.of("/usr/sbin/sshd");
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
+
+  private final Path dir;
+  private final int port;
+  private final List<String> log = new ArrayList<>();
+  private Process sshd;
+
+  private SshdFixture(Path dir, int port) {
+    this.dir = dir;
+    this.port = port;
+  }
+
+  /** @return whether this machine has OpenSSH's sshd */
+  public static boolean available() {
+    return Files.isExecutable(SSHD);
+  }
+
+  /**
+   * Generates keys and starts sshd. The client key is ed25519; {@link #addAuthorizedRsaKey()}
+   * adds an RSA one.
+   *
+   * @return the running fixture
+   * @throws IllegalStateException if sshd is not installed or does not come up
+   */
+  public static SshdFixture start() {
+    if (!available()) {
+      throw new IllegalStateException("sshd is not installed at " + SSHD
+          + "; install Debian's openssh-server");
+    }
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("vr-sshd");
+      Files.createDirectories(Path.of("/run/sshd"));
+      SshdFixture f = new SshdFixture(dir, freePort());
+      f.keygen("ed25519", f.hostKey());
+      f.keygen("ed25519", f.clientKey());
+      Files.copy(f.clientKey().resolveSibling("client_key.pub"), f.authorizedKeys());
+      f.writeConfig();
+      f.launch();
+      return f;
+    } catch (IOException e) {
+      deleteTree(dir);
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      deleteTree(dir);
+      throw e;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void keygen(String type, Path key) {
+    run(List.of("ssh-keygen", "-q", "-t", type, "-N", "", "-C", "vr-test", "-f", key.toString()));
+  }
+
+  private void run(List<String> argv) {
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IllegalStateException(argv + " failed: " + out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void writeConfig() throws IOException {
+    String config = String.join("\n",
+        "ListenAddress 127.0.0.1",
+        "Port " + port,
+        "HostKey " + hostKey(),
+        "PidFile " + dir.resolve("sshd.pid"),
+        "AuthorizedKeysFile " + authorizedKeys(),
+        "StrictModes no",
+        "UsePAM no",
+        "PermitRootLogin prohibit-password",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PubkeyAuthentication yes",
+        "LogLevel INFO",
+        "MaxStartups 100:30:200",
+        // Debian's bash sources ~/.bashrc for every command run over ssh; point HOME at the
+        // fixture so the machine's own (possibly slow or noisy) ~/.bashrc stays out of tests
+        "SetEnv HOME=" + dir,
+        "");
+    Files.writeString(dir.resolve("sshd_config"), config);
+  }
+
+  private void launch() {
+    ProcessBuilder pb = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f",
+        dir.resolve("sshd_config").toString()).redirectErrorStream(true);
+    CountDownLatch listening = new CountDownLatch(1);
+    try {
+      sshd = pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Process process = sshd;
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          synchronized (log) {
+            log.add(line);
+          }
+          if (line.startsWith("Server listening on 127.0.0.1 port " + port)) {
+            listening.countDown();
+          }
+        }
+      } catch (IOException e) {
+        LOG.debug("sshd log ended: {}", e.toString());
+      }
+      listening.countDown(); // sshd exited: stop waiting, the check below reports it
+    }, "vr-sshd-log-" + port);
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      if (!listening.await(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || !sshd.isAlive()) {
+        stopDaemon();
+        throw new IllegalStateException("sshd did not start on port " + port + ": " + logText());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopDaemon();
+      throw new IllegalStateException(e);
+    }
+    LOG.info("private sshd listening on 127.0.0.1:{} (pid {})", port, sshd.pid());
+  }
+
+  /** @return {@code 127.0.0.1} */
+  public String host() {
+    return "127.0.0.1";
+  }
+
+  /** @return the port sshd listens on */
+  public int port() {
+    return port;
+  }
+
+  /** @return the user the tests log in as: the user running the JVM */
+  public String user() {
+    return System.getProperty("user.name");
+  }
+
+  /** @return the authorized ed25519 client private key (OpenSSH format, no passphrase) */
+  public Path clientKey() {
+    return dir.resolve("client_key");
+  }
+
+  /** @return the host's private key file */
+  private Path hostKey() {
+    return dir.resolve("host_key");
+  }
+
+  private Path authorizedKeys() {
+    return dir.resolve("authorized_keys");
+  }
+
+  /**
+   * Generates an RSA client key and authorizes it.
+   *
+   * @return the RSA private key (OpenSSH format, no passphrase)
+   */
+  public Path addAuthorizedRsaKey() {
+    Path key = dir.resolve("client_rsa");
+    keygen("rsa", key);
+    try {
+      Files.writeString(authorizedKeys(), Files.readString(key.resolveSibling("client_rsa.pub")),
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return key;
+  }
+
+  /**
+   * Generates a client key that sshd does not accept.
+   *
+   * @return a private key not in authorized_keys
+   */
+  public Path unauthorizedKey() {
+    Path key = dir.resolve("stranger_key");
+    if (!Files.exists(key)) {
+      keygen("ed25519", key);
+    }
+    return key;
+  }
+
+  /**
+   * Writes a known_hosts file holding this sshd's current host key.
+   *
+   * @return the file, in the fixture's directory
+   */
+  public Path knownHosts() {
+    try {
+      String pub = Files.readString(hostKey().resolveSibling("host_key.pub")).trim();
+      String[] parts = pub.split(" ");
+      Path file = dir.resolve("known_hosts");
+      Files.writeString(file, "[127.0.0.1]:" + port + " " + parts[0] + " " + parts[1] + "\n");
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** @return the host key's OpenSSH fingerprint, {@code SHA256:...} */
+  public String hostKeyFingerprint() {
+    try {
+      String pub = Files.readString(hostKey().resolveSibling("host_key.pub")).trim();
+      byte[] blob = Base64.getDecoder().decode(pub.split(" ")[1]);
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(blob);
+      return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(digest);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** @return how many logins sshd has accepted since the fixture started */
+  public int acceptedConnections() {
+    synchronized (log) {
+      return (int) log.stream().filter(l -> l.startsWith("Accepted publickey for")).count();
+    }
+  }
+
+  /** @return everything sshd logged so far */
+  public String logText() {
+    synchronized (log) {
+      return String.join("\n", log);
+    }
+  }
+
+  /**
+   * Stops sshd with all its open connections and starts it again on the same port with the same
+   * keys: clients see their sessions drop.
+   */
+  public void restart() {
+    stopDaemon();
+    launch();
+  }
+
+  /** Gives the host a new key (as a reinstalled host would have) and restarts sshd. */
+  public void changeHostKey() {
+    try {
+      Files.deleteIfExists(hostKey());
+      Files.deleteIfExists(hostKey().resolveSibling("host_key.pub"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    keygen("ed25519", hostKey());
+    restart();
+  }
+
+  private void stopDaemon() {
+    if (sshd == null) {
+      return;
+    }
+    // connection processes outlive a stopped sshd, so stop them first: parents before children
+    List<ProcessHandle> tree = new ArrayList<>();
+    sshd.descendants().forEach(tree::add);
+    sshd.destroy();
+    tree.forEach(ProcessHandle::destroyForcibly);
+    try {
+      if (!sshd.waitFor(10, TimeUnit.SECONDS)) {
+        sshd.destroyForcibly();
+        sshd.waitFor(10, TimeUnit.SECONDS);
+      }
+      for (ProcessHandle p : tree) {
+        p.onExit().get(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.warn("an sshd connection process did not exit", e);
+    }
+    sshd = null;
+  }
+
+  /** Stops sshd and its connections and deletes the keys and config. Idempotent. */
+  @Override
+  public void close() {
+    stopDaemon();
+    deleteTree(dir);
+  }
+
+  private static void deleteTree(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          LOG.warn("could not delete {}", p, e);
+        }
+      });
+    } catch (IOException e) {
+      LOG.warn("could not delete {}", dir, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SshdFixture[127.0.0.1:" + port + "]";
+  }
+}
