@@ -3,6 +3,7 @@ package io.velociraptor.core.spi;
 import io.velociraptor.core.model.BalancerName;
 import io.velociraptor.core.model.PoolMember;
 import io.velociraptor.core.model.PoolName;
+import io.velociraptor.core.model.PoolState;
 import java.util.Collection;
 import java.util.SortedSet;
 
@@ -48,6 +49,17 @@ public interface Balancer {
    *     name is refused
    */
   void remove(PoolName pool, Collection<PoolMember> members);
+
+  /**
+   * A pool's members as the planner's fleet snapshot holds them.
+   *
+   * @param pool a pool
+   * @return this balancer's name, the pool and its members
+   * @throws BalancerException as {@link #members}
+   */
+  default PoolState state(PoolName pool) {
+    return PoolState.builder().balancer(name()).pool(pool).members(members(pool)).build();
+  }
 
   /**
    * @return the pools that have members, sorted
