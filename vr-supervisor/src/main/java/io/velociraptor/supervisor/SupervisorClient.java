@@ -40,14 +40,18 @@ public final class SupervisorClient implements AutoCloseable {
   private final XmlRpcClient xmlrpc;
   private final Duration readTimeout;
   private final boolean owner;
+  private final SupervisorClient root;
+  private final java.util.concurrent.ConcurrentMap<Duration, SupervisorClient> views;
 
   private SupervisorClient(SupervisorEndpoint endpoint, HttpClient http, ExecutorService executor,
-      Duration readTimeout, boolean owner) {
+      Duration readTimeout, SupervisorClient root) {
     this.endpoint = endpoint;
     this.http = http;
     this.executor = executor;
     this.readTimeout = readTimeout;
-    this.owner = owner;
+    this.owner = root == null;
+    this.root = root == null ? this : root;
+    this.views = owner ? new java.util.concurrent.ConcurrentHashMap<>() : null;
     XmlRpcClientConfigImpl config = new XmlRpcClientConfigImpl();
     config.setServerURL(toUrl(endpoint));
     config.setEnabledForExtensions(false);
@@ -82,7 +86,7 @@ public final class SupervisorClient implements AutoCloseable {
         .followRedirects(HttpClient.Redirect.NEVER)
         .executor(executor)
         .build();
-    return new SupervisorClient(endpoint, http, executor, endpoint.readTimeout(), true);
+    return new SupervisorClient(endpoint, http, executor, endpoint.readTimeout(), null);
   }
 
   /**
@@ -94,7 +98,10 @@ public final class SupervisorClient implements AutoCloseable {
     if (readTimeout.isNegative() || readTimeout.isZero()) {
       throw new IllegalArgumentException("read timeout must be positive: " + readTimeout);
     }
-    return new SupervisorClient(endpoint, http, executor, readTimeout, false);
+    if (readTimeout.equals(this.readTimeout)) {
+      return this;
+    }
+    return root.views.computeIfAbsent(readTimeout, t -> new SupervisorClient(endpoint, http, executor, t, root));
   }
 
   /** @return the endpoint this client talks to */

@@ -107,7 +107,7 @@ public final class SupervisorFleetObserver implements FleetObserver, AutoCloseab
     try {
       return HostSnapshot.reachable(host, SupervisorProcController.toObserved(host, client.getAllProcessInfo()));
     } catch (SupervisorException e) {
-      LOG.warn("host {} is unreachable: {}", host.name(), e.getMessage());
+      LOG.debug("host {} is unreachable: {}", host.name(), e.getMessage());
       return HostSnapshot.unreachable(host, e.kind().name().toLowerCase(java.util.Locale.ROOT) + ": " + e.getMessage());
     }
   }

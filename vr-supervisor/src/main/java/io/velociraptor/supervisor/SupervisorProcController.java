@@ -68,7 +68,7 @@ public final class SupervisorProcController implements ProcController, AutoClose
     try {
       text = ProgramSection.render(spec);
     } catch (InvalidValueException e) {
-      throw new ProcControlException(Reason.REJECTED, host.name().value(), name,
+      throw ProcControlException.of(Reason.REJECTED, host.name().value(), name,
           "cannot install " + name + " on " + host.name() + ": " + e.getMessage(), e);
     }
     String path = path(host, spec.name());
@@ -82,7 +82,7 @@ public final class SupervisorProcController implements ProcController, AutoClose
         SupervisorException reread = (SupervisorException) r.get(0);
         if (reread.getMessage().contains(path) || reread.getMessage().contains("program:" + name + "'")) {
           runners.apply(host).remove(path, false); // never leave a file that breaks the host's configuration
-          throw new ProcControlException(Reason.REJECTED, host.name().value(), name,
+          throw ProcControlException.of(Reason.REJECTED, host.name().value(), name,
               "supervisor on " + host.name() + " cannot read the program file of " + name + ": "
                   + reread.faultString().orElse(reread.getMessage()), reread);
         }
@@ -96,7 +96,7 @@ public final class SupervisorProcController implements ProcController, AutoClose
       }
       SupervisorException fault = (SupervisorException) added;
       if (fault.is(SupervisorFault.BAD_NAME)) {
-        throw new ProcControlException(Reason.FAILED, host.name().value(), name,
+        throw ProcControlException.of(Reason.FAILED, host.name().value(), name,
             "supervisor on " + host.name() + " did not pick up " + path
                 + ": its [include] files= must cover that directory", fault);
       }
@@ -132,7 +132,7 @@ public final class SupervisorProcController implements ProcController, AutoClose
       try {
         texts.put(spec.name(), ProgramSection.render(spec));
       } catch (InvalidValueException e) {
-        throw new ProcControlException(Reason.REJECTED, host.name().value(), spec.name(),
+        throw ProcControlException.of(Reason.REJECTED, host.name().value(), spec.name(),
             "cannot install " + spec.name() + " on " + host.name() + ": " + e.getMessage(), e);
       }
       byName.put(spec.name(), spec);
@@ -204,7 +204,7 @@ public final class SupervisorProcController implements ProcController, AutoClose
           break;
         }
         if (System.nanoTime() > deadline) {
-          throw new ProcControlException(Reason.FAILED, host.name().value(), busy.get(0),
+          throw ProcControlException.of(Reason.FAILED, host.name().value(), busy.get(0),
               busy.size() + " programs on " + host.name() + " did not stop within " + waitTimeout.toSeconds()
                   + " s, e.g. " + busy.get(0), null);
         }
@@ -350,10 +350,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
     try {
       return op.run();
     } catch (HostConnectionException e) {
-      throw new ProcControlException(Reason.UNREACHABLE, host.name().value(), program,
+      throw ProcControlException.of(Reason.UNREACHABLE, host.name().value(), program,
           "could not " + action + " " + program + " on " + host.name() + ": " + e.getMessage(), e);
     } catch (RemoteFileException e) {
-      throw new ProcControlException(Reason.FAILED, host.name().value(), program,
+      throw ProcControlException.of(Reason.FAILED, host.name().value(), program,
           "could not " + action + " " + program + " on " + host.name() + ": " + e.getMessage(), e);
     } catch (SupervisorException e) {
       Reason reason;
@@ -367,7 +367,7 @@ public final class SupervisorProcController implements ProcController, AutoClose
         reason = Reason.FAILED;
       }
       String detail = reason == Reason.START_FAILED ? spawnError(host, program) : "";
-      throw new ProcControlException(reason, host.name().value(), program,
+      throw ProcControlException.of(reason, host.name().value(), program,
           "could not " + action + " " + program + " on " + host.name() + ": " + e.getMessage() + detail, e);
     }
   }

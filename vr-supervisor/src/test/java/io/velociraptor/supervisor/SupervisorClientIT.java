@@ -148,6 +148,24 @@ class SupervisorClientIT {
   }
 
   @Test
+  void oneClientServesManyThreadsAtOnce() throws Exception {
+    SupervisorClient c = SUPERVISORD.fixture().client();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        int k = i;
+        results.add(pool.submit(() -> k % 2 == 0 ? c.getAPIVersion() : c.getState().name()));
+      }
+      for (int i = 0; i < results.size(); i++) {
+        assertThat(results.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(i % 2 == 0 ? "3.0" : "RUNNING");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void wrongCredentialsAreAnAuthenticationErrorNamingTheHostButNotThePassword() {
     SupervisordFixture f = SUPERVISORD.fixture();
     String wrong = "not-the-password-" + f.password();

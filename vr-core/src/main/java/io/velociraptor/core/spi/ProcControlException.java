@@ -7,7 +7,7 @@ import java.util.Objects;
  * A {@link ProcController} operation failed. Carries the host, the program and a {@link Reason}
  * the dispatcher can act on; the message says what happened and, when known, why.
  */
-public class ProcControlException extends VrException {
+public final class ProcControlException extends VrException {
   private static final long serialVersionUID = 1L;
 
   /** What kind of failure it was. */
@@ -28,18 +28,23 @@ public class ProcControlException extends VrException {
   private final String host;
   private final String program;
 
-  /**
-   * @param reason what kind of failure
-   * @param host the host name
-   * @param program the program name
-   * @param message what happened
-   * @param cause the backend's exception, or null
-   */
-  public ProcControlException(Reason reason, String host, String program, String message, Throwable cause) {
+  private ProcControlException(Reason reason, String host, String program, String message, Throwable cause) {
     super(message, cause);
     this.reason = Objects.requireNonNull(reason, "reason");
     this.host = Objects.requireNonNull(host, "host");
     this.program = Objects.requireNonNull(program, "program");
+  }
+
+  /**
+   * @param reason what kind of failure
+   * @param host the host name
+   * @param program the program name
+   * @param message what happened, naming the host and the program
+   * @param cause the backend's exception, or null
+   * @return the exception to throw
+   */
+  public static ProcControlException of(Reason reason, String host, String program, String message, Throwable cause) {
+    return new ProcControlException(reason, host, program, message, cause);
   }
 
   /** @return what kind of failure */

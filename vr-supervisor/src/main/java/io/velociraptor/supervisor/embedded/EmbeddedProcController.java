@@ -322,7 +322,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
   private Program require(Host host, String name) {
     Program p = programs(host).get(name);
     if (p == null) {
-      throw new ProcControlException(Reason.NO_SUCH_PROC, host.name().value(), name,
+      throw ProcControlException.of(Reason.NO_SUCH_PROC, host.name().value(), name,
           "no program " + name + " is installed on " + host.name() + " (embedded supervisor)", null);
     }
     return p;
@@ -357,7 +357,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     Objects.requireNonNull(spec, "spec");
     String me = System.getProperty("user.name");
     if (spec.user().isPresent() && !spec.user().get().equals(me)) {
-      throw new ProcControlException(Reason.REJECTED, host.name().value(), spec.name(),
+      throw ProcControlException.of(Reason.REJECTED, host.name().value(), spec.name(),
           "the embedded supervisor runs programs as " + me + " and cannot run " + spec.name() + " as user "
               + spec.user().get(), null);
     }
@@ -408,11 +408,11 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
       }
       Duration wait = Duration.ofSeconds(p.spec.startSecs()).plus(maxWait);
       if (!awaitNot(p, wait, ProcState.STARTING)) {
-        throw new ProcControlException(Reason.FAILED, host.name().value(), n,
+        throw ProcControlException.of(Reason.FAILED, host.name().value(), n,
             n + " on " + host.name() + " was still starting after " + wait.toSeconds() + " s", null);
       }
       if (p.state != ProcState.RUNNING) {
-        throw new ProcControlException(Reason.START_FAILED, host.name().value(), n,
+        throw ProcControlException.of(Reason.START_FAILED, host.name().value(), n,
             "could not start " + n + " on " + host.name() + ": it is " + p.state + " (" + p.spawnError + ")", null);
       }
     } finally {
@@ -424,7 +424,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     p.stop();
     Duration wait = Duration.ofSeconds(p.spec.stopWaitSecs()).plus(maxWait);
     if (!awaitNot(p, wait, ProcState.STOPPING)) {
-      throw new ProcControlException(Reason.FAILED, host.name().value(), p.spec.name(),
+      throw ProcControlException.of(Reason.FAILED, host.name().value(), p.spec.name(),
           p.spec.name() + " on " + host.name() + " did not stop within " + wait.toSeconds() + " s", null);
     }
   }
@@ -499,7 +499,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
       f.readFully(b);
       return new String(b, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new ProcControlException(Reason.FAILED, host.name().value(), name.format(),
+      throw ProcControlException.of(Reason.FAILED, host.name().value(), name.format(),
           "cannot read the log " + log + " of " + name + ": " + e.getMessage(), e);
     }
   }

@@ -50,6 +50,8 @@ public final class FleetSnapshotBenchmark {
    * @throws Exception if a supervisord does not come up
    */
   public static void main(String[] args) throws Exception {
+    // the JDK's HttpServer otherwise adds Nagle + delayed-ACK stalls (~40 ms) to every reply
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     System.out.printf("fleet snapshot benchmark: %d hosts x %d programs, %d rounds, %d cores%n",
         HOSTS, PROGRAMS, ROUNDS, Runtime.getRuntime().availableProcessors());
     List<SupervisordFixture> fixtures = new ArrayList<>();

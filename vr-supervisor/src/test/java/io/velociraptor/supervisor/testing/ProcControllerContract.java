@@ -248,4 +248,40 @@ public abstract class ProcControllerContract {
     }
     controller().remove(host(), missing);
   }
+
+  @Test
+  void aProgramThatKeepsFailingIsRetriedStartretriesTimesThenFatal() {
+    ProgramSpec spec = program("retry", "echo attempt; exit 1").startSecs(1).startRetries(2).build();
+    controller().install(host(), spec);
+    awaitState(spec, ProcState.FATAL);
+    String log = controller().logTail(host(), name(spec), 4096);
+    assertThat(log.split("attempt", -1)).as("one first try and two retries in:%n%s", log).hasSize(4);
+  }
+
+  @Test
+  void theConfiguredStopSignalIsTheOneSent() {
+    ProgramSpec spec = program("sigint", "trap 'echo got-INT; exit 0' INT; echo ready; while :; do sleep 0.2; done")
+        .stopSignal(ProgramSpec.StopSignal.INT).build();
+    controller().install(host(), spec);
+    awaitState(spec, ProcState.RUNNING);
+    await("the trap", () -> controller().logTail(host(), name(spec), 100).contains("ready") ? true : null);
+    controller().stop(host(), name(spec));
+    await("the INT handler's output",
+        () -> controller().logTail(host(), name(spec), 200).contains("got-INT") ? true : null);
+  }
+
+  @Test
+  void stopAsGroupAlsoStopsTheProgramsChildren() {
+    ProgramSpec spec = program("group", "sleep 1000 & echo child=$!; wait").stopAsGroup(true).build();
+    controller().install(host(), spec);
+    awaitState(spec, ProcState.RUNNING);
+    long child = await("the child's pid", () -> {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("child=(\\d+)")
+          .matcher(controller().logTail(host(), name(spec), 200));
+      return m.find() ? Long.parseLong(m.group(1)) : null;
+    });
+    assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive)).contains(true);
+    controller().stop(host(), name(spec));
+    await("the child to be gone", () -> ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false) ? null : true);
+  }
 }
