@@ -93,4 +93,17 @@ class LxcRunnerIT extends RunnerContract {
     assertThat(Files.readString(root.resolve("a.log"))).contains("a");
     assertThat(Files.readString(root.resolve("b.log"))).contains("none");
   }
+
+  @Test
+  void withNetworkNoneTheProcSeesOnlyItsOwnLoopback() throws Exception {
+    Runner isolated = Runner.of(RunnerConfig.builder().root(root).runtime(RuntimeKind.LXC)
+        .hostNetwork(false).build());
+    Path yaml = proc("demo.nonet", Fixtures.freePort(), build(Map.of()),
+        "cmd: echo interfaces=$(busybox cat /proc/net/dev | busybox grep -c ':')\n");
+    isolated.setup(yaml);
+    Process p = start(yaml, root.resolve("nonet.log"));
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.readString(root.resolve("nonet.log"))).contains("interfaces=1");
+    assertThat(Files.readString(yaml.resolveSibling("proc.lxc"))).contains("lxc.net.0.type = empty");
+  }
 }
