@@ -107,6 +107,24 @@ final class Files2 {
     }
   }
 
+  /**
+   * True if every component below {@code base} is a real directory, never a symlink: paths
+   * inside an unpacked build or image are only followed on the host when this holds.
+   */
+  static boolean isRealDirBelow(Path base, String relative) {
+    Path p = base;
+    for (String part : relative.split("/")) {
+      if (part.isEmpty()) {
+        continue;
+      }
+      p = p.resolve(part);
+      if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static void mkdirs(Path dir) {
     try {
       Files.createDirectories(dir);

@@ -160,8 +160,9 @@ public final class Runner {
       return List.of();
     }
     Path appOnHost = config.runtime() == RuntimeKind.PLAIN ? paths.plainApp() : appLower(paths);
-    Path testsDir = appOnHost.resolve("uptests").resolve(proc.procName.get());
-    List<String> tests = listUptests(testsDir);
+    String rel = "uptests/" + proc.procName.get();
+    Path testsDir = appOnHost.resolve(rel);
+    List<String> tests = Files2.isRealDirBelow(appOnHost, rel) ? listUptests(testsDir) : List.of();
     String host = proc.host.orElse("127.0.0.1");
     String port = Integer.toString(proc.port);
     List<UptestResult> results = new ArrayList<>();
@@ -225,8 +226,7 @@ public final class Runner {
         paths.lxcPath())) {
       Files2.mkdirs(d);
     }
-    Path etc = image.map(i -> i.resolve("etc")).orElse(Path.of("/etc"));
-    int[] ids = Passwd.resolve(etc, proc.user, proc.group);
+    int[] ids = Passwd.resolve(etcOf(image), proc.user, proc.group);
     chown(paths.appUpper(), ids);
     List<String> binds = image.isPresent() ? List.of() : hostRootInto(paths.rootfs());
     for (String d : List.of("dev", "proc", "sys", "tmp")) {
@@ -433,6 +433,9 @@ public final class Runner {
 
   /** Images get the host's resolv.conf bind-mounted; LXC refuses to mount over a symlink. */
   private static void fixImage(Path contents) {
+    if (!Files2.isRealDirBelow(contents, "etc")) {
+      return; // no etc, or a symlink we must not follow on the host
+    }
     for (String f : List.of("etc/resolv.conf", "etc/hosts")) {
       Path p = contents.resolve(f);
       try {
@@ -444,6 +447,18 @@ public final class Runner {
         throw RunnerException.failed(p.toString(), "cannot replace symlink " + p + ": " + e, e);
       }
     }
+  }
+
+  /** The image's etc (never through a symlink), or the host's when there is no image. */
+  private static Path etcOf(Optional<Path> image) {
+    if (image.isEmpty()) {
+      return Path.of("/etc");
+    }
+    if (!Files2.isRealDirBelow(image.get(), "etc")) {
+      throw RunnerException.failed(image.get().toString(), "the image " + image.get()
+          + " has no etc directory (or it is a symlink), so its users cannot be resolved");
+    }
+    return image.get().resolve("etc");
   }
 
   private static Path emptyDir(Path p) {
@@ -485,7 +500,9 @@ public final class Runner {
         if (n.startsWith(".")) {
           continue;
         }
-        if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+        // a symlink is resolved where the uptest runs (inside the container), not on the host
+        if (Files.isSymbolicLink(p)
+            || (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.isExecutable(p))) {
           names.add(n);
         } else {
           LOG.warn("skipping uptest {}: not an executable file", p);
@@ -541,8 +558,7 @@ public final class Runner {
         Files2.mkdirs(upper.resolve(d));
       }
     }
-    Path etc = image.map(i -> i.resolve("etc")).orElse(Path.of("/etc"));
-    int[] ids = Passwd.resolve(etc, proc.user, proc.group);
+    int[] ids = Passwd.resolve(etcOf(image), proc.user, proc.group);
     chown(appUpper, ids);
     List<String> binds = image.isPresent() ? List.of() : hostRootInto(paths.rootfs());
     LxcConfig rc = lxcConfig(paths, proc, paths.name + "-" + purpose,

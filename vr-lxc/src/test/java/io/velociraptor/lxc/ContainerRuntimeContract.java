@@ -36,6 +36,8 @@ abstract class ContainerRuntimeContract {
   LocalCommandRunner host;
   ContainerRuntime runtime;
   Process proc;
+  /** Builds live outside the runner's root, as on a controller, so the runtime uploads them. */
+  Path controller;
 
   abstract RuntimeKind kind();
 
@@ -47,6 +49,7 @@ abstract class ContainerRuntimeContract {
   void install() throws IOException {
     assumeTrue(Fixtures.isRoot(), "the runner's real-component tests need root (CI runs as root)");
     root = Fixtures.tempRoot();
+    controller = Files.createTempDirectory("vr-controller");
     Files.createDirectories(root.resolve("vol"));
     host = LocalCommandRunner.builder().root(root).build();
     launcher = root.resolve("bin/vr-runner");
@@ -78,6 +81,7 @@ abstract class ContainerRuntimeContract {
     }
     host.close();
     Files2.deleteTree(root);
+    Files2.deleteTree(controller);
   }
 
   ProcData proc(int port) throws IOException {
@@ -86,7 +90,7 @@ abstract class ContainerRuntimeContract {
         "Procfile", "web: exec busybox httpd -f -p $PORT -h www\n",
         "uptests/web/serves", "#!/bin/sh\nbusybox wget -q -O - http://$1:$2/index.html\n",
         "uptests/web/settings", "#!/bin/sh\ncat \"$APP_SETTINGS_YAML\"; echo \"$SECRET\"\n"));
-    Path build = Fixtures.tar(src, Files.createTempDirectory("vr-build").resolve("build.tar.gz"));
+    Path build = Fixtures.tar(src, Files.createTempDirectory(controller, "build").resolve("build.tar.gz"));
     ImmutableProcData.Builder b = ProcData.builder().appName("demo").version("1.0 beta").configName("test")
         .releaseHash("abcdef12").procName("web").port(port).host("127.0.0.1")
         .buildUrl(build.toString()).buildMd5(Files2.digest(build, "MD5"))

@@ -1,6 +1,7 @@
 package io.velociraptor.lxc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,5 +93,36 @@ class LxcRunnerIT extends RunnerContract {
     assertThat(pb.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(Files.readString(root.resolve("a.log"))).contains("a");
     assertThat(Files.readString(root.resolve("b.log"))).contains("none");
+  }
+
+  @Test
+  void withNetworkNoneTheProcSeesOnlyItsOwnLoopback() throws Exception {
+    Runner isolated = Runner.of(RunnerConfig.builder().root(root).runtime(RuntimeKind.LXC)
+        .hostNetwork(false).build());
+    Path yaml = proc("demo.nonet", Fixtures.freePort(), build(Map.of()),
+        "cmd: echo interfaces=$(busybox cat /proc/net/dev | busybox grep -c ':')\n");
+    isolated.setup(yaml);
+    Process p = start(yaml, root.resolve("nonet.log"));
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.readString(root.resolve("nonet.log"))).contains("interfaces=1");
+    assertThat(Files.readString(yaml.resolveSibling("proc.lxc"))).contains("lxc.net.0.type = empty");
+  }
+
+  @Test
+  void anImageWhoseEtcIsASymlinkToTheHostsIsRefusedAndTheHostUntouched() throws Exception {
+    Path img = Files.createTempDirectory(root, "evil-image");
+    Files.createDirectories(img.resolve("bin"));
+    Files.copy(Path.of("/bin/busybox"), img.resolve("bin/busybox"));
+    Files.createSymbolicLink(img.resolve("etc"), Path.of("/etc"));
+    Path tarball = Fixtures.tar(img, root.resolve("evil-image.tar.gz"));
+    Path resolv = Path.of("/etc/resolv.conf");
+    boolean wasLink = Files.isSymbolicLink(resolv);
+    long size = Files.exists(resolv) ? Files.size(resolv) : -1;
+    Path dir = Files.createDirectories(root.resolve("procs/demo.evilimg"));
+    Path yaml = Files.writeString(dir.resolve("proc.yaml"), "proc_name: web\ncmd: true\nimage_url: " + tarball + "\n");
+    assertThatThrownBy(() -> runner.setup(yaml)).isInstanceOf(RunnerException.class)
+        .hasMessageContaining("no etc directory");
+    assertThat(Files.isSymbolicLink(resolv)).isEqualTo(wasLink);
+    assertThat(Files.exists(resolv) ? Files.size(resolv) : -1).isEqualTo(size);
   }
 }

@@ -29,6 +29,56 @@ public final class RunnerBenchmark {
     for (String mode : List.of("lxc-image", "lxc-hostroot", "plain")) {
       bench(mode, cycles);
     }
+    benchThroughTheSpi(cycles);
+  }
+
+  /** The dispatcher's path: ContainerRuntime over a LocalCommandRunner and the launcher (JVM per command). */
+  private static void benchThroughTheSpi(int cycles) throws Exception {
+    Path root = Fixtures.tempRoot();
+    try (io.velociraptor.core.remote.LocalCommandRunner host =
+        io.velociraptor.core.remote.LocalCommandRunner.builder().root(root).build()) {
+      String launcher = root.resolve("bin/vr-runner").toString();
+      RunnerLauncher.install(host, launcher, ProcessHandle.current().info().command().orElse("java"),
+          System.getProperty("java.class.path"), RunnerConfig.builder().root(root).build());
+      LxcContainerRuntime runtime = LxcContainerRuntime.of(launcher, root.toString(), Duration.ofMinutes(2));
+      Path src = Fixtures.tree(Files.createTempDirectory(root, "src"), Map.of("www/index.html", "hello\n",
+          "Procfile", "web: exec busybox httpd -f -p $PORT -h www\n"));
+      Path build = Fixtures.tar(src, root.resolve("build.tar.gz"));
+      Path img = Fixtures.busyboxImage(Files.createTempDirectory(root, "image"));
+      List<Long> totals = new ArrayList<>();
+      for (int i = 0; i <= cycles; i++) {
+        int port = Fixtures.freePort();
+        io.velociraptor.core.model.ProcData data = io.velociraptor.core.model.ProcData.builder()
+            .appName("bench").version("1").configName("b").releaseHash("abcdef12").procName("web")
+            .port(port).buildUrl(build.toString()).imageName("busybox").imageUrl(img.toString()).build();
+        long t0 = System.nanoTime();
+        runtime.setup(host, data);
+        Process p = new ProcessBuilder(runtime.runCommand(data)).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        while (Fixtures.get(port, "/index.html").isEmpty()) {
+          if (System.nanoTime() - t0 > Duration.ofSeconds(30).toNanos()) {
+            throw new IllegalStateException("proc did not answer within 30 s");
+          }
+          LockSupport.parkNanos(1_000_000);
+        }
+        p.destroy();
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("proc did not stop on SIGTERM");
+        }
+        runtime.teardown(host, io.velociraptor.core.model.ProcName.parse(data.programName()));
+        long ms = ms(System.nanoTime() - t0);
+        if (i == 0) {
+          System.out.printf("%-13s cold  total %4d ms%n", "spi-lxc-cli", ms);
+        } else {
+          totals.add(ms);
+        }
+      }
+      long[] v = totals.stream().mapToLong(Long::longValue).sorted().toArray();
+      System.out.printf("%-13s warm  total median %d ms (min %d, max %d)%n", "spi-lxc-cli",
+          v[v.length / 2], v[0], v[v.length - 1]);
+    } finally {
+      Files2.deleteTree(root);
+    }
   }
 
   private static void bench(String mode, int cycles) throws Exception {
