@@ -174,6 +174,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
     private final BuildListener listener;
     private final String app;
     private final String version;
+    private final String id;
     private final Path work;
     private final Path buildDir;
     private String step = "prepare";
@@ -184,16 +185,15 @@ public final class BuildpackBuildBackend implements BuildBackend {
       this.listener = listener;
       this.app = req.app().name().value();
       this.version = req.version().value();
-      this.work = home.resolve("work").resolve(app + "-" + req.version().nameForm() + "-"
-          + UUID.randomUUID().toString().substring(0, 8));
+      this.id = UUID.randomUUID().toString().substring(0, 8);
+      this.work = home.resolve("work").resolve(app + "-" + req.version().nameForm() + "-" + id);
       this.buildDir = work.resolve("app");
     }
 
     Build execute() {
       Instant started = clock.instant();
       Path logFile = home.resolve("logs").resolve(app + "-" + req.version().nameForm() + "-"
-          + LOG_STAMP.format(started) + "-" + work.getFileName().toString().substring(
-              work.getFileName().toString().length() - 8) + ".log");
+          + LOG_STAMP.format(started) + "-" + id + ".log");
       try (BuildLog l = new BuildLog(logFile, listener)) {
         this.log = l;
         return steps(started);
