@@ -174,6 +174,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
     private final BuildListener listener;
     private final String app;
     private final String version;
+    private final String id;
     private final Path work;
     private final Path buildDir;
     private String step = "prepare";
@@ -184,16 +185,15 @@ public final class BuildpackBuildBackend implements BuildBackend {
       this.listener = listener;
       this.app = req.app().name().value();
       this.version = req.version().value();
-      this.work = home.resolve("work").resolve(app + "-" + req.version().nameForm() + "-"
-          + UUID.randomUUID().toString().substring(0, 8));
+      this.id = UUID.randomUUID().toString().substring(0, 8);
+      this.work = home.resolve("work").resolve(app + "-" + req.version().nameForm() + "-" + id);
       this.buildDir = work.resolve("app");
     }
 
     Build execute() {
       Instant started = clock.instant();
       Path logFile = home.resolve("logs").resolve(app + "-" + req.version().nameForm() + "-"
-          + LOG_STAMP.format(started) + "-" + work.getFileName().toString().substring(
-              work.getFileName().toString().length() - 8) + ".log");
+          + LOG_STAMP.format(started) + "-" + id + ".log");
       try (BuildLog l = new BuildLog(logFile, listener)) {
         this.log = l;
         return steps(started);
@@ -256,8 +256,11 @@ public final class BuildpackBuildBackend implements BuildBackend {
 
       // compile
       step = "compile";
-      for (FetchedBuildpack bp : chosen) {
-        compile(bp, envDir, env);
+      for (int i = 0; i < chosen.size(); i++) {
+        compile(chosen.get(i), envDir, env);
+        if (i < chosen.size() - 1) {
+          env = exported(chosen.get(i), env);
+        }
       }
 
       // release
@@ -451,6 +454,64 @@ public final class BuildpackBuildBackend implements BuildBackend {
       }
     }
 
+    /**
+     * Heroku's multi-buildpack convention: a buildpack may leave an {@code export} file in its
+     * directory; it is sourced and the resulting environment is given to the buildpacks after it.
+     */
+    private Map<String, String> exported(FetchedBuildpack bp, Map<String, String> env)
+        throws IOException {
+      Path export = bp.dir.resolve("export");
+      if (!Files.isRegularFile(export, LinkOption.NOFOLLOW_LINKS)) {
+        return env;
+      }
+      Path out = work.resolve("tmp").resolve(".vr-export-" + UUID.randomUUID());
+      LocalExec.Result r = sandbox.run(List.of("/bin/sh", "-c", ". \"$1\" >&2 && exec env -0 > \"$2\"",
+          "sh", export.toString(), out.toString()), env, buildDir, List.of(work),
+          req.scriptTimeout(), false, log);
+      if (r.exitCode() != 0) {
+        throw failure("sourcing the export file of " + bp.name + " failed"
+            + (r.timedOut() ? " (timed out)" : " (exit " + r.exitCode() + ")"),
+            OptionalInt.of(r.exitCode()), null);
+      }
+      Map<String, String> next = new TreeMap<>();
+      for (String entry : new String(readNoFollow(out), StandardCharsets.UTF_8).split("\0")) {
+        int eq = entry.indexOf('=');
+        if (eq > 0 && entry.substring(0, eq).matches("[A-Za-z_][A-Za-z0-9_]*")) {
+          next.put(entry.substring(0, eq), entry.substring(eq + 1));
+        }
+      }
+      Files.deleteIfExists(out);
+      for (String shellOwn : List.of("PWD", "OLDPWD", "SHLVL", "_")) {
+        next.remove(shellOwn);
+      }
+      // the builder's own variables keep their values
+      for (String fixed : List.of("HOME", "TMPDIR", "STACK", "SOURCE_VERSION")) {
+        next.remove(fixed);
+        Optional.ofNullable(env.get(fixed)).ifPresent(v -> next.put(fixed, v));
+      }
+      log.accept("       " + bp.name + " exported " + String.join(", ", next.keySet().stream()
+          .filter(k -> !next.get(k).equals(env.get(k))).toList()));
+      return next;
+    }
+
+    /** Reads a file the build user could have replaced by a symlink, never following one. */
+    private byte[] readNoFollow(Path p) throws IOException {
+      try (java.io.InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
+        byte[] b = in.readNBytes((int) MAX_TEXT_FILE + 1);
+        if (b.length > MAX_TEXT_FILE) {
+          throw failure(buildDir.relativize(p) + " is larger than " + MAX_TEXT_FILE + " bytes",
+              OptionalInt.empty(), null);
+        }
+        return b;
+      } catch (java.nio.file.FileSystemException e) {
+        if (Files.isSymbolicLink(p)) {
+          throw failure(p.getFileName() + " must be a regular file, not a symlink",
+              OptionalInt.empty(), e);
+        }
+        throw e;
+      }
+    }
+
     private ReleaseInfo release(FetchedBuildpack bp, Map<String, String> env) throws IOException {
       Path release = bp.dir.resolve("bin/release");
       if (!Files.isExecutable(release)) {
@@ -480,11 +541,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
         throw failure(name + " must be a regular file, not a symlink or directory",
             OptionalInt.empty(), null);
       }
-      if (Files.size(p) > MAX_TEXT_FILE) {
-        throw failure(name + " is larger than " + MAX_TEXT_FILE + " bytes", OptionalInt.empty(),
-            null);
-      }
-      return Optional.of(Files.readString(p, StandardCharsets.UTF_8));
+      return Optional.of(new String(readNoFollow(p), StandardCharsets.UTF_8));
     }
 
     private Map<String, String> scriptEnv(Optional<String> commit) {

@@ -41,6 +41,12 @@ final class HostUserSandbox implements ScriptSandbox {
    * @throws VrException if the user does not exist, is root, or the JVM cannot switch users
    */
   static HostUserSandbox dedicatedUser(String name) {
+    requireProtectedHardlinks();
+    return owning(name);
+  }
+
+  /** Only hands trees over to the user (for a container sandbox, which runs the scripts). */
+  static HostUserSandbox owning(String name) {
     requireRoot(name);
     int[] ids = lookup(name);
     if (ids[0] == 0 || ids[1] == 0) {
@@ -62,6 +68,23 @@ final class HostUserSandbox implements ScriptSandbox {
       throw new VrException("running buildpack scripts as user '" + name + "' needs a JVM"
           + " running as root (it runs as '" + System.getProperty("user.name") + "'); run as root"
           + " or choose runScriptsAsCurrentUser()");
+    }
+  }
+
+  /**
+   * The builder reads the build dir as root; without this kernel setting a build user could
+   * hard-link a host file it cannot read (say /etc/shadow) into it and have it packed.
+   */
+  static void requireProtectedHardlinks() {
+    Path setting = Path.of("/proc/sys/fs/protected_hardlinks");
+    try {
+      if (Files.exists(setting) && !Files.readString(setting).strip().equals("1")) {
+        throw new VrException("fs.protected_hardlinks is off: a build user could hard-link host"
+            + " files it cannot read into its build; 'sysctl fs.protected_hardlinks=1' or use"
+            + " lxcBuildContainers(...)");
+      }
+    } catch (IOException e) {
+      throw new VrException("cannot read " + setting + ": " + e.getMessage(), e);
     }
   }
 

@@ -117,20 +117,45 @@ final class LocalExec {
   }
 
   private static void killGroup(Process p) {
-    // setsid made the child a session and process group leader: its pid is the group id
-    try {
-      Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid())
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      kill.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (IOException e) {
-      LOG.warn("could not kill process group {}: {}", p.pid(), e.toString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    // setsid made the child a session and process group leader: its pid is the group id. Java
+    // cannot signal a group, so each member found in /proc is killed (a few rounds, in case one
+    // forks meanwhile); this avoids spawning kill(1) after every script.
+    for (int round = 0; round < 20; round++) {
+      List<ProcessHandle> members = groupMembers(p.pid());
+      if (members.isEmpty()) {
+        break;
+      }
+      members.forEach(ProcessHandle::destroyForcibly);
     }
     p.descendants().forEach(ProcessHandle::destroyForcibly);
     // the handle, not Process.destroyForcibly(): that closes the output pipes, losing output
     // that has not been read yet
     p.toHandle().destroyForcibly();
+  }
+
+  /** Live (not zombie) processes whose process group is {@code pgid}. */
+  static List<ProcessHandle> groupMembers(long pgid) {
+    List<ProcessHandle> out = new ArrayList<>();
+    java.io.File[] procs = new java.io.File("/proc").listFiles();
+    if (procs == null) {
+      return out;
+    }
+    for (java.io.File dir : procs) {
+      String name = dir.getName();
+      if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
+        continue;
+      }
+      try {
+        String stat = java.nio.file.Files.readString(dir.toPath().resolve("stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        if (!f[0].equals("Z") && Long.parseLong(f[2]) == pgid) {
+          ProcessHandle.of(Long.parseLong(name)).ifPresent(out::add);
+        }
+      } catch (IOException | RuntimeException gone) {
+        // it exited while we looked
+      }
+    }
+    return out;
   }
 
   private static Thread pump(InputStream in, Consumer<String> sink, String name) {

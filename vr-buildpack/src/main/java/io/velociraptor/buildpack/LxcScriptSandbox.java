@@ -42,7 +42,7 @@ final class LxcScriptSandbox implements ScriptSandbox {
   LxcScriptSandbox(String user, boolean hostNetwork, Path containersDir) {
     HostUserSandbox.requireRoot(user);
     int[] ids = HostUserSandbox.lookup(user);
-    this.owner = HostUserSandbox.dedicatedUser(user);
+    this.owner = HostUserSandbox.owning(user);
     this.user = user;
     this.uid = ids[0];
     this.gid = ids[1];

@@ -185,6 +185,26 @@ class BuildpackBuildBackendIT {
   }
 
   @Test
+  void aBuildpacksExportFileReachesTheBuildpacksAfterIt() throws IOException {
+    Path first = fx.buildpack("first", "echo first",
+        "bp=$(cd \"$(dirname \"$0\")/..\" && pwd)\n"
+            + "printf 'export FROM_FIRST=\"a b\"\\nexport PATH=/opt/first/bin:$PATH\\n' > \"$bp/export\"",
+        null);
+    Path second = fx.buildpack("second", "echo second",
+        "echo \"$FROM_FIRST\" > \"$1/seen\"; echo \"$PATH\" > \"$1/path\"; echo \"$HOME\" > \"$1/home\"",
+        "printf -- '---\\ndefault_process_types:\\n  web: x\\n'");
+    BuildRequest req = BuildRequest.builder().app(gitApp("shellapp", repo()))
+        .version(Version.of("main")).addBuildpacks(local(first), local(second))
+        .selection(BuildRequest.Selection.ALL_IN_ORDER).build();
+    Build b = fx.backend().build().build(req, BuildListener.NONE);
+    Path out = fx.root.resolve("out");
+    BuildTarball.extract(Path.of(java.net.URI.create(b.artifact().orElseThrow())), out);
+    assertThat(Files.readString(out.resolve("seen"))).isEqualTo("a b\n");
+    assertThat(Files.readString(out.resolve("path"))).startsWith("/opt/first/bin:");
+    assertThat(Files.readString(out.resolve("home")).strip()).endsWith("/home");
+  }
+
+  @Test
   void anExplicitBuildpackThatDoesNotAcceptTheAppFailsClearly() throws IOException {
     Path picky = fx.buildpack("picky", "exit 1", "true", null);
     BuildRequest req = BuildRequest.builder().app(gitApp("shellapp", repo()))
