@@ -1,0 +1,617 @@
+package io.velociraptor.examples.cli;
+
+import io.velociraptor.core.deploy.DispatchEvent;
+import io.velociraptor.core.deploy.DispatchResult;
+import io.velociraptor.core.deploy.JsonLinesEventSink;
+import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.model.AppName;
+import io.velociraptor.core.model.Build;
+import io.velociraptor.core.model.FleetSnapshot;
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.InvalidValueException;
+import io.velociraptor.core.model.ProcName;
+import io.velociraptor.core.model.RunStep;
+import io.velociraptor.core.model.SquadName;
+import io.velociraptor.core.model.Swarm;
+import io.velociraptor.core.model.SwarmId;
+import io.velociraptor.core.model.SwarmRun;
+import io.velociraptor.core.model.Version;
+import io.velociraptor.core.plan.DesiredSwarm;
+import io.velociraptor.core.plan.Planner;
+import io.velociraptor.core.plan.SwarmPlan;
+import io.velociraptor.core.spi.BuildRequest;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** The {@code vr} subcommands. Each prints text for people by default and JSON with {@code --json}. */
+final class Commands {
+  private Commands() {}
+
+  /** What every command shares: the root options and the output. */
+  abstract static class Base implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    VrMain root() {
+      return (VrMain) spec.root().userObject();
+    }
+
+    PrintWriter out() {
+      return spec.commandLine().getOut();
+    }
+
+    boolean json() {
+      return root().json;
+    }
+
+    void print(String text) {
+      out().print(text.endsWith("\n") ? text : text + "\n");
+      out().flush();
+    }
+
+    Swarm swarmByNameOrId(Fleet fleet, String nameOrId) {
+      for (Swarm s : fleet.store.swarms()) {
+        if (s.name().equals(nameOrId) || s.id().value().equals(nameOrId)) {
+          return s;
+        }
+      }
+      throw InvalidValueException.of("swarm", nameOrId, "is not a stored swarm (`vr swarms` lists them)");
+    }
+  }
+
+  /** A command that works on the configured fleet. */
+  abstract static class FleetCommand extends Base {
+    @Override
+    public Integer call() throws Exception {
+      VrConfig config = root().loadConfig();
+      try (Fleet fleet = Fleet.of(config)) {
+        return run(config, fleet);
+      }
+    }
+
+    abstract int run(VrConfig config, Fleet fleet) throws Exception;
+  }
+
+  @Command(name = "plan", mixinStandardHelpOptions = true,
+      description = {"Dry run: what a dispatch of SWARM.yaml would do, as the planner renders it.",
+          "Exit 0: no change; 1: changes; 2: invalid input."})
+  static final class Plan extends FleetCommand {
+    @Parameters(paramLabel = "SWARM.yaml", description = "the swarm file")
+    Path swarmFile;
+
+    @Option(names = "--snapshot", paramLabel = "FLEET.json",
+        description = "plan offline against a saved snapshot (`vr snapshot > FLEET.json`); needs no config")
+    Path snapshot;
+
+    @Option(names = "--release-hash", paramLabel = "HASH", description = "the release hash to plan (else the file's"
+        + " release_hash, else the stored build's release)")
+    String releaseHash;
+
+    @Override
+    public Integer call() throws Exception {
+      if (snapshot == null) {
+        return super.call();
+      }
+      FleetSnapshot snap;
+      try {
+        snap = VrJson.readJson(Files.readString(snapshot), FleetSnapshot.class);
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new ConfigException(snapshot.toString(), "the file", "does not exist (write one with `vr snapshot > FILE`)");
+      } catch (io.velociraptor.core.json.InvalidInputException e) {
+        throw new ConfigException(snapshot.toString(), e.path().isEmpty() ? "the snapshot" : e.path(), "is not valid: "
+            + e.getMessage());
+      }
+      SwarmFile f = SwarmFile.read(swarmFile, Optional.empty());
+      var hash = Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash)
+          .orElseThrow(() -> new ConfigException(swarmFile.toString(), "release_hash",
+              "is required to plan offline (give it in the file or with --release-hash)"));
+      return show(Planner.plan(DesiredSwarm.of(f.swarm(), hash), snap));
+    }
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      SwarmFile f = SwarmFile.read(swarmFile, Optional.of(fleet.store));
+      Optional<io.velociraptor.core.model.ReleaseHash> given =
+          Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash);
+      SwarmPlan plan = given.isPresent()
+          ? Planner.plan(DesiredSwarm.of(f.swarm(), given.get()), fleet.dispatcher().observe(f.swarm()))
+          : fleet.dispatcher().plan(f.swarm());
+      return show(plan);
+    }
+
+    private int show(SwarmPlan plan) {
+      print(json() ? VrMain.toJson(plan) : plan.render());
+      return plan.exitCode();
+    }
+  }
+
+  /** Prints a dispatch's events as they come and appends them to the store's event log. */
+  abstract static class Dispatching extends FleetCommand {
+    void follow(VrConfig config, Fleet fleet) throws IOException {
+      Files.createDirectories(config.storeDir);
+      Writer log = Files.newBufferedWriter(config.storeDir.resolve("events.jsonl"), StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      JsonLinesEventSink sink = JsonLinesEventSink.to(log);
+      fleet.listen(sink);
+      fleet.listen(e -> {
+        if (json()) {
+          print(JsonLinesEventSink.line(e));
+        } else if (!(e instanceof DispatchEvent.Planned)) {
+          print(e.at().toString().substring(11, 19) + "  " + e.describe());
+        } else {
+          print(((DispatchEvent.Planned) e).rendering());
+        }
+      });
+    }
+
+    int summarize(List<DispatchResult> results) {
+      boolean ok = true;
+      for (DispatchResult r : results) {
+        ok &= r.succeeded();
+        if (!json()) {
+          print("run " + r.run().id() + ": " + r.run().state().name().toLowerCase(java.util.Locale.ROOT)
+              + r.plan().map(p -> " (" + p.summary() + ")").orElse("")
+              + r.run().failureReason().map(x -> ": " + x).orElse("")
+              + (r.succeeded() && !r.confirmed() ? " (re-observing found more to do; run `vr plan` again)" : ""));
+        }
+      }
+      if (!json() && results.isEmpty()) {
+        print("nothing to do: every swarm is as it should be");
+      }
+      return ok ? VrMain.OK : VrMain.CHANGES;
+    }
+  }
+
+  @Command(name = "dispatch", mixinStandardHelpOptions = true,
+      description = {"Make a swarm so: build if needed, start new procs, uptest, route, retire the old ones.",
+          "Shows live progress and a summary. Exit 0: done; 1: the run failed."})
+  static final class Dispatch extends Dispatching {
+    @Parameters(paramLabel = "SWARM.yaml", arity = "0..1", description = "the swarm file")
+    Path swarmFile;
+
+    @Option(names = "--all", description = "re-dispatch every stored swarm that needs it (same as `vr reconcile`)")
+    boolean all;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) throws IOException {
+      if (all == (swarmFile != null)) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give either SWARM.yaml or --all");
+      }
+      follow(config, fleet);
+      if (all) {
+        return summarize(fleet.dispatcher().reconcile(Optional.empty(), 2));
+      }
+      SwarmFile f = SwarmFile.read(swarmFile, Optional.of(fleet.store));
+      if (!f.idGiven() && !json()) {
+        print("swarm " + f.swarm().name() + " has id " + f.swarm().id() + " (put `id: " + f.swarm().id()
+            + "` in the file to keep it across renames)");
+      }
+      return summarize(List.of(fleet.dispatcher().dispatch(f.swarm())));
+    }
+  }
+
+  @Command(name = "reconcile", mixinStandardHelpOptions = true,
+      description = "Re-dispatch every stored swarm whose plan is not a no-op (after a host died or came back).")
+  static final class Reconcile extends Dispatching {
+    @Option(names = "--squad", paramLabel = "SQUAD", description = "only swarms of this squad")
+    String squad;
+
+    @Option(names = "--concurrency", defaultValue = "2", description = "swarms dispatched at once (default ${DEFAULT-VALUE})")
+    int concurrency;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) throws IOException {
+      follow(config, fleet);
+      return summarize(fleet.dispatcher().reconcile(Optional.ofNullable(squad).map(SquadName::of), concurrency));
+    }
+  }
+
+  @Command(name = "swarms", mixinStandardHelpOptions = true, description = "List the stored swarms.")
+  static final class Swarms extends FleetCommand {
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      List<Swarm> swarms = new ArrayList<>(fleet.store.swarms());
+      swarms.sort(Comparator.comparing(Swarm::name));
+      if (json()) {
+        print(VrMain.toJson(swarms));
+        return VrMain.OK;
+      }
+      List<List<String>> rows = new ArrayList<>();
+      for (Swarm s : swarms) {
+        String last = fleet.store.history(s.id()).stream().reduce((a, b) -> b)
+            .map(r -> r.id() + " " + r.state().name().toLowerCase(java.util.Locale.ROOT)).orElse("");
+        rows.add(List.of(s.name(), s.id().value(), s.version().value(), s.squad().value(),
+            s.onePerHost() ? "per host" : Integer.toString(s.size()),
+            s.pool().map(p -> s.balancer().map(Object::toString).orElse("") + "/" + p).orElse(""), last));
+      }
+      print(Views.table(List.of("SWARM", "ID", "VERSION", "SQUAD", "SIZE", "POOL", "LAST RUN"), rows));
+      return VrMain.OK;
+    }
+  }
+
+  @Command(name = "swarm", mixinStandardHelpOptions = true, description = "Show a swarm, its run history, or delete it.",
+      subcommands = {SwarmShow.class, SwarmHistory.class, SwarmDelete.class})
+  static final class SwarmCmd implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: show, history or delete");
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a stored swarm (by name or id).")
+  static final class SwarmShow extends FleetCommand {
+    @Parameters(paramLabel = "NAME", description = "the swarm's name (app-config-proc) or id")
+    String name;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      Swarm s = swarmByNameOrId(fleet, name);
+      print(json() ? VrMain.toJson(s) : "swarm " + s.name() + "\n" + VrJson.writeYaml(s));
+      return VrMain.OK;
+    }
+  }
+
+  @Command(name = "history", mixinStandardHelpOptions = true, description = "List a swarm's runs, oldest first.")
+  static final class SwarmHistory extends FleetCommand {
+    @Parameters(paramLabel = "NAME", description = "the swarm's name (app-config-proc) or id")
+    String name;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      Swarm s = swarmByNameOrId(fleet, name);
+      List<Map<String, Object>> rows = Views.runRows(fleet.store.history(s.id()));
+      print(json() ? VrMain.toJson(rows) : Views.runTable(rows));
+      return VrMain.OK;
+    }
+  }
+
+  @Command(name = "delete", mixinStandardHelpOptions = true,
+      description = "Retire every proc of a swarm (routes first) and delete it from the store.")
+  static final class SwarmDelete extends Dispatching {
+    @Parameters(paramLabel = "NAME", description = "the swarm's name (app-config-proc) or id")
+    String name;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) throws IOException {
+      Swarm s = swarmByNameOrId(fleet, name);
+      follow(config, fleet);
+      return summarize(List.of(fleet.dispatcher().delete(s.id())));
+    }
+  }
+
+  @Command(name = "runs", mixinStandardHelpOptions = true, description = "List every swarm's runs, newest last.")
+  static final class Runs extends FleetCommand {
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      List<SwarmRun> runs = new ArrayList<>();
+      for (Swarm s : fleet.store.swarms()) {
+        runs.addAll(fleet.store.history(s.id()));
+      }
+      runs.sort(Comparator.comparing(SwarmRun::createdAt).thenComparing(SwarmRun::id));
+      List<Map<String, Object>> rows = Views.runRows(runs);
+      print(json() ? VrMain.toJson(rows) : Views.runTable(rows));
+      return VrMain.OK;
+    }
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true, description = "Show a run.", subcommands = RunShow.class)
+  static final class RunCmd implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: show");
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a run: state, steps, history, plan.")
+  static final class RunShow extends FleetCommand {
+    @Parameters(paramLabel = "ID", description = "the run id (<swarm id>-<number>)")
+    String id;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      SwarmRun r = fleet.store.status(id)
+          .orElseThrow(() -> InvalidValueException.of("run id", id, "is not a stored run (`vr runs` lists them)"));
+      if (json()) {
+        print(VrMain.toJson(r));
+        return VrMain.OK;
+      }
+      StringBuilder b = new StringBuilder();
+      b.append("run ").append(r.id()).append(" of swarm ").append(r.swarmId()).append(": ")
+          .append(r.state().name().toLowerCase(java.util.Locale.ROOT)).append('\n');
+      r.failureReason().ifPresent(x -> b.append("failure: ").append(x).append('\n'));
+      b.append("created ").append(r.createdAt()).append(r.finishedAt().map(t -> ", finished " + t).orElse(""))
+          .append('\n');
+      List<List<String>> steps = new ArrayList<>();
+      for (RunStep s : r.steps()) {
+        steps.add(List.of(s.name(), s.host().map(Object::toString).orElse(""), s.target().orElse(""),
+            s.outcome().name().toLowerCase(java.util.Locale.ROOT), s.detail().orElse("")));
+      }
+      b.append(Views.table(List.of("STEP", "HOST", "TARGET", "OUTCOME", "DETAIL"), steps));
+      for (SwarmRun.Transition t : r.history()) {
+        b.append(t.at()).append("  ").append(t.state().name().toLowerCase(java.util.Locale.ROOT)).append("  ")
+            .append(t.message()).append('\n');
+      }
+      print(b.toString());
+      return VrMain.OK;
+    }
+  }
+
+  @Command(name = "procs", mixinStandardHelpOptions = true,
+      description = "Every proc on every host (ours, legacy and foreign) with state, port and uptime.")
+  static final class Procs extends FleetCommand {
+    @Option(names = "--host", paramLabel = "HOST", description = "only this host")
+    String host;
+
+    @Option(names = "--swarm", paramLabel = "SWARM", description = "only this swarm's procs (name or id)")
+    String swarm;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      Optional<String> id = Optional.ofNullable(swarm).map(s -> swarmByNameOrId(fleet, s).id().value());
+      Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
+      FleetSnapshot snap = fleet.snapshot();
+      List<Map<String, Object>> rows = Views.procRows(snap, Optional.ofNullable(host), id, Instant.now());
+      print(json() ? VrMain.toJson(rows) : Views.procTable(snap, rows));
+      return VrMain.OK;
+    }
+  }
+
+  @Command(name = "proc", mixinStandardHelpOptions = true, description = "Start, stop, restart, read the log of, or delete one proc.",
+      subcommands = {ProcAction.Start.class, ProcAction.Stop.class, ProcAction.Restart.class, ProcAction.Logs.class,
+          ProcAction.Delete.class})
+  static final class ProcCmd implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "name a subcommand: start, stop, restart, logs or delete");
+    }
+  }
+
+  /** One action on one proc. */
+  abstract static class ProcAction extends FleetCommand {
+    @Parameters(index = "0", paramLabel = "HOST", description = "the host")
+    String host;
+
+    @Parameters(index = "1", paramLabel = "PROC", description = "the proc's program name (`vr procs` lists them)")
+    String proc;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      Host h = config.fleet.host(HostName.of(host));
+      ProcName name = ProcName.parse(proc);
+      String result = act(fleet, h, name);
+      if (json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("host", host);
+        m.put("proc", proc);
+        m.put("action", spec.name());
+        m.put("result", result);
+        print(VrMain.toJson(m));
+      } else {
+        print(result);
+      }
+      return VrMain.OK;
+    }
+
+    abstract String act(Fleet fleet, Host host, ProcName name);
+
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a proc.")
+    static final class Start extends ProcAction {
+      @Override
+      String act(Fleet fleet, Host h, ProcName n) {
+        fleet.procs.start(h, n);
+        return "started " + n + " on " + h.name();
+      }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a proc (it stays installed).")
+    static final class Stop extends ProcAction {
+      @Override
+      String act(Fleet fleet, Host h, ProcName n) {
+        fleet.procs.stop(h, n);
+        return "stopped " + n + " on " + h.name();
+      }
+    }
+
+    @Command(name = "restart", mixinStandardHelpOptions = true, description = "Stop then start a proc.")
+    static final class Restart extends ProcAction {
+      @Override
+      String act(Fleet fleet, Host h, ProcName n) {
+        fleet.procs.stop(h, n);
+        fleet.procs.start(h, n);
+        return "restarted " + n + " on " + h.name();
+      }
+    }
+
+    @Command(name = "logs", mixinStandardHelpOptions = true, description = "Print the end of a proc's log.")
+    static final class Logs extends ProcAction {
+      @Option(names = "--bytes", defaultValue = "16384", description = "how much of the end (default ${DEFAULT-VALUE})")
+      int bytes;
+
+      @Override
+      String act(Fleet fleet, Host h, ProcName n) {
+        return fleet.procs.logTail(h, n, bytes);
+      }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+        description = "Stop a proc, remove its program and tear down its directory. Foreign procs are refused.")
+    static final class Delete extends ProcAction {
+      @Override
+      String act(Fleet fleet, Host h, ProcName n) {
+        if (n instanceof ProcName.Foreign) {
+          throw InvalidValueException.of("proc", n, "is not a vr proc; vr never deletes foreign programs");
+        }
+        fleet.procs.stop(h, n);
+        fleet.procs.remove(h, n);
+        fleet.runtime.teardown(fleet.runners.apply(h), n);
+        return "deleted " + n + " on " + h.name();
+      }
+    }
+  }
+
+  @Command(name = "ports", mixinStandardHelpOptions = true,
+      description = "Port accounting per host: used by which proc, locked by which run, how many free.")
+  static final class Ports extends FleetCommand {
+    @Option(names = "--host", paramLabel = "HOST", description = "only this host")
+    String host;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
+      List<Map<String, Object>> rows = Views.portRows(fleet.snapshot(), Optional.ofNullable(host));
+      print(json() ? VrMain.toJson(rows) : Views.portTable(rows));
+      return VrMain.OK;
+    }
+  }
+
+  @Command(name = "build", mixinStandardHelpOptions = true,
+      description = "Build an app at a version with its buildpacks, streaming the compile output.")
+  static final class BuildCmd extends FleetCommand {
+    @Parameters(index = "0", paramLabel = "APP", description = "an app of the config file")
+    String app;
+
+    @Parameters(index = "1", paramLabel = "VERSION", description = "the version (git ref for git apps)")
+    String version;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      var a = config.app(AppName.of(app)).orElseThrow(() -> InvalidValueException.of("app", app,
+          "is not in the config file's apps (" + config.apps.stream().map(x -> x.name().value()).toList() + ")"));
+      Build b = fleet.builds.orElseThrow().build(BuildRequest.of(a, Version.of(version)), line -> {
+        if (!json()) {
+          print(line);
+        }
+      });
+      fleet.store.putBuild(b);
+      print(json() ? VrMain.toJson(b) : "build " + b.app() + " " + b.version() + ": "
+          + b.status().name().toLowerCase(java.util.Locale.ROOT) + b.sha256().map(s -> " sha256 " + s).orElse("")
+          + " process types " + b.processTypes().keySet());
+      return b.isUsable() ? VrMain.OK : VrMain.CHANGES;
+    }
+  }
+
+  @Command(name = "builds", mixinStandardHelpOptions = true, description = "List the stored builds.")
+  static final class Builds extends FleetCommand {
+    @Parameters(paramLabel = "APP", arity = "0..1", description = "only this app's builds")
+    String app;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      List<Build> builds = new ArrayList<>();
+      for (var a : fleet.store.apps()) {
+        if (app == null || a.name().value().equals(app)) {
+          builds.addAll(fleet.store.builds(a.name()));
+        }
+      }
+      builds.sort(Comparator.comparing((Build b) -> b.app().value()).thenComparing(b -> b.version().value()));
+      if (json()) {
+        print(VrMain.toJson(builds));
+        return VrMain.OK;
+      }
+      print(Views.table(List.of("APP", "VERSION", "STATUS", "SHA256", "PROCESS TYPES"), builds.stream()
+          .map(b -> List.of(b.app().value(), b.version().value(), b.status().name().toLowerCase(java.util.Locale.ROOT),
+              b.sha256().map(s -> s.substring(0, Math.min(12, s.length()))).orElse(""),
+              String.join(" ", b.processTypes().keySet()))).toList()));
+      return VrMain.OK;
+    }
+  }
+
+  @Command(name = "snapshot", mixinStandardHelpOptions = true,
+      description = "Print the fleet as the planner sees it (JSON): `vr snapshot > FLEET.json`, then `vr plan --snapshot`.")
+  static final class Snapshot extends FleetCommand {
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      print(VrMain.toJson(fleet.snapshot()));
+      return VrMain.OK;
+    }
+  }
+
+  @Command(name = "events", mixinStandardHelpOptions = true,
+      description = "Print the dispatch event log (every `vr dispatch` appends to it); --follow keeps printing.")
+  static final class Events extends Base {
+    @Option(names = {"-f", "--follow"}, description = "keep printing new events until interrupted")
+    boolean follow;
+
+    @Option(names = "--follow-seconds", paramLabel = "N", description = "with --follow: stop after N seconds")
+    Long followSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+      VrConfig config = root().loadConfig();
+      Path log = config.storeDir.resolve("events.jsonl");
+      long deadline = followSeconds == null ? Long.MAX_VALUE : System.nanoTime() + followSeconds * 1_000_000_000L;
+      long offset = 0;
+      do {
+        if (Files.exists(log)) {
+          try (var in = Files.newInputStream(log)) {
+            in.skipNBytes(Math.min(offset, Files.size(log)));
+            BufferedReader r = new BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = r.readLine()) != null) {
+              offset += line.getBytes(StandardCharsets.UTF_8).length + 1;
+              if (!line.isBlank()) {
+                print(json() ? line : human(line));
+              }
+            }
+          }
+        }
+        if (follow) {
+          waitForChange(log, deadline);
+        }
+      } while (follow && System.nanoTime() < deadline);
+      return VrMain.OK;
+    }
+
+    private static String human(String line) {
+      try {
+        DispatchEvent e = VrJson.readJson(line, DispatchEvent.class);
+        return e.at() + "  " + e.runId() + "  " + (e instanceof DispatchEvent.Planned p ? p.summary() : e.describe());
+      } catch (RuntimeException unreadable) {
+        return line;
+      }
+    }
+
+    /** Waits for the log's directory to change, up to a second or the deadline. */
+    private static void waitForChange(Path log, long deadline) throws IOException, InterruptedException {
+      Path dir = log.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      try (var ws = dir.getFileSystem().newWatchService()) {
+        dir.register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+        long left = Math.min(1_000_000_000L, deadline - System.nanoTime());
+        if (left > 0) {
+          ws.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+      }
+    }
+  }
+}

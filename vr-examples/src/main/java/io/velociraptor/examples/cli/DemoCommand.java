@@ -1,0 +1,360 @@
+package io.velociraptor.examples.cli;
+
+import io.velociraptor.buildpack.BuildpackBuildBackend;
+import io.velociraptor.core.deploy.DispatchEvent;
+import io.velociraptor.core.deploy.DispatchResult;
+import io.velociraptor.core.deploy.FleetConfig;
+import io.velociraptor.core.model.App;
+import io.velociraptor.core.model.AppName;
+import io.velociraptor.core.model.BalancerName;
+import io.velociraptor.core.model.Build;
+import io.velociraptor.core.model.Buildpack;
+import io.velociraptor.core.model.ConfigName;
+import io.velociraptor.core.model.Env;
+import io.velociraptor.core.model.FleetSnapshot;
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.HostSnapshot;
+import io.velociraptor.core.model.ObservedProc;
+import io.velociraptor.core.model.PoolName;
+import io.velociraptor.core.model.PortRange;
+import io.velociraptor.core.model.ProcTypeName;
+import io.velociraptor.core.model.Squad;
+import io.velociraptor.core.model.SquadName;
+import io.velociraptor.core.model.Swarm;
+import io.velociraptor.core.model.SwarmId;
+import io.velociraptor.core.model.Version;
+import io.velociraptor.core.plan.SwarmPlan;
+import io.velociraptor.core.remote.LocalCommandRunner;
+import io.velociraptor.core.routing.InMemoryBalancer;
+import io.velociraptor.core.spi.BuildRequest;
+import io.velociraptor.core.spi.CommandRunner;
+import io.velociraptor.core.spi.ContainerRuntime;
+import io.velociraptor.core.spi.FleetObserver;
+import io.velociraptor.core.spi.ProcController;
+import io.velociraptor.core.store.FileStore;
+import io.velociraptor.core.store.FileSystemArtifactStore;
+import io.velociraptor.lxc.LxcContainerRuntime;
+import io.velociraptor.lxc.PlainContainerRuntime;
+import io.velociraptor.lxc.RunnerConfig;
+import io.velociraptor.lxc.RunnerLauncher;
+import io.velociraptor.lxc.RuntimeKind;
+import io.velociraptor.supervisor.embedded.EmbeddedProcController;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vr demo}: the story of vr in one command, on this machine, leaving nothing behind.
+ * Builds the example Java app with the example buildpack, dispatches 3 web procs (showing the
+ * plan), requests each over HTTP, changes the config and dispatches (replacements), renames the
+ * config and dispatches (the previous manifestation is retired), shows ports and procs, and tears
+ * everything down. Needs only a JDK: embedded supervisor, plain processes, a file store in a
+ * temporary directory and an in-memory balancer. With {@code --real} it runs a private
+ * supervisord and, as root with LXC installed, LXC containers.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {"Build the example app, dispatch 3 web procs, change and rename the config, tear down.",
+        "Needs only a JDK; --real uses a private supervisord (and LXC as root when installed)."})
+final class DemoCommand implements Callable<Integer> {
+  static final AppName APP = AppName.of("java_hello");
+  static final SquadName SQUAD = SquadName.of("demo");
+  static final BalancerName BALANCER = BalancerName.of("demo");
+  static final PoolName POOL = PoolName.of("hello");
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--real", description = "use a private supervisord (and LXC when root and installed) instead of the embedded parts")
+  boolean real;
+
+  @Option(names = "--dir", paramLabel = "DIR", description = "work in DIR (kept afterwards) instead of a temporary directory")
+  Path dir;
+
+  @Option(names = "--procs", defaultValue = "3", description = "how many web procs (default ${DEFAULT-VALUE})")
+  int procs;
+
+  private final List<AutoCloseable> owned = new ArrayList<>();
+  private long startedNanos;
+
+  @Override
+  public Integer call() throws Exception {
+    startedNanos = System.nanoTime();
+    boolean json = ((VrMain) spec.root().userObject()).json;
+    Path work = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("vr-demo-");
+    // procs run as "nobody" when vr is root: they must be able to reach their directories
+    Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+    try {
+      return story(work, json);
+    } finally {
+      for (int i = owned.size() - 1; i >= 0; i--) {
+        try {
+          owned.get(i).close();
+        } catch (Exception e) {
+          say("(cleanup: " + e.getMessage() + ")");
+        }
+      }
+      if (dir == null) {
+        deleteTree(work);
+      }
+    }
+  }
+
+  private int story(Path work, boolean json) throws Exception {
+    Path examples = extractExamples(work.resolve("examples"));
+    Path runnerRoot = work.resolve("runner");
+    String launcher = runnerRoot.resolve("bin/vr-runner").toString();
+    boolean root = "root".equals(System.getProperty("user.name"));
+    boolean lxc = real && root && onPath("lxc-execute");
+    ContainerRuntime runtime = lxc ? LxcContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2))
+        : PlainContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2));
+    LocalCommandRunner local = LocalCommandRunner.builder().root(work).build();
+    owned.add(local::close);
+    RunnerLauncher.install(local, launcher, javaExecutable(), VrMain.classpath(),
+        RunnerConfig.builder().root(runnerRoot).runtime(lxc ? RuntimeKind.LXC : RuntimeKind.PLAIN).hostNetwork(true).build());
+
+    int base = freePortBlock(30);
+    List<Host> hosts = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      hosts.add(Host.builder().name(HostName.of("node" + (i + 1))).address("127.0.0.1")
+          .portRange(PortRange.of(base + 10 * i, base + 10 * i + 10)).build());
+    }
+    ProcController controller;
+    FleetObserver observer;
+    String supervisorStory;
+    if (real && onPath("supervisord")) {
+      PrivateSupervisords sup = PrivateSupervisords.start(work.resolve("supervisor"), hosts);
+      owned.add(sup);
+      hosts = sup.hosts();
+      controller = sup.controller(h -> local);
+      observer = sup.observer();
+      supervisorStory = "3 private supervisord instances (one per host, XML-RPC on 127.0.0.1)";
+    } else {
+      if (real) {
+        say("--real: supervisord is not installed, so the embedded supervisor runs the procs");
+      }
+      EmbeddedProcController embedded = EmbeddedProcController.create(work.resolve("logs"));
+      owned.add(embedded);
+      controller = embedded;
+      observer = hs -> hs.stream().sorted(Comparator.comparing(Host::name))
+          .map(h -> HostSnapshot.reachable(h, embedded.procs(h))).toList();
+      supervisorStory = "the embedded supervisor (in this JVM)";
+    }
+    FleetConfig fleetConfig = FleetConfig.of(hosts, List.of(Squad.builder().name(SQUAD)
+        .addAllHosts(hosts.stream().map(Host::name).toList()).build()));
+    FileStore store = FileStore.open(work.resolve("store"));
+    owned.add(store::close);
+    FileSystemArtifactStore artifacts = FileSystemArtifactStore.of(work.resolve("artifacts"));
+    BuildpackBuildBackend builds = BuildpackBuildBackend.builder().home(work.resolve("builds")).artifactStore(artifacts)
+        .runScriptsAsCurrentUser().build();
+    InMemoryBalancer balancer = InMemoryBalancer.of(BALANCER);
+    Function<Host, CommandRunner> runners = h -> local;
+    Fleet fleet = new Fleet(fleetConfig, store, controller, observer, runtime, runners, Optional.of(builds),
+        Map.of(BALANCER, balancer), Duration.ofSeconds(30), List.of());
+    owned.add(fleet);
+    fleet.listen(e -> {
+      if (e instanceof DispatchEvent.ProcStarted || e instanceof DispatchEvent.UptestPassed
+          || e instanceof DispatchEvent.UptestFailed || e instanceof DispatchEvent.Routed
+          || e instanceof DispatchEvent.Unrouted || e instanceof DispatchEvent.ProcStopped
+          || e instanceof DispatchEvent.ProcFailed || e instanceof DispatchEvent.Warning) {
+        say("  " + e.describe());
+      }
+    });
+
+    chapter("vr demo: everything lives in " + work + " and is removed at the end");
+    say("procs run under " + supervisorStory + ", as " + (lxc ? "LXC containers" : "plain processes (no isolation)")
+        + "; 3 hosts node1..node3 on 127.0.0.1, ports " + base + "-" + (base + 29)
+        + "; routing goes to an in-memory balancer");
+    if (!real && (onPath("supervisord") || onPath("lxc-execute"))) {
+      say("supervisord or LXC is installed here: `vr demo --real` uses them");
+    }
+
+    chapter("1. build the app " + APP + " from " + examples.resolve("apps/java-hello") + " with the example java buildpack");
+    App app = App.builder().name(APP).repoUrl(examples.resolve("apps/java-hello").toString()).repoType(App.RepoType.LOCAL)
+        .addBuildpacks(Buildpack.parse(examples.resolve("buildpacks/java").toString())).build();
+    store.putApp(app);
+    Build build = builds.build(BuildRequest.of(app, Version.of("1.0")), line -> say("  | " + line));
+    store.putBuild(build);
+    say("built " + build.app() + " " + build.version() + ": " + build.status().name().toLowerCase(java.util.Locale.ROOT)
+        + ", " + build.sizeBytes().orElse(0) + " bytes, web: " + build.processTypes().get("web"));
+
+    Swarm swarm = Swarm.builder().id(SwarmId.fromBits(new SplittableRandom().nextLong())).app(APP)
+        .procType(ProcTypeName.of("web")).config(ConfigName.of("demo")).squad(SQUAD).size(procs)
+        .version(Version.of("1.0")).pool(POOL).balancer(BALANCER)
+        .env(Env.of(Map.of("PATH", Path.of(javaExecutable()).getParent() + ":/usr/local/bin:/usr/bin:/bin",
+            "GREETING_COLOR", "green")))
+        .build();
+    dispatch(fleet, swarm, "2. dispatch swarm " + swarm.name() + " (id " + swarm.id() + "): " + procs + " web procs");
+
+    chapter("3. request each proc over HTTP");
+    requestEach(fleet);
+
+    Swarm recolored = Swarm.builder().from(swarm).env(swarm.env().merge(Env.of(Map.of("GREETING_COLOR", "blue")))).build();
+    dispatch(fleet, recolored, "4. change the config (GREETING_COLOR=blue): a new release, so every proc is replaced;"
+        + " the old ones stop only after the new ones pass their uptests and are routed");
+    requestEach(fleet);
+
+    Swarm renamed = Swarm.builder().from(recolored).config(ConfigName.of("live")).build();
+    dispatch(fleet, renamed, "5. rename the config demo -> live: same swarm id, so the procs named after the old"
+        + " config are its previous manifestation and are retired (the original vr left them running)");
+
+    chapter("6. vr ports and vr procs");
+    FleetSnapshot snap = fleet.snapshot();
+    say(Views.portTable(Views.portRows(snap, Optional.empty())));
+    say(Views.procTable(snap, Views.procRows(snap, Optional.empty(), Optional.empty(), Instant.now())));
+    say("pool " + BALANCER + "/" + POOL + ": " + balancer.members(POOL));
+
+    chapter("7. tear down: delete the swarm (routes first, then procs)");
+    DispatchResult deleted = fleet.dispatcher().delete(renamed.id());
+    say("run " + deleted.run().id() + ": " + deleted.run().state().name().toLowerCase(java.util.Locale.ROOT));
+    long left = fleet.snapshot().hosts().stream().mapToLong(h -> h.procs().size()).sum();
+    say(left + " procs left; pool " + POOL + " has " + balancer.members(POOL).size() + " members");
+    Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+    say(String.format("demo finished in %.1f s", took.toMillis() / 1000.0));
+    return deleted.succeeded() && left == 0 ? VrMain.OK : VrMain.ERROR;
+  }
+
+  private void dispatch(Fleet fleet, Swarm swarm, String title) {
+    chapter(title);
+    SwarmPlan plan = fleet.dispatcher().plan(swarm);
+    say(plan.render());
+    DispatchResult r = fleet.dispatcher().dispatch(swarm);
+    say("run " + r.run().id() + ": " + r.run().state().name().toLowerCase(java.util.Locale.ROOT)
+        + r.plan().map(p -> " (" + p.summary() + ")").orElse("") + r.run().failureReason().map(x -> ": " + x).orElse(""));
+    if (!r.succeeded()) {
+      throw new io.velociraptor.core.VrException("the demo's dispatch failed: " + r.run().failureReason().orElse("?"));
+    }
+  }
+
+  private void requestEach(Fleet fleet) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    for (HostSnapshot h : fleet.snapshot().hosts()) {
+      for (ObservedProc p : h.procs()) {
+        if (p.port().isEmpty()) {
+          continue;
+        }
+        String url = "http://" + h.host().address() + ":" + p.port().get().value() + "/";
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        say("  GET " + url + " (" + h.host().name() + ", " + p.name() + ") -> " + r.statusCode() + " "
+            + r.body().strip());
+      }
+    }
+  }
+
+  private void chapter(String title) {
+    say("");
+    say("== " + title);
+  }
+
+  private void say(String line) {
+    var out = spec.commandLine().getOut();
+    out.println(line.endsWith("\n") ? line.substring(0, line.length() - 1) : line);
+    out.flush();
+  }
+
+  /** Copies the example apps and buildpacks out of the jar (or the classes directory), restoring exec bits. */
+  static Path extractExamples(Path to) throws IOException, java.net.URISyntaxException {
+    URI uri = DemoCommand.class.getResource("/examples/buildpacks/java/bin/compile").toURI();
+    FileSystem jar = null;
+    try {
+      Path compile;
+      if (uri.getScheme().equals("jar")) {
+        jar = FileSystems.newFileSystem(uri, Map.of());
+        compile = jar.provider().getPath(uri);
+      } else {
+        compile = Path.of(uri);
+      }
+      Path src = compile.getParent().getParent().getParent().getParent();
+      try (Stream<Path> all = Files.walk(src)) {
+        for (Path p : all.sorted().toList()) {
+          Path target = to.resolve(src.relativize(p).toString());
+          if (Files.isDirectory(p)) {
+            Files.createDirectories(target);
+          } else {
+            try (InputStream in = Files.newInputStream(p)) {
+              Files.copy(in, target);
+            }
+            String rel = src.relativize(p).toString();
+            boolean exec = rel.contains("/bin/") || (rel.contains("/uptests/") && !target.getFileName().toString().startsWith("."));
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(exec ? "rwxr-xr-x" : "rw-r--r--"));
+          }
+        }
+      }
+      return to;
+    } finally {
+      if (jar != null) {
+        jar.close();
+      }
+    }
+  }
+
+  static String javaExecutable() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  static boolean onPath(String program) {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+      if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A free block of consecutive ports, so three "hosts" on this machine never collide. */
+  static int freePortBlock(int size) throws IOException {
+    SplittableRandom random = new SplittableRandom();
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = 20_000 + random.nextInt(20_000);
+      boolean free = true;
+      for (int p = base; p < base + size && free; p++) {
+        try (ServerSocket s = new ServerSocket()) {
+          s.bind(new InetSocketAddress("127.0.0.1", p));
+        } catch (IOException taken) {
+          free = false;
+        }
+      }
+      if (free) {
+        return base;
+      }
+    }
+    throw new IOException("no block of " + size + " free ports between 20000 and 40000 on 127.0.0.1");
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

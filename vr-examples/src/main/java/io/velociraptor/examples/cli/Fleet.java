@@ -1,0 +1,208 @@
+package io.velociraptor.examples.cli;
+
+import io.velociraptor.buildpack.BuildpackBuildBackend;
+import io.velociraptor.core.deploy.DispatchListener;
+import io.velociraptor.core.deploy.Dispatcher;
+import io.velociraptor.core.deploy.FleetConfig;
+import io.velociraptor.core.model.BalancerName;
+import io.velociraptor.core.model.FleetSnapshot;
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.HostSnapshot;
+import io.velociraptor.core.model.PoolState;
+import io.velociraptor.core.remote.JschCommandRunner;
+import io.velociraptor.core.remote.LocalCommandRunner;
+import io.velociraptor.core.routing.InMemoryBalancer;
+import io.velociraptor.core.routing.NginxBalancer;
+import io.velociraptor.core.routing.NginxHost;
+import io.velociraptor.core.spi.Balancer;
+import io.velociraptor.core.spi.BuildBackend;
+import io.velociraptor.core.spi.CommandRunner;
+import io.velociraptor.core.spi.ContainerRuntime;
+import io.velociraptor.core.spi.FleetObserver;
+import io.velociraptor.core.spi.ProcController;
+import io.velociraptor.core.spi.Store;
+import io.velociraptor.core.store.FileStore;
+import io.velociraptor.core.store.FileSystemArtifactStore;
+import io.velociraptor.lxc.LxcContainerRuntime;
+import io.velociraptor.lxc.PlainContainerRuntime;
+import io.velociraptor.lxc.RunnerConfig;
+import io.velociraptor.lxc.RunnerLauncher;
+import io.velociraptor.lxc.RuntimeKind;
+import io.velociraptor.supervisor.SupervisorEndpoints;
+import io.velociraptor.supervisor.SupervisorFleetObserver;
+import io.velociraptor.supervisor.SupervisorProcController;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Every part a dispatcher needs, wired once: store, proc controller, observer, runtime, command
+ * runners, build backend and balancers. Owns what it made and closes it, in reverse order.
+ */
+final class Fleet implements AutoCloseable {
+  private static final Set<String> LOCAL = Set.of("localhost", "127.0.0.1", "::1");
+
+  final FleetConfig config;
+  final Store store;
+  final ProcController procs;
+  final FleetObserver observer;
+  final ContainerRuntime runtime;
+  final Function<Host, CommandRunner> runners;
+  final Optional<BuildBackend> builds;
+  final Map<BalancerName, Balancer> balancers;
+  final Duration uptestTimeout;
+  private final List<AutoCloseable> owned;
+  private Dispatcher dispatcher;
+
+  Fleet(FleetConfig config, Store store, ProcController procs, FleetObserver observer, ContainerRuntime runtime,
+      Function<Host, CommandRunner> runners, Optional<BuildBackend> builds, Map<BalancerName, Balancer> balancers,
+      Duration uptestTimeout, List<AutoCloseable> owned) {
+    this.config = config;
+    this.store = store;
+    this.procs = procs;
+    this.observer = observer;
+    this.runtime = runtime;
+    this.runners = runners;
+    this.builds = builds;
+    this.balancers = new TreeMap<>(balancers);
+    this.uptestTimeout = uptestTimeout;
+    this.owned = new ArrayList<>(owned);
+  }
+
+  /** Wires the parts a config file names: supervisord on every host, local or SSH runners. */
+  static Fleet of(VrConfig c) {
+    List<AutoCloseable> owned = new ArrayList<>();
+    try {
+      FileStore store = FileStore.open(c.storeDir);
+      owned.add(store);
+      Map<HostName, CommandRunner> made = new TreeMap<>();
+      Function<Host, CommandRunner> runners = host -> {
+        synchronized (made) {
+          return made.computeIfAbsent(host.name(), n -> {
+            CommandRunner r = runnerFor(c, host);
+            owned.add(r::close);
+            return r;
+          });
+        }
+      };
+      var endpoints = SupervisorEndpoints.builder().readTimeout(c.supervisorTimeout);
+      if (c.supervisorUser.isPresent()) {
+        endpoints.credentials(c.supervisorUser.get(), c.supervisorPassword.orElseThrow());
+      }
+      SupervisorEndpoints e = endpoints.build();
+      SupervisorProcController procs = SupervisorProcController.builder().endpoints(e).includeDir(c.includeDir)
+          .commandRunners(runners).build();
+      owned.add(procs);
+      SupervisorFleetObserver observer = SupervisorFleetObserver.builder().endpoints(e).build();
+      owned.add(observer);
+      ContainerRuntime runtime = c.runtime == VrConfig.Runtime.LXC
+          ? LxcContainerRuntime.of(c.runnerLauncher, c.runnerRoot, c.setupTimeout)
+          : PlainContainerRuntime.of(c.runnerLauncher, c.runnerRoot, c.setupTimeout);
+      var bb = BuildpackBuildBackend.builder().home(c.buildDir)
+          .artifactStore(FileSystemArtifactStore.of(c.artifactDir)).defaultBuildpacks(c.buildpacks);
+      if (c.buildUser.isPresent()) {
+        bb.buildUser(c.buildUser.get());
+      } else {
+        bb.runScriptsAsCurrentUser();
+      }
+      Map<BalancerName, Balancer> balancers = new TreeMap<>();
+      for (VrConfig.BalancerConfig b : c.balancers) {
+        if (b.type().equals("memory")) {
+          balancers.put(b.name(), InMemoryBalancer.of(b.name()));
+          continue;
+        }
+        var nh = NginxHost.builder().runner(runners.apply(c.fleet.host(HostName.of(b.host())))).poolsDir(b.poolsDir())
+            .nginx(b.nginx()).pidFile(b.pidFile());
+        b.configFile().ifPresent(nh::configFile);
+        b.prefix().ifPresent(nh::prefix);
+        balancers.put(b.name(), NginxBalancer.builder().name(b.name()).addHost(nh.build()).build());
+      }
+      Fleet f = new Fleet(c.fleet, store, procs, observer, runtime, runners, Optional.of(bb.build()), balancers,
+          c.uptestTimeout, owned);
+      if (c.installRunner) {
+        f.installRunners(c);
+      }
+      c.apps.forEach(store::putApp);
+      return f;
+    } catch (RuntimeException e) {
+      closeAll(owned);
+      throw e;
+    }
+  }
+
+  private static CommandRunner runnerFor(VrConfig c, Host host) {
+    if (LOCAL.contains(host.address())) {
+      return LocalCommandRunner.builder().name(host.name().value()).root(c.runnerRoot).build();
+    }
+    var b = JschCommandRunner.builder().host(host.address()).port(c.ssh.port()).user(c.ssh.user())
+        .connectTimeout(c.ssh.connectTimeout()).root(c.runnerRoot);
+    c.ssh.keyFile().ifPresent(b::privateKey);
+    c.ssh.knownHosts().ifPresent(b::knownHosts);
+    return b.build();
+  }
+
+  /** Writes the runner launcher on every local host, pointing at this jar. */
+  private void installRunners(VrConfig c) {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String classpath = VrMain.classpath();
+    RunnerConfig rc = RunnerConfig.builder().root(Path.of(c.runnerRoot))
+        .runtime(c.runtime == VrConfig.Runtime.LXC ? RuntimeKind.LXC : RuntimeKind.PLAIN).build();
+    for (Host h : config.hosts()) {
+      if (LOCAL.contains(h.address())) {
+        RunnerLauncher.install(runners.apply(h), c.runnerLauncher, java, classpath, rc);
+      }
+    }
+  }
+
+  /** @return the dispatcher, made on first use */
+  synchronized Dispatcher dispatcher() {
+    if (dispatcher == null) {
+      var b = Dispatcher.builder().store(store).fleet(config).observer(observer).procs(procs).runtime(runtime)
+          .runners(runners::apply).uptestTimeout(uptestTimeout);
+      builds.ifPresent(b::builds);
+      balancers.values().forEach(b::balancer);
+      dispatcher = b.build();
+      owned.add(dispatcher);
+    }
+    return dispatcher;
+  }
+
+  void listen(DispatchListener l) {
+    dispatcher().addListener(l);
+  }
+
+  /** @return every configured host observed now, with the store's port locks and every pool */
+  FleetSnapshot snapshot() {
+    List<HostSnapshot> hosts = observer.observe(config.hosts());
+    List<PoolState> pools = new ArrayList<>();
+    for (Balancer b : balancers.values()) {
+      for (var p : b.pools()) {
+        pools.add(b.state(p));
+      }
+    }
+    return FleetSnapshot.builder().hosts(hosts).squads(config.squads()).portLocks(store.portLocks()).pools(pools).build();
+  }
+
+  @Override
+  public void close() {
+    closeAll(owned);
+  }
+
+  private static void closeAll(List<AutoCloseable> owned) {
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      try {
+        owned.get(i).close();
+      } catch (Exception e) {
+        org.slf4j.LoggerFactory.getLogger(Fleet.class).debug("closing {} failed: {}", owned.get(i), e.toString());
+      }
+    }
+    owned.clear();
+  }
+}

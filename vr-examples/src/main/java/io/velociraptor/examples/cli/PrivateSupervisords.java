@@ -1,0 +1,146 @@
+package io.velociraptor.examples.cli;
+
+import io.velociraptor.core.VrException;
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.spi.CommandRunner;
+import io.velociraptor.core.spi.FleetObserver;
+import io.velociraptor.supervisor.SupervisorEndpoints;
+import io.velociraptor.supervisor.SupervisorFleetObserver;
+import io.velociraptor.supervisor.SupervisorProcController;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+
+/**
+ * One private supervisord per demo host ({@code vr demo --real}): its own directory and include
+ * directory, XML-RPC on 127.0.0.1 at a free port with a random password. {@link #close()} stops
+ * them (supervisord stops its programs) and kills anything left.
+ */
+final class PrivateSupervisords implements AutoCloseable {
+  private static final Duration READY = Duration.ofSeconds(30);
+
+  private final List<Process> processes = new ArrayList<>();
+  private final List<Host> hosts = new ArrayList<>();
+  private final Path dir;
+  private final String password;
+  private final List<AutoCloseable> owned = new ArrayList<>();
+
+  private PrivateSupervisords(Path dir, String password) {
+    this.dir = dir;
+    this.password = password;
+  }
+
+  static PrivateSupervisords start(Path dir, List<Host> hosts) throws IOException {
+    byte[] secret = new byte[12];
+    new SecureRandom().nextBytes(secret);
+    PrivateSupervisords s = new PrivateSupervisords(dir, HexFormat.of().formatHex(secret));
+    try {
+      for (Host h : hosts) {
+        s.startOne(h);
+      }
+      for (int i = 0; i < s.hosts.size(); i++) {
+        s.awaitReady(s.hosts.get(i), s.processes.get(i));
+      }
+      return s;
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  private void startOne(Host h) throws IOException {
+    Path d = Files.createDirectories(dir.resolve(h.name().value()));
+    Files.createDirectories(d.resolve("conf.d"));
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    String conf = "[supervisord]\nlogfile=" + d.resolve("supervisord.log") + "\npidfile=" + d.resolve("supervisord.pid")
+        + "\nchildlogdir=" + d + "\n\n[inet_http_server]\nport=127.0.0.1:" + port + "\nusername=vr\npassword=" + password
+        + "\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
+        + "\n[include]\nfiles=" + d.resolve("conf.d") + "/*.conf\n";
+    Path file = d.resolve("supervisord.conf");
+    Files.writeString(file, conf, StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    processes.add(new ProcessBuilder("supervisord", "-n", "-c", file.toString()).directory(d.toFile())
+        .redirectErrorStream(true).redirectOutput(d.resolve("supervisord.out").toFile()).start());
+    hosts.add(Host.builder().from(h).supervisorPort(port).build());
+  }
+
+  private void awaitReady(Host h, Process p) throws IOException {
+    long deadline = System.nanoTime() + READY.toNanos();
+    try (SupervisorFleetObserver probe = SupervisorFleetObserver.builder().endpoints(endpoints())
+        .deadline(Duration.ofSeconds(2)).build()) {
+      while (System.nanoTime() < deadline) {
+        if (!p.isAlive()) {
+          throw new VrException("supervisord for " + h.name() + " exited with " + p.exitValue() + ": "
+              + Files.readString(dir.resolve(h.name().value()).resolve("supervisord.out")));
+        }
+        if (probe.observe(h).reachable()) {
+          return;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+      }
+    }
+    throw new VrException("supervisord for " + h.name() + " on port " + h.supervisorPort() + " did not answer within " + READY);
+  }
+
+  List<Host> hosts() {
+    return List.copyOf(hosts);
+  }
+
+  private SupervisorEndpoints endpoints() {
+    return SupervisorEndpoints.builder().credentials("vr", password).build();
+  }
+
+  SupervisorProcController controller(Function<Host, CommandRunner> runners) {
+    SupervisorProcController c = SupervisorProcController.builder().endpoints(endpoints())
+        .includeDir(h -> dir.resolve(h.name().value()).resolve("conf.d").toString()).commandRunners(runners).build();
+    owned.add(c);
+    return c;
+  }
+
+  FleetObserver observer() {
+    SupervisorFleetObserver o = SupervisorFleetObserver.builder().endpoints(endpoints()).build();
+    owned.add(o);
+    return o;
+  }
+
+  @Override
+  public void close() {
+    for (AutoCloseable c : owned) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // closing clients cannot fail in a way worth reporting; the processes are what matter
+      }
+    }
+    List<ProcessHandle> children = new ArrayList<>();
+    for (Process p : processes) {
+      p.descendants().forEach(children::add);
+      p.destroy();
+    }
+    for (Process p : processes) {
+      try {
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    children.forEach(ProcessHandle::destroyForcibly);
+  }
+}

@@ -1,0 +1,180 @@
+package io.velociraptor.examples.cli;
+
+import io.velociraptor.core.model.FleetSnapshot;
+import io.velociraptor.core.model.HostSnapshot;
+import io.velociraptor.core.model.ObservedProc;
+import io.velociraptor.core.model.PortLock;
+import io.velociraptor.core.model.ProcName;
+import io.velociraptor.core.model.SwarmRun;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** The tables {@code vr procs}, {@code vr ports} and {@code vr runs} print, and their JSON rows. */
+final class Views {
+  private Views() {}
+
+  /** One proc row: every proc on every host, ours, legacy and foreign. */
+  static List<Map<String, Object>> procRows(FleetSnapshot snap, Optional<String> host, Optional<String> swarmId,
+      Instant now) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (HostSnapshot h : snap.hosts()) {
+      if (host.isPresent() && !h.host().name().value().equals(host.get())) {
+        continue;
+      }
+      for (ObservedProc p : h.procs()) {
+        String swarm = p.name() instanceof ProcName.Ours o ? o.swarmId().value() : "";
+        if (swarmId.isPresent() && !swarm.equals(swarmId.get())) {
+          continue;
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("host", h.host().name().value());
+        r.put("name", p.name().format());
+        r.put("kind", p.name().kind().name().toLowerCase(java.util.Locale.ROOT));
+        r.put("state", p.state().name());
+        r.put("port", p.port().map(x -> (Object) x.value()).orElse(""));
+        r.put("swarm_id", swarm);
+        r.put("uptime_seconds", p.startedAt().filter(t -> p.state().name().equals("RUNNING"))
+            .map(t -> (Object) Math.max(0, Duration.between(t, now).toSeconds())).orElse(""));
+        rows.add(r);
+      }
+    }
+    return rows;
+  }
+
+  static String procTable(FleetSnapshot snap, List<Map<String, Object>> rows) {
+    StringBuilder out = new StringBuilder();
+    for (HostSnapshot h : snap.hosts()) {
+      if (!h.reachable()) {
+        out.append("host ").append(h.host().name()).append(" is UNREACHABLE: ")
+            .append(h.unreachableReason().orElse("")).append(" (its procs are unknown)\n");
+      }
+    }
+    out.append(table(List.of("HOST", "PROC", "KIND", "STATE", "PORT", "UPTIME"), rows.stream()
+        .map(r -> List.of(s(r.get("host")), s(r.get("name")), s(r.get("kind")), s(r.get("state")), s(r.get("port")),
+            uptime(r.get("uptime_seconds")))).toList()));
+    return out.toString();
+  }
+
+  /** Port accounting rows: every used or locked port of every host, then the free count. */
+  static List<Map<String, Object>> portRows(FleetSnapshot snap, Optional<String> host) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (HostSnapshot h : snap.hosts()) {
+      String hn = h.host().name().value();
+      if (host.isPresent() && !hn.equals(host.get())) {
+        continue;
+      }
+      Map<Integer, Map<String, Object>> byPort = new TreeMap<>();
+      for (ObservedProc p : h.procs()) {
+        p.port().ifPresent(port -> {
+          Map<String, Object> r = byPort.computeIfAbsent(port.value(), k -> row(hn, k));
+          r.put("used_by", p.name().format());
+          r.put("state", p.state().name());
+        });
+      }
+      for (PortLock l : snap.portLocks()) {
+        if (l.host().equals(h.host().name())) {
+          byPort.computeIfAbsent(l.port().value(), k -> row(hn, k)).put("locked_by", l.owner());
+        }
+      }
+      var range = h.host().portRange();
+      long taken = byPort.keySet().stream().filter(p -> range.contains(p)).count();
+      rows.addAll(byPort.values());
+      Map<String, Object> free = new LinkedHashMap<>();
+      free.put("host", hn);
+      free.put("range", range.start() + "-" + range.endExclusive());
+      free.put("free", range.size() - taken);
+      free.put("reachable", h.reachable());
+      rows.add(free);
+    }
+    return rows;
+  }
+
+  private static Map<String, Object> row(String host, int port) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("host", host);
+    r.put("port", port);
+    r.put("used_by", "");
+    r.put("state", "");
+    r.put("locked_by", "");
+    return r;
+  }
+
+  static String portTable(List<Map<String, Object>> rows) {
+    List<List<String>> used = new ArrayList<>();
+    StringBuilder free = new StringBuilder();
+    for (Map<String, Object> r : rows) {
+      if (r.containsKey("free")) {
+        free.append("host ").append(r.get("host")).append(": ").append(r.get("free")).append(" of range ")
+            .append(r.get("range")).append(" free").append(Boolean.TRUE.equals(r.get("reachable")) ? "" : " (UNREACHABLE: unknown)")
+            .append('\n');
+      } else {
+        used.add(List.of(s(r.get("host")), s(r.get("port")), s(r.get("used_by")), s(r.get("state")), s(r.get("locked_by"))));
+      }
+    }
+    return table(List.of("HOST", "PORT", "USED BY", "STATE", "LOCKED BY RUN"), used) + free;
+  }
+
+  static List<Map<String, Object>> runRows(List<SwarmRun> runs) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (SwarmRun r : runs) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", r.id());
+      m.put("swarm_id", r.swarmId().value());
+      m.put("state", r.state().name().toLowerCase(java.util.Locale.ROOT));
+      m.put("created_at", r.createdAt().toString());
+      m.put("finished_at", r.finishedAt().map(Instant::toString).orElse(""));
+      m.put("failure_reason", r.failureReason().orElse(""));
+      rows.add(m);
+    }
+    return rows;
+  }
+
+  static String runTable(List<Map<String, Object>> rows) {
+    return table(List.of("RUN", "STATE", "CREATED", "FINISHED", "FAILURE"), rows.stream()
+        .map(r -> List.of(s(r.get("id")), s(r.get("state")), s(r.get("created_at")), s(r.get("finished_at")),
+            s(r.get("failure_reason")))).toList());
+  }
+
+  static String table(List<String> header, List<List<String>> rows) {
+    int[] w = new int[header.size()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = header.get(i).length();
+      for (List<String> r : rows) {
+        w[i] = Math.max(w[i], r.get(i).length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    List<List<String>> all = new ArrayList<>();
+    all.add(header);
+    all.addAll(rows);
+    for (List<String> r : all) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < w.length; i++) {
+        line.append(i == w.length - 1 ? r.get(i) : String.format("%-" + w[i] + "s  ", r.get(i)));
+      }
+      out.append(line.toString().stripTrailing()).append('\n');
+    }
+    if (rows.isEmpty()) {
+      out.append("(none)\n");
+    }
+    return out.toString();
+  }
+
+  private static String s(Object o) {
+    return o == null ? "" : String.valueOf(o);
+  }
+
+  private static String uptime(Object seconds) {
+    if (!(seconds instanceof Number n)) {
+      return "";
+    }
+    long t = n.longValue();
+    return t >= 3600 ? (t / 3600) + "h" + (t % 3600 / 60) + "m" : t >= 60 ? (t / 60) + "m" + (t % 60) + "s" : t + "s";
+  }
+}

@@ -1,0 +1,285 @@
+package io.velociraptor.examples.cli;
+
+import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.model.App;
+import io.velociraptor.core.model.AppName;
+import io.velociraptor.core.model.BalancerName;
+import io.velociraptor.core.model.Buildpack;
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.PortRange;
+import io.velociraptor.core.model.Squad;
+import io.velociraptor.core.model.SquadName;
+import io.velociraptor.core.deploy.FleetConfig;
+import io.velociraptor.core.VrException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The {@code vr} tool's one configuration file (YAML): hosts and squads with their Supervisor
+ * endpoints, SSH settings, port ranges, the runtime, balancers, the store and artifact
+ * directories, and the apps. {@link #load(Path)} validates every field; a mistake is a {@link
+ * ConfigException} naming the field ({@code hosts[1].port_range}) and the bad value. The
+ * documented example is {@code docs/vr.example.yaml}.
+ */
+public final class VrConfig {
+  /** The runtime procs are started with. */
+  public enum Runtime {
+    /** plain processes (no isolation) */
+    PLAIN,
+    /** LXC containers (needs root) */
+    LXC
+  }
+
+  /** A balancer entry. */
+  record BalancerConfig(BalancerName name, String type, String host, String poolsDir, String nginx,
+      Optional<String> configFile, Optional<String> prefix, String pidFile) {}
+
+  /** SSH settings for hosts that are not this machine. */
+  record SshConfig(String user, int port, Optional<Path> keyFile, Optional<Path> knownHosts, Duration connectTimeout) {}
+
+  final Path file;
+  final Path storeDir;
+  final Path artifactDir;
+  final Path buildDir;
+  final Optional<String> buildUser;
+  final List<Buildpack> buildpacks;
+  final Runtime runtime;
+  final String runnerLauncher;
+  final String runnerRoot;
+  final boolean installRunner;
+  final Duration setupTimeout;
+  final Duration uptestTimeout;
+  final Optional<String> supervisorUser;
+  final Optional<String> supervisorPassword;
+  final String includeDir;
+  final Duration supervisorTimeout;
+  final SshConfig ssh;
+  final FleetConfig fleet;
+  final List<BalancerConfig> balancers;
+  final List<App> apps;
+
+  private VrConfig(Path file, Fields f) {
+    this.file = file;
+    Path base = file.toAbsolutePath().getParent();
+    this.storeDir = base.resolve(f.required("store_dir")).normalize();
+    this.artifactDir = f.string("artifact_dir").map(s -> base.resolve(s).normalize()).orElse(storeDir.resolve("artifacts"));
+    this.buildDir = f.string("build_dir").map(s -> base.resolve(s).normalize()).orElse(storeDir.resolve("builds"));
+    this.buildUser = f.string("build_user");
+    List<Buildpack> bps = new ArrayList<>();
+    List<String> bpTexts = f.strings("buildpacks");
+    for (int i = 0; i < bpTexts.size(); i++) {
+      bps.add(parseBuildpack(f, "buildpacks[" + i + "]", bpTexts.get(i), base));
+    }
+    this.buildpacks = List.copyOf(bps);
+    this.runtime = Runtime.valueOf(f.oneOf("runtime", "plain", "plain", "lxc").toUpperCase(java.util.Locale.ROOT));
+
+    Fields runner = f.object("runner").orElseGet(() -> new Fields(file.toString(), "runner", java.util.Map.of()));
+    this.runnerRoot = absolute(runner, "root", runner.string("root").orElse("/apps"));
+    this.runnerLauncher = absolute(runner, "launcher", runner.string("launcher").orElse(runnerRoot + "/bin/vr-runner"));
+    this.installRunner = runner.bool("install", true);
+    this.setupTimeout = Duration.ofSeconds(runner.integer("setup_timeout_seconds", 120, 1, 3600));
+    this.uptestTimeout = Duration.ofSeconds(runner.integer("uptest_timeout_seconds", 30, 1, 3600));
+    runner.noOthers();
+
+    Fields sup = f.object("supervisor").orElseGet(() -> new Fields(file.toString(), "supervisor", java.util.Map.of()));
+    this.supervisorUser = sup.string("username");
+    this.supervisorPassword = sup.string("password");
+    if (supervisorUser.isPresent() != supervisorPassword.isPresent()) {
+      throw sup.error(supervisorUser.isPresent() ? "password" : "username", "is required when the other credential is given");
+    }
+    this.includeDir = absolute(sup, "include_dir", sup.string("include_dir").orElse("/etc/supervisor/conf.d"));
+    this.supervisorTimeout = Duration.ofMillis(sup.integer("timeout_millis", 10_000, 100, 600_000));
+    sup.noOthers();
+
+    Fields ssh = f.object("ssh").orElseGet(() -> new Fields(file.toString(), "ssh", java.util.Map.of()));
+    this.ssh = new SshConfig(ssh.string("user").orElse("root"), ssh.integer("port", 22, 1, 65535),
+        ssh.string("key_file").map(s -> base.resolve(s).normalize()),
+        ssh.string("known_hosts").map(s -> base.resolve(s).normalize()),
+        Duration.ofSeconds(ssh.integer("connect_timeout_seconds", 10, 1, 600)));
+    ssh.noOthers();
+
+    List<Host> hosts = new ArrayList<>();
+    Set<HostName> hostNames = new HashSet<>();
+    for (Fields h : f.objects("hosts")) {
+      HostName name = h.value("name", HostName::of).orElseThrow(() -> h.error("name", "is required"));
+      if (!hostNames.add(name)) {
+        throw h.error("name", "\"" + name + "\" is configured twice");
+      }
+      var b = Host.builder().name(name).address(h.string("address").orElse(name.value()))
+          .active(h.bool("active", true))
+          .supervisorPort(h.integer("supervisor_port", 9001, 1, 65535));
+      h.value("port_range", VrConfig::portRange).ifPresent(b::portRange);
+      try {
+        hosts.add(b.build());
+      } catch (VrException e) {
+        throw h.error("address", "is not valid: " + e.getMessage());
+      }
+      h.noOthers();
+    }
+    if (hosts.isEmpty()) {
+      throw f.error("hosts", "must list at least one host");
+    }
+    List<Squad> squads = new ArrayList<>();
+    Set<SquadName> squadNames = new HashSet<>();
+    Set<HostName> inSquads = new HashSet<>();
+    for (Fields s : f.objects("squads")) {
+      SquadName name = s.value("name", SquadName::of).orElseThrow(() -> s.error("name", "is required"));
+      if (!squadNames.add(name)) {
+        throw s.error("name", "\"" + name + "\" is configured twice");
+      }
+      List<String> members = s.strings("hosts");
+      List<HostName> hs = new ArrayList<>();
+      for (int i = 0; i < members.size(); i++) {
+        String m = members.get(i);
+        HostName hn;
+        try {
+          hn = HostName.of(m);
+        } catch (VrException e) {
+          throw s.error("hosts[" + i + "]", "\"" + m + "\" is not a host name");
+        }
+        if (!hostNames.contains(hn)) {
+          throw s.error("hosts[" + i + "]", "\"" + m + "\" is not a configured host (hosts: " + sorted(hostNames) + ")");
+        }
+        if (!inSquads.add(hn)) {
+          throw s.error("hosts[" + i + "]", "\"" + m + "\" is already in another squad (a host belongs to one squad)");
+        }
+        hs.add(hn);
+      }
+      squads.add(Squad.builder().name(name).addAllHosts(hs).build());
+      s.noOthers();
+    }
+    this.fleet = FleetConfig.of(hosts, squads);
+
+    List<BalancerConfig> bals = new ArrayList<>();
+    Set<BalancerName> balNames = new HashSet<>();
+    for (Fields b : f.objects("balancers")) {
+      BalancerName name = b.value("name", BalancerName::of).orElseThrow(() -> b.error("name", "is required"));
+      if (!balNames.add(name)) {
+        throw b.error("name", "\"" + name + "\" is configured twice");
+      }
+      String type = b.oneOf("type", "nginx", "nginx", "memory");
+      String host = b.string("host").orElse(hosts.get(0).name().value());
+      if (!hostNames.contains(HostName.of(host))) {
+        throw b.error("host", "\"" + host + "\" is not a configured host");
+      }
+      String poolsDir = type.equals("nginx") ? absolute(b, "pools_dir", b.required("pools_dir")) : "";
+      bals.add(new BalancerConfig(name, type, host, poolsDir,
+          absolute(b, "nginx", b.string("nginx").orElse("/usr/sbin/nginx")),
+          b.string("config_file").map(p -> absolute(b, "config_file", p)),
+          b.string("prefix").map(p -> absolute(b, "prefix", p)),
+          absolute(b, "pid_file", b.string("pid_file").orElse("/run/nginx.pid"))));
+      b.noOthers();
+    }
+    this.balancers = List.copyOf(bals);
+
+    List<App> appList = new ArrayList<>();
+    for (Fields a : f.objects("apps")) {
+      AppName name = a.value("name", AppName::of).orElseThrow(() -> a.error("name", "is required"));
+      String type = a.oneOf("repo_type", "git", "git", "local");
+      String url = a.required("repo_url");
+      if (type.equals("local")) {
+        url = base.resolve(url).normalize().toString();
+      }
+      var ab = App.builder().name(name).repoUrl(url).repoType(type.equals("local") ? App.RepoType.LOCAL : App.RepoType.GIT);
+      List<String> abps = a.strings("buildpacks");
+      for (int i = 0; i < abps.size(); i++) {
+        ab.addBuildpacks(parseBuildpack(a, "buildpacks[" + i + "]", abps.get(i), base));
+      }
+      appList.add(ab.build());
+      a.noOthers();
+    }
+    appList.sort((x, y) -> x.name().value().compareTo(y.name().value()));
+    this.apps = List.copyOf(appList);
+    f.noOthers();
+  }
+
+  /**
+   * Reads and validates a config file.
+   *
+   * @param file the YAML file
+   * @return the config
+   * @throws ConfigException naming the file, the field and the bad value
+   */
+  public static VrConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file.toString(), "the file", "does not exist (pass --config FILE or set VR_CONFIG;"
+          + " docs/vr.example.yaml is a documented example)");
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), "the file", "cannot be read: " + e.getMessage());
+    }
+    Object tree;
+    try {
+      tree = VrJson.readYaml(text, Object.class);
+    } catch (VrException e) {
+      throw new ConfigException(file.toString(), "the document", "is not valid YAML: " + e.getMessage());
+    }
+    return new VrConfig(file, Fields.root(file.toString(), tree));
+  }
+
+  /** @return the apps, by name */
+  public List<App> apps() {
+    return apps;
+  }
+
+  /** @return the hosts and squads */
+  public FleetConfig fleet() {
+    return fleet;
+  }
+
+  /** @return the store directory */
+  public Path storeDir() {
+    return storeDir;
+  }
+
+  Optional<App> app(AppName name) {
+    return apps.stream().filter(a -> a.name().equals(name)).findFirst();
+  }
+
+  static PortRange portRange(String text) {
+    String[] parts = text.trim().split("-");
+    if (parts.length != 2) {
+      throw new IllegalArgumentException("write it as START-END, e.g. 5000-6000 (END excluded)");
+    }
+    try {
+      return PortRange.of(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("START and END must be port numbers");
+    }
+  }
+
+  private static Buildpack parseBuildpack(Fields f, String key, String text, Path base) {
+    String t = text;
+    if (!t.contains("://") && !t.startsWith("git@")) {
+      String[] urlRef = t.split("#", 2);
+      t = base.resolve(urlRef[0]).normalize() + (urlRef.length > 1 ? "#" + urlRef[1] : "");
+    }
+    try {
+      return Buildpack.parse(t);
+    } catch (VrException e) {
+      throw f.error(key, "\"" + text + "\" is not a buildpack URL: " + e.getMessage());
+    }
+  }
+
+  private static String absolute(Fields f, String key, String path) {
+    if (!path.startsWith("/") || path.contains("/../") || path.endsWith("/..")) {
+      throw f.error(key, "\"" + path + "\" must be an absolute path without '..'");
+    }
+    return path;
+  }
+
+  private static String sorted(Set<HostName> names) {
+    return String.join(", ", names.stream().map(HostName::value).sorted().toList());
+  }
+}

@@ -1,0 +1,164 @@
+package io.velociraptor.examples.cli;
+
+import io.velociraptor.core.VrException;
+import io.velociraptor.core.deploy.DispatchException;
+import io.velociraptor.core.json.InvalidInputException;
+import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.model.InvalidValueException;
+import java.io.PrintWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code vr} command-line tool. Exit codes: 0 success (and "no change" for {@code vr plan}),
+ * 1 changes pending ({@code vr plan}) or a run that failed, 2 invalid input (usage, config file,
+ * swarm file), 3 anything else (a host, the store, a build). Errors print as one line plus a
+ * hint; {@code --debug} adds the stack trace.
+ */
+@Command(name = "vr", mixinStandardHelpOptions = true, versionProvider = VrMain.Version.class,
+    description = "Velociraptor for Java: build apps, dispatch swarms of procs, watch hosts.",
+    subcommands = {Commands.Plan.class, Commands.Dispatch.class, Commands.Reconcile.class, Commands.Swarms.class,
+        Commands.SwarmCmd.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class, Commands.ProcCmd.class,
+        Commands.Ports.class, Commands.BuildCmd.class, Commands.Builds.class, Commands.Snapshot.class,
+        Commands.Events.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class VrMain {
+  /** Exit code: done, or nothing to change. */
+  public static final int OK = 0;
+  /** Exit code: {@code vr plan} found changes; a dispatch's run failed. */
+  public static final int CHANGES = 1;
+  /** Exit code: invalid input (usage, config file, swarm file, a bad name). */
+  public static final int INVALID = 2;
+  /** Exit code: any other error. */
+  public static final int ERROR = 3;
+
+  @Option(names = "--config", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "the vr config file (default: $VR_CONFIG, else ./vr.yaml)")
+  Path config;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT, description = "print JSON for tools instead of text for people")
+  boolean json;
+
+  @Option(names = "--debug", scope = ScopeType.INHERIT, description = "print stack traces with errors")
+  boolean debug;
+
+  VrMain() {}
+
+  /**
+   * Runs the tool and exits with its exit code.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /**
+   * Runs the tool without exiting (for embedding and tests).
+   *
+   * @param args the command line
+   * @return the exit code
+   */
+  public static int run(String... args) {
+    VrMain root = new VrMain();
+    CommandLine cl = new CommandLine(root);
+    cl.setExecutionExceptionHandler((e, line, parsed) -> {
+      PrintWriter err = line.getErr();
+      err.println("vr: error: " + oneLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+      err.println("hint: " + hint(e, line.getCommandName()));
+      if (root.debug) {
+        e.printStackTrace(err);
+      }
+      err.flush();
+      return isInvalid(e) ? INVALID : ERROR;
+    });
+    cl.setParameterExceptionHandler((e, a) -> {
+      PrintWriter err = e.getCommandLine().getErr();
+      err.println("vr: error: " + oneLine(e.getMessage()));
+      err.println("hint: see `vr " + qualified(e.getCommandLine()) + " --help`");
+      err.flush();
+      return INVALID;
+    });
+    return cl.execute(args);
+  }
+
+  static boolean isInvalid(Throwable e) {
+    return e instanceof ConfigException || e instanceof InvalidValueException || e instanceof InvalidInputException
+        || e instanceof IllegalArgumentException;
+  }
+
+  private static String hint(Throwable e, String command) {
+    if (e instanceof ConfigException c && c.file().endsWith(".yaml") && c.field().startsWith("the file")) {
+      return "copy docs/vr.example.yaml and edit it, then pass --config FILE";
+    }
+    if (e instanceof ConfigException) {
+      return "fix that field; docs/cli.md lists every field of the config and swarm files";
+    }
+    if (e instanceof DispatchException.Busy) {
+      return "wait for that run to finish (`vr runs`), or reclaim it if its process died";
+    }
+    if (e instanceof InvalidValueException || e instanceof InvalidInputException) {
+      return "fix the value named above; `vr " + command + " --help` shows the options";
+    }
+    if (e instanceof VrException) {
+      return "check the host or file named above; rerun with --debug for the stack trace";
+    }
+    return "this looks like a bug in vr; rerun with --debug and report the stack trace";
+  }
+
+  private static String oneLine(String s) {
+    return s.replace('\n', ' ').replaceAll("\\s+", " ").trim();
+  }
+
+  private static String qualified(CommandLine cl) {
+    StringBuilder b = new StringBuilder(cl.getCommandName());
+    for (CommandLine p = cl.getParent(); p != null && p.getParent() != null; p = p.getParent()) {
+      b.insert(0, p.getCommandName() + " ");
+    }
+    return b.toString();
+  }
+
+  /** The config file: --config, else $VR_CONFIG, else ./vr.yaml. */
+  Path configFile() {
+    if (config != null) {
+      return config;
+    }
+    return Optional.ofNullable(System.getenv("VR_CONFIG")).filter(s -> !s.isBlank()).map(Path::of)
+        .orElse(Path.of("vr.yaml"));
+  }
+
+  VrConfig loadConfig() {
+    return VrConfig.load(configFile());
+  }
+
+  static String toJson(Object value) {
+    return VrJson.writeJson(value);
+  }
+
+  /** @return the jar (or classes directory) vr runs from, as the runner's classpath on local hosts */
+  static String classpath() {
+    try {
+      Path p = Path.of(VrMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (Files.isRegularFile(p)) {
+        return p.toString();
+      }
+    } catch (URISyntaxException | SecurityException e) {
+      // fall through to the JVM's class path
+    }
+    return System.getProperty("java.class.path");
+  }
+
+  /** Prints the version of the vr jar. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = VrMain.class.getPackage().getImplementationVersion();
+      return new String[] {"vr " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+    }
+  }
+}
