@@ -326,7 +326,7 @@ final class RunExecution {
       }
       String target = e.getKey() + " " + e.getValue();
       if (last != null) {
-        step(add ? "route add" : "route remove", Optional.empty(), target, RunStep.Outcome.FAILED, last.getMessage(), started);
+        step(add ? "route_add" : "route_remove", Optional.empty(), target, RunStep.Outcome.FAILED, last.getMessage(), started);
         throw new StepFailed("could not " + (add ? "add " : "remove ") + e.getValue() + (add ? " to " : " from ") + e.getKey()
             + " after " + d.routeAttempts + " attempts: " + last.getMessage(), last);
       }
@@ -334,7 +334,7 @@ final class RunExecution {
         d.emit(add ? new DispatchEvent.Routed(run.id(), now(), e.getKey().toString(), m)
             : new DispatchEvent.Unrouted(run.id(), now(), e.getKey().toString(), m));
       }
-      step(add ? "route add" : "route remove", Optional.empty(), target, RunStep.Outcome.OK, "", started);
+      step(add ? "route_add" : "route_remove", Optional.empty(), target, RunStep.Outcome.OK, "", started);
     }
   }
 
