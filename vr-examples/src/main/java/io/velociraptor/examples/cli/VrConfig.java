@@ -149,6 +149,9 @@ public final class VrConfig {
         if (!hostNames.contains(hn)) {
           throw s.error("hosts[" + i + "]", "\"" + m + "\" is not a configured host (hosts: " + sorted(hostNames) + ")");
         }
+        if (hs.contains(hn)) {
+          throw s.error("hosts[" + i + "]", "\"" + m + "\" is listed twice");
+        }
         if (!inSquads.add(hn)) {
           throw s.error("hosts[" + i + "]", "\"" + m + "\" is already in another squad (a host belongs to one squad)");
         }

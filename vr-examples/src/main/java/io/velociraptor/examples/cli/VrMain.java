@@ -55,6 +55,10 @@ public final class VrMain {
    * @param args the command line
    */
   public static void main(String[] args) {
+    if (java.util.Arrays.asList(args).contains("--debug")) {
+      // before the first logger exists: slf4j-simple reads its level once
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+    }
     System.exit(run(args));
   }
 
