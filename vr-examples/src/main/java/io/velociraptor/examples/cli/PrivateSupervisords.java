@@ -34,7 +34,7 @@ final class PrivateSupervisords implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final List<Host> hosts = new ArrayList<>();
   private final Path dir;
-  private final String password;
+  final String password;
   private final List<AutoCloseable> owned = new ArrayList<>();
 
   private PrivateSupervisords(Path dir, String password) {
