@@ -109,6 +109,15 @@ final class DemoCommand implements Callable<Integer> {
     Path work = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("vr-demo-");
     // procs run as "nobody" when vr is root: they must be able to reach their directories
     Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+    if ("root".equals(System.getProperty("user.name"))) {
+      for (Path p = work.getParent(); p != null; p = p.getParent()) {
+        if (!Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+          throw new io.velociraptor.core.VrException("the demo's procs run as nobody, who cannot enter " + p
+              + " (mode " + PosixFilePermissions.toString(Files.getPosixFilePermissions(p)) + "): choose a --dir"
+              + " whose parents others may enter, or chmod o+x " + p);
+        }
+      }
+    }
     try {
       return story(work, json);
     } finally {
@@ -175,7 +184,7 @@ final class DemoCommand implements Callable<Integer> {
     InMemoryBalancer balancer = InMemoryBalancer.of(BALANCER);
     Function<Host, CommandRunner> runners = h -> local;
     Fleet fleet = new Fleet(fleetConfig, store, controller, observer, runtime, runners, Optional.of(builds),
-        Map.of(BALANCER, balancer), Duration.ofSeconds(30), List.of());
+        Map.of(BALANCER, balancer), Duration.ofSeconds(30), new ArrayList<>());
     owned.add(fleet);
     fleet.listen(e -> {
       if (e instanceof DispatchEvent.ProcStarted || e instanceof DispatchEvent.UptestPassed

@@ -73,7 +73,7 @@ final class Fleet implements AutoCloseable {
     this.builds = builds;
     this.balancers = new TreeMap<>(balancers);
     this.uptestTimeout = uptestTimeout;
-    this.owned = new ArrayList<>(owned);
+    this.owned = owned; // shared: runners made later are added to it and closed too
   }
 
   /** Wires the parts a config file names: supervisord on every host, local or SSH runners. */
@@ -82,23 +82,17 @@ final class Fleet implements AutoCloseable {
     try {
       FileStore store = FileStore.open(c.storeDir);
       owned.add(store);
-      Map<HostName, CommandRunner> made = new TreeMap<>();
-      Function<Host, CommandRunner> runners = host -> {
-        synchronized (made) {
-          return made.computeIfAbsent(host.name(), n -> {
-            CommandRunner r = runnerFor(c, host);
-            owned.add(r::close);
-            return r;
-          });
-        }
-      };
+      // two runners per host: the runner's root for procs and builds, the include dir for program files;
+      // each refuses to remove anything outside its own root
+      Function<Host, CommandRunner> runners = cached(c, c.runnerRoot, owned);
+      Function<Host, CommandRunner> includeRunners = cached(c, c.includeDir, owned);
       var endpoints = SupervisorEndpoints.builder().readTimeout(c.supervisorTimeout);
       if (c.supervisorUser.isPresent()) {
         endpoints.credentials(c.supervisorUser.get(), c.supervisorPassword.orElseThrow());
       }
       SupervisorEndpoints e = endpoints.build();
       SupervisorProcController procs = SupervisorProcController.builder().endpoints(e).includeDir(c.includeDir)
-          .commandRunners(runners).build();
+          .commandRunners(includeRunners).build();
       owned.add(procs);
       SupervisorFleetObserver observer = SupervisorFleetObserver.builder().endpoints(e).build();
       owned.add(observer);
@@ -137,12 +131,25 @@ final class Fleet implements AutoCloseable {
     }
   }
 
-  private static CommandRunner runnerFor(VrConfig c, Host host) {
+  private static Function<Host, CommandRunner> cached(VrConfig c, String root, List<AutoCloseable> owned) {
+    Map<HostName, CommandRunner> made = new TreeMap<>();
+    return host -> {
+      synchronized (made) {
+        return made.computeIfAbsent(host.name(), n -> {
+          CommandRunner r = runnerFor(c, host, root);
+          owned.add(r::close);
+          return r;
+        });
+      }
+    };
+  }
+
+  private static CommandRunner runnerFor(VrConfig c, Host host, String root) {
     if (LOCAL.contains(host.address())) {
-      return LocalCommandRunner.builder().name(host.name().value()).root(c.runnerRoot).build();
+      return LocalCommandRunner.builder().name(host.name().value()).root(root).build();
     }
     var b = JschCommandRunner.builder().host(host.address()).port(c.ssh.port()).user(c.ssh.user())
-        .connectTimeout(c.ssh.connectTimeout()).root(c.runnerRoot);
+        .connectTimeout(c.ssh.connectTimeout()).root(root);
     c.ssh.keyFile().ifPresent(b::privateKey);
     c.ssh.knownHosts().ifPresent(b::knownHosts);
     return b.build();

@@ -74,7 +74,7 @@ public final class VrMain {
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
       PrintWriter err = line.getErr();
       err.println("vr: error: " + oneLine(e.getMessage() == null ? e.toString() : e.getMessage()));
-      err.println("hint: " + hint(e, line.getCommandName()));
+      err.println("hint: " + hint(e, qualified(line)));
       if (root.debug) {
         e.printStackTrace(err);
       }

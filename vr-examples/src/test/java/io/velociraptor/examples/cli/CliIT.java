@@ -1,0 +1,248 @@
+package io.velociraptor.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.model.FleetSnapshot;
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.PortRange;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Every command of the real jar, human and JSON, against two private supervisord instances
+ * (hosts h1 and h2 of squad s), the plain runtime and a file store, in one story: build, plan,
+ * dispatch, list, inspect, plan offline, act on one proc, delete.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliIT {
+  static final Path EXAMPLES = Path.of("src/main/resources/examples").toAbsolutePath();
+  static Path dir;
+  static PrivateSupervisords supervisors;
+  static String swarmName = "java_hello-c1-web";
+
+  @BeforeAll
+  static void start() throws Exception {
+    dir = Files.createTempDirectory("vr-cli-it-");
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    int base = DemoCommand.freePortBlock(20);
+    supervisors = PrivateSupervisords.start(dir.resolve("sup"), List.of(
+        Host.builder().name(HostName.of("h1")).address("127.0.0.1").portRange(PortRange.of(base, base + 10)).build(),
+        Host.builder().name(HostName.of("h2")).address("127.0.0.1").portRange(PortRange.of(base + 10, base + 20)).build()));
+    StringBuilder hosts = new StringBuilder();
+    for (Host h : supervisors.hosts()) {
+      hosts.append("  - name: ").append(h.name()).append("\n    address: 127.0.0.1\n    supervisor_port: ")
+          .append(h.supervisorPort()).append("\n    port_range: ").append(h.portRange().start()).append('-')
+          .append(h.portRange().endExclusive()).append('\n');
+    }
+    Files.writeString(dir.resolve("vr.yaml"), "store_dir: store\n"
+        + "runner:\n  root: " + dir.resolve("apps") + "\n"
+        + "supervisor:\n  username: vr\n  password: " + supervisors.password + "\n  include_dir: " + dir.resolve("inc") + "\n"
+        + "hosts:\n" + hosts
+        + "squads:\n  - name: s\n    hosts: [h1, h2]\n"
+        + "apps:\n  - name: java_hello\n    repo_type: local\n    repo_url: " + EXAMPLES.resolve("apps/java-hello") + "\n"
+        + "    buildpacks: [" + EXAMPLES.resolve("buildpacks/java") + "]\n");
+    // each supervisord includes its own directory; the CLI writes one include dir, so link both to it
+    Files.createDirectories(dir.resolve("inc"));
+    for (Host h : supervisors.hosts()) {
+      Path conf = dir.resolve("sup").resolve(h.name().value()).resolve("conf.d");
+      Files.delete(conf);
+      Files.createSymbolicLink(conf, dir.resolve("inc"));
+    }
+    Files.writeString(dir.resolve("swarm.yaml"), "app: java_hello\nversion: '1'\nconfig: c1\nproc: web\nsquad: s\nsize: 2\n"
+        + "env:\n  PATH: " + Path.of(System.getProperty("java.home"), "bin") + ":/usr/bin:/bin\n");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (supervisors != null) {
+        supervisors.close();
+      }
+    } finally {
+      DemoCommand.deleteTree(dir);
+    }
+  }
+
+  static Map<String, Object> map(String json) throws Exception {
+    return VrJson.json().readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+  }
+
+  static List<Object> list(String json) throws Exception {
+    return VrJson.json().readValue(json, new com.fasterxml.jackson.core.type.TypeReference<List<Object>>() {});
+  }
+
+  static VrJar.Result vr(String... args) throws Exception {
+    return VrJar.run(dir, args);
+  }
+
+  @Test
+  @Order(1)
+  void planningBeforeTheBuildExistsSaysSoAndExitsTwo() throws Exception {
+    VrJar.Result r = vr("plan", "swarm.yaml");
+    assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("does not exist yet");
+  }
+
+  @Test
+  @Order(2)
+  void buildStreamsTheCompileOutputAndBuildsListsIt() throws Exception {
+    VrJar.Result r = vr("build", "java_hello", "1");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("compiling 2 sources").contains("build java_hello 1: success");
+    VrJar.Result list = vr("builds");
+    assertThat(list.out()).contains("APP").contains("java_hello  1").contains("success");
+    VrJar.Result json = vr("builds", "--json");
+    assertThat(list(json.out())).hasSize(1);
+  }
+
+  @Test
+  @Order(3)
+  void planShowsTheStartsAndExitsOneAndItsJsonIsThePlan() throws Exception {
+    VrJar.Result r = vr("plan", "swarm.yaml");
+    assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+    assertThat(r.out()).contains("+   start h1:").contains("+   start h2:").contains("Plan: 2 to start");
+    VrJar.Result json = vr("--json", "plan", "swarm.yaml");
+    assertThat(json.exit()).isEqualTo(1);
+    Map<?, ?> plan = map(json.out());
+    assertThat((List<?>) plan.get("starts")).hasSize(2);
+  }
+
+  @Test
+  @Order(4)
+  void dispatchShowsLiveProgressAndASummaryThenPlanIsANoop() throws Exception {
+    VrJar.Result r = vr("dispatch", "swarm.yaml");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("starting java_hello-1-c1-").contains("uptests passed for")
+        .contains("run ").contains(": done (2 to start");
+    VrJar.Result again = vr("plan", "swarm.yaml");
+    assertThat(again.exit()).as(again.toString()).isZero();
+    assertThat(again.out()).contains("No changes.");
+  }
+
+  @Test
+  @Order(5)
+  void swarmsSwarmShowAndHistoryListTheStoredSwarm() throws Exception {
+    assertThat(vr("swarms").out()).contains(swarmName).contains("done");
+    assertThat(list(vr("swarms", "--json").out())).hasSize(1);
+    assertThat(vr("swarm", "show", swarmName).out()).containsPattern("proc_type: \"?web").contains("size: 2");
+    assertThat(map(vr("swarm", "show", swarmName, "--json").out())).containsEntry("size", 2);
+    VrJar.Result history = vr("swarm", "history", swarmName);
+    assertThat(history.out()).contains("-000001").contains("done");
+    VrJar.Result missing = vr("swarm", "show", "nope");
+    assertThat(missing.exit()).isEqualTo(2);
+    assertThat(missing.err()).contains("invalid swarm \"nope\": is not a stored swarm").contains("`vr swarm show --help`");
+  }
+
+  @Test
+  @Order(6)
+  void runsAndRunShowTellTheStepsOfTheDispatch() throws Exception {
+    List<?> runs = list(vr("runs", "--json").out());
+    assertThat(runs).hasSize(1);
+    String id = (String) ((Map<?, ?>) runs.get(0)).get("id");
+    assertThat(vr("runs").out()).contains(id);
+    VrJar.Result show = vr("run", "show", id);
+    assertThat(show.out()).contains("run " + id).contains("start").contains("uptest").contains("ok");
+    assertThat(map(vr("run", "show", id, "--json").out())).containsEntry("state", "done");
+  }
+
+  @Test
+  @Order(7)
+  void procsAndPortsShowEveryProcIncludingAForeignOne() throws Exception {
+    Path conf = dir.resolve("inc").resolve("cron.conf");
+    Files.writeString(conf, "[program:cron]\ncommand=/bin/cat\nautostart=false\n");
+    VrJar.Result procs = vr("procs");
+    assertThat(procs.exit()).as(procs.toString()).isZero();
+    assertThat(procs.out()).contains("HOST").contains("ours").contains("RUNNING");
+    assertThat(procs.out().lines().filter(l -> l.contains("java_hello-1-c1-"))).hasSize(2);
+    List<?> h1 = list(vr("procs", "--host", "h1", "--json").out());
+    assertThat(h1).hasSize(1);
+    List<?> bySwarm = list(vr("procs", "--swarm", swarmName, "--json").out());
+    assertThat(bySwarm).hasSize(2);
+    VrJar.Result ports = vr("ports");
+    assertThat(ports.out()).contains("USED BY").contains("java_hello-1-c1-").contains("host h1: 9 of range");
+    List<?> portRows = list(vr("ports", "--host", "h2", "--json").out());
+    assertThat(portRows).hasSize(2);
+  }
+
+  @Test
+  @Order(8)
+  void aSnapshotPlansOfflineWithTheSameAnswers() throws Exception {
+    VrJar.Result snap = vr("snapshot");
+    assertThat(snap.exit()).isZero();
+    FleetSnapshot parsed = VrJson.readJson(snap.out(), FleetSnapshot.class);
+    assertThat(parsed.hosts()).hasSize(2);
+    Files.writeString(dir.resolve("fleet.json"), snap.out());
+    String hash = ((Map<?, ?>) map(vr("--json", "plan", "swarm.yaml").out())).get("release_hash").toString();
+    VrJar.Result same = vr("plan", "--snapshot", "fleet.json", "--release-hash", hash, "swarm.yaml");
+    assertThat(same.exit()).as(same.toString()).isZero();
+    Files.writeString(dir.resolve("bigger.yaml"), Files.readString(dir.resolve("swarm.yaml")).replace("size: 2", "size: 3"));
+    VrJar.Result bigger = vr("--json", "plan", "--snapshot", "fleet.json", "--release-hash", hash, "bigger.yaml");
+    assertThat(bigger.exit()).as(bigger.toString()).isEqualTo(1);
+    assertThat((List<?>) map(bigger.out()).get("starts")).hasSize(1);
+  }
+
+  @Test
+  @Order(9)
+  void procStopStartRestartLogsAndDeleteActOnOneProc() throws Exception {
+    List<?> rows = list(vr("procs", "--host", "h1", "--swarm", swarmName, "--json").out());
+    String name = (String) ((Map<?, ?>) rows.get(0)).get("name");
+    assertThat(vr("proc", "stop", "h1", name).out()).contains("stopped " + name);
+    assertThat(vr("procs", "--host", "h1").out()).contains("STOPPED");
+    assertThat(vr("proc", "start", "h1", name).out()).contains("started " + name);
+    assertThat(map(vr("proc", "restart", "h1", name, "--json").out()))
+        .containsEntry("action", "restart");
+    assertThat(vr("proc", "logs", "h1", name).out()).contains("listening on");
+    VrJar.Result foreign = vr("proc", "delete", "h1", "cron");
+    assertThat(foreign.exit()).isEqualTo(2);
+    assertThat(foreign.err()).contains("vr never deletes foreign programs");
+    assertThat(vr("proc", "delete", "h1", name).out()).contains("deleted " + name);
+    assertThat(vr("procs", "--swarm", swarmName).out()).doesNotContain(name);
+  }
+
+  @Test
+  @Order(10)
+  void reconcileRestoresTheDeletedProcAndEventsShowsEveryRun() throws Exception {
+    VrJar.Result r = vr("reconcile");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("1 to start");
+    assertThat(vr("dispatch", "--all").out()).contains("nothing to do");
+    VrJar.Result events = vr("events");
+    assertThat(events.out()).contains("run_started".isEmpty() ? "" : "started for swarm " + swarmName);
+    List<String> json = vr("events", "--json").out().lines().toList();
+    assertThat(json).anyMatch(l -> l.contains("\"type\":\"uptest_passed\""));
+  }
+
+  @Test
+  @Order(11)
+  void swarmDeleteRetiresEveryProcAndLeavesNoPortLock() throws Exception {
+    VrJar.Result r = vr("swarm", "delete", swarmName);
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(vr("procs", "--json").out()).doesNotContain("java_hello");
+    assertThat(vr("swarms", "--json").out().strip()).isEqualTo("[ ]");
+    assertThat(vr("ports").out()).doesNotContain("LOCKED BY RUN  psx");
+  }
+
+  @Test
+  @Order(12)
+  void everyCommandHasHelp() throws Exception {
+    for (String cmd : List.of("plan", "dispatch", "reconcile", "swarms", "swarm show", "swarm history", "swarm delete",
+        "runs", "run show", "procs", "proc start", "proc stop", "proc restart", "proc logs", "proc delete", "ports",
+        "build", "builds", "snapshot", "events", "demo")) {
+      List<String> args = new java.util.ArrayList<>(List.of(cmd.split(" ")));
+      args.add("--help");
+      VrJar.Result r = vr(args.toArray(String[]::new));
+      assertThat(r.exit()).as(cmd + "\n" + r).isZero();
+      assertThat(r.out()).as(cmd).startsWith("Usage: vr " + cmd);
+    }
+  }
+}
