@@ -135,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private int story(Path work, boolean json) throws Exception {
-    Path examples = extractExamples(work.resolve("examples"));
+    Path examples = io.velociraptor.examples.ExampleFiles.extract(work.resolve("examples"));
     Path runnerRoot = work.resolve("runner");
     String launcher = runnerRoot.resolve("bin/vr-runner").toString();
     boolean root = "root".equals(System.getProperty("user.name"));
@@ -147,7 +147,7 @@ final class DemoCommand implements Callable<Integer> {
     RunnerLauncher.install(local, launcher, javaExecutable(), VrMain.classpath(),
         RunnerConfig.builder().root(runnerRoot).runtime(lxc ? RuntimeKind.LXC : RuntimeKind.PLAIN).hostNetwork(true).build());
 
-    int base = freePortBlock(30);
+    int base = io.velociraptor.examples.ExampleFiles.freePortBlock(30);
     List<Host> hosts = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       hosts.add(Host.builder().name(HostName.of("node" + (i + 1))).address("127.0.0.1")
@@ -287,42 +287,6 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /** Copies the example apps and buildpacks out of the jar (or the classes directory), restoring exec bits. */
-  static Path extractExamples(Path to) throws IOException, java.net.URISyntaxException {
-    URI uri = DemoCommand.class.getResource("/examples/buildpacks/java/bin/compile").toURI();
-    FileSystem jar = null;
-    try {
-      Path compile;
-      if (uri.getScheme().equals("jar")) {
-        jar = FileSystems.newFileSystem(uri, Map.of());
-        compile = jar.provider().getPath(uri);
-      } else {
-        compile = Path.of(uri);
-      }
-      Path src = compile.getParent().getParent().getParent().getParent();
-      try (Stream<Path> all = Files.walk(src)) {
-        for (Path p : all.sorted().toList()) {
-          Path target = to.resolve(src.relativize(p).toString());
-          if (Files.isDirectory(p)) {
-            Files.createDirectories(target);
-          } else {
-            try (InputStream in = Files.newInputStream(p)) {
-              Files.copy(in, target);
-            }
-            String rel = src.relativize(p).toString();
-            boolean exec = rel.contains("/bin/") || (rel.contains("/uptests/") && !target.getFileName().toString().startsWith("."));
-            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(exec ? "rwxr-xr-x" : "rw-r--r--"));
-          }
-        }
-      }
-      return to;
-    } finally {
-      if (jar != null) {
-        jar.close();
-      }
-    }
-  }
-
   static String javaExecutable() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
@@ -334,26 +298,6 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     return false;
-  }
-
-  /** A free block of consecutive ports, so three "hosts" on this machine never collide. */
-  static int freePortBlock(int size) throws IOException {
-    SplittableRandom random = new SplittableRandom();
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = 20_000 + random.nextInt(20_000);
-      boolean free = true;
-      for (int p = base; p < base + size && free; p++) {
-        try (ServerSocket s = new ServerSocket()) {
-          s.bind(new InetSocketAddress("127.0.0.1", p));
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new IOException("no block of " + size + " free ports between 20000 and 40000 on 127.0.0.1");
   }
 
   static void deleteTree(Path root) throws IOException {

@@ -34,7 +34,7 @@ class CliIT {
   static void start() throws Exception {
     dir = Files.createTempDirectory("vr-cli-it-");
     Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    int base = DemoCommand.freePortBlock(20);
+    int base = io.velociraptor.examples.ExampleFiles.freePortBlock(20);
     supervisors = PrivateSupervisords.start(dir.resolve("sup"), List.of(
         Host.builder().name(HostName.of("h1")).address("127.0.0.1").portRange(PortRange.of(base, base + 10)).build(),
         Host.builder().name(HostName.of("h2")).address("127.0.0.1").portRange(PortRange.of(base + 10, base + 20)).build()));

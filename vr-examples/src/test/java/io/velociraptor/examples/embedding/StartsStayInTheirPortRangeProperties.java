@@ -1,0 +1,75 @@
+package io.velociraptor.examples.embedding;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.velociraptor.core.model.FleetSnapshot;
+import io.velociraptor.core.model.HostSnapshot;
+import io.velociraptor.core.model.AppName;
+import io.velociraptor.core.model.ConfigName;
+import io.velociraptor.core.model.ProcState;
+import io.velociraptor.core.model.ProcTypeName;
+import io.velociraptor.core.model.ReleaseHash;
+import io.velociraptor.core.model.SquadName;
+import io.velociraptor.core.model.Swarm;
+import io.velociraptor.core.model.SwarmId;
+import io.velociraptor.core.model.Version;
+import io.velociraptor.core.plan.DesiredSwarm;
+import io.velociraptor.core.plan.PlanPolicy;
+import io.velociraptor.core.plan.Planner;
+import io.velociraptor.core.plan.Start;
+import io.velociraptor.core.plan.SwarmPlan;
+import io.velociraptor.core.testing.FleetBuilder;
+import io.velociraptor.core.testing.PlanCase;
+import io.velociraptor.core.testing.PlanGen;
+import io.velociraptor.core.testing.PlanInvariants;
+import io.velociraptor.core.testing.PlanSimulator;
+import io.velociraptor.core.testing.PropertyRunner;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Embedding example: a user's own property test of a planner rule, written with the generators,
+ * invariants and simulator vr publishes in vr-core's test-jar ({@code io.velociraptor.core.testing}).
+ * Add the test-jar as a test dependency ({@code <type>test-jar</type>}) and write rules like these.
+ *
+ * <p>A failure prints the property's name, the seed and the shrunk case; rerun one case with
+ * {@code -Dvr.property.seed=<seed>}.
+ */
+class StartsStayInTheirPortRangeProperties {
+
+  /** Our rule: every new proc gets a port from its own host's range, and lands there when the plan is applied. */
+  @Test
+  void everyStartIsInItsHostsPortRangeAndLandsThereWhenApplied() {
+    PropertyRunner.property("starts stay in their host's port range").cases(300).check(PlanGen.cases(), (PlanCase c) -> {
+      SwarmPlan plan = c.plan();
+      for (Start s : plan.starts()) {
+        HostSnapshot host = c.fleet().hosts().stream().filter(h -> h.host().name().equals(s.host())).findFirst()
+            .orElseThrow(() -> new AssertionError("start on a host the snapshot lacks: " + s));
+        assertThat(host.host().portRange().contains(s.port().value()))
+            .as("start %s within %s", s, host.host().portRange()).isTrue();
+      }
+      // the simulator applies the plan to the snapshot: every start is then a proc on its host, on its port
+      FleetSnapshot after = PlanSimulator.apply(plan, c.fleet());
+      for (Start s : plan.starts()) {
+        assertThat(after.hosts().stream().filter(h -> h.host().name().equals(s.host()))
+            .flatMap(h -> h.procs().stream()).filter(p -> p.name().equals(s.name())))
+            .as("%s after applying %s", s, plan.summary()).singleElement()
+            .satisfies(p -> assertThat(p.port()).contains(s.port()));
+      }
+      // and vr's own invariants hold too
+      PlanInvariants.checkAll(c, plan, new SplittableRandom(c.hashCode()));
+    });
+  }
+
+  /** The same rule on one hand-built fleet: a foreign program holds the first port of web1's range. */
+  @Test
+  void aForeignProgramsPortIsNeverHandedOut() {
+    FleetSnapshot fleet = FleetBuilder.fleet().host("web1").range("web1", 5000, 5003).squad("prod", "web1")
+        .foreign("web1", "nginx", 5000).proc("web1", "cron", ProcState.RUNNING).build();
+    Swarm swarm = Swarm.builder().id(SwarmId.of("abcdefgh")).app(AppName.of("shop")).procType(ProcTypeName.of("web"))
+        .config(ConfigName.of("prod")).squad(SquadName.of("prod")).size(3).version(Version.of("1")).build();
+    SwarmPlan plan = Planner.plan(DesiredSwarm.of(swarm, ReleaseHash.of("0123456789ab")), fleet, PlanPolicy.defaults());
+    assertThat(plan.starts()).extracting(s -> s.port().value()).containsExactly(5001, 5002);
+    assertThat(plan.unplaced()).isNotEmpty();
+  }
+}
