@@ -7,7 +7,9 @@ import java.util.Optional;
 /** A dispatch failed; the run is recorded as failed with the same reason. */
 public class DispatchException extends VrException {
   private static final long serialVersionUID = 1L;
+  /** The run id (structured field of the message). */
   private final String runId;
+  /** The failed in (structured field of the message). */
   private final RunState failedIn;
 
   DispatchException(String runId, RunState failedIn, String message, Throwable cause) {

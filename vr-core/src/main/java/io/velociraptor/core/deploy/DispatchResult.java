@@ -13,7 +13,12 @@ import java.util.Optional;
  * @param confirmed whether re-observing after the run found nothing left to do
  */
 public record DispatchResult(SwarmRun run, Optional<SwarmPlan> plan, boolean confirmed) {
-  /** Checks the parts are present. */
+  /**
+   * Checks the parts are present.
+   * @param run the run
+   * @param plan the plan
+   * @param confirmed the confirmed
+   */
   public DispatchResult {
     Objects.requireNonNull(run, "run");
     Objects.requireNonNull(plan, "plan");

@@ -320,67 +320,100 @@ public final class Dispatcher implements AutoCloseable {
 
     private Builder() {}
 
-    /** @param store where swarms, builds, releases, port locks and runs live @return this */
+    /**
+     * @param store where swarms, builds, releases, port locks and runs live
+     * @return this
+     */
     public Builder store(Store store) {
       this.store = store;
       return this;
     }
 
-    /** @param fleet the configured hosts and squads @return this */
+    /**
+     * @param fleet the configured hosts and squads
+     * @return this
+     */
     public Builder fleet(FleetConfig fleet) {
       this.fleet = fleet;
       return this;
     }
 
-    /** @param observer observes hosts' procs @return this */
+    /**
+     * @param observer observes hosts' procs
+     * @return this
+     */
     public Builder observer(FleetObserver observer) {
       this.observer = observer;
       return this;
     }
 
-    /** @param procs installs, starts, stops and removes programs @return this */
+    /**
+     * @param procs installs, starts, stops and removes programs
+     * @return this
+     */
     public Builder procs(ProcController procs) {
       this.procs = procs;
       return this;
     }
 
-    /** @param runtime sets up, uptests and tears down procs @return this */
+    /**
+     * @param runtime sets up, uptests and tears down procs
+     * @return this
+     */
     public Builder runtime(ContainerRuntime runtime) {
       this.runtime = runtime;
       return this;
     }
 
-    /** @param runners command runners for hosts @return this */
+    /**
+     * @param runners command runners for hosts
+     * @return this
+     */
     public Builder runners(HostRunners runners) {
       this.runners = runners;
       return this;
     }
 
-    /** @param builds builds missing builds; without one, a swarm whose build is missing fails @return this */
+    /**
+     * @param builds builds missing builds; without one, a swarm whose build is missing fails
+     * @return this
+     */
     public Builder builds(BuildBackend builds) {
       this.builds = builds;
       return this;
     }
 
-    /** @param balancer a balancer, by its name @return this */
+    /**
+     * @param balancer a balancer, by its name
+     * @return this
+     */
     public Builder balancer(Balancer balancer) {
       this.balancers.put(balancer.name(), balancer);
       return this;
     }
 
-    /** @param listener receives events @return this */
+    /**
+     * @param listener receives events
+     * @return this
+     */
     public Builder listener(DispatchListener listener) {
       this.listeners.add(listener);
       return this;
     }
 
-    /** @param clock for run timestamps @return this */
+    /**
+     * @param clock for run timestamps
+     * @return this
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
-    /** @param timeout per uptest (default 30 s) @return this */
+    /**
+     * @param timeout per uptest (default 30 s)
+     * @return this
+     */
     public Builder uptestTimeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
         throw InvalidValueException.of("uptest timeout", timeout, "must be positive");
@@ -389,7 +422,10 @@ public final class Dispatcher implements AutoCloseable {
       return this;
     }
 
-    /** @param attempts tries per route change before the run fails (default 3) @return this */
+    /**
+     * @param attempts tries per route change before the run fails (default 3)
+     * @return this
+     */
     public Builder routeAttempts(int attempts) {
       if (attempts < 1) {
         throw InvalidValueException.of("route attempts", attempts, "must be at least 1");
@@ -398,7 +434,10 @@ public final class Dispatcher implements AutoCloseable {
       return this;
     }
 
-    /** @param parallelism how many hosts are worked on at once (default 8) @return this */
+    /**
+     * @param parallelism how many hosts are worked on at once (default 8)
+     * @return this
+     */
     public Builder parallelism(int parallelism) {
       if (parallelism < 1) {
         throw InvalidValueException.of("parallelism", parallelism, "must be at least 1");
@@ -407,7 +446,10 @@ public final class Dispatcher implements AutoCloseable {
       return this;
     }
 
-    /** @param owner who owns the runs (default: this process) @return this */
+    /**
+     * @param owner who owns the runs (default: this process)
+     * @return this
+     */
     public Builder owner(SwarmRun.Owner owner) {
       this.owner = owner;
       return this;

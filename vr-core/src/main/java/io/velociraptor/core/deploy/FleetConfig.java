@@ -18,7 +18,11 @@ import java.util.Set;
  * @param squads the squads; each names hosts of {@code hosts}
  */
 public record FleetConfig(List<Host> hosts, List<Squad> squads) {
-  /** @throws InvalidValueException if a host is listed twice or a squad names an unknown host */
+  /**
+   * @throws InvalidValueException if a host is listed twice or a squad names an unknown host
+   * @param squads the squads
+   * @param hosts the hosts
+   */
   public FleetConfig {
     hosts = List.copyOf(hosts);
     squads = List.copyOf(squads);

@@ -8,6 +8,7 @@ import io.velociraptor.core.VrException;
  */
 public final class InvalidInputException extends VrException {
   private static final long serialVersionUID = 1L;
+  /** The path (structured field of the message). */
   private final String path;
 
   InvalidInputException(String message, String path, Throwable cause) {

@@ -9,7 +9,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param value the validated text
  */
 public record AppName(@JsonValue String value) implements Comparable<AppName> {
-  /** @throws InvalidValueException if the value breaks the rule; the message names it */
+  /**
+   * @throws InvalidValueException if the value breaks the rule; the message names it
+   * @param value the value
+   */
   public AppName {
     value = Names.name("app name", value);
   }

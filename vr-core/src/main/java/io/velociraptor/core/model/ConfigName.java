@@ -9,7 +9,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param value the validated text
  */
 public record ConfigName(@JsonValue String value) implements Comparable<ConfigName> {
-  /** @throws InvalidValueException if the value breaks the rule; the message names it */
+  /**
+   * @throws InvalidValueException if the value breaks the rule; the message names it
+   * @param value the value
+   */
   public ConfigName {
     value = Names.name("config name", value);
   }

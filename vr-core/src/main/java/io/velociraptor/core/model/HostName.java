@@ -13,7 +13,10 @@ import java.util.regex.Pattern;
 public record HostName(@JsonValue String value) implements Comparable<HostName> {
   private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
 
-  /** @throws InvalidValueException if the value is not a host name; the message names it */
+  /**
+   * @throws InvalidValueException if the value is not a host name; the message names it
+   * @param value the value
+   */
   public HostName {
     Names.requireText("host name", value);
     if (value.length() > 253) {

@@ -9,7 +9,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param value the validated text
  */
 public record IngredientName(@JsonValue String value) implements Comparable<IngredientName> {
-  /** @throws InvalidValueException if the value breaks the rule; the message names it */
+  /**
+   * @throws InvalidValueException if the value breaks the rule; the message names it
+   * @param value the value
+   */
   public IngredientName {
     value = Names.dashed("config ingredient name", value);
   }

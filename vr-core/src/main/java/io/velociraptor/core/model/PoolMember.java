@@ -10,7 +10,11 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param port the proc's port
  */
 public record PoolMember(String address, Port port) implements Comparable<PoolMember> {
-  /** @throws InvalidValueException if the address is empty or has unsafe characters */
+  /**
+   * @throws InvalidValueException if the address is empty or has unsafe characters
+   * @param port the port
+   * @param address the address
+   */
   public PoolMember {
     Checks.text("pool member address", address);
     if (address.chars().anyMatch(c -> c == ' ' || c == ';' || c == '{' || c == '}' || c == '#' || c == '/')) {

@@ -9,7 +9,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param value the validated text
  */
 public record PoolName(@JsonValue String value) implements Comparable<PoolName> {
-  /** @throws InvalidValueException if the value breaks the rule; the message names it */
+  /**
+   * @throws InvalidValueException if the value breaks the rule; the message names it
+   * @param value the value
+   */
   public PoolName {
     value = Names.dashed("pool name", value);
   }

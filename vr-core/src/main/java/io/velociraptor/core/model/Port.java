@@ -9,7 +9,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param value the port number
  */
 public record Port(@JsonValue int value) implements Comparable<Port> {
-  /** @throws InvalidValueException if the value is outside 1 to 65535 */
+  /**
+   * @throws InvalidValueException if the value is outside 1 to 65535
+   * @param value the value
+   */
   public Port {
     if (value < 1 || value > 65535) {
       throw InvalidValueException.of("port", value, "must be between 1 and 65535");

@@ -11,7 +11,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param endExclusive one past the last port
  */
 public record PortRange(int start, int endExclusive) {
-  /** @throws InvalidValueException if the range is empty or outside 1 to 65536 */
+  /**
+   * @throws InvalidValueException if the range is empty or outside 1 to 65536
+   * @param start the start
+   * @param endExclusive the end exclusive
+   */
   public PortRange {
     if (start < 1 || start > 65535) {
       throw InvalidValueException.of("port range start", start, "must be between 1 and 65535");

@@ -104,7 +104,16 @@ public sealed interface ProcName extends Comparable<ProcName>
    */
   record Ours(AppName app, String versionName, ConfigName config, ReleaseHash hash,
       ProcTypeName procType, Port portNumber, SwarmId swarmId) implements ProcName {
-    /** @throws InvalidValueException if the version name is not in name form */
+    /**
+     * @throws InvalidValueException if the version name is not in name form
+     * @param versionName the version name
+     * @param swarmId the swarm id
+     * @param procType the proc type
+     * @param portNumber the port number
+     * @param hash the hash
+     * @param config the config
+     * @param app the app
+     */
     public Ours {
       Objects.requireNonNull(app, "app");
       Objects.requireNonNull(config, "config");
@@ -151,7 +160,15 @@ public sealed interface ProcName extends Comparable<ProcName>
    */
   record Legacy(AppName app, String versionName, ConfigName config, String hash,
       ProcTypeName procType, Port portNumber) implements ProcName {
-    /** @throws InvalidValueException if a text field is empty or holds a dash */
+    /**
+     * @throws InvalidValueException if a text field is empty or holds a dash
+     * @param versionName the version name
+     * @param procType the proc type
+     * @param portNumber the port number
+     * @param hash the hash
+     * @param config the config
+     * @param app the app
+     */
     public Legacy {
       Objects.requireNonNull(app, "app");
       Objects.requireNonNull(config, "config");
@@ -194,7 +211,10 @@ public sealed interface ProcName extends Comparable<ProcName>
    * @param text the name as Supervisor reports it
    */
   record Foreign(String text) implements ProcName {
-    /** @throws InvalidValueException if the text is empty */
+    /**
+     * @throws InvalidValueException if the text is empty
+     * @param text the text
+     */
     public Foreign {
       Names.requireText("program name", text);
     }

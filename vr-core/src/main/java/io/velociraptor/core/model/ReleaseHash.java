@@ -13,7 +13,10 @@ import java.util.regex.Pattern;
 public record ReleaseHash(@JsonValue String value) implements Comparable<ReleaseHash> {
   private static final Pattern FORM = Pattern.compile("[0-9a-f]{8,64}");
 
-  /** @throws InvalidValueException if the value is not 8 to 64 lowercase hex characters */
+  /**
+   * @throws InvalidValueException if the value is not 8 to 64 lowercase hex characters
+   * @param value the value
+   */
   public ReleaseHash {
     Names.requireText("release hash", value);
     if (!FORM.matcher(value).matches()) {

@@ -15,7 +15,10 @@ public record SwarmId(@JsonValue String value) implements Comparable<SwarmId> {
   private static final Pattern FORM = Pattern.compile("[a-z2-7]{8}");
   private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
 
-  /** @throws InvalidValueException if the value is not 8 lowercase base32 characters */
+  /**
+   * @throws InvalidValueException if the value is not 8 lowercase base32 characters
+   * @param value the value
+   */
   public SwarmId {
     Names.requireText("swarm id", value);
     if (!FORM.matcher(value).matches()) {

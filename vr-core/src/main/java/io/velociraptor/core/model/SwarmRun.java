@@ -35,7 +35,13 @@ public interface SwarmRun {
    * @param processStartedAt when that process started, so a reused pid is not taken for it
    */
   record Owner(String host, String bootId, long pid, Optional<Instant> processStartedAt) {
-    /** @throws InvalidValueException if host or boot id is empty or the pid not positive */
+    /**
+     * @throws InvalidValueException if host or boot id is empty or the pid not positive
+     * @param processStartedAt the process started at
+     * @param pid the pid
+     * @param host the host
+     * @param bootId the boot id
+     */
     public Owner {
       Checks.text("run owner host", host);
       Checks.text("run owner boot id", bootId);
@@ -59,7 +65,12 @@ public interface SwarmRun {
    * @param message why, for people
    */
   record Transition(Instant at, RunState state, String message) {
-    /** @throws NullPointerException if a field is missing */
+    /**
+     * @throws NullPointerException if a field is missing
+     * @param state the state
+     * @param message the message
+     * @param at the at
+     */
     public Transition {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(state, "state");

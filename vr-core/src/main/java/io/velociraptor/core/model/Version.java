@@ -11,7 +11,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param value the validated text
  */
 public record Version(@JsonValue String value) implements Comparable<Version> {
-  /** @throws InvalidValueException if the value is empty, too long or has control characters */
+  /**
+   * @throws InvalidValueException if the value is empty, too long or has control characters
+   * @param value the value
+   */
   public Version {
     Names.requireText("version", value);
     if (value.length() > 128) {

@@ -18,7 +18,12 @@ import java.util.Map;
  * @param readOnly whether the proc may only read it
  */
 public record Volume(String hostDir, String containerDir, boolean readOnly) implements Comparable<Volume> {
-  /** @throws InvalidValueException if a path is relative, not normalised, or has unsafe characters */
+  /**
+   * @throws InvalidValueException if a path is relative, not normalised, or has unsafe characters
+   * @param readOnly the read only
+   * @param hostDir the host dir
+   * @param containerDir the container dir
+   */
   public Volume {
     checkPath("volume host dir", hostDir);
     checkPath("volume container dir", containerDir);

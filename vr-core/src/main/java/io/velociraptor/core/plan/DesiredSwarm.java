@@ -14,7 +14,11 @@ import java.util.Objects;
  * @param releaseHash the hash of its resolved release
  */
 public record DesiredSwarm(Swarm swarm, ReleaseHash releaseHash) {
-  /** @throws NullPointerException if a field is null */
+  /**
+   * @throws NullPointerException if a field is null
+   * @param swarm the swarm
+   * @param releaseHash the release hash
+   */
   public DesiredSwarm {
     Objects.requireNonNull(swarm, "swarm");
     Objects.requireNonNull(releaseHash, "releaseHash");

@@ -12,7 +12,12 @@ import java.util.Objects;
  * @param reason why it stays
  */
 public record Keep(HostName host, ProcName name, KeepReason reason) implements Comparable<Keep> {
-  /** @throws NullPointerException if a field is null */
+  /**
+   * @throws NullPointerException if a field is null
+   * @param reason the reason
+   * @param name the name
+   * @param host the host
+   */
   public Keep {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(name, "name");

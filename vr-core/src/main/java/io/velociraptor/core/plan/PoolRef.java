@@ -11,7 +11,11 @@ import java.util.Objects;
  * @param pool the pool
  */
 public record PoolRef(BalancerName balancer, PoolName pool) implements Comparable<PoolRef> {
-  /** @throws NullPointerException if a field is null */
+  /**
+   * @throws NullPointerException if a field is null
+   * @param pool the pool
+   * @param balancer the balancer
+   */
   public PoolRef {
     Objects.requireNonNull(balancer, "balancer");
     Objects.requireNonNull(pool, "pool");

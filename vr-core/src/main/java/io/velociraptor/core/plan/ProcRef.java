@@ -11,7 +11,11 @@ import java.util.Objects;
  * @param name the program name
  */
 public record ProcRef(HostName host, ProcName name) implements Comparable<ProcRef> {
-  /** @throws NullPointerException if a field is null */
+  /**
+   * @throws NullPointerException if a field is null
+   * @param name the name
+   * @param host the host
+   */
   public ProcRef {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(name, "name");

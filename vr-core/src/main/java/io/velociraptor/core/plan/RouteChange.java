@@ -17,7 +17,13 @@ import java.util.Optional;
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record RouteChange(PoolRef pool, PoolMember member, RouteReason reason, Optional<ProcRef> proc)
     implements Comparable<RouteChange> {
-  /** @throws NullPointerException if a field is null */
+  /**
+   * @throws NullPointerException if a field is null
+   * @param reason the reason
+   * @param proc the proc
+   * @param pool the pool
+   * @param member the member
+   */
   public RouteChange {
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(member, "member");

@@ -23,7 +23,14 @@ import java.util.Optional;
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record Start(HostName host, Port port, ProcName.Ours name, StartReason reason, Optional<ProcRef> replaces)
     implements Comparable<Start> {
-  /** @throws InvalidValueException if the name's port is not {@code port}, or reason and replaces disagree */
+  /**
+   * @throws InvalidValueException if the name's port is not {@code port}, or reason and replaces disagree
+   * @param replaces the replaces
+   * @param reason the reason
+   * @param port the port
+   * @param name the name
+   * @param host the host
+   */
   public Start {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(port, "port");

@@ -20,7 +20,15 @@ import java.util.Optional;
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record Stop(HostName host, ProcName name, ProcState state, StopReason reason, String detail,
     Optional<ProcRef> replacedBy) implements Comparable<Stop> {
-  /** @throws NullPointerException if a field is null */
+  /**
+   * @throws NullPointerException if a field is null
+   * @param state the state
+   * @param replacedBy the replaced by
+   * @param reason the reason
+   * @param name the name
+   * @param host the host
+   * @param detail the detail
+   */
   public Stop {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(name, "name");

@@ -17,7 +17,13 @@ import java.util.Optional;
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record Unplaced(int count, UnplacedReason reason, Optional<HostName> host, String detail)
     implements Comparable<Unplaced> {
-  /** @throws InvalidValueException if count is not positive */
+  /**
+   * @throws InvalidValueException if count is not positive
+   * @param reason the reason
+   * @param host the host
+   * @param detail the detail
+   * @param count the count
+   */
   public Unplaced {
     Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(host, "host");

@@ -16,7 +16,13 @@ import java.util.Objects;
  */
 public record UnreachableHost(HostName host, String reason, boolean inSquad, List<ProcName> procs)
     implements Comparable<UnreachableHost> {
-  /** @throws NullPointerException if a field is null */
+  /**
+   * @throws NullPointerException if a field is null
+   * @param reason the reason
+   * @param procs the procs
+   * @param inSquad the in squad
+   * @param host the host
+   */
   public UnreachableHost {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(reason, "reason");

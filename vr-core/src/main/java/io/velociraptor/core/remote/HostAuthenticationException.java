@@ -6,6 +6,7 @@ import io.velociraptor.core.spi.HostConnectionException;
 public final class HostAuthenticationException extends HostConnectionException {
   private static final long serialVersionUID = 1L;
 
+  /** The user (structured field of the message). */
   private final String user;
 
   HostAuthenticationException(String host, String message, String user, Throwable cause) {

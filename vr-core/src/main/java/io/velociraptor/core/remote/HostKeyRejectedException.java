@@ -19,9 +19,13 @@ public final class HostKeyRejectedException extends HostConnectionException {
     CHANGED
   }
 
+  /** The reason (structured field of the message). */
   private final Reason reason;
+  /** The key type (structured field of the message). */
   private final String keyType;
+  /** The fingerprint (structured field of the message). */
   private final String fingerprint;
+  /** The known hosts (structured field of the message). */
   private final String knownHosts;
 
   HostKeyRejectedException(String host, String hostKeyName, Reason reason, String keyType,

@@ -10,9 +10,13 @@ import java.util.Optional;
 public class BalancerException extends VrException {
   private static final long serialVersionUID = 1L;
 
+  /** The balancer (structured field of the message). */
   private final String balancer;
+  /** The pool (structured field of the message). */
   private final String pool;
+  /** The host (structured field of the message). */
   private final String host;
+  /** The detail (structured field of the message). */
   private final String detail;
 
   /**

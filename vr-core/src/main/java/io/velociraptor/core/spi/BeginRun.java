@@ -14,7 +14,10 @@ public sealed interface BeginRun {
    * @param run the new run
    */
   record Started(SwarmRun run) implements BeginRun {
-    /** @throws NullPointerException if run is null */
+    /**
+     * @throws NullPointerException if run is null
+     * @param run the run
+     */
     public Started {
       Objects.requireNonNull(run, "run");
     }
@@ -26,7 +29,10 @@ public sealed interface BeginRun {
    * @param holder the run in the way
    */
   record Busy(SwarmRun holder) implements BeginRun {
-    /** @throws NullPointerException if holder is null */
+    /**
+     * @throws NullPointerException if holder is null
+     * @param holder the holder
+     */
     public Busy {
       Objects.requireNonNull(holder, "holder");
     }

@@ -15,11 +15,17 @@ import java.util.OptionalInt;
 public class BuildFailedException extends VrException {
   private static final long serialVersionUID = 1L;
 
+  /** The app (structured field of the message). */
   private final String app;
+  /** The version (structured field of the message). */
   private final String version;
+  /** The step (structured field of the message). */
   private final String step;
+  /** The exit code (structured field of the message). */
   private final Integer exitCode;
+  /** The log tail (structured field of the message). */
   private final List<String> logTail;
+  /** The log file (structured field of the message). */
   private final String logFile;
 
   /**

@@ -13,10 +13,15 @@ public final class CommandFailedException extends VrException {
   /** How many trailing stderr lines the exception keeps. */
   public static final int STDERR_TAIL_LINES = 20;
 
+  /** The host (structured field of the message). */
   private final String host;
+  /** The argv (structured field of the message). */
   private final List<String> argv;
+  /** The exit code (structured field of the message). */
   private final int exitCode;
+  /** The timed out (structured field of the message). */
   private final boolean timedOut;
+  /** The stderr tail (structured field of the message). */
   private final String stderrTail;
 
   /**

@@ -9,6 +9,7 @@ import io.velociraptor.core.VrException;
 public class HostConnectionException extends VrException {
   private static final long serialVersionUID = 1L;
 
+  /** The host (structured field of the message). */
   private final String host;
 
   /**

@@ -6,7 +6,9 @@ import io.velociraptor.core.VrException;
 public final class InvalidCommandException extends VrException {
   private static final long serialVersionUID = 1L;
 
+  /** The field (structured field of the message). */
   private final String field;
+  /** The value (structured field of the message). */
   private final String value;
 
   InvalidCommandException(String field, String value, String rule) {

@@ -13,7 +13,9 @@ import java.util.stream.Collectors;
 public final class PortTakenException extends StoreException {
   private static final long serialVersionUID = 1L;
 
+  /** The host (structured field of the message). */
   private final HostName host;
+  /** The conflicts (structured field of the message). */
   private final List<PortLock> conflicts;
 
   /**

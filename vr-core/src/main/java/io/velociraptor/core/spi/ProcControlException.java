@@ -24,8 +24,11 @@ public final class ProcControlException extends VrException {
     FAILED
   }
 
+  /** The reason (structured field of the message). */
   private final Reason reason;
+  /** The host (structured field of the message). */
   private final String host;
+  /** The program (structured field of the message). */
   private final String program;
 
   private ProcControlException(Reason reason, String host, String program, String message, Throwable cause) {

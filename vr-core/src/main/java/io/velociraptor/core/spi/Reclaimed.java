@@ -12,7 +12,11 @@ import java.util.List;
  * @param releasedLocks the locks released, sorted
  */
 public record Reclaimed(List<SwarmRun> failedRuns, List<PortLock> releasedLocks) {
-  /** Copies the lists. */
+  /**
+   * Copies the lists.
+   * @param releasedLocks the released locks
+   * @param failedRuns the failed runs
+   */
   public Reclaimed {
     failedRuns = List.copyOf(failedRuns);
     releasedLocks = List.copyOf(releasedLocks);

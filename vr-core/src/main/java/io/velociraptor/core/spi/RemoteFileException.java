@@ -9,8 +9,11 @@ import io.velociraptor.core.VrException;
 public class RemoteFileException extends VrException {
   private static final long serialVersionUID = 1L;
 
+  /** The host (structured field of the message). */
   private final String host;
+  /** The operation (structured field of the message). */
   private final String operation;
+  /** The path (structured field of the message). */
   private final String path;
 
   /**

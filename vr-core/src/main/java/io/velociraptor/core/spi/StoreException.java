@@ -10,7 +10,9 @@ import io.velociraptor.core.VrException;
 public class StoreException extends VrException {
   private static final long serialVersionUID = 1L;
 
+  /** The location (structured field of the message). */
   private final String location;
+  /** The operation (structured field of the message). */
   private final String operation;
 
   /**

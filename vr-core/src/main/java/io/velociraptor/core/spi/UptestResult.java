@@ -23,6 +23,10 @@ public record UptestResult(
   /**
    * @throws NullPointerException if name or output is null
    * @throws IllegalArgumentException if name is empty or durationMs is negative
+   * @param passed the passed
+   * @param output the output
+   * @param name the name
+   * @param durationMs the duration ms
    */
   @JsonCreator
   public UptestResult {
