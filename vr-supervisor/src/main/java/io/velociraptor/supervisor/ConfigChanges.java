@@ -11,7 +11,12 @@ import java.util.List;
  * @param removed active groups no longer in the files
  */
 public record ConfigChanges(List<String> added, List<String> changed, List<String> removed) {
-  /** Copies and sorts the lists. */
+  /**
+   * Copies and sorts the lists.
+   * @param removed the removed
+   * @param changed the changed
+   * @param added the added
+   */
   public ConfigChanges {
     added = added.stream().sorted().toList();
     changed = changed.stream().sorted().toList();

@@ -36,7 +36,21 @@ public record ProcessInfo(
     Optional<String> stdoutLogfile,
     Optional<String> stderrLogfile) {
 
-  /** @throws NullPointerException if a component is null */
+  /**
+   * @throws NullPointerException if a component is null
+   * @param stoppedAt the stopped at
+   * @param stdoutLogfile the stdout logfile
+   * @param stderrLogfile the stderr logfile
+   * @param state the state
+   * @param startedAt the started at
+   * @param spawnError the spawn error
+   * @param pid the pid
+   * @param now the now
+   * @param name the name
+   * @param group the group
+   * @param exitStatus the exit status
+   * @param description the description
+   */
   public ProcessInfo {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(group, "group");

@@ -27,12 +27,18 @@ public final class SupervisorException extends VrException {
     PROTOCOL
   }
 
+  /** The kind (structured field of the message). */
   private final Kind kind;
+  /** The host (structured field of the message). */
   private final String host;
+  /** The method (structured field of the message). */
   private final String method;
   private final transient Optional<SupervisorFault> fault;
+  /** The fault code (structured field of the message). */
   private final int faultCode;
+  /** The fault string (structured field of the message). */
   private final String faultString;
+  /** The subject (structured field of the message). */
   private final String subject;
 
   private SupervisorException(
