@@ -10,7 +10,9 @@ import java.util.Optional;
 public final class RunnerException extends VrException {
   private static final long serialVersionUID = 1L;
 
+  /** The subject (structured field of the message). */
   private final String subject;
+  /** The bad value (structured field of the message). */
   private final String badValue;
 
   RunnerException(String subject, String badValue, String message) {
