@@ -6,7 +6,9 @@ import io.velociraptor.core.VrException;
 public final class ConfigException extends VrException {
   private static final long serialVersionUID = 1L;
 
+  /** The file (structured field of the message). */
   private final String file;
+  /** The field (structured field of the message). */
   private final String field;
 
   ConfigException(String file, String field, String problem) {
