@@ -156,6 +156,9 @@ final class Commands {
       fleet.listen(e -> {
         if (json()) {
           print(JsonLinesEventSink.line(e));
+        } else if (e instanceof DispatchEvent.StateChanged sc
+            && (sc.state() == io.velociraptor.core.model.RunState.DONE || sc.state() == io.velociraptor.core.model.RunState.FAILED)) {
+          return; // the run_done / run_failed event says it once
         } else if (!(e instanceof DispatchEvent.Planned)) {
           print(e.at().toString().substring(11, 19) + "  " + e.describe());
         } else {

@@ -84,14 +84,14 @@ final class Fleet implements AutoCloseable {
       owned.add(store);
       // two runners per host: the runner's root for procs and builds, the include dir for program files;
       // each refuses to remove anything outside its own root
-      Function<Host, CommandRunner> runners = cached(c, c.runnerRoot, owned);
-      Function<Host, CommandRunner> includeRunners = cached(c, c.includeDir, owned);
+      Function<Host, CommandRunner> runners = cached(c, h -> c.runnerRoot, owned);
+      Function<Host, CommandRunner> includeRunners = cached(c, c::includeDir, owned);
       var endpoints = SupervisorEndpoints.builder().readTimeout(c.supervisorTimeout);
       if (c.supervisorUser.isPresent()) {
         endpoints.credentials(c.supervisorUser.get(), c.supervisorPassword.orElseThrow());
       }
       SupervisorEndpoints e = endpoints.build();
-      SupervisorProcController procs = SupervisorProcController.builder().endpoints(e).includeDir(c.includeDir)
+      SupervisorProcController procs = SupervisorProcController.builder().endpoints(e).includeDir(c::includeDir)
           .commandRunners(includeRunners).build();
       owned.add(procs);
       SupervisorFleetObserver observer = SupervisorFleetObserver.builder().endpoints(e).build();
@@ -131,12 +131,12 @@ final class Fleet implements AutoCloseable {
     }
   }
 
-  private static Function<Host, CommandRunner> cached(VrConfig c, String root, List<AutoCloseable> owned) {
+  private static Function<Host, CommandRunner> cached(VrConfig c, Function<Host, String> root, List<AutoCloseable> owned) {
     Map<HostName, CommandRunner> made = new TreeMap<>();
     return host -> {
       synchronized (made) {
         return made.computeIfAbsent(host.name(), n -> {
-          CommandRunner r = runnerFor(c, host, root);
+          CommandRunner r = runnerFor(c, host, root.apply(host));
           owned.add(r::close);
           return r;
         });

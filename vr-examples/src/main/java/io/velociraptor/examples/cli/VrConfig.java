@@ -64,6 +64,7 @@ public final class VrConfig {
   final Duration supervisorTimeout;
   final SshConfig ssh;
   final FleetConfig fleet;
+  final java.util.Map<HostName, String> hostIncludeDirs;
   final List<BalancerConfig> balancers;
   final List<App> apps;
 
@@ -108,6 +109,7 @@ public final class VrConfig {
     ssh.noOthers();
 
     List<Host> hosts = new ArrayList<>();
+    java.util.Map<HostName, String> includeDirs = new java.util.TreeMap<>();
     Set<HostName> hostNames = new HashSet<>();
     for (Fields h : f.objects("hosts")) {
       HostName name = h.value("name", HostName::of).orElseThrow(() -> h.error("name", "is required"));
@@ -118,6 +120,7 @@ public final class VrConfig {
           .active(h.bool("active", true))
           .supervisorPort(h.integer("supervisor_port", 9001, 1, 65535));
       h.value("port_range", VrConfig::portRange).ifPresent(b::portRange);
+      h.string("include_dir").ifPresent(d -> includeDirs.put(name, absolute(h, "include_dir", d)));
       try {
         hosts.add(b.build());
       } catch (VrException e) {
@@ -161,6 +164,7 @@ public final class VrConfig {
       s.noOthers();
     }
     this.fleet = FleetConfig.of(hosts, squads);
+    this.hostIncludeDirs = java.util.Map.copyOf(includeDirs);
 
     List<BalancerConfig> bals = new ArrayList<>();
     Set<BalancerName> balNames = new HashSet<>();
@@ -244,6 +248,11 @@ public final class VrConfig {
   /** @return the store directory */
   public Path storeDir() {
     return storeDir;
+  }
+
+  /** @return where this host's supervisord includes program files from */
+  String includeDir(Host host) {
+    return hostIncludeDirs.getOrDefault(host.name(), includeDir);
   }
 
   Optional<App> app(AppName name) {

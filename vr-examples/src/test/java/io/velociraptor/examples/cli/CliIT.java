@@ -42,22 +42,16 @@ class CliIT {
     for (Host h : supervisors.hosts()) {
       hosts.append("  - name: ").append(h.name()).append("\n    address: 127.0.0.1\n    supervisor_port: ")
           .append(h.supervisorPort()).append("\n    port_range: ").append(h.portRange().start()).append('-')
-          .append(h.portRange().endExclusive()).append('\n');
+          .append(h.portRange().endExclusive()).append("\n    include_dir: ")
+          .append(dir.resolve("sup").resolve(h.name().value()).resolve("conf.d")).append('\n');
     }
     Files.writeString(dir.resolve("vr.yaml"), "store_dir: store\n"
         + "runner:\n  root: " + dir.resolve("apps") + "\n"
-        + "supervisor:\n  username: vr\n  password: " + supervisors.password + "\n  include_dir: " + dir.resolve("inc") + "\n"
+        + "supervisor:\n  username: vr\n  password: " + supervisors.password + "\n"
         + "hosts:\n" + hosts
         + "squads:\n  - name: s\n    hosts: [h1, h2]\n"
         + "apps:\n  - name: java_hello\n    repo_type: local\n    repo_url: " + EXAMPLES.resolve("apps/java-hello") + "\n"
         + "    buildpacks: [" + EXAMPLES.resolve("buildpacks/java") + "]\n");
-    // each supervisord includes its own directory; the CLI writes one include dir, so link both to it
-    Files.createDirectories(dir.resolve("inc"));
-    for (Host h : supervisors.hosts()) {
-      Path conf = dir.resolve("sup").resolve(h.name().value()).resolve("conf.d");
-      Files.delete(conf);
-      Files.createSymbolicLink(conf, dir.resolve("inc"));
-    }
     Files.writeString(dir.resolve("swarm.yaml"), "app: java_hello\nversion: '1'\nconfig: c1\nproc: web\nsquad: s\nsize: 2\n"
         + "env:\n  PATH: " + Path.of(System.getProperty("java.home"), "bin") + ":/usr/bin:/bin\n");
   }
@@ -158,7 +152,7 @@ class CliIT {
   @Test
   @Order(7)
   void procsAndPortsShowEveryProcIncludingAForeignOne() throws Exception {
-    Path conf = dir.resolve("inc").resolve("cron.conf");
+    Path conf = dir.resolve("sup/h1/conf.d/cron.conf");
     Files.writeString(conf, "[program:cron]\ncommand=/bin/cat\nautostart=false\n");
     VrJar.Result procs = vr("procs");
     assertThat(procs.exit()).as(procs.toString()).isZero();
