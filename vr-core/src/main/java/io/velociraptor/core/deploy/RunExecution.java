@@ -91,7 +91,8 @@ final class RunExecution {
         warn(u.count() + " proc(s) could not be placed: " + u.reason() + " " + u.detail());
       }
       if (plan.isNoop()) {
-        return finish(plan, "nothing to do: " + plan.summary());
+        // the plan was made from an observation taken just now: observing again confirms nothing
+        return finish(plan, "nothing to do: " + plan.summary(), true);
       }
       reservePorts(plan);
       if (!plan.starts().isEmpty()) {
@@ -119,7 +120,7 @@ final class RunExecution {
         throw new StepFailed("could not retire " + stopFailures.size() + " proc(s); the next dispatch retries: "
             + String.join("; ", stopFailures));
       }
-      return finish(plan, plan.summary().toString());
+      return finish(plan, plan.summary().toString(), false);
     } catch (RuntimeException | Error e) {
       return fail(plan, e);
     }
@@ -326,7 +327,7 @@ final class RunExecution {
       }
       String target = e.getKey() + " " + e.getValue();
       if (last != null) {
-        step(add ? "route add" : "route remove", Optional.empty(), target, RunStep.Outcome.FAILED, last.getMessage(), started);
+        step(add ? "route-add" : "route-remove", Optional.empty(), target, RunStep.Outcome.FAILED, last.getMessage(), started);
         throw new StepFailed("could not " + (add ? "add " : "remove ") + e.getValue() + (add ? " to " : " from ") + e.getKey()
             + " after " + d.routeAttempts + " attempts: " + last.getMessage(), last);
       }
@@ -334,7 +335,7 @@ final class RunExecution {
         d.emit(add ? new DispatchEvent.Routed(run.id(), now(), e.getKey().toString(), m)
             : new DispatchEvent.Unrouted(run.id(), now(), e.getKey().toString(), m));
       }
-      step(add ? "route add" : "route remove", Optional.empty(), target, RunStep.Outcome.OK, "", started);
+      step(add ? "route-add" : "route-remove", Optional.empty(), target, RunStep.Outcome.OK, "", started);
     }
   }
 
@@ -399,8 +400,8 @@ final class RunExecution {
     return failures;
   }
 
-  private DispatchResult finish(SwarmPlan plan, String summary) {
-    boolean confirmed = confirm();
+  private DispatchResult finish(SwarmPlan plan, String summary, boolean noop) {
+    boolean confirmed = noop || confirm();
     d.store.release(run.id());
     run = d.store.transition(run.id(), RunState.DONE, summary);
     d.emit(new DispatchEvent.StateChanged(run.id(), now(), RunState.DONE, summary));

@@ -60,6 +60,35 @@ class DispatcherTest {
   }
 
   @Test
+  void everyStepOfASwapIsRecordedInTheRunIncludingTheRouteChanges() {
+    try (Dispatcher d = world.dispatcher()) {
+      d.dispatch(DispatchWorld.swarm().build());
+      DispatchResult result = d.dispatch(DispatchWorld.swarm().version(Version.of("v2")).build());
+      assertThat(result.succeeded()).as(result.run().failureReason().orElse("")).isTrue();
+      assertThat(result.run().steps().stream().map(s -> s.name()).distinct())
+          .containsExactlyInAnyOrder("start", "uptest", "route-add", "route-remove", "stop", "confirm");
+    }
+  }
+
+  @Test
+  void aNoopDispatchObservesTheFleetOnceAndCountsAsConfirmed() {
+    java.util.concurrent.atomic.AtomicInteger observations = new java.util.concurrent.atomic.AtomicInteger();
+    try (Dispatcher d = Dispatcher.builder().store(world.store).fleet(world.fleet).procs(world.hosts)
+        .observer(hosts -> {
+          observations.incrementAndGet();
+          return world.hosts.observe(hosts);
+        })
+        .runtime(world.runtime).runners(h -> world.runners.get(h.name())).balancer(world.balancer).build()) {
+      d.dispatch(DispatchWorld.swarm().build());
+      observations.set(0);
+      DispatchResult again = d.dispatch(DispatchWorld.swarm().build());
+      assertThat(again.plan().orElseThrow().isNoop()).isTrue();
+      assertThat(again.confirmed()).isTrue();
+      assertThat(observations.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void newReleaseRetiresOldProcsOnlyAfterTheirReplacementsAreUptestedAndRouted() {
     try (Dispatcher d = world.dispatcher()) {
       d.dispatch(DispatchWorld.swarm().build());
