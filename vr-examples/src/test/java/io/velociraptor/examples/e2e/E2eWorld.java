@@ -303,6 +303,14 @@ final class E2eWorld implements AutoCloseable {
     return out;
   }
 
+  /**
+   * A restarted supervisord starts the foreign program afresh (autostart), with a new pid: that
+   * is Supervisor's doing, not vr's, so the baseline moves.
+   */
+  void rebaselineForeign(String host) {
+    foreignPids.put(host, foreignPids().get(host));
+  }
+
   /** @return the foreign programs' pids as they were when the world started */
   Map<String, Long> foreignPidsAtStart() {
     return foreignPids;
