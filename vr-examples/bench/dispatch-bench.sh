@@ -7,5 +7,6 @@ set -eu
 cd "$(dirname "$0")/../.."
 ./mvnw -B -ntp -q -pl vr-examples -am -DskipTests test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
-cp="vr-examples/target/test-classes:vr-examples/target/classes:$(cat vr-examples/target/bench.classpath)"
+cd vr-examples # the example buildpacks and apps are found relative to the module
+cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
 exec java -cp "$cp" io.velociraptor.examples.e2e.DispatchBenchmark "${1:-30}"
