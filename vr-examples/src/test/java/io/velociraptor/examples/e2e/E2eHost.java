@@ -47,11 +47,6 @@ final class E2eHost implements AutoCloseable {
     this.overSsh = overSsh;
   }
 
-  /** @return the fixture's directory: the runner's removal root, holding conf.d, apps and bin */
-  static Path dir(SupervisordFixture f) {
-    return f.dir();
-  }
-
   /** Lets procs that run as nobody traverse into the apps root (the fixture's dir is 0700). */
   static void openForProcs(SupervisordFixture f) {
     try {

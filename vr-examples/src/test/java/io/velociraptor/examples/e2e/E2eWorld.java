@@ -85,7 +85,7 @@ final class E2eWorld implements AutoCloseable {
   static final int PORTS_PER_HOST = 24;
 
   final Path work;
-  final List<E2eHost> hosts = new ArrayList<>();
+  final List<E2eHost> hosts;
   final SshdFixture sshd;
   final NginxFixture nginx;
   final LocalCommandRunner nginxRunner;
@@ -104,8 +104,10 @@ final class E2eWorld implements AutoCloseable {
   private final String idPrefix;
   private final Map<String, Long> foreignPids = new TreeMap<>();
 
-  private E2eWorld(Path work, SshdFixture sshd, NginxFixture nginx, RuntimeKind kind) throws IOException {
+  private E2eWorld(Path work, SshdFixture sshd, NginxFixture nginx, RuntimeKind kind, List<E2eHost> hosts)
+      throws IOException {
     this.work = work;
+    this.hosts = hosts;
     this.sshd = sshd;
     this.nginx = nginx;
     this.idPrefix = randomIdPart(4);
@@ -180,13 +182,15 @@ final class E2eWorld implements AutoCloseable {
     Path work = null;
     SshdFixture sshd = null;
     NginxFixture nginx = null;
+    List<E2eHost> hosts = new ArrayList<>(); // filled by the constructor; closed here if it fails
     try {
       work = Files.createTempDirectory("vr-e2e-");
       Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
       sshd = SshdFixture.start();
       nginx = NginxFixture.start(POOL.value());
-      return new E2eWorld(work, sshd, nginx, kind);
+      return new E2eWorld(work, sshd, nginx, kind, hosts);
     } catch (IOException | RuntimeException e) {
+      hosts.forEach(E2eHost::close);
       if (nginx != null) {
         nginx.close();
       }
