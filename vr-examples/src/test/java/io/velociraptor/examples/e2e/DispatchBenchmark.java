@@ -148,6 +148,7 @@ public final class DispatchBenchmark {
 
         List<Long> times = new ArrayList<>();
         List<Long> observes = new ArrayList<>();
+        List<Long> stores = new ArrayList<>();
         for (int i = 0; i < noops; i++) {
           t.calls.clear();
           long s = System.nanoTime();
@@ -158,13 +159,16 @@ public final class DispatchBenchmark {
           }
           times.add(e - s);
           observes.add(t.covered(s, e, c -> c.startsWith("observe.") || c.startsWith("nginx.")));
+          stores.add(t.covered(s, e, c -> c.startsWith("store.")));
         }
         Collections.sort(times);
         Collections.sort(observes);
+        Collections.sort(stores);
         System.out.printf("%n== no-op re-dispatch of the 10-proc swarm, %d runs%n", noops);
-        System.out.printf("median %d ms, min %d ms, max %d ms; of which observing (3 supervisords + the nginx pool): median %d ms%n",
+        System.out.printf("median %d ms, min %d ms, max %d ms; medians of its parts: observing (3 supervisords"
+            + " + the nginx pool) %d ms, file store (run records, fsynced) %d ms%n",
             ms(times.get(times.size() / 2)), ms(times.get(0)), ms(times.get(times.size() - 1)),
-            ms(observes.get(observes.size() / 2)));
+            ms(observes.get(observes.size() / 2)), ms(stores.get(stores.size() / 2)));
         require(d.delete(ten.id()));
       } finally {
         d.close();
