@@ -81,7 +81,10 @@ final class RunExecution {
       plan = Planner.plan(desired, snapshot, deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
       run = d.store.recordPlan(run.id(), VrJson.writeJson(plan));
       if (!deleting) {
-        d.store.putSwarm(swarm);
+        // a stored record is written (and fsynced) only when it changed: a no-op run stays cheap
+        if (!d.store.swarm(swarm.id()).equals(Optional.of(swarm))) {
+          d.store.putSwarm(swarm);
+        }
       }
       d.emit(new DispatchEvent.Planned(run.id(), now(), plan.summary().toString(), plan.render()));
       for (UnreachableHost u : plan.unreachable()) {
@@ -129,7 +132,9 @@ final class RunExecution {
   private Release resolveRelease() {
     Build build = d.existingBuild(swarm).orElseGet(this::build);
     Release release = Release.of(swarm, build);
-    d.store.putRelease(release);
+    if (!d.store.release(release.hash()).equals(Optional.of(release))) {
+      d.store.putRelease(release);
+    }
     return release;
   }
 

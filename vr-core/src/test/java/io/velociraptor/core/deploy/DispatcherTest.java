@@ -89,6 +89,34 @@ class DispatcherTest {
   }
 
   @Test
+  void aNoopDispatchRewritesNeitherTheSwarmNorTheReleaseOnlyItsRun() {
+    Map<String, Integer> writes = new java.util.TreeMap<>();
+    io.velociraptor.core.spi.Store counting = (io.velociraptor.core.spi.Store) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {io.velociraptor.core.spi.Store.class}, (proxy, method, args) -> {
+          if (method.getName().startsWith("put")) {
+            writes.merge(method.getName(), 1, Integer::sum);
+          }
+          try {
+            return method.invoke(world.store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (Dispatcher d = world.dispatcher(world.hosts, world.runtime, counting, world.balancer,
+        io.velociraptor.core.store.RunOwners.current())) {
+      d.dispatch(DispatchWorld.swarm().build());
+      assertThat(writes).containsEntry("putSwarm", 1).containsEntry("putRelease", 1);
+      writes.clear();
+      DispatchResult again = d.dispatch(DispatchWorld.swarm().build());
+      assertThat(again.plan().orElseThrow().isNoop()).isTrue();
+      assertThat(writes).isEmpty();
+      assertThat(world.store.history(again.run().swarmId())).hasSize(2);
+      d.dispatch(DispatchWorld.swarm().size(2).build());
+      assertThat(writes).containsEntry("putSwarm", 1).doesNotContainKey("putRelease");
+    }
+  }
+
+  @Test
   void newReleaseRetiresOldProcsOnlyAfterTheirReplacementsAreUptestedAndRouted() {
     try (Dispatcher d = world.dispatcher()) {
       d.dispatch(DispatchWorld.swarm().build());
