@@ -29,6 +29,7 @@ final class HttpConnections implements AutoCloseable {
   private static final int MAX_IDLE = 8;
   private static final int MAX_HEADER_LINE = 8192;
   private static final long MAX_BODY = 256L * 1024 * 1024;
+  private static final long STALE_WINDOW_NANOS = 200_000_000L;
 
   private final SupervisorEndpoint endpoint;
   private final String authorization;
@@ -149,12 +150,16 @@ final class HttpConnections implements AutoCloseable {
         }
         throw e;
       }
+      long sent = System.nanoTime();
       InputStream in = new CountingStream(new BufferedInputStream(s.getInputStream()), read);
       String status;
       try {
         status = line(s, in, deadline);
-      } catch (EOFException e) {
-        if (reused && read[0] == 0) {
+      } catch (IOException e) {
+        // a pooled connection the server closed while idle fails at once and returns nothing;
+        // one that fails later may have been processed, so it is not sent again
+        if (reused && read[0] == 0 && !(e instanceof SocketTimeoutException)
+            && System.nanoTime() - sent < STALE_WINDOW_NANOS) {
           throw new StaleConnection(e);
         }
         throw e;
