@@ -91,7 +91,7 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
 
   private Map<String, Program> reach(Host host, String name) {
     if (unreachable.contains(host.name()) || !hosts.containsKey(host.name())) {
-      throw new ProcControlException(ProcControlException.Reason.UNREACHABLE, host.name().value(), name,
+      throw ProcControlException.of(ProcControlException.Reason.UNREACHABLE, host.name().value(), name,
           "host " + host.name() + " does not answer", null);
     }
     return hosts.get(host.name());
@@ -111,7 +111,7 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
     Program p = program(host, name);
     if (failStart.test(name.format())) {
       p.state = ProcState.FATAL;
-      throw new ProcControlException(ProcControlException.Reason.START_FAILED, host.name().value(), name.format(),
+      throw ProcControlException.of(ProcControlException.Reason.START_FAILED, host.name().value(), name.format(),
           name + " exited at once (spawn error)", null);
     }
     p.state = ProcState.RUNNING;
@@ -130,7 +130,7 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
   private Program program(Host host, ProcName name) {
     Program p = reach(host, name.format()).get(name.format());
     if (p == null) {
-      throw new ProcControlException(ProcControlException.Reason.NO_SUCH_PROC, host.name().value(), name.format(),
+      throw ProcControlException.of(ProcControlException.Reason.NO_SUCH_PROC, host.name().value(), name.format(),
           name + " is not installed on " + host.name(), null);
     }
     return p;
