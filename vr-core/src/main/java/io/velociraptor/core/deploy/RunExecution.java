@@ -400,7 +400,8 @@ final class RunExecution {
   }
 
   private DispatchResult finish(SwarmPlan plan, String summary) {
-    boolean confirmed = confirm();
+    // a no-op plan was made from an observation taken moments ago: observing again proves nothing
+    boolean confirmed = plan.isNoop() || confirm();
     d.store.release(run.id());
     run = d.store.transition(run.id(), RunState.DONE, summary);
     d.emit(new DispatchEvent.StateChanged(run.id(), now(), RunState.DONE, summary));
