@@ -466,7 +466,7 @@ public final class JschCommandRunner implements CommandRunner {
                 ? HostKeyRejectedException.Reason.CHANGED
                 : HostKeyRejectedException.Reason.UNKNOWN,
             r.keyType(), r.fingerprint(), knownHosts.toString());
-        LOG.error(rejected.getMessage());
+        LOG.warn(rejected.getMessage()); // a security event: worth a line even if caught
         throw rejected;
       }
       String m = String.valueOf(e.getMessage());
