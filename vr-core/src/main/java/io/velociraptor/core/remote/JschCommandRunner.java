@@ -90,6 +90,7 @@ public final class JschCommandRunner implements CommandRunner {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger sessionsOpened = new AtomicInteger();
   private final Object sessionLock = new Object();
+  private final Object channelClosed = new Object();
   private Session session; // guarded by sessionLock
 
   private JschCommandRunner(Builder b) {
@@ -244,7 +245,7 @@ public final class JschCommandRunner implements CommandRunner {
       OutputCollector err, long started, long deadline) {
     PidSplitter errWithPid = new PidSplitter(err);
     String line = remoteLine(command);
-    Opened opened = openExec(line, out, errWithPid, command);
+    Opened opened = openExec(line, out, errWithPid, command, deadline);
     ChannelExec channel = opened.channel;
     Future<?> feeder = null;
     boolean timedOut = false;
@@ -258,7 +259,7 @@ public final class JschCommandRunner implements CommandRunner {
       }
       if (!err.awaitClosed(deadline - System.nanoTime())) {
         timedOut = true;
-        killRemote(command, errWithPid.pid());
+        killRemote(command, errWithPid.pid(), "timed out");
         err.awaitClosed(LocalCommandRunner.KILL_GRACE.toNanos() + KILL_TIMEOUT.toNanos());
       }
     } catch (IOException e) {
@@ -266,13 +267,14 @@ public final class JschCommandRunner implements CommandRunner {
           + " while starting " + command.display() + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      killRemote(command, errWithPid.pid());
+      killRemote(command, errWithPid.pid(), "was interrupted");
       throw new IllegalStateException("interrupted while running " + command.display(), e);
     } finally {
       if (feeder != null) {
         feeder.cancel(true);
       }
       channel.disconnect();
+      channelClosed();
     }
     String signal = channel.getExitSignal();
     int status = channel.getExitStatus();
@@ -329,10 +331,10 @@ public final class JschCommandRunner implements CommandRunner {
   }
 
   /** Kills the remote process group: SIGTERM, then SIGKILL once the grace has passed. */
-  private void killRemote(Command command, long pgid) {
+  private void killRemote(Command command, long pgid, String why) {
     if (pgid <= 1) {
-      LOG.warn("{} timed out on {} before it reported its pid; closing its channel only",
-          command, hostAndPort());
+      LOG.warn("{} {} on {} before it reported its pid; closing its channel only",
+          command, why, hostAndPort());
       return;
     }
     long tenths = Math.max(1, LocalCommandRunner.KILL_GRACE.toMillis() / 100);
@@ -351,10 +353,10 @@ public final class JschCommandRunner implements CommandRunner {
       OutputCollector err = new OutputCollector(LineListener.Channel.STDERR, 4096, null, this);
       long now = System.nanoTime();
       CommandResult r = runOnChannel(kill, null, out, err, now, now + KILL_TIMEOUT.toNanos());
-      LOG.info("{} timed out on {}; killed process group {} (kill exit {})", command,
+      LOG.info("{} {} on {}; killed process group {} (kill exit {})", command, why,
           hostAndPort(), pgid, r.exitCode());
     } catch (RuntimeException e) {
-      LOG.warn("{} timed out on {} and could not be killed: {}", command, hostAndPort(),
+      LOG.warn("{} {} on {} and could not be killed: {}", command, why, hostAndPort(),
           e.getMessage());
     }
   }
@@ -373,10 +375,15 @@ public final class JschCommandRunner implements CommandRunner {
 
   /**
    * Opens an exec channel running the line. If the session turns out to be dead, it is
-   * reopened and the channel tried once more: the command had not started.
+   * reopened and the channel tried once more: the command had not started. If sshd refuses the
+   * channel while the session lives, it is at its {@code MaxSessions}: sshd frees the slot of a
+   * closed channel a moment after the close, so the open is retried, each time after one of our
+   * channels closed or 50 ms passed, until the command's deadline.
    */
-  private Opened openExec(String line, OutputStream out, OutputStream err, Command command) {
-    for (int attempt = 1; ; attempt++) {
+  private Opened openExec(String line, OutputStream out, OutputStream err, Command command,
+      long deadline) {
+    boolean reconnected = false;
+    while (true) {
       Session s = session();
       ChannelExec channel = null;
       try {
@@ -394,15 +401,40 @@ public final class JschCommandRunner implements CommandRunner {
         if (channel != null) {
           channel.disconnect();
         }
-        if (attempt == 1 && !s.isConnected()) {
+        if (!s.isConnected() && !reconnected) {
           LOG.info("the SSH session to {} had died; reconnecting once to run {}",
               hostAndPort(), command.display());
           invalidate(s);
+          reconnected = true;
+          continue;
+        }
+        if (s.isConnected() && System.nanoTime() < deadline) {
+          LOG.debug("{} refused a channel (sessions full?); retrying {}", hostAndPort(),
+              command.display());
+          awaitChannelClose(deadline);
           continue;
         }
         throw new HostConnectionException(host, "cannot start " + command.display() + " on "
             + hostAndPort() + ": " + e.getMessage(), e);
       }
+    }
+  }
+
+  private void awaitChannelClose(long deadline) {
+    long millis = Math.min(50, Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    synchronized (channelClosed) {
+      try {
+        channelClosed.wait(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for a free channel", e);
+      }
+    }
+  }
+
+  private void channelClosed() {
+    synchronized (channelClosed) {
+      channelClosed.notifyAll();
     }
   }
 
