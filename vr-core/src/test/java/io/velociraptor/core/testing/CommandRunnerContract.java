@@ -232,6 +232,37 @@ public abstract class CommandRunnerContract {
     assertThat(r.duration()).isLessThan(Duration.ofSeconds(9));
   }
 
+  private static void assumeSudo() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/sudo")),
+        "sudo is not installed (Debian package sudo; .ci/run installs it)");
+  }
+
+  @Test
+  public void runsCommandsAsTheSudoUserWithTheirEnvironment() {
+    assumeSudo();
+    CommandResult r = runner().run(Command.builder()
+        .argv("sh", "-c", "id -un; printf '%s' \"$VR_SECRET\"")
+        .sudoUser("nobody")
+        .putEnv("VR_SECRET", "a b'c $(x)")
+        .build());
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdout()).isEqualTo("nobody\na b'c $(x)");
+  }
+
+  @Test
+  public void killsATimedOutSudoCommand() {
+    assumeSudo();
+    CommandResult r = runner().run(Command.builder()
+        .argv("sh", "-c", "echo $$; exec sleep 30")
+        .sudoUser("nobody")
+        .timeout(Duration.ofMillis(1500))
+        .build());
+    assertThat(r.timedOut()).isTrue();
+    String pid = r.stdout().trim();
+    assertThat(pid).as("the command printed its pid; stderr: %s", r.stderr()).isNotEmpty();
+    ProcessHandle.of(Long.parseLong(pid)).ifPresent(h -> waitForExit(h, pid));
+  }
+
   @Test
   public void runCheckedThrowsNamingHostCommandExitCodeAndStderr() {
     Command failing = Command.of("sh", "-c", "echo 'disk full' >&2; exit 3");
