@@ -106,7 +106,7 @@ public final class LocalCommandRunner implements CommandRunner {
    */
   @Override
   public CommandResult run(Command command) {
-    return execute(command, null, null);
+    return execute(command, null);
   }
 
   /**
@@ -116,10 +116,10 @@ public final class LocalCommandRunner implements CommandRunner {
    */
   @Override
   public CommandResult stream(Command command, LineListener listener) {
-    return execute(command, listener, null);
+    return execute(command, listener);
   }
 
-  private CommandResult execute(Command command, LineListener listener, Path stdinFile) {
+  private CommandResult execute(Command command, LineListener listener) {
     ensureOpen();
     long started = System.nanoTime();
     List<String> argv = CommandLines.effectiveArgv(command);
@@ -152,7 +152,7 @@ public final class LocalCommandRunner implements CommandRunner {
         LineListener.Channel.STDERR, command.outputLimit(), listener, listenerLock);
     Future<?> outPump = io.submit(() -> pump(process.getInputStream(), out));
     Future<?> errPump = io.submit(() -> pump(process.getErrorStream(), err));
-    Future<?> stdinPump = io.submit(() -> feed(process, command, stdinFile));
+    Future<?> stdinPump = io.submit(() -> feed(process, command));
     long deadline = started + command.timeout().toNanos();
     boolean timedOut = false;
     try {
@@ -220,11 +220,9 @@ public final class LocalCommandRunner implements CommandRunner {
     }
   }
 
-  private static void feed(Process process, Command command, Path stdinFile) {
+  private static void feed(Process process, Command command) {
     try (OutputStream stdin = process.getOutputStream()) {
-      if (stdinFile != null) {
-        Files.copy(stdinFile, stdin);
-      } else if (command.stdin().isPresent()) {
+      if (command.stdin().isPresent()) {
         stdin.write(command.stdin().get());
       }
     } catch (IOException e) {
