@@ -1,0 +1,112 @@
+package io.velociraptor.core.model;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import org.immutables.value.Value;
+
+/**
+ * A build of an app at a version: the build result. Holds where the tarball is, its hashes, the
+ * process types from the app's Procfile and from the buildpack's release step, and the
+ * buildpack's {@code config_vars}.
+ */
+@Value.Immutable
+@JsonSerialize(as = ImmutableBuild.class)
+@JsonDeserialize(as = ImmutableBuild.class)
+public interface Build {
+  /** @return the app */
+  AppName app();
+
+  /** @return the version built (tag, branch or commit as asked) */
+  Version version();
+
+  /** @return the build's state */
+  @Value.Default
+  default BuildStatus status() {
+    return BuildStatus.PENDING;
+  }
+
+  /** @return the resolved commit of the source, when it came from git */
+  Optional<String> commit();
+
+  /** @return the buildpacks that compiled it, in the order they ran */
+  List<Buildpack> buildpacks();
+
+  /** @return where the tarball is (artifact store location, path or URL) */
+  Optional<String> artifact();
+
+  /** @return the tarball's md5, lowercase hex */
+  Optional<String> md5();
+
+  /** @return the tarball's sha256, lowercase hex */
+  Optional<String> sha256();
+
+  /** @return the tarball's size in bytes */
+  OptionalLong sizeBytes();
+
+  /** @return process types from the app's Procfile */
+  Map<String, String> procfileTypes();
+
+  /** @return {@code default_process_types} from the buildpack's release step */
+  Map<String, String> releaseProcessTypes();
+
+  /** @return {@code config_vars} from the buildpack's release step */
+  @Value.Default
+  default Env configVars() {
+    return Env.empty();
+  }
+
+  /** @return when the build started */
+  Optional<Instant> startedAt();
+
+  /** @return when the build finished */
+  Optional<Instant> finishedAt();
+
+  /** @return the process types the app runs: the buildpack's defaults overridden by the Procfile */
+  default Map<String, String> processTypes() {
+    TreeMap<String, String> out = new TreeMap<>(releaseProcessTypes());
+    out.putAll(procfileTypes());
+    return out;
+  }
+
+  /**
+   * @return the hash that identifies the tarball in release hashes: sha256, else md5
+   * @throws InvalidValueException if the build has neither (it has not succeeded)
+   */
+  default String buildHash() {
+    return sha256().or(this::md5).orElseThrow(() -> InvalidValueException.of(
+        "build", app() + "-" + version(), "has no tarball hash yet; only a successful build can be released"));
+  }
+
+  /** @return whether the build can be deployed */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  default boolean isUsable() {
+    return status() == BuildStatus.SUCCESS && artifact().isPresent() && (sha256().isPresent() || md5().isPresent());
+  }
+
+  /** @return a builder */
+  static ImmutableBuild.Builder builder() {
+    return ImmutableBuild.builder();
+  }
+
+  /** Checks hashes, sizes and process type names. */
+  @Value.Check
+  default void check() {
+    md5().ifPresent(h -> Checks.hex("build md5", h, 32));
+    sha256().ifPresent(h -> Checks.hex("build sha256", h, 64));
+    commit().ifPresent(c -> Checks.text("build commit", c));
+    artifact().ifPresent(a -> Checks.text("build artifact", a));
+    sizeBytes().ifPresent(s -> Checks.nonNegative("build size", s));
+    for (String type : procfileTypes().keySet()) {
+      ProcTypeName.of(type);
+    }
+    for (String type : releaseProcessTypes().keySet()) {
+      ProcTypeName.of(type);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package io.velociraptor.core.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Environment variables of a build or release, sorted by name. Names are
+ * {@code [A-Za-z_][A-Za-z0-9_]*}; values are any text without NUL (the runner escapes them when
+ * it writes {@code env.sh}). YAML numbers and booleans are taken as their text, as the original's
+ * env_yaml allowed them.
+ */
+public final class Env {
+  private static final Env EMPTY = new Env(Collections.emptyMap());
+  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
+  private final Map<String, String> vars;
+
+  private Env(Map<String, String> vars) {
+    this.vars = vars;
+  }
+
+  /** @return no variables */
+  public static Env empty() {
+    return EMPTY;
+  }
+
+  /**
+   * @param map variable names to values (strings, numbers or booleans)
+   * @return the validated, sorted variables
+   * @throws InvalidValueException if a name is not a valid variable name or a value is not a
+   *     scalar or holds NUL; the message names it
+   */
+  @JsonCreator
+  public static Env of(Map<?, ?> map) {
+    if (map == null || map.isEmpty()) {
+      return EMPTY;
+    }
+    TreeMap<String, String> out = new TreeMap<>();
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      if (!(e.getKey() instanceof String name) || !NAME.matcher(name).matches()) {
+        throw InvalidValueException.of(
+            "env variable name", e.getKey(), "use [A-Za-z_][A-Za-z0-9_]*, at most 256 characters");
+      }
+      out.put(name, value(name, e.getValue()));
+    }
+    return new Env(Collections.unmodifiableMap(out));
+  }
+
+  private static String value(String name, Object value) {
+    String text;
+    if (value instanceof String s) {
+      text = s;
+    } else if (value instanceof Integer || value instanceof Long || value instanceof BigInteger
+        || value instanceof Boolean || value instanceof Short || value instanceof Byte) {
+      text = value.toString();
+    } else if (value instanceof BigDecimal d) {
+      text = d.toPlainString();
+    } else if (value instanceof Double || value instanceof Float) {
+      text = value.toString();
+    } else {
+      throw InvalidValueException.of(
+          "env variable " + name, value, "must be a string, number or boolean");
+    }
+    if (text.indexOf('\0') >= 0) {
+      throw InvalidValueException.of("env variable " + name, text, "must not contain NUL");
+    }
+    return text;
+  }
+
+  /** @return the variables, sorted by name, unmodifiable */
+  @JsonValue
+  public Map<String, String> asMap() {
+    return vars;
+  }
+
+  /** @return whether there are no variables */
+  public boolean isEmpty() {
+    return vars.isEmpty();
+  }
+
+  /**
+   * @param over variables that take precedence
+   * @return this env with {@code over}'s variables added or replacing
+   */
+  public Env merge(Env over) {
+    if (over.isEmpty()) {
+      return this;
+    }
+    if (isEmpty()) {
+      return over;
+    }
+    TreeMap<String, String> out = new TreeMap<>(vars);
+    out.putAll(over.vars);
+    return new Env(Collections.unmodifiableMap(out));
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Env other && other.vars.equals(vars);
+  }
+
+  @Override
+  public int hashCode() {
+    return vars.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Env" + vars.keySet();
+  }
+}

@@ -1,0 +1,95 @@
+package io.velociraptor.core.model;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import org.immutables.value.Value;
+
+/**
+ * Everything the planner reads about the world: every known host (not only one squad's) with its
+ * procs or the reason it could not be observed, the squads, held port locks, and the balancer
+ * pools' current members.
+ */
+@Value.Immutable
+@JsonSerialize(as = ImmutableFleetSnapshot.class)
+@JsonDeserialize(as = ImmutableFleetSnapshot.class)
+public interface FleetSnapshot {
+  /** @return the hosts, sorted by name */
+  @Value.NaturalOrder
+  SortedSet<HostSnapshot> hosts();
+
+  /** @return the squads */
+  java.util.List<Squad> squads();
+
+  /** @return held port locks, sorted */
+  @Value.NaturalOrder
+  SortedSet<PortLock> portLocks();
+
+  /** @return pools' current members */
+  java.util.List<PoolState> pools();
+
+  /**
+   * @param name a host name
+   * @return that host's snapshot
+   */
+  default Optional<HostSnapshot> host(HostName name) {
+    return hosts().stream().filter(h -> h.host().name().equals(name)).findFirst();
+  }
+
+  /**
+   * @param name a squad name
+   * @return the squad
+   */
+  default Optional<Squad> squad(SquadName name) {
+    return squads().stream().filter(s -> s.name().equals(name)).findFirst();
+  }
+
+  /**
+   * @param balancer a balancer
+   * @param pool a pool
+   * @return the pool's current members, if known
+   */
+  default Optional<PoolState> pool(BalancerName balancer, PoolName pool) {
+    return pools().stream().filter(p -> p.balancer().equals(balancer) && p.pool().equals(pool)).findFirst();
+  }
+
+  /** @return a builder */
+  static ImmutableFleetSnapshot.Builder builder() {
+    return ImmutableFleetSnapshot.builder();
+  }
+
+  /** Checks that host and squad names are unique, a host is in at most one squad, and squads name known hosts. */
+  @Value.Check
+  default void check() {
+    Set<HostName> names = new HashSet<>();
+    for (HostSnapshot h : hosts()) {
+      if (!names.add(h.host().name())) {
+        throw InvalidValueException.of("host", h.host().name(), "is listed twice in the fleet snapshot");
+      }
+    }
+    Set<SquadName> squadNames = new HashSet<>();
+    Set<HostName> placed = new HashSet<>();
+    for (Squad s : squads()) {
+      if (!squadNames.add(s.name())) {
+        throw InvalidValueException.of("squad", s.name(), "is listed twice in the fleet snapshot");
+      }
+      for (HostName h : s.hosts()) {
+        if (!names.contains(h)) {
+          throw InvalidValueException.of("squad " + s.name() + " host", h, "is not a host of the fleet snapshot");
+        }
+        if (!placed.add(h)) {
+          throw InvalidValueException.of("host", h, "is in more than one squad");
+        }
+      }
+    }
+    Set<String> pools = new HashSet<>();
+    for (PoolState p : pools()) {
+      if (!pools.add(p.balancer() + "/" + p.pool())) {
+        throw InvalidValueException.of("pool", p.balancer() + "/" + p.pool(), "is listed twice in the fleet snapshot");
+      }
+    }
+  }
+}

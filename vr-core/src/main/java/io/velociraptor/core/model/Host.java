@@ -1,0 +1,62 @@
+package io.velociraptor.core.model;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import org.immutables.value.Value;
+
+/** A host that runs Supervisor and procs. */
+@Value.Immutable
+@JsonSerialize(as = ImmutableHost.class)
+@JsonDeserialize(as = ImmutableHost.class)
+public interface Host {
+  /** @return the host's name */
+  HostName name();
+
+  /** @return where to reach it (SSH, XML-RPC, balancer nodes); defaults to the name */
+  @Value.Default
+  default String address() {
+    return name().value();
+  }
+
+  /** @return whether new procs may be placed here */
+  @Value.Default
+  default boolean active() {
+    return true;
+  }
+
+  /** @return Supervisor's XML-RPC port */
+  @Value.Default
+  default int supervisorPort() {
+    return 9001;
+  }
+
+  /** @return the ports procs may get here */
+  @Value.Default
+  default PortRange portRange() {
+    return PortRange.DEFAULT;
+  }
+
+  /**
+   * @param name the host name
+   * @return an active host with default address, Supervisor port and port range
+   * @throws InvalidValueException if the name is not a host name
+   */
+  static Host of(String name) {
+    return ImmutableHost.builder().name(HostName.of(name)).build();
+  }
+
+  /** @return a builder */
+  static ImmutableHost.Builder builder() {
+    return ImmutableHost.builder();
+  }
+
+  /** Checks the address and Supervisor port. */
+  @Value.Check
+  default void check() {
+    Checks.text("host address", address());
+    if (address().chars().anyMatch(c -> c == ' ' || c == '/' || c == '@')) {
+      throw InvalidValueException.of("host address", address(), "must be a host name or IP address");
+    }
+    Port.of(supervisorPort());
+  }
+}

@@ -1,0 +1,71 @@
+package io.velociraptor.core.model;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.util.List;
+import java.util.Optional;
+import org.immutables.value.Value;
+
+/**
+ * One host as observed: reachable with its procs, or unreachable with the reason. An unreachable
+ * host is unknown, never empty: its {@link #procs()} are the last known ones, if any.
+ */
+@Value.Immutable
+@JsonSerialize(as = ImmutableHostSnapshot.class)
+@JsonDeserialize(as = ImmutableHostSnapshot.class)
+public interface HostSnapshot extends Comparable<HostSnapshot> {
+  /** @return the host */
+  Host host();
+
+  /** @return whether the observation succeeded */
+  boolean reachable();
+
+  /** @return why the host could not be observed; present exactly when not reachable */
+  Optional<String> unreachableReason();
+
+  /** @return its procs, sorted by name */
+  @Value.NaturalOrder
+  java.util.SortedSet<ObservedProc> procs();
+
+  /**
+   * @param host the host
+   * @param procs what Supervisor reported
+   * @return a reachable snapshot
+   */
+  static HostSnapshot reachable(Host host, List<ObservedProc> procs) {
+    return ImmutableHostSnapshot.builder().host(host).reachable(true).procs(procs).build();
+  }
+
+  /**
+   * @param host the host
+   * @param reason why it could not be observed (refused, timed out, authentication failed...)
+   * @return an unreachable snapshot
+   */
+  static HostSnapshot unreachable(Host host, String reason) {
+    return ImmutableHostSnapshot.builder().host(host).reachable(false).unreachableReason(reason).build();
+  }
+
+  /** @return a builder */
+  static ImmutableHostSnapshot.Builder builder() {
+    return ImmutableHostSnapshot.builder();
+  }
+
+  /** Checks that the reason is present exactly when unreachable and procs are on this host. */
+  @Value.Check
+  default void check() {
+    if (reachable() == unreachableReason().isPresent()) {
+      throw InvalidValueException.of("host snapshot " + host().name(), unreachableReason().orElse(""),
+          "an unreachable host needs a reason and a reachable one has none");
+    }
+    for (ObservedProc p : procs()) {
+      if (!p.host().equals(host().name())) {
+        throw InvalidValueException.of("proc host", p.host(), "proc " + p.name() + " is listed under host " + host().name());
+      }
+    }
+  }
+
+  @Override
+  default int compareTo(HostSnapshot o) {
+    return host().name().compareTo(o.host().name());
+  }
+}

@@ -1,0 +1,222 @@
+package io.velociraptor.core.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A Supervisor program name, parsed. vr writes {@code app-version-config-hash-proc-port-swarmid}
+ * ({@link Ours}); the original wrote the same without the swarm id ({@link Legacy}); anything
+ * else is {@link Foreign}: shown and counted in port accounting, never started, stopped or
+ * routed. {@code parse(format(x)).equals(x)} for every name.
+ */
+public sealed interface ProcName extends Comparable<ProcName>
+    permits ProcName.Ours, ProcName.Legacy, ProcName.Foreign {
+
+  /** The three kinds of program name. */
+  enum Kind {
+    /** Written by vr: seven fields ending in the swarm id. */
+    OURS,
+    /** Written by the original Velociraptor: six fields. */
+    LEGACY,
+    /** Anything else. */
+    FOREIGN
+  }
+
+  /**
+   * Parses a program name. Never throws: what is not ours or legacy is foreign.
+   *
+   * @param text a Supervisor program name
+   * @return the parsed name
+   * @throws InvalidValueException only if {@code text} is null or empty
+   */
+  @JsonCreator
+  static ProcName parse(String text) {
+    Names.requireText("program name", text);
+    String[] f = text.split("-", -1);
+    try {
+      if (f.length == 7 && isPortText(f[5]) && isNameForm(f[1])) {
+        return new Ours(
+            AppName.of(f[0]), f[1], ConfigName.of(f[2]), ReleaseHash.of(f[3]),
+            ProcTypeName.of(f[4]), Port.parse(f[5]), SwarmId.of(f[6]));
+      }
+      if (f.length == 6 && isPortText(f[5]) && isNameForm(f[1]) && !f[3].isEmpty()) {
+        return new Legacy(AppName.of(f[0]), f[1], ConfigName.of(f[2]), f[3], ProcTypeName.of(f[4]), Port.parse(f[5]));
+      }
+    } catch (InvalidValueException notOurs) {
+      // a field breaks our rules, so the name is somebody else's
+    }
+    return new Foreign(text);
+  }
+
+  /**
+   * @param app the app
+   * @param version the build's version (its name form is used)
+   * @param config the config name
+   * @param hash the release hash
+   * @param procType the proc type
+   * @param port the port
+   * @param swarmId the swarm's stable id
+   * @return the program name vr gives this proc
+   */
+  static Ours of(AppName app, Version version, ConfigName config, ReleaseHash hash,
+      ProcTypeName procType, Port port, SwarmId swarmId) {
+    return new Ours(app, version.nameForm(), config, hash, procType, port, swarmId);
+  }
+
+  private static boolean isPortText(String s) {
+    if (s.isEmpty() || s.length() > 5 || (s.length() > 1 && s.charAt(0) == '0')) {
+      return false;
+    }
+    return s.chars().allMatch(c -> c >= '0' && c <= '9');
+  }
+
+  private static boolean isNameForm(String s) {
+    return !s.isEmpty() && Version.nameForm(s).equals(s);
+  }
+
+  /** @return the program name as Supervisor knows it */
+  @JsonValue
+  String format();
+
+  /** @return which kind of name this is */
+  Kind kind();
+
+  /** @return the port the name says the proc listens on; empty for foreign names */
+  Optional<Port> port();
+
+  @Override
+  default int compareTo(ProcName other) {
+    return format().compareTo(other.format());
+  }
+
+  /**
+   * A name vr wrote.
+   *
+   * @param app the app
+   * @param versionName the version's name form
+   * @param config the config name
+   * @param hash the release hash
+   * @param procType the proc type
+   * @param portNumber the port
+   * @param swarmId the swarm's stable id
+   */
+  record Ours(AppName app, String versionName, ConfigName config, ReleaseHash hash,
+      ProcTypeName procType, Port portNumber, SwarmId swarmId) implements ProcName {
+    /** @throws InvalidValueException if the version name is not in name form */
+    public Ours {
+      Objects.requireNonNull(app, "app");
+      Objects.requireNonNull(config, "config");
+      Objects.requireNonNull(hash, "hash");
+      Objects.requireNonNull(procType, "procType");
+      Objects.requireNonNull(portNumber, "port");
+      Objects.requireNonNull(swarmId, "swarmId");
+      Names.requireText("version name", versionName);
+      if (!isNameForm(versionName)) {
+        throw InvalidValueException.of("version name", versionName, "must be in name form [A-Za-z0-9_.]");
+      }
+    }
+
+    @Override
+    public String format() {
+      return app + "-" + versionName + "-" + config + "-" + hash + "-" + procType + "-" + portNumber + "-" + swarmId;
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.OURS;
+    }
+
+    @Override
+    public Optional<Port> port() {
+      return Optional.of(portNumber);
+    }
+
+    @Override
+    public String toString() {
+      return format();
+    }
+  }
+
+  /**
+   * A name the original Velociraptor wrote: {@code app-version-config-hash-proc-port}.
+   *
+   * @param app the app
+   * @param versionName the version as written
+   * @param config the config name
+   * @param hash the release hash as written (the original's 8 hex characters, normally)
+   * @param procType the proc type
+   * @param portNumber the port
+   */
+  record Legacy(AppName app, String versionName, ConfigName config, String hash,
+      ProcTypeName procType, Port portNumber) implements ProcName {
+    /** @throws InvalidValueException if a text field is empty or holds a dash */
+    public Legacy {
+      Objects.requireNonNull(app, "app");
+      Objects.requireNonNull(config, "config");
+      Objects.requireNonNull(procType, "procType");
+      Objects.requireNonNull(portNumber, "port");
+      Names.requireText("version name", versionName);
+      Names.requireText("release hash", hash);
+      if (!isNameForm(versionName)) {
+        throw InvalidValueException.of("version name", versionName, "must be in name form [A-Za-z0-9_.]");
+      }
+      if (hash.indexOf('-') >= 0) {
+        throw InvalidValueException.of("release hash", hash, "must not contain a dash");
+      }
+    }
+
+    @Override
+    public String format() {
+      return app + "-" + versionName + "-" + config + "-" + hash + "-" + procType + "-" + portNumber;
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.LEGACY;
+    }
+
+    @Override
+    public Optional<Port> port() {
+      return Optional.of(portNumber);
+    }
+
+    @Override
+    public String toString() {
+      return format();
+    }
+  }
+
+  /**
+   * Any other program name.
+   *
+   * @param text the name as Supervisor reports it
+   */
+  record Foreign(String text) implements ProcName {
+    /** @throws InvalidValueException if the text is empty */
+    public Foreign {
+      Names.requireText("program name", text);
+    }
+
+    @Override
+    public String format() {
+      return text;
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.FOREIGN;
+    }
+
+    @Override
+    public Optional<Port> port() {
+      return Optional.empty();
+    }
+
+    @Override
+    public String toString() {
+      return text;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package io.velociraptor.core.model;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.util.SortedSet;
+import org.immutables.value.Value;
+
+/** A group of hosts a swarm's procs are spread across. A host belongs to at most one squad. */
+@Value.Immutable
+@JsonSerialize(as = ImmutableSquad.class)
+@JsonDeserialize(as = ImmutableSquad.class)
+public interface Squad {
+  /** @return the squad's name */
+  SquadName name();
+
+  /** @return its hosts, sorted */
+  @Value.NaturalOrder
+  SortedSet<HostName> hosts();
+
+  /** @return a builder */
+  static ImmutableSquad.Builder builder() {
+    return ImmutableSquad.builder();
+  }
+}

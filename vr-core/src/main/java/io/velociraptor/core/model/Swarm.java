@@ -1,0 +1,122 @@
+package io.velociraptor.core.model;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.immutables.value.Value;
+
+/**
+ * "Run {@code size} procs of proc type P of app A at version V with config C on squad S, routed
+ * into pool X of balancer B." Or, with {@link #onePerHost()}, one proc on every reachable active
+ * host of the squad. {@link #id()} is stable across every edit, including renames.
+ */
+@Value.Immutable
+@JsonSerialize(as = ImmutableSwarm.class)
+@JsonDeserialize(as = ImmutableSwarm.class)
+public interface Swarm {
+  /** Upper bound on {@link #size()}: beyond it a typo is likelier than intent. */
+  int MAX_SIZE = 10_000;
+
+  /** @return the stable id */
+  SwarmId id();
+
+  /** @return the app */
+  AppName app();
+
+  /** @return the proc type to run */
+  ProcTypeName procType();
+
+  /** @return the config name */
+  ConfigName config();
+
+  /** @return the squad its procs run on */
+  SquadName squad();
+
+  /** @return how many procs; ignored when {@link #onePerHost()} */
+  @Value.Default
+  default int size() {
+    return 1;
+  }
+
+  /** @return whether to run exactly one proc on every reachable active host of the squad */
+  @Value.Default
+  default boolean onePerHost() {
+    return false;
+  }
+
+  /** @return the version to build and run */
+  Version version();
+
+  /** @return config ingredients, applied in this order */
+  List<ConfigIngredient> ingredients();
+
+  /** @return the swarm's own settings, applied last */
+  @Value.Default
+  default Settings settings() {
+    return Settings.empty();
+  }
+
+  /** @return the swarm's own env, applied last */
+  @Value.Default
+  default Env env() {
+    return Env.empty();
+  }
+
+  /** @return volumes */
+  List<Volume> volumes();
+
+  /** @return the Unix user procs run as; the release defaults it to {@code nobody} */
+  Optional<String> runAs();
+
+  /** @return the memory limit */
+  Optional<MemoryLimit> memLimit();
+
+  /** @return the memory+swap limit */
+  Optional<MemoryLimit> memswLimit();
+
+  /** @return the pool its procs are routed into; none means never routed */
+  Optional<PoolName> pool();
+
+  /** @return the balancer that holds {@link #pool()} */
+  Optional<BalancerName> balancer();
+
+  /** @return the name people use, {@code app-config-proc} */
+  default String name() {
+    return app() + "-" + config() + "-" + procType();
+  }
+
+  /** @return a builder */
+  static ImmutableSwarm.Builder builder() {
+    return ImmutableSwarm.builder();
+  }
+
+  /** Checks size, pool/balancer pairing, user and distinct ingredients and volume targets. */
+  @Value.Check
+  default void check() {
+    if (size() < 0 || size() > MAX_SIZE) {
+      throw InvalidValueException.of("swarm size", size(), "must be between 0 and " + MAX_SIZE);
+    }
+    if (pool().isPresent() && balancer().isEmpty()) {
+      throw InvalidValueException.of("swarm pool", pool().get(), "a swarm that names a pool must name its balancer");
+    }
+    runAs().ifPresent(u -> Checks.user("run-as user", u));
+    Set<IngredientName> seen = new HashSet<>();
+    for (ConfigIngredient i : ingredients()) {
+      if (!seen.add(i.name())) {
+        throw InvalidValueException.of("config ingredient", i.name(), "is listed twice");
+      }
+    }
+    Set<String> targets = new HashSet<>();
+    for (Volume v : volumes()) {
+      if (!targets.add(v.containerDir())) {
+        throw InvalidValueException.of("volume container dir", v.containerDir(), "is mounted twice");
+      }
+    }
+    if (memLimit().isPresent() && memswLimit().isPresent() && memswLimit().get().bytes() < memLimit().get().bytes()) {
+      throw InvalidValueException.of("memsw limit", memswLimit().get(), "must not be below the memory limit " + memLimit().get());
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package io.velociraptor.core.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * A seeded generator of test values. {@code size} (1 to 100) grows over a property's cases so
+ * early cases are small; generators use it to bound collection lengths and magnitudes.
+ *
+ * @param <T> what it generates
+ */
+@FunctionalInterface
+public interface Gen<T> {
+  /**
+   * @param random the case's random source; the same seed gives the same value
+   * @param size how big the value may be, 1 to 100
+   * @return a value
+   */
+  T generate(SplittableRandom random, int size);
+
+  /**
+   * @param f a function
+   * @param <R> its result
+   * @return a generator of {@code f} applied to this one's values
+   */
+  default <R> Gen<R> map(Function<? super T, ? extends R> f) {
+    return (r, s) -> f.apply(generate(r, s));
+  }
+
+  /**
+   * @param f makes the next generator from this one's value
+   * @param <R> the result
+   * @return the chained generator
+   */
+  default <R> Gen<R> flatMap(Function<? super T, Gen<R>> f) {
+    return (r, s) -> f.apply(generate(r, s)).generate(r, s);
+  }
+
+  /**
+   * @param keep which values to keep
+   * @return a generator that retries until {@code keep} holds (at most 1,000 tries)
+   */
+  default Gen<T> filter(Predicate<? super T> keep) {
+    return (r, s) -> {
+      for (int i = 0; i < 1000; i++) {
+        T value = generate(r, s);
+        if (keep.test(value)) {
+          return value;
+        }
+      }
+      throw new IllegalStateException("filter rejected 1000 values in a row");
+    };
+  }
+
+  /**
+   * @param value the value
+   * @param <T> its type
+   * @return a generator that always gives it
+   */
+  static <T> Gen<T> constant(T value) {
+    return (r, s) -> value;
+  }
+
+  /**
+   * @param min lowest, inclusive
+   * @param max highest, inclusive
+   * @return uniform ints
+   */
+  static Gen<Integer> ints(int min, int max) {
+    return (r, s) -> min + r.nextInt(max - min + 1);
+  }
+
+  /**
+   * @param probability of true
+   * @return booleans
+   */
+  static Gen<Boolean> bools(double probability) {
+    return (r, s) -> r.nextDouble() < probability;
+  }
+
+  /**
+   * @param choices the values to pick from
+   * @param <T> their type
+   * @return one of them, uniformly
+   */
+  @SafeVarargs
+  static <T> Gen<T> oneOf(T... choices) {
+    List<T> list = new ArrayList<>(choices.length);
+    for (T choice : choices) {
+      list.add(choice);
+    }
+    return (r, s) -> list.get(r.nextInt(list.size()));
+  }
+
+  /**
+   * @param gens generators to pick from
+   * @param <T> their type
+   * @return a value of one of them, uniformly
+   */
+  @SafeVarargs
+  static <T> Gen<T> frequency(Gen<? extends T>... gens) {
+    List<Gen<? extends T>> list = new ArrayList<>(gens.length);
+    for (Gen<? extends T> gen : gens) {
+      list.add(gen);
+    }
+    return (r, s) -> list.get(r.nextInt(list.size())).generate(r, s);
+  }
+
+  /**
+   * @param alphabet characters to draw from
+   * @param min fewest code points
+   * @param max most code points (scaled down by size)
+   * @return strings
+   */
+  static Gen<String> strings(String alphabet, int min, int max) {
+    // draw whole code points, so an emoji in the alphabet never yields a lone surrogate
+    int[] codePoints = alphabet.codePoints().toArray();
+    return (r, s) -> {
+      int top = Math.max(min, Math.min(max, min + (max - min) * s / 100));
+      int n = min + r.nextInt(top - min + 1);
+      StringBuilder out = new StringBuilder(n);
+      for (int i = 0; i < n; i++) {
+        out.appendCodePoint(codePoints[r.nextInt(codePoints.length)]);
+      }
+      return out.toString();
+    };
+  }
+
+  /**
+   * @param element the element generator
+   * @param min fewest elements
+   * @param max most elements (scaled down by size)
+   * @param <T> element type
+   * @return lists
+   */
+  static <T> Gen<List<T>> listOf(Gen<T> element, int min, int max) {
+    return (r, s) -> {
+      int top = Math.max(min, Math.min(max, min + (max - min) * s / 100));
+      int n = min + r.nextInt(top - min + 1);
+      List<T> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        out.add(element.generate(r, s));
+      }
+      return out;
+    };
+  }
+}

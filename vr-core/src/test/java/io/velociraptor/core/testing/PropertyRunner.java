@@ -1,0 +1,155 @@
+package io.velociraptor.core.testing;
+
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Runs a property over seeded generated cases, vr's small replacement for a property-testing
+ * library. Each case {@code i} uses seed {@code base + i * GAMMA}; the base seed defaults to a
+ * hash of the property's name (so CI is repeatable) and is overridden by the system property
+ * {@code vr.property.seed}. The number of cases is {@code vr.property.cases} (default 1,000).
+ * A failing case is shrunk (at most {@link #MAX_SHRINK_STEPS} steps) and reported with its seed:
+ * run again with {@code -Dvr.property.seed=<seed> -Dvr.property.cases=1} to replay it.
+ */
+public final class PropertyRunner {
+  /** Spacing between case seeds (the golden-ratio increment of SplittableRandom). */
+  public static final long GAMMA = 0x9e3779b97f4a7c15L;
+  /** How many successful shrink steps are taken at most. */
+  public static final int MAX_SHRINK_STEPS = 2_000;
+
+  private final String name;
+  private int cases;
+  private long seed;
+  private Function<Object, String> describe = String::valueOf;
+
+  private PropertyRunner(String name) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.cases = Integer.getInteger("vr.property.cases", 1000);
+    String fixed = System.getProperty("vr.property.seed");
+    this.seed = fixed != null && !fixed.isBlank() ? Long.parseLong(fixed.trim()) : name.hashCode() * 0x5DEECE66DL;
+  }
+
+  /**
+   * @param name the property's name, printed on failure and hashed into the default seed
+   * @return a runner with the configured number of cases
+   */
+  public static PropertyRunner property(String name) {
+    return new PropertyRunner(name);
+  }
+
+  /**
+   * @param cases how many cases to run (overrides {@code vr.property.cases})
+   * @return this runner
+   */
+  public PropertyRunner cases(int cases) {
+    if (cases < 1) {
+      throw new IllegalArgumentException("cases must be at least 1, not " + cases);
+    }
+    this.cases = cases;
+    return this;
+  }
+
+  /**
+   * @param seed the base seed (overrides the name-derived default and {@code vr.property.seed})
+   * @return this runner
+   */
+  public PropertyRunner seed(long seed) {
+    this.seed = seed;
+    return this;
+  }
+
+  /**
+   * @param describe how to print a case on failure
+   * @return this runner
+   */
+  @SuppressWarnings("unchecked")
+  public PropertyRunner describedBy(Function<?, String> describe) {
+    this.describe = (Function<Object, String>) describe;
+    return this;
+  }
+
+  /**
+   * Runs the property without shrinking.
+   *
+   * @param gen the case generator
+   * @param property throws (an assertion error or any exception) when the property fails
+   * @param <T> the case type
+   */
+  public <T> void check(Gen<T> gen, Consumer<T> property) {
+    check(gen, Shrinker.none(), property);
+  }
+
+  /**
+   * Runs the property; on failure shrinks the case and throws an {@link AssertionError} naming
+   * the property, the seed, the original and the shrunk case, with the shrunk case's failure as
+   * its cause.
+   *
+   * @param gen the case generator
+   * @param shrinker proposes smaller cases
+   * @param property throws when the property fails
+   * @param <T> the case type
+   */
+  public <T> void check(Gen<T> gen, Shrinker<T> shrinker, Consumer<T> property) {
+    for (int i = 0; i < cases; i++) {
+      long caseSeed = seed + i * GAMMA;
+      int size = 1 + (int) ((long) i * 99 / Math.max(1, cases - 1));
+      T value = gen.generate(new SplittableRandom(caseSeed), cases == 1 ? 100 : size);
+      Throwable failure = run(property, value);
+      if (failure != null) {
+        Shrunk<T> shrunk = shrink(value, failure, shrinker, property);
+        throw new AssertionError(
+            "property '" + name + "' failed at case " + i + " of " + cases + " (seed " + caseSeed + ", size " + size + ")\n"
+                + "replay: -Dvr.property.seed=" + caseSeed + " -Dvr.property.cases=1\n"
+                + "shrunk in " + shrunk.steps + " steps to:\n  " + describe.apply(shrunk.value) + "\n"
+                + "failure: " + shrunk.failure + "\n"
+                + "original case:\n  " + describe.apply(value),
+            shrunk.failure);
+      }
+    }
+  }
+
+  private record Shrunk<T>(T value, Throwable failure, int steps) {}
+
+  private static <T> Shrunk<T> shrink(T value, Throwable failure, Shrinker<T> shrinker, Consumer<T> property) {
+    T current = value;
+    Throwable currentFailure = failure;
+    int steps = 0;
+    boolean progress = true;
+    while (progress && steps < MAX_SHRINK_STEPS) {
+      progress = false;
+      Iterator<T> candidates = shrinker.shrink(current).iterator();
+      while (candidates.hasNext()) {
+        T candidate;
+        try {
+          candidate = candidates.next();
+        } catch (RuntimeException invalidCandidate) {
+          continue;
+        }
+        Throwable f = run(property, candidate);
+        if (f != null) {
+          current = candidate;
+          currentFailure = f;
+          steps++;
+          progress = true;
+          break;
+        }
+      }
+    }
+    return new Shrunk<>(current, currentFailure, steps);
+  }
+
+  private static <T> Throwable run(Consumer<T> property, T value) {
+    try {
+      property.accept(value);
+      return null;
+    } catch (Throwable t) {
+      if (t instanceof VirtualMachineError vm) {
+        throw vm;
+      }
+      return t;
+    }
+  }
+}

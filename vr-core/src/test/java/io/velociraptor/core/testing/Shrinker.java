@@ -1,0 +1,74 @@
+package io.velociraptor.core.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Proposes smaller versions of a failing value, most aggressive first. The runner keeps the first
+ * proposal that still fails and asks again, until none does.
+ *
+ * @param <T> the value type
+ */
+@FunctionalInterface
+public interface Shrinker<T> {
+  /**
+   * @param value a failing value
+   * @return smaller candidates; each must be strictly smaller so shrinking ends
+   */
+  Stream<T> shrink(T value);
+
+  /**
+   * @param <T> the value type
+   * @return a shrinker that proposes nothing
+   */
+  static <T> Shrinker<T> none() {
+    return v -> Stream.empty();
+  }
+
+  /**
+   * Shrinks a list by dropping the back half, the front half, then each element.
+   *
+   * @param <T> element type
+   * @return the list shrinker
+   */
+  static <T> Shrinker<List<T>> dropElements() {
+    return list -> {
+      List<List<T>> out = new ArrayList<>();
+      int n = list.size();
+      if (n > 1) {
+        out.add(List.copyOf(list.subList(0, n / 2)));
+        out.add(List.copyOf(list.subList(n / 2, n)));
+      }
+      for (int i = 0; i < n; i++) {
+        List<T> copy = new ArrayList<>(list);
+        copy.remove(i);
+        out.add(copy);
+      }
+      return out.stream();
+    };
+  }
+
+  /**
+   * @param other another shrinker of the same type
+   * @return proposals of this one, then of {@code other}
+   */
+  default Shrinker<T> or(Shrinker<T> other) {
+    return v -> Stream.concat(shrink(v), other.shrink(v));
+  }
+
+  /**
+   * Shrinks a part of a value and puts it back.
+   *
+   * @param get reads the part
+   * @param set rebuilds the value with a smaller part
+   * @param part shrinks the part
+   * @param <T> the value type
+   * @param <P> the part type
+   * @return the shrinker of the whole
+   */
+  static <T, P> Shrinker<T> onPart(Function<T, P> get, java.util.function.BiFunction<T, P, T> set, Shrinker<P> part) {
+    return v -> part.shrink(get.apply(v)).map(p -> set.apply(v, p));
+  }
+}
