@@ -5,18 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.testing.HostileStrings;
+import io.velociraptor.core.testing.PropertyRunner;
 import io.velociraptor.core.testing.SshdFixture;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile argv and environment values travel through the SSH runner's quoting, a real sshd and
- * the remote login shell, and {@code printf '%s\0'} gives them back byte for byte. A failing
- * case is shrunk and reported with its seed ({@code -Dvr.property.seed=...} replays it).
+ * the remote login shell, and {@code printf '%s\0'} gives them back byte for byte. Runs on
+ * the in-repo {@link PropertyRunner}: a failing case is shrunk and reported with its seed.
  */
 class JschQuotingPropertiesIT {
   private static SshdFixture sshd;
@@ -51,74 +46,44 @@ class JschQuotingPropertiesIT {
   }
 
   @Test
-  void hostileArgumentsArriveByteForByte() throws Exception {
-    forAll((words, random) -> {
-      List<String> argv = new ArrayList<>(List.of("printf", "%s\\0", "x"));
-      argv.addAll(words);
-      CommandResult r = runner.run(Command.builder().argv(argv).build());
-      List<String> expected = new ArrayList<>(List.of("x"));
-      expected.addAll(words);
-      return r.exitCode() == 0 && sameBytes(r.stdout(), expected);
-    });
+  void hostileArgumentsArriveByteForByte() {
+    PropertyRunner.property("hostile argv arrives byte for byte over ssh")
+        .describedBy((List<String> w) -> HostileStrings.javaLiterals(w))
+        .check(HostileStrings.lists(6), HostileStrings.shrinker(), words -> {
+          List<String> argv = new ArrayList<>(List.of("printf", "%s\\0"));
+          argv.addAll(words);
+          argv.add(2, "x"); // printf needs an argument
+          CommandResult r = runner.run(Command.builder().argv(argv).build());
+          assertThat(r.exitCode()).as(r.stderr()).isZero();
+          assertThat(r.stdout().getBytes(StandardCharsets.UTF_8))
+              .isEqualTo(nulTerminated(argv.subList(2, argv.size())));
+        });
   }
 
   @Test
-  void hostileEnvironmentValuesArriveByteForByte() throws Exception {
-    forAll((words, random) -> {
-      Command.Builder b = Command.builder()
-          .argv("sh", "-c", "for v in \"$@\"; do eval \"printf '%s\\0' \\\"\\$$v\\\"\"; done", "sh");
-      List<String> names = new ArrayList<>();
-      for (int i = 0; i < words.size(); i++) {
-        names.add("VR_P" + i);
-        b.putEnv("VR_P" + i, words.get(i));
-      }
-      List<String> argv = new ArrayList<>(b.build().argv());
-      argv.addAll(names);
-      CommandResult r = runner.run(b.argv(argv).build());
-      return r.exitCode() == 0 && sameBytes(r.stdout(), words);
-    });
+  void hostileEnvironmentValuesArriveByteForByte() {
+    PropertyRunner.property("hostile env values arrive byte for byte over ssh")
+        .describedBy((List<String> w) -> HostileStrings.javaLiterals(w))
+        .check(HostileStrings.lists(6), HostileStrings.shrinker(), values -> {
+          List<String> argv = new ArrayList<>(List.of("sh", "-c",
+              "for v in \"$@\"; do eval \"printf '%s\\0' \\\"\\$$v\\\"\"; done", "sh"));
+          Command.Builder b = Command.builder();
+          for (int i = 0; i < values.size(); i++) {
+            argv.add("VR_P" + i);
+            b.putEnv("VR_P" + i, values.get(i));
+          }
+          CommandResult r = runner.run(b.argv(argv).build());
+          assertThat(r.exitCode()).as(r.stderr()).isZero();
+          assertThat(r.stdout().getBytes(StandardCharsets.UTF_8)).isEqualTo(nulTerminated(values));
+        });
   }
 
-  private static boolean sameBytes(String stdout, List<String> words) {
+  private static byte[] nulTerminated(List<String> words) {
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     for (String w : words) {
       expected.writeBytes(w.getBytes(StandardCharsets.UTF_8));
       expected.write(0);
     }
-    return Arrays.equals(stdout.getBytes(StandardCharsets.UTF_8), expected.toByteArray());
-  }
-
-  private interface Property {
-    boolean holds(List<String> words, SplittableRandom random);
-  }
-
-  private static void forAll(Property property) throws Exception {
-    long seed = HostileStrings.seed();
-    SplittableRandom random = new SplittableRandom(seed);
-    int cases = HostileStrings.cases();
-    List<List<String>> all = new ArrayList<>();
-    for (int i = 0; i < cases; i++) {
-      all.add(HostileStrings.nextList(random, 6));
-    }
-    ExecutorService pool = Executors.newFixedThreadPool(JschCommandRunner
-        .DEFAULT_MAX_CONCURRENT_COMMANDS);
-    try {
-      List<Future<Boolean>> results = new ArrayList<>();
-      for (List<String> words : all) {
-        results.add(pool.submit(() -> property.holds(words, null)));
-      }
-      for (int i = 0; i < all.size(); i++) {
-        if (!results.get(i).get(120, TimeUnit.SECONDS)) {
-          List<String> small = HostileStrings.shrink(all.get(i),
-              w -> !property.holds(w, null), 200);
-          throw new AssertionError("case " + i + " failed; shrunk to "
-              + HostileStrings.javaLiterals(small) + " (seed " + seed
-              + ", replay with -Dvr.property.seed=" + seed + ")");
-        }
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    assertThat(all).hasSize(cases);
+    return expected.toByteArray();
   }
 }

@@ -3,13 +3,13 @@ package io.velociraptor.core.testing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.Predicate;
 
 /**
  * Seeded generator of strings that break naive quoting: spaces, quotes, {@code $()}, backticks,
  * {@code ;}, newlines, globs, options, control characters, non-ASCII (including characters
- * outside the BMP) and the empty string; never NUL, which no argv can carry. With a shrinker
- * that makes a failing argv minimal, for readable failures.
+ * outside the BMP) and the empty string; never NUL, which no argv can carry. Comes with a
+ * {@link Gen} and a {@link Shrinker} for {@link PropertyRunner}, so a failing argv is reported
+ * minimal.
  */
 public final class HostileStrings {
 
@@ -66,52 +66,45 @@ public final class HostileStrings {
   }
 
   /**
-   * Shrinks a failing list: drops whole strings, then single code points, while it still fails.
-   *
-   * @param failing a list for which {@code fails} is true
-   * @param fails the property's negation
-   * @param budget the most {@code fails} calls to spend
-   * @return a list, no larger, that still fails
+   * @return a generator of single hostile strings, for {@link PropertyRunner}
    */
-  public static List<String> shrink(List<String> failing, Predicate<List<String>> fails,
-      int budget) {
-    List<String> best = new ArrayList<>(failing);
-    int spent = 0;
-    boolean progress = true;
-    while (progress && spent < budget) {
-      progress = false;
-      for (int i = 0; i < best.size() && spent < budget; i++) {
-        List<String> fewer = new ArrayList<>(best);
-        fewer.remove(i);
-        spent++;
-        if (fails.test(fewer)) {
-          best = fewer;
-          progress = true;
-          i--;
-        }
-      }
-      for (int i = 0; i < best.size() && spent < budget; i++) {
-        String s = best.get(i);
-        int[] cps = s.codePoints().toArray();
-        for (int j = 0; j < cps.length && spent < budget; j++) {
-          StringBuilder shorter = new StringBuilder();
+  public static Gen<String> strings() {
+    return (random, size) -> next(random);
+  }
+
+  /**
+   * @param max the most strings per list
+   * @return a generator of lists of 0 to {@code max} hostile strings, for {@link PropertyRunner}
+   */
+  public static Gen<List<String>> lists(int max) {
+    return (random, size) -> nextList(random, max);
+  }
+
+  /**
+   * Shrinks a failing list of strings: drops whole strings, then single code points.
+   *
+   * @return the shrinker
+   */
+  public static Shrinker<List<String>> shrinker() {
+    Shrinker<List<String>> shorter = list -> {
+      List<List<String>> out = new ArrayList<>();
+      for (int i = 0; i < list.size(); i++) {
+        int[] cps = list.get(i).codePoints().toArray();
+        for (int j = 0; j < cps.length; j++) {
+          StringBuilder b = new StringBuilder();
           for (int k = 0; k < cps.length; k++) {
             if (k != j) {
-              shorter.appendCodePoint(cps[k]);
+              b.appendCodePoint(cps[k]);
             }
           }
-          List<String> candidate = new ArrayList<>(best);
-          candidate.set(i, shorter.toString());
-          spent++;
-          if (fails.test(candidate)) {
-            best = candidate;
-            progress = true;
-            break;
-          }
+          List<String> copy = new ArrayList<>(list);
+          copy.set(i, b.toString());
+          out.add(copy);
         }
       }
-    }
-    return best;
+      return out.stream();
+    };
+    return Shrinker.<String>dropElements().or(shorter);
   }
 
   /**
@@ -136,16 +129,5 @@ public final class HostileStrings {
       out.add(b.append('"').toString());
     }
     return "List.of(" + String.join(", ", out) + ")";
-  }
-
-  /** @return the number of cases per property: system property {@code vr.property.cases} */
-  public static int cases() {
-    return Integer.getInteger("vr.property.cases", 1000);
-  }
-
-  /** @return the seed: system property {@code vr.property.seed}, or a fresh one */
-  public static long seed() {
-    Long fixed = Long.getLong("vr.property.seed");
-    return fixed != null ? fixed : new SplittableRandom().nextLong();
   }
 }
