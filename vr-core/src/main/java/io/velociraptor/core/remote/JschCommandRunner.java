@@ -318,7 +318,7 @@ public final class JschCommandRunner implements CommandRunner {
    * it with setsid), enter the working directory, export the environment, exec the argv.
    */
   static String remoteLine(Command command) {
-    StringBuilder s = new StringBuilder("echo $$ >&2; ");
+    StringBuilder s = new StringBuilder("echo " + PidSplitter.MARKER + "$$ >&2; ");
     command.workingDir().ifPresent(dir -> s.append("cd ").append(ShellQuoting.quote(dir))
         .append(" 2>/dev/null || { echo ")
         .append(ShellQuoting.quote("vr: cannot use working directory " + dir))
