@@ -74,6 +74,7 @@ public final class JschCommandRunner implements CommandRunner {
   private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
 
   private final String host;
+  private final String address;
   private final int port;
   private final String user;
   private final List<String> identityNames;
@@ -94,7 +95,8 @@ public final class JschCommandRunner implements CommandRunner {
   private Session session; // guarded by sessionLock
 
   private JschCommandRunner(Builder b) {
-    this.host = b.host;
+    this.host = b.name != null ? b.name : b.host;
+    this.address = b.host;
     this.port = b.port;
     this.user = b.user;
     this.password = b.password;
@@ -141,7 +143,10 @@ public final class JschCommandRunner implements CommandRunner {
     return new Builder();
   }
 
-  /** @return the host name or address given to the builder */
+  /**
+   * @return the host's name for messages: the model host's name if built from a {@link
+   *     io.velociraptor.core.model.Host}, else the address given to the builder
+   */
   @Override
   public String host() {
     return host;
@@ -168,7 +173,7 @@ public final class JschCommandRunner implements CommandRunner {
   }
 
   private String hostAndPort() {
-    return host + ":" + port;
+    return host.equals(address) ? address + ":" + port : host + " (" + address + ":" + port + ")";
   }
 
   // ---------------------------------------------------------------- commands
@@ -478,7 +483,7 @@ public final class JschCommandRunner implements CommandRunner {
     }
     Session s;
     try {
-      s = jsch.getSession(user, host, port);
+      s = jsch.getSession(user, address, port);
       s.setHostKeyRepository(keys);
       s.setConfig("StrictHostKeyChecking", "yes");
       s.setConfig("PreferredAuthentications", password != null ? "publickey,password"
@@ -529,7 +534,7 @@ public final class JschCommandRunner implements CommandRunner {
 
   /** Puts the key types known_hosts holds for this host first, as OpenSSH does. */
   private String hostKeyAlgorithms(HostKeyRepository keys, String defaults) {
-    String name = port == 22 ? host : "[" + host + "]:" + port;
+    String name = port == 22 ? address : "[" + address + "]:" + port;
     Set<String> order = new LinkedHashSet<>();
     HostKey[] known = keys.getHostKey(name, null);
     if (known != null) {
@@ -717,6 +722,7 @@ public final class JschCommandRunner implements CommandRunner {
   /** Builds a {@link JschCommandRunner}; not thread-safe. */
   public static final class Builder {
     private String host;
+    private String name;
     private int port = 22;
     private String user;
     private final List<Identity> identities = new ArrayList<>();
@@ -737,6 +743,20 @@ public final class JschCommandRunner implements CommandRunner {
      */
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host");
+      this.name = null;
+      return this;
+    }
+
+    /**
+     * Connects to a host of the model: its address, named by its name in messages and in
+     * {@link JschCommandRunner#host()}.
+     *
+     * @param host the host
+     * @return this builder
+     */
+    public Builder host(io.velociraptor.core.model.Host host) {
+      this.host = host.address();
+      this.name = host.name().value();
       return this;
     }
 

@@ -3,6 +3,8 @@ package io.velociraptor.core.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.spi.HostConnectionException;
@@ -191,6 +193,21 @@ class JschCommandRunnerIT {
             assertThat(e.host()).isEqualTo("127.0.0.1");
             assertThat(e.getMessage()).contains("127.0.0.1:" + sshd.port());
           });
+    }
+  }
+
+  @Test
+  void namesAModelHostByItsNameAndConnectsToItsAddress() throws IOException {
+    Host app1 = Host.builder().name(HostName.of("app1")).address(sshd.host()).build();
+    try (JschCommandRunner r = runner().host(app1).build()) {
+      assertThat(r.host()).isEqualTo("app1");
+      assertThat(r.run(Command.of("echo", "ok")).stdout()).isEqualTo("ok\n");
+    }
+    Path empty = Files.createFile(tmp.resolve("empty_known_hosts"));
+    try (JschCommandRunner r = runner().host(app1).knownHosts(empty).build()) {
+      assertThatThrownBy(() -> r.run(Command.of("true")))
+          .isInstanceOfSatisfying(HostKeyRejectedException.class,
+              e -> assertThat(e.host()).isEqualTo("app1"));
     }
   }
 
