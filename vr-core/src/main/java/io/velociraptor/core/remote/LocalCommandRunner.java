@@ -177,7 +177,7 @@ public final class LocalCommandRunner implements CommandRunner {
       stdinPump.cancel(true);
     }
     return CommandResult.builder()
-        .exitCode(process.exitValue())
+        .exitCode(process.isAlive() ? CommandResult.TIMED_OUT_EXIT_CODE : process.exitValue())
         .stdout(out.text())
         .stderr(err.text())
         .stdoutTruncated(out.truncated())
