@@ -310,6 +310,12 @@ public abstract class CommandRunnerContract {
     new SplittableRandom(7).nextBytes(content);
     runner().upload(content, path("blob.bin"), 0640);
     assertThat(runner().download(path("blob.bin"))).isEqualTo(content);
+    String odd = path("it's a $(file) `with` ; odd\nname ✓");
+    runner().upload(content, odd, 0644);
+    assertThat(runner().download(odd)).isEqualTo(content);
+    assertThat(runner().exists(odd)).isTrue();
+    runner().remove(odd, false);
+    assertThat(runner().exists(odd)).isFalse();
     byte[] empty = new byte[0];
     runner().upload(empty, path("empty"), 0600);
     assertThat(runner().download(path("empty"))).isEmpty();

@@ -188,6 +188,21 @@ public final class SshdFixture implements AutoCloseable {
     return System.getProperty("user.name");
   }
 
+  /**
+   * A runner builder set up for this sshd: address, port, user, the authorized key and a
+   * known_hosts file holding the host key. Add {@code root(...)} and build.
+   *
+   * @return a new builder
+   */
+  public io.velociraptor.core.remote.JschCommandRunner.Builder runnerBuilder() {
+    return io.velociraptor.core.remote.JschCommandRunner.builder()
+        .host(host())
+        .port(port)
+        .user(user())
+        .privateKey(clientKey())
+        .knownHosts(knownHosts());
+  }
+
   /** @return the authorized ed25519 client private key (OpenSSH format, no passphrase) */
   public Path clientKey() {
     return dir.resolve("client_key");
