@@ -281,6 +281,32 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
+  public void streamsEveryLineEvenPastTheCaptureLimit() {
+    List<String> lines = Collections.synchronizedList(new ArrayList<>());
+    CommandResult r = runner().stream(Command.builder()
+        .argv("sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo \"line $i\"; i=$((i+1)); done")
+        .outputLimit(100)
+        .build(), (channel, line) -> lines.add(line));
+    assertThat(r.exitCode()).isZero();
+    assertThat(lines).hasSize(2000).startsWith("line 0").endsWith("line 1999");
+    assertThat(r.stdoutTruncated()).isTrue();
+    assertThat(r.stdout().length()).isEqualTo(100);
+  }
+
+  @Test
+  public void aListenerThatThrowsDoesNotStopTheCommand() {
+    List<String> lines = Collections.synchronizedList(new ArrayList<>());
+    CommandResult r = runner().stream(Command.of("sh", "-c", "echo a; echo b; echo c"),
+        (channel, line) -> {
+          lines.add(line);
+          throw new IllegalStateException("listener bug on " + line);
+        });
+    assertThat(r.exitCode()).isZero();
+    assertThat(lines).containsExactly("a", "b", "c");
+    assertThat(r.stdout()).isEqualTo("a\nb\nc\n");
+  }
+
+  @Test
   public void runCheckedThrowsNamingHostCommandExitCodeAndStderr() {
     Command failing = Command.of("sh", "-c", "echo 'disk full' >&2; exit 3");
     assertThatThrownBy(() -> runner().runChecked(failing))
