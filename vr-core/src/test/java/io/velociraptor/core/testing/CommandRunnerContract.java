@@ -166,19 +166,14 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void endsWhenOutputClosesSoABackgroundProcessWithOpenOutputRunsIntoTheTimeout() {
-    CommandResult held = runner().run(Command.builder()
-        .argv("sh", "-c", "sleep 5 & echo started")
-        .timeout(Duration.ofMillis(800))
-        .build());
-    assertThat(held.timedOut()).isTrue();
-    assertThat(held.stdout()).isEqualTo("started\n");
+  public void returnsAtOnceWhenABackgroundProcessHasItsOutputRedirected() {
     CommandResult detached = runner().run(Command.builder()
         .argv("sh", "-c", "sleep 2 > /dev/null 2>&1 & echo started")
         .timeout(Duration.ofSeconds(20))
         .build());
     assertThat(detached.timedOut()).isFalse();
     assertThat(detached.exitCode()).isZero();
+    assertThat(detached.stdout()).isEqualTo("started\n");
     assertThat(detached.duration()).isLessThan(Duration.ofSeconds(2));
   }
 
