@@ -264,7 +264,7 @@ public final class JschCommandRunner implements CommandRunner {
       }
       if (!err.awaitClosed(deadline - System.nanoTime())) {
         timedOut = true;
-        killRemote(command, errWithPid.pid(), "timed out");
+        killRemote(command, errWithPid.awaitPid(KILL_TIMEOUT.toNanos()), "timed out");
         err.awaitClosed(LocalCommandRunner.KILL_GRACE.toNanos() + KILL_TIMEOUT.toNanos());
       }
     } catch (IOException e) {

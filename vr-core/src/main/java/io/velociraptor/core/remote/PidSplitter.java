@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Takes the marker line a remote command's wrapper prints on stderr ({@value #MARKER} and the
@@ -19,6 +21,7 @@ final class PidSplitter extends OutputStream {
 
   private final OutputStream next;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+  private final CountDownLatch known = new CountDownLatch(1);
   private volatile long pid = -1;
   private boolean found;
 
@@ -44,6 +47,7 @@ final class PidSplitter extends OutputStream {
           try {
             pid = Long.parseLong(text.substring(MARKER.length()));
             found = true;
+            known.countDown();
           } catch (NumberFormatException e) {
             next.write(line.toByteArray());
           }
@@ -63,6 +67,17 @@ final class PidSplitter extends OutputStream {
     return pid;
   }
 
+  /**
+   * Waits for the marker line (a loaded host may not have printed it when a short timeout
+   * fires).
+   *
+   * @return the remote process group id, or -1 if it did not come in time
+   */
+  long awaitPid(long nanos) throws InterruptedException {
+    known.await(nanos, TimeUnit.NANOSECONDS);
+    return pid;
+  }
+
   @Override
   public void flush() throws IOException {
     next.flush();
@@ -74,6 +89,7 @@ final class PidSplitter extends OutputStream {
       next.write(line.toByteArray());
       line.reset();
     }
+    known.countDown(); // no marker will come now: release waiters
     next.close();
   }
 }

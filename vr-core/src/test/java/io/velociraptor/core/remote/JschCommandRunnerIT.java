@@ -212,6 +212,39 @@ class JschCommandRunnerIT {
   }
 
   @Test
+  void killsACommandThatTimesOutBeforeASlowNoisyLoginShellHasStarted() throws Exception {
+    String shell = new String(new ProcessBuilder("getent", "passwd", sshd.user()).start()
+        .getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    org.junit.jupiter.api.Assumptions.assumeTrue(shell.endsWith("/bash"),
+        "needs bash as the login shell (Debian's bash reads ~/.bashrc for ssh commands): " + shell);
+    // the fixture points HOME at its directory, so this is the ~/.bashrc of every session
+    Files.writeString(sshd.dir().resolve(".bashrc"), "echo 'noise from bashrc' >&2; sleep 1\n");
+    try (JschCommandRunner r = runner().build()) {
+      CommandResult quick = r.run(Command.of("sh", "-c", "echo out; echo err >&2"));
+      assertThat(quick.stdout()).isEqualTo("out\n");
+      assertThat(quick.stderr()).isEqualTo("noise from bashrc\nerr\n");
+      CommandResult slow = r.run(Command.builder().argv("sleep", "37.123")
+          .timeout(Duration.ofMillis(300)).build());
+      assertThat(slow.timedOut()).isTrue();
+      assertThat(slow.stderr()).doesNotContain("vr-pgid");
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (survivors("37.123") > 0 && System.nanoTime() < deadline) {
+      ProcessHandle.allProcesses().filter(p -> isSleep(p, "37.123")).findFirst()
+          .ifPresent(p -> p.onExit().completeOnTimeout(p, 100, TimeUnit.MILLISECONDS).join());
+    }
+    assertThat(survivors("37.123")).as("sleep 37.123 processes left").isZero();
+  }
+
+  private static long survivors(String token) {
+    return ProcessHandle.allProcesses().filter(p -> isSleep(p, token)).count();
+  }
+
+  private static boolean isSleep(ProcessHandle p, String token) {
+    return p.info().arguments().map(a -> List.of(a).contains(token)).orElse(false);
+  }
+
+  @Test
   void runsTwentyConcurrentCommandsOverOneSession() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(20);
     try (JschCommandRunner r = runner().build()) {
