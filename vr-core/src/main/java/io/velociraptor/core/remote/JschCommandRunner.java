@@ -6,6 +6,7 @@ import com.jcraft.jsch.HostKeyRepository;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
+import io.velociraptor.core.model.Host;
 import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.spi.CommandRunner;
@@ -16,6 +17,8 @@ import io.velociraptor.core.spi.RemoteFileException;
 import io.velociraptor.core.spi.ShellQuoting;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,7 +148,7 @@ public final class JschCommandRunner implements CommandRunner {
 
   /**
    * @return the host's name for messages: the model host's name if built from a {@link
-   *     io.velociraptor.core.model.Host}, else the address given to the builder
+   *     Host}, else the address given to the builder
    */
   @Override
   public String host() {
@@ -754,7 +757,7 @@ public final class JschCommandRunner implements CommandRunner {
      * @param host the host
      * @return this builder
      */
-    public Builder host(io.velociraptor.core.model.Host host) {
+    public Builder host(Host host) {
       this.host = host.address();
       this.name = host.name().value();
       return this;
@@ -838,7 +841,7 @@ public final class JschCommandRunner implements CommandRunner {
     }
 
     private static byte[] utf8(char[] chars) {
-      java.nio.ByteBuffer b = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(chars));
+      ByteBuffer b = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
       byte[] bytes = new byte[b.remaining()];
       b.get(bytes);
       return bytes;

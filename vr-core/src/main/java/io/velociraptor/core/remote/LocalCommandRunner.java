@@ -4,11 +4,13 @@ import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.LineListener;
+import io.velociraptor.core.spi.PathRefusedException;
 import io.velociraptor.core.spi.RemoteFileException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
@@ -322,7 +324,7 @@ public final class LocalCommandRunner implements CommandRunner {
     try {
       temp = Files.createTempFile(dir, "." + target.getFileName() + ".vr-", ".tmp");
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
-          OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
+          OutputStream out = Channels.newOutputStream(channel)) {
         writer.writeTo(out);
         out.flush();
         channel.force(true);
@@ -409,7 +411,7 @@ public final class LocalCommandRunner implements CommandRunner {
       Path realParent = Path.of(RemotePaths.parent(normal)).toRealPath();
       target = realParent.resolve(RemotePaths.fileName(normal));
       if (!target.startsWith(realRoot) || target.equals(realRoot)) {
-        throw new io.velociraptor.core.spi.PathRefusedException(host(), "remove", remotePath,
+        throw new PathRefusedException(host(), "remove", remotePath,
             "it resolves to " + target + ", which is not inside the runner's root " + realRoot);
       }
     } catch (NoSuchFileException e) {
