@@ -1,16 +1,12 @@
 #!/usr/bin/env bash
-# Runs vr-core's JMH benchmarks (the `bench` profile adds src/jmh/java as test sources, so
-# benchmarks can use the test-jar fixtures such as SshdFixture). Never part of `verify`.
-#   vr-core/src/jmh/run.sh                      # all benchmarks
-#   vr-core/src/jmh/run.sh CommandRunnerBenchmark.jschReusedSession -f 1
-# Extra arguments go to JMH (org.openjdk.jmh.Main).
+# Runs vr-core's command-runner JMH benchmark through the module's `bench` profile (src/jmh/java
+# joins the test sources there, so benchmarks can use test-jar fixtures such as SshdFixture).
+# Never part of `verify`.
+#   vr-core/src/jmh/run.sh                                  # CommandRunnerBenchmark, text table
+#   vr-core/src/jmh/run.sh 'CommandRunnerBenchmark.jschReusedSession -rf text -rff /tmp/b.txt'
+# The argument is JMH's command line (org.openjdk.jmh.Main).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 MVN=${MVN:-./mvnw}
-$MVN -B -ntp -q -Pbench -pl vr-core -am test-compile -DskipTests
-CP_FILE=$(mktemp)
-trap 'rm -f "$CP_FILE"' EXIT
-$MVN -B -ntp -q -Pbench -pl vr-core dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$CP_FILE"
-exec java -cp "vr-core/target/test-classes:vr-core/target/classes:$(cat "$CP_FILE")" \
-  org.openjdk.jmh.Main "${@:-CommandRunnerBenchmark}"
+ARGS=${1:-CommandRunnerBenchmark -rf text -rff target/jmh-command-runner.txt}
+$MVN -B -ntp -q -pl vr-core -Pbench -DskipTests test-compile exec:exec@bench -Dbench.args="$ARGS"

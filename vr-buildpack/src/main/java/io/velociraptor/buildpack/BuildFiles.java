@@ -1,0 +1,117 @@
+package io.velociraptor.buildpack;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/** File tree helpers that never follow symlinks, so a hostile tree cannot reach outside itself. */
+final class BuildFiles {
+  private BuildFiles() {}
+
+  /** Deletes a file, a symlink (not its target) or a directory tree. */
+  static void deleteTree(Path path) throws IOException {
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      Files.delete(path);
+      return;
+    }
+    Files.walkFileTree(path, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+        if (exc != null) {
+          throw exc;
+        }
+        Files.delete(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /**
+   * Copies a tree, keeping symlinks as symlinks and permissions; skips (relative) paths the
+   * filter rejects, and special files (fifos, sockets, devices).
+   */
+  static void copyTree(Path from, Path to, Predicate<Path> include) throws IOException {
+    Files.createDirectories(to);
+    Files.walkFileTree(from, Set.of(), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+          throws IOException {
+        Path rel = from.relativize(dir);
+        if (!rel.toString().isEmpty() && !include.test(rel)) {
+          return FileVisitResult.SKIP_SUBTREE;
+        }
+        Path target = to.resolve(rel.toString());
+        Files.createDirectories(target);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Path rel = from.relativize(file);
+        if (!include.test(rel) || !(attrs.isRegularFile() || attrs.isSymbolicLink())) {
+          return FileVisitResult.CONTINUE;
+        }
+        Files.copy(file, to.resolve(rel.toString()), LinkOption.NOFOLLOW_LINKS,
+            StandardCopyOption.COPY_ATTRIBUTES);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+        if (exc != null) {
+          throw exc;
+        }
+        Path target = to.resolve(from.relativize(dir).toString());
+        Files.setPosixFilePermissions(target, Files.getPosixFilePermissions(dir));
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** Gives a whole tree (symlinks themselves, not their targets) to a user and group. */
+  static void chownTree(Path root, UserPrincipal user, GroupPrincipal group) throws IOException {
+    Files.walkFileTree(root, EnumSet.noneOf(java.nio.file.FileVisitOption.class),
+        Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+              throws IOException {
+            chown(dir);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            chown(file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          private void chown(Path p) throws IOException {
+            PosixFileAttributeView v = Files.getFileAttributeView(p,
+                PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            v.setOwner(user);
+            v.setGroup(group);
+          }
+        });
+  }
+}

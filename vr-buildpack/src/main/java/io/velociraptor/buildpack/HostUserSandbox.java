@@ -1,0 +1,154 @@
+package io.velociraptor.buildpack;
+
+import io.velociraptor.core.VrException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Runs buildpack scripts on the host. As root it switches to a dedicated unprivileged user with
+ * {@code setpriv} (no supplementary groups) and gives that user the trees the scripts may write;
+ * otherwise (or when asked to) it runs them as the JVM's own user.
+ */
+final class HostUserSandbox implements ScriptSandbox {
+  private final Optional<LocalExec.RunAs> runAs;
+  private final Optional<UserPrincipal> user;
+  private final Optional<GroupPrincipal> group;
+
+  private HostUserSandbox(Optional<LocalExec.RunAs> runAs, Optional<UserPrincipal> user,
+      Optional<GroupPrincipal> group) {
+    this.runAs = runAs;
+    this.user = user;
+    this.group = group;
+  }
+
+  static HostUserSandbox currentUser() {
+    return new HostUserSandbox(Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * @param name an existing unprivileged user
+   * @throws VrException if the user does not exist, is root, or the JVM cannot switch users
+   */
+  static HostUserSandbox dedicatedUser(String name) {
+    requireProtectedHardlinks();
+    return owning(name);
+  }
+
+  /** Only hands trees over to the user (for a container sandbox, which runs the scripts). */
+  static HostUserSandbox owning(String name) {
+    requireRoot(name);
+    int[] ids = lookup(name);
+    if (ids[0] == 0 || ids[1] == 0) {
+      throw new VrException("build user '" + name + "' has uid or gid 0; buildpacks are untrusted"
+          + " code and must run as an unprivileged user");
+    }
+    try {
+      UserPrincipalLookupService ups = Path.of("/").getFileSystem().getUserPrincipalLookupService();
+      return new HostUserSandbox(Optional.of(new LocalExec.RunAs(name, ids[0], ids[1])),
+          Optional.of(ups.lookupPrincipalByName(name)),
+          Optional.of(ups.lookupPrincipalByGroupName(Integer.toString(ids[1]))));
+    } catch (IOException e) {
+      throw new VrException("cannot look up build user '" + name + "': " + e.getMessage(), e);
+    }
+  }
+
+  static void requireRoot(String name) {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      throw new VrException("running buildpack scripts as user '" + name + "' needs a JVM"
+          + " running as root (it runs as '" + System.getProperty("user.name") + "'); run as root"
+          + " or choose runScriptsAsCurrentUser()");
+    }
+  }
+
+  /**
+   * The builder reads the build dir as root; without this kernel setting a build user could
+   * hard-link a host file it cannot read (say /etc/shadow) into it and have it packed.
+   */
+  static void requireProtectedHardlinks() {
+    Path setting = Path.of("/proc/sys/fs/protected_hardlinks");
+    try {
+      if (Files.exists(setting) && !Files.readString(setting).strip().equals("1")) {
+        throw new VrException("fs.protected_hardlinks is off: a build user could hard-link host"
+            + " files it cannot read into its build; 'sysctl fs.protected_hardlinks=1' or use"
+            + " lxcBuildContainers(...)");
+      }
+    } catch (IOException e) {
+      throw new VrException("cannot read " + setting + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** @return uid and gid of an unprivileged user */
+  static int[] lookup(String name) {
+    if (!name.matches("[a-z_][a-z0-9_-]{0,31}")) {
+      throw new VrException("build user name '" + name + "' is not a valid user name");
+    }
+    try {
+      Process p = new ProcessBuilder("getent", "passwd", name).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new VrException("build user '" + name + "' does not exist; create it with"
+            + " 'useradd --system --no-create-home --shell /usr/sbin/nologin " + name + "'");
+      }
+      String[] f = out.strip().split(":");
+      return new int[] {Integer.parseInt(f[2]), Integer.parseInt(f[3])};
+    } catch (IOException e) {
+      throw new VrException("cannot look up build user '" + name + "' with getent: "
+          + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VrException("interrupted while looking up build user '" + name + "'", e);
+    }
+  }
+
+  @Override
+  public String describe() {
+    return runAs.map(u -> "host user " + u.name() + " (uid " + u.uid() + ")")
+        .orElse("the JVM's own user (no isolation)");
+  }
+
+  @Override
+  public String stack() {
+    return "vr-host";
+  }
+
+  @Override
+  public void checkReachable(Path workDir) throws IOException {
+    if (runAs.isEmpty()) {
+      return;
+    }
+    for (Path p = workDir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+      if (!Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
+          .contains(PosixFilePermission.OTHERS_EXECUTE) && !Files.isSymbolicLink(p)) {
+        throw new VrException("build user " + runAs.get().name() + " cannot reach " + workDir
+            + ": " + p + " is not searchable by others; 'chmod o+x " + p
+            + "' or put the builder home elsewhere");
+      }
+    }
+  }
+
+  @Override
+  public void handOver(Path tree) throws IOException {
+    if (user.isPresent()) {
+      BuildFiles.chownTree(tree, user.get(), group.get());
+    }
+  }
+
+  @Override
+  public LocalExec.Result run(List<String> argv, Map<String, String> env, Path workDir,
+      List<Path> writable, Duration timeout, boolean captureStdout, Consumer<String> log)
+      throws IOException {
+    return LocalExec.run(argv, env, workDir, runAs, timeout, captureStdout, log);
+  }
+}

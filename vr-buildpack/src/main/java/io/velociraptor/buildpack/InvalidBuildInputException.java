@@ -1,0 +1,37 @@
+package io.velociraptor.buildpack;
+
+import io.velociraptor.core.VrException;
+
+/**
+ * A file the build reads (Procfile, {@code .slugignore}, a buildpack's release YAML) or a value
+ * it was given is malformed. Names the file, the line (when there is one) and the bad value.
+ */
+public final class InvalidBuildInputException extends VrException {
+  private static final long serialVersionUID = 1L;
+
+  private final String source;
+  private final int line;
+  private final String badValue;
+
+  InvalidBuildInputException(String source, int line, String badValue, String problem) {
+    super(source + (line > 0 ? " line " + line : "") + ": " + problem + " (got '" + badValue + "')");
+    this.source = source;
+    this.line = line;
+    this.badValue = badValue;
+  }
+
+  /** @return the file or input that is malformed ("Procfile", ".slugignore", ...) */
+  public String source() {
+    return source;
+  }
+
+  /** @return the 1-based line number, or 0 when the problem is not on one line */
+  public int line() {
+    return line;
+  }
+
+  /** @return the offending text */
+  public String badValue() {
+    return badValue;
+  }
+}

@@ -1,0 +1,177 @@
+package io.velociraptor.buildpack;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one local command in its own session (so it and everything it starts can be killed as a
+ * process group), optionally as another user, with a clean environment, a time limit and its
+ * output delivered line by line. No shell is involved: argv goes to execve as is.
+ */
+final class LocalExec {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalExec.class);
+  private static final Duration DRAIN = Duration.ofSeconds(5);
+
+  /** The user to run as: its numeric ids (used with setpriv). */
+  record RunAs(String name, int uid, int gid) {}
+
+  /**
+   * @param exitCode the exit code (-1 when it timed out)
+   * @param stdout stdout, when it was captured apart from the log
+   * @param timedOut whether the time limit killed it
+   */
+  record Result(int exitCode, String stdout, boolean timedOut) {}
+
+  private LocalExec() {}
+
+  /**
+   * @param argv the command
+   * @param env the whole environment (nothing is inherited)
+   * @param workDir the working directory
+   * @param runAs the user to switch to, if any (requires root)
+   * @param timeout the time limit
+   * @param captureStdout keep stdout apart (returned) and send only stderr to {@code log}
+   * @param log receives output lines
+   */
+  static Result run(List<String> argv, Map<String, String> env, Path workDir,
+      Optional<RunAs> runAs, Duration timeout, boolean captureStdout, Consumer<String> log)
+      throws IOException {
+    return run(argv, env, workDir, runAs, timeout, captureStdout, log, () -> { });
+  }
+
+  /** As above; {@code onTimeout} runs after the process group was killed for a timeout. */
+  static Result run(List<String> argv, Map<String, String> env, Path workDir,
+      Optional<RunAs> runAs, Duration timeout, boolean captureStdout, Consumer<String> log,
+      Runnable onTimeout) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("setsid");
+    runAs.ifPresent(u -> cmd.addAll(List.of("setpriv", "--reuid=" + u.uid(), "--regid=" + u.gid(),
+        "--clear-groups", "--")));
+    cmd.addAll(argv);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(!captureStdout);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    LOG.debug("running {} in {} as {}", argv, workDir, runAs.map(RunAs::name).orElse("self"));
+    Process p = pb.start();
+    StringBuilder out = new StringBuilder();
+    Thread outReader = pump(p.getInputStream(), captureStdout
+        ? line -> {
+          synchronized (out) {
+            out.append(line).append('\n');
+          }
+        }
+        : log, "stdout " + argv.get(0));
+    Thread errReader = captureStdout ? pump(p.getErrorStream(), log, "stderr " + argv.get(0)) : null;
+    boolean finished;
+    try {
+      finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      killGroup(p);
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while running " + argv, e);
+    }
+    if (!finished) {
+      // first, while whatever supervises the command (an LXC monitor) can still be reached
+      onTimeout.run();
+    }
+    // also on success: nothing a buildpack started may outlive its step
+    killGroup(p);
+    try {
+      p.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+      outReader.join(DRAIN.toMillis());
+      if (errReader != null) {
+        errReader.join(DRAIN.toMillis());
+      }
+      if (outReader.isAlive() || (errReader != null && errReader.isAlive())) {
+        // something that left the process group still holds the pipes: stop reading
+        LOG.warn("output of {} still open {} after it ended; closing it", argv, DRAIN);
+        p.getInputStream().close();
+        p.getErrorStream().close();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while running " + argv, e);
+    }
+    String stdout;
+    synchronized (out) {
+      stdout = out.toString();
+    }
+    return finished
+        ? new Result(p.exitValue(), stdout, false)
+        : new Result(-1, stdout, true);
+  }
+
+  private static void killGroup(Process p) {
+    // setsid made the child a session and process group leader: its pid is the group id. Java
+    // cannot signal a group, so each member found in /proc is killed (a few rounds, in case one
+    // forks meanwhile); this avoids spawning kill(1) after every script.
+    for (int round = 0; round < 20; round++) {
+      List<ProcessHandle> members = groupMembers(p.pid());
+      if (members.isEmpty()) {
+        break;
+      }
+      members.forEach(ProcessHandle::destroyForcibly);
+    }
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    // the handle, not Process.destroyForcibly(): that closes the output pipes, losing output
+    // that has not been read yet
+    p.toHandle().destroyForcibly();
+  }
+
+  /** Live (not zombie) processes whose process group is {@code pgid}. */
+  static List<ProcessHandle> groupMembers(long pgid) {
+    List<ProcessHandle> out = new ArrayList<>();
+    java.io.File[] procs = new java.io.File("/proc").listFiles();
+    if (procs == null) {
+      return out;
+    }
+    for (java.io.File dir : procs) {
+      String name = dir.getName();
+      if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
+        continue;
+      }
+      try {
+        String stat = java.nio.file.Files.readString(dir.toPath().resolve("stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        if (!f[0].equals("Z") && Long.parseLong(f[2]) == pgid) {
+          ProcessHandle.of(Long.parseLong(name)).ifPresent(out::add);
+        }
+      } catch (IOException | RuntimeException gone) {
+        // it exited while we looked
+      }
+    }
+    return out;
+  }
+
+  private static Thread pump(InputStream in, Consumer<String> sink, String name) {
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in,
+          StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          sink.accept(line);
+        }
+      } catch (IOException e) {
+        LOG.debug("output of {} ended: {}", name, e.toString());
+      }
+    }, "vr-build-" + name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+}

@@ -1,0 +1,127 @@
+package io.velociraptor.buildpack;
+
+import static io.velociraptor.buildpack.BuildFixture.gitApp;
+import static io.velociraptor.buildpack.BuildFixture.local;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.velociraptor.core.model.Build;
+import io.velociraptor.core.model.Version;
+import io.velociraptor.core.spi.BuildListener;
+import io.velociraptor.core.spi.BuildRequest;
+import io.velociraptor.core.spi.BuildTimeoutException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Builds whose buildpack scripts run in throwaway LXC containers. */
+class LxcBuildIT {
+  private static final String RELEASE = "printf -- '---\\ndefault_process_types:\\n  web: x\\n'";
+
+  private BuildFixture fx;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    Assumptions.assumeTrue(BuildFixture.isRoot(), "LXC containers need root; CI runs as root");
+    fx = new BuildFixture();
+  }
+
+  @AfterEach
+  void tearDown() throws IOException {
+    if (fx != null) {
+      fx.close();
+    }
+  }
+
+  private BuildpackBuildBackend lxc() {
+    return BuildpackBuildBackend.builder().home(fx.home).artifactStore(fx.store)
+        .lxcBuildContainers(BuildFixture.USER, false).build();
+  }
+
+  private Path extract(Build b) {
+    Path out = fx.root.resolve("out");
+    BuildTarball.extract(Path.of(URI.create(b.artifact().orElseThrow())), out);
+    return out;
+  }
+
+  @Test
+  void scriptsRunInAContainerAsTheBuildUserWithoutNetworkOrHostSecrets() throws IOException {
+    Files.writeString(fx.root.resolve("host-only-file"), "secret");
+    Path probe = fx.buildpack("probe", "echo probe",
+        "echo \"$STACK\" > \"$1/stack\"; id -u > \"$1/uid\"\n"
+            + "ls /sys/class/net > \"$1/net\"\n"
+            + "[ -e " + fx.root.resolve("host-only-file") + " ] && echo visible > \"$1/leak\"\n"
+            + "[ -e /root ] && ls /root > \"$1/root\" 2>/dev/null\n"
+            + "echo $$ > \"$1/pid\"\n"
+            + "echo compiled in a container",
+        RELEASE);
+    Path repo = fx.gitRepo("app", Map.of("app.sh*", "echo hi\n"));
+    Build b = lxc().build(BuildRequest.of(gitApp("lxcapp", repo, local(probe)),
+        Version.of("main")), BuildListener.NONE);
+
+    Path out = extract(b);
+    assertThat(Files.readString(out.resolve("stack")).strip()).isEqualTo("vr-lxc");
+    assertThat(Files.readString(out.resolve("uid")).strip()).isNotEqualTo("0");
+    assertThat(Files.readString(out.resolve("net")).strip()).isEqualTo("lo");
+    assertThat(out.resolve("leak")).doesNotExist();
+    assertThat(out.resolve("root")).doesNotExist();
+    // its own PID namespace: the compile shell is a low pid under the container's init
+    assertThat(Integer.parseInt(Files.readString(out.resolve("pid")).strip())).isLessThan(10);
+  }
+
+  @Test
+  void aBuildInLxcIsByteIdenticalToTheSameBuildOnTheHost() throws IOException {
+    Path bp = fx.buildpack("plain", "echo plain", "echo built > \"$1/built\"", RELEASE);
+    Path repo = fx.gitRepo("app", Map.of("app.sh*", "echo hi\n"));
+    BuildRequest req = BuildRequest.of(gitApp("lxcapp", repo, local(bp)), Version.of("main"));
+    Build inLxc = lxc().build(req, BuildListener.NONE);
+    Build onHost = fx.backend().home(fx.root.resolve("host-home")).build()
+        .build(req, BuildListener.NONE);
+    assertThat(inLxc.sha256()).isEqualTo(onHost.sha256());
+  }
+
+  @Test
+  void aHungCompileInAContainerIsStoppedAtItsTimeLimit() throws IOException {
+    Path hang = fx.buildpack("hang", "echo hang", "echo started; sleep 300", RELEASE);
+    Path repo = fx.gitRepo("app", Map.of("app.sh*", "echo hi\n"));
+    BuildRequest req = BuildRequest.builder().app(gitApp("lxcapp", repo, local(hang)))
+        .version(Version.of("main")).compileTimeout(Duration.ofSeconds(2)).build();
+    long t0 = System.nanoTime();
+    BuildTimeoutException e = org.junit.jupiter.api.Assertions.assertThrows(
+        BuildTimeoutException.class, () -> lxc().build(req, BuildListener.NONE));
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+    assertThat(e.logTail()).contains("started");
+    try (Stream<Path> s = Files.list(fx.home.resolve("containers"))) {
+      assertThat(s).as("container directories left behind").isEmpty();
+    }
+    assertThat(runningProcessesMentioning(fx.root.toString()))
+        .as("processes of the stopped container").isEmpty();
+  }
+
+  /** Live (not zombie) processes whose command line holds {@code text}. */
+  static java.util.List<String> runningProcessesMentioning(String text) throws IOException {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : procs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          String cmd = new String(Files.readAllBytes(p.resolve("cmdline")),
+              java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+          String stat = Files.readString(p.resolve("stat"));
+          if (cmd.contains(text) && stat.charAt(stat.lastIndexOf(')') + 2) != 'Z') {
+            out.add(p.getFileName() + ": " + cmd);
+          }
+        } catch (IOException gone) {
+          // exited while we looked
+        }
+      }
+    }
+    return out;
+  }
+}
