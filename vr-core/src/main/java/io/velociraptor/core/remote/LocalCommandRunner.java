@@ -60,8 +60,11 @@ public final class LocalCommandRunner implements CommandRunner {
   private final ExecutorService io;
   private final AtomicBoolean closed = new AtomicBoolean();
 
+  private final String name;
+
   private LocalCommandRunner(Builder b) {
     this.root = b.root;
+    this.name = b.name;
     AtomicInteger n = new AtomicInteger();
     this.io = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "vr-local-io-" + n.incrementAndGet());
@@ -88,10 +91,10 @@ public final class LocalCommandRunner implements CommandRunner {
     return new Builder();
   }
 
-  /** @return {@code localhost} */
+  /** @return the name given to the builder, {@code localhost} by default */
   @Override
   public String host() {
-    return "localhost";
+    return name;
   }
 
   /** @return the normalized directory {@link #remove} is confined to */
@@ -468,14 +471,31 @@ public final class LocalCommandRunner implements CommandRunner {
 
   @Override
   public String toString() {
-    return "LocalCommandRunner[root=" + root + "]";
+    return "LocalCommandRunner[" + name + ", root=" + root + "]";
   }
 
   /** Builds a {@link LocalCommandRunner}. */
   public static final class Builder {
     private String root = DEFAULT_ROOT;
+    private String name = "localhost";
 
     private Builder() {}
+
+    /**
+     * Names the host this runner stands for in messages (several simulated hosts on one machine,
+     * each with its own supervisord, are told apart this way).
+     *
+     * @param name the host name to report, default {@code localhost}
+     * @return this builder
+     * @throws IllegalArgumentException if the name is blank
+     */
+    public Builder name(String name) {
+      if (name == null || name.isBlank()) {
+        throw new IllegalArgumentException("a local runner's host name must not be blank");
+      }
+      this.name = name;
+      return this;
+    }
 
     /**
      * Confines {@link LocalCommandRunner#remove} to paths strictly inside this directory.

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# vr-core's planner benchmarks: 1,000 and 10,000 hosts x 50 procs, a swarm of 200 changing
+# release, heap capped at 512 MB.
+#   ./vr-core/bench.sh [jmh args...]   JMH (wall time, sampling mode); e.g. -prof gc
+#   ./vr-core/bench.sh cpu             thread CPU time per plan and the JVM's peak heap
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = cpu ]; then
+  exec ./mvnw -B -ntp -q -pl vr-core -Pbench -DskipTests test-compile exec:exec@cpu
+fi
+exec ./mvnw -B -ntp -q -pl vr-core -Pbench -DskipTests test-compile exec:exec@bench \
+  "-Dbench.args=PlannerBenchmark -rf json -rff target/jmh-result.json $*"

@@ -1,0 +1,10 @@
+package io.velociraptor.core.deploy;
+
+/** Receives a dispatch's events as they happen, on the dispatching threads. */
+@FunctionalInterface
+public interface DispatchListener {
+  /**
+   * @param event what happened; a listener that throws is logged and ignored
+   */
+  void on(DispatchEvent event);
+}

@@ -1,0 +1,424 @@
+package io.velociraptor.core.deploy;
+
+import io.velociraptor.core.model.Build;
+import io.velociraptor.core.model.BuildStatus;
+import io.velociraptor.core.model.FleetSnapshot;
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.model.HostSnapshot;
+import io.velociraptor.core.model.InvalidValueException;
+import io.velociraptor.core.model.PoolState;
+import io.velociraptor.core.model.Release;
+import io.velociraptor.core.model.SquadName;
+import io.velociraptor.core.model.Swarm;
+import io.velociraptor.core.model.SwarmId;
+import io.velociraptor.core.model.SwarmRun;
+import io.velociraptor.core.model.BalancerName;
+import io.velociraptor.core.model.PoolName;
+import io.velociraptor.core.plan.DesiredSwarm;
+import io.velociraptor.core.plan.PlanPolicy;
+import io.velociraptor.core.plan.Planner;
+import io.velociraptor.core.plan.SwarmPlan;
+import io.velociraptor.core.spi.Balancer;
+import io.velociraptor.core.spi.BeginRun;
+import io.velociraptor.core.spi.BuildBackend;
+import io.velociraptor.core.spi.ContainerRuntime;
+import io.velociraptor.core.spi.FleetObserver;
+import io.velociraptor.core.spi.ProcController;
+import io.velociraptor.core.spi.Store;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes swarms so. One dispatch resolves the build (building it when missing), resolves the
+ * release, observes the fleet, plans with the pure {@link Planner}, then executes: reserve
+ * ports, set up and start the new procs (parallel across hosts, serial per host), uptest them,
+ * add them to the pool, remove what no longer belongs, stop and tear down what they replace,
+ * release the ports, and re-observe to confirm. Every dispatch is a persisted swarm run with a
+ * state and an event stream. A second dispatch of a swarm whose run is live is refused with
+ * {@link DispatchException.Busy}.
+ *
+ * <p>Failure rules: a failed start or uptest leaves the pool and the old procs untouched, tears
+ * down the new procs and releases their ports; a failed route change is retried and then fails
+ * the run without stopping old procs; a proc that cannot be stopped is reported and left for the
+ * next dispatch. A crashed dispatcher leaves nothing a new dispatch cannot converge from: new
+ * procs that were started but not routed are current procs to the planner and are uptested
+ * before they are routed; the store reclaims the port locks of dead runs.
+ */
+public final class Dispatcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+
+  final Store store;
+  final FleetConfig fleet;
+  final FleetObserver observer;
+  final ProcController procs;
+  final ContainerRuntime runtime;
+  final HostRunners runners;
+  final Optional<BuildBackend> builds;
+  final Map<BalancerName, Balancer> balancers;
+  final List<DispatchListener> listeners;
+  final Clock clock;
+  final Duration uptestTimeout;
+  final int routeAttempts;
+  final SwarmRun.Owner owner;
+  final ExecutorService hostPool;
+
+  private Dispatcher(Builder b) {
+    this.store = Objects.requireNonNull(b.store, "store");
+    this.fleet = Objects.requireNonNull(b.fleet, "fleet");
+    this.observer = Objects.requireNonNull(b.observer, "observer");
+    this.procs = Objects.requireNonNull(b.procs, "procs");
+    this.runtime = Objects.requireNonNull(b.runtime, "runtime");
+    this.runners = Objects.requireNonNull(b.runners, "runners");
+    this.builds = Optional.ofNullable(b.builds);
+    this.balancers = Map.copyOf(b.balancers);
+    this.listeners = new CopyOnWriteArrayList<>(b.listeners);
+    this.clock = b.clock;
+    this.uptestTimeout = b.uptestTimeout;
+    this.routeAttempts = b.routeAttempts;
+    this.owner = Objects.requireNonNull(b.owner, "owner");
+    this.hostPool = Executors.newFixedThreadPool(b.parallelism, r -> {
+      Thread t = new Thread(r, "vr-dispatch");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** @return a builder */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * @param listener receives every event of every later dispatch
+   */
+  public void addListener(DispatchListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Dry run: what a dispatch of this swarm would do now, without acting. Needs the swarm's build
+   * to exist (a dispatch would build it first).
+   *
+   * @param swarm the desired swarm
+   * @return the plan
+   * @throws InvalidValueException if the swarm's squad is not configured or its build does not
+   *     exist yet
+   */
+  public SwarmPlan plan(Swarm swarm) {
+    requireSquad(swarm);
+    Build build = store.build(swarm.app(), swarm.version()).filter(Build::isUsable)
+        .orElseThrow(() -> InvalidValueException.of("build", swarm.app() + " " + swarm.version(),
+            "does not exist yet; a dispatch builds it first (or build it now)"));
+    Release release = Release.of(swarm, build);
+    return Planner.plan(DesiredSwarm.of(swarm, release), observe(swarm), PlanPolicy.defaults());
+  }
+
+  /**
+   * Makes the swarm so, and stores it as the swarm's desired state.
+   *
+   * @param swarm the desired swarm
+   * @return the finished run; {@link DispatchResult#succeeded()} says whether it is done
+   * @throws DispatchException.Busy if the swarm already has a live run
+   * @throws InvalidValueException if the swarm's squad is not configured
+   */
+  public DispatchResult dispatch(Swarm swarm) {
+    requireSquad(swarm);
+    return execute(swarm, false);
+  }
+
+  /**
+   * Retires every proc of the swarm (routes first, then procs) and deletes it from the store.
+   *
+   * @param id the swarm
+   * @return the finished run
+   * @throws InvalidValueException if the store has no such swarm
+   * @throws DispatchException.Busy if the swarm already has a live run
+   */
+  public DispatchResult delete(SwarmId id) {
+    Swarm swarm = store.swarm(id).orElseThrow(() -> InvalidValueException.of("swarm id", id, "is not a stored swarm"));
+    DispatchResult result = execute(swarm, true);
+    if (result.succeeded()) {
+      store.deleteSwarm(id);
+    }
+    return result;
+  }
+
+  /**
+   * Re-dispatches every stored swarm (of one squad, or all) whose plan is not a no-op: what an
+   * operator does after a host died or came back.
+   *
+   * @param squad only swarms of this squad, or all when empty
+   * @param concurrency how many swarms to dispatch at once (at least 1)
+   * @return the runs, in swarm-name order (swarms that needed nothing are not listed)
+   */
+  public List<DispatchResult> reconcile(Optional<SquadName> squad, int concurrency) {
+    if (concurrency < 1) {
+      throw InvalidValueException.of("reconcile concurrency", concurrency, "must be at least 1");
+    }
+    List<Swarm> todo = new ArrayList<>();
+    for (Swarm s : store.swarms()) {
+      if (squad.isPresent() && !s.squad().equals(squad.get())) {
+        continue;
+      }
+      boolean needed;
+      try {
+        needed = !plan(s).isNoop();
+      } catch (InvalidValueException noBuildYet) {
+        needed = true;
+      }
+      if (needed) {
+        todo.add(s);
+      }
+    }
+    todo.sort((a, b) -> a.name().compareTo(b.name()));
+    Semaphore slots = new Semaphore(concurrency);
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(concurrency, Math.max(1, todo.size())));
+    try {
+      List<Future<DispatchResult>> futures = new ArrayList<>();
+      for (Swarm s : todo) {
+        futures.add(pool.submit(() -> {
+          slots.acquire();
+          try {
+            return dispatch(s);
+          } finally {
+            slots.release();
+          }
+        }));
+      }
+      List<DispatchResult> out = new ArrayList<>();
+      for (Future<DispatchResult> f : futures) {
+        try {
+          out.add(f.get());
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof DispatchException.Busy busy) {
+            LOG.info("reconcile skipped a swarm: {}", busy.getMessage());
+            continue;
+          }
+          throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while reconciling", e);
+        }
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Observes every configured host plus the pools this swarm (and its stored previous form)
+   * route to.
+   *
+   * @param swarm the swarm whose pools to read
+   * @return the snapshot the planner reads
+   */
+  public FleetSnapshot observe(Swarm swarm) {
+    List<HostSnapshot> hosts = observer.observe(fleet.hosts());
+    Set<String> seen = new LinkedHashSet<>();
+    List<PoolState> pools = new ArrayList<>();
+    List<Swarm> forms = new ArrayList<>();
+    forms.add(swarm);
+    store.swarm(swarm.id()).ifPresent(forms::add);
+    for (Swarm form : forms) {
+      if (form.pool().isPresent() && form.balancer().isPresent()) {
+        BalancerName b = form.balancer().get();
+        PoolName p = form.pool().get();
+        Balancer balancer = balancers.get(b);
+        if (balancer == null) {
+          throw InvalidValueException.of("balancer", b, "is not configured (configured: " + balancers.keySet() + ")");
+        }
+        if (seen.add(b + "/" + p)) {
+          pools.add(balancer.state(p));
+        }
+      }
+    }
+    return FleetSnapshot.builder()
+        .hosts(hosts)
+        .squads(fleet.squads())
+        .portLocks(store.portLocks())
+        .pools(pools)
+        .build();
+  }
+
+  private void requireSquad(Swarm swarm) {
+    if (fleet.squad(swarm.squad()).isEmpty()) {
+      throw InvalidValueException.of("swarm squad", swarm.squad(), "is not a configured squad");
+    }
+    swarm.balancer().ifPresent(b -> {
+      if (!balancers.containsKey(b)) {
+        throw InvalidValueException.of("swarm balancer", b, "is not configured (configured: " + new TreeMap<>(balancers).keySet() + ")");
+      }
+    });
+  }
+
+  private DispatchResult execute(Swarm swarm, boolean deleting) {
+    String traceId = RunIds.traceId();
+    BeginRun begun = store.tryBeginRun(swarm.id(), traceId, owner);
+    if (begun instanceof BeginRun.Busy busy) {
+      throw new DispatchException.Busy(busy.holder().id(), busy.holder().state(), swarm.name(), busy.holder().owner().toString());
+    }
+    SwarmRun run = ((BeginRun.Started) begun).run();
+    return new RunExecution(this, run, swarm, deleting).execute();
+  }
+
+  void emit(DispatchEvent event) {
+    for (DispatchListener l : listeners) {
+      try {
+        l.on(event);
+      } catch (RuntimeException e) {
+        LOG.warn("dispatch listener {} failed on {}: {}", l, event.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+
+  Optional<Build> existingBuild(Swarm swarm) {
+    return store.build(swarm.app(), swarm.version()).filter(b -> b.status() == BuildStatus.SUCCESS && b.isUsable());
+  }
+
+  Host host(io.velociraptor.core.model.HostName name) {
+    return fleet.host(name);
+  }
+
+  @Override
+  public void close() {
+    hostPool.shutdownNow();
+  }
+
+  /** Configures a {@link Dispatcher}. */
+  public static final class Builder {
+    private Store store;
+    private FleetConfig fleet;
+    private FleetObserver observer;
+    private ProcController procs;
+    private ContainerRuntime runtime;
+    private HostRunners runners;
+    private BuildBackend builds;
+    private final Map<BalancerName, Balancer> balancers = new TreeMap<>();
+    private final List<DispatchListener> listeners = new ArrayList<>();
+    private Clock clock = Clock.systemUTC();
+    private Duration uptestTimeout = Duration.ofSeconds(30);
+    private int routeAttempts = 3;
+    private int parallelism = 8;
+    private SwarmRun.Owner owner = RunIds.thisProcess();
+
+    private Builder() {}
+
+    /** @param store where swarms, builds, releases, port locks and runs live @return this */
+    public Builder store(Store store) {
+      this.store = store;
+      return this;
+    }
+
+    /** @param fleet the configured hosts and squads @return this */
+    public Builder fleet(FleetConfig fleet) {
+      this.fleet = fleet;
+      return this;
+    }
+
+    /** @param observer observes hosts' procs @return this */
+    public Builder observer(FleetObserver observer) {
+      this.observer = observer;
+      return this;
+    }
+
+    /** @param procs installs, starts, stops and removes programs @return this */
+    public Builder procs(ProcController procs) {
+      this.procs = procs;
+      return this;
+    }
+
+    /** @param runtime sets up, uptests and tears down procs @return this */
+    public Builder runtime(ContainerRuntime runtime) {
+      this.runtime = runtime;
+      return this;
+    }
+
+    /** @param runners command runners for hosts @return this */
+    public Builder runners(HostRunners runners) {
+      this.runners = runners;
+      return this;
+    }
+
+    /** @param builds builds missing builds; without one, a swarm whose build is missing fails @return this */
+    public Builder builds(BuildBackend builds) {
+      this.builds = builds;
+      return this;
+    }
+
+    /** @param balancer a balancer, by its name @return this */
+    public Builder balancer(Balancer balancer) {
+      this.balancers.put(balancer.name(), balancer);
+      return this;
+    }
+
+    /** @param listener receives events @return this */
+    public Builder listener(DispatchListener listener) {
+      this.listeners.add(listener);
+      return this;
+    }
+
+    /** @param clock for run timestamps @return this */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** @param timeout per uptest (default 30 s) @return this */
+    public Builder uptestTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw InvalidValueException.of("uptest timeout", timeout, "must be positive");
+      }
+      this.uptestTimeout = timeout;
+      return this;
+    }
+
+    /** @param attempts tries per route change before the run fails (default 3) @return this */
+    public Builder routeAttempts(int attempts) {
+      if (attempts < 1) {
+        throw InvalidValueException.of("route attempts", attempts, "must be at least 1");
+      }
+      this.routeAttempts = attempts;
+      return this;
+    }
+
+    /** @param parallelism how many hosts are worked on at once (default 8) @return this */
+    public Builder parallelism(int parallelism) {
+      if (parallelism < 1) {
+        throw InvalidValueException.of("parallelism", parallelism, "must be at least 1");
+      }
+      this.parallelism = parallelism;
+      return this;
+    }
+
+    /** @param owner who owns the runs (default: this process) @return this */
+    public Builder owner(SwarmRun.Owner owner) {
+      this.owner = owner;
+      return this;
+    }
+
+    /**
+     * @return the dispatcher
+     * @throws NullPointerException naming the first missing part
+     */
+    public Dispatcher build() {
+      return new Dispatcher(this);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package io.velociraptor.core.deploy;
+
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.spi.CommandRunner;
+
+/**
+ * Gives the dispatcher a command runner for a host (local or SSH). The dispatcher never closes
+ * what it gets: whoever supplies the runners owns them, so SSH sessions are reused across runs.
+ */
+@FunctionalInterface
+public interface HostRunners {
+  /**
+   * @param host a configured host
+   * @return its runner
+   */
+  CommandRunner runner(Host host);
+}

@@ -1,0 +1,512 @@
+package io.velociraptor.core.deploy;
+
+import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.model.Build;
+import io.velociraptor.core.model.BuildStatus;
+import io.velociraptor.core.model.FleetSnapshot;
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.PoolMember;
+import io.velociraptor.core.model.Port;
+import io.velociraptor.core.model.ProcData;
+import io.velociraptor.core.model.ProcName;
+import io.velociraptor.core.model.Release;
+import io.velociraptor.core.model.ReleaseHash;
+import io.velociraptor.core.model.RunState;
+import io.velociraptor.core.model.RunStep;
+import io.velociraptor.core.model.Swarm;
+import io.velociraptor.core.model.SwarmRun;
+import io.velociraptor.core.plan.DesiredSwarm;
+import io.velociraptor.core.plan.PlanPolicy;
+import io.velociraptor.core.plan.Planner;
+import io.velociraptor.core.plan.PoolRef;
+import io.velociraptor.core.plan.ProcRef;
+import io.velociraptor.core.plan.RouteChange;
+import io.velociraptor.core.plan.Start;
+import io.velociraptor.core.plan.Stop;
+import io.velociraptor.core.plan.SwarmPlan;
+import io.velociraptor.core.plan.Unplaced;
+import io.velociraptor.core.plan.UnreachableHost;
+import io.velociraptor.core.spi.Balancer;
+import io.velociraptor.core.spi.BuildListener;
+import io.velociraptor.core.spi.BuildRequest;
+import io.velociraptor.core.spi.CommandRunner;
+import io.velociraptor.core.spi.ProgramSpec;
+import io.velociraptor.core.spi.UptestResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One dispatch of one swarm, from its build to its confirmation. */
+final class RunExecution {
+  private static final Logger LOG = LoggerFactory.getLogger(RunExecution.class);
+  /** A deleted swarm's procs are all retired, so the hash it plans with never matches anything. */
+  private static final ReleaseHash RETIRING = ReleaseHash.of("000000000000");
+
+  private final Dispatcher d;
+  private final Swarm swarm;
+  private final boolean deleting;
+  private SwarmRun run;
+  /** New procs this run set up, in order; torn down again if the run fails before routing. */
+  private final List<NewProc> created = Collections.synchronizedList(new ArrayList<>());
+  private boolean routingStarted;
+
+  private record NewProc(Host host, ProcName.Ours name) {}
+
+  RunExecution(Dispatcher d, SwarmRun run, Swarm swarm, boolean deleting) {
+    this.d = d;
+    this.run = run;
+    this.swarm = swarm;
+    this.deleting = deleting;
+  }
+
+  DispatchResult execute() {
+    d.emit(new DispatchEvent.RunStarted(run.id(), now(), swarm.name(), swarm.id().value(), run.traceId()));
+    SwarmPlan plan = null;
+    try {
+      Optional<Release> release = deleting ? Optional.empty() : Optional.of(resolveRelease());
+      FleetSnapshot snapshot = d.observe(swarm);
+      DesiredSwarm desired = release.map(r -> DesiredSwarm.of(swarm, r)).orElse(DesiredSwarm.of(swarm, RETIRING));
+      plan = Planner.plan(desired, snapshot, deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
+      run = d.store.recordPlan(run.id(), VrJson.writeJson(plan));
+      if (!deleting) {
+        d.store.putSwarm(swarm);
+      }
+      d.emit(new DispatchEvent.Planned(run.id(), now(), plan.summary().toString(), plan.render()));
+      for (UnreachableHost u : plan.unreachable()) {
+        warn("host " + u.host() + " is unreachable (" + u.reason() + "); its procs are left as they are");
+      }
+      for (Unplaced u : plan.unplaced()) {
+        warn(u.count() + " proc(s) could not be placed: " + u.reason() + " " + u.detail());
+      }
+      if (plan.isNoop()) {
+        return finish(plan, "nothing to do: " + plan.summary());
+      }
+      reservePorts(plan);
+      if (!plan.starts().isEmpty()) {
+        moveTo(RunState.DEPLOYING, "starting " + plan.starts().size() + " proc(s)");
+        startAll(plan, release.orElseThrow());
+      }
+      List<ProcRef> toTest = toUptest(plan);
+      if (!toTest.isEmpty()) {
+        moveTo(RunState.UPTESTING, "uptesting " + toTest.size() + " proc(s)");
+        uptestAll(toTest, release.orElseThrow());
+      }
+      if (!plan.routeAdds().isEmpty() || !plan.routeRemoves().isEmpty()) {
+        moveTo(RunState.ROUTING, plan.routeAdds().size() + " route(s) to add, " + plan.routeRemoves().size() + " to remove");
+        routingStarted = true;
+        route(plan.routeAdds(), true);
+        route(plan.routeRemoves(), false);
+      }
+      List<String> stopFailures = List.of();
+      if (!plan.stops().isEmpty()) {
+        moveTo(RunState.CLEANING, "stopping " + plan.stops().size() + " proc(s)");
+        stopFailures = stopAll(plan.stops());
+      }
+      d.store.release(run.id());
+      if (!stopFailures.isEmpty()) {
+        throw new StepFailed("could not retire " + stopFailures.size() + " proc(s); the next dispatch retries: "
+            + String.join("; ", stopFailures));
+      }
+      return finish(plan, plan.summary().toString());
+    } catch (RuntimeException | Error e) {
+      return fail(plan, e);
+    }
+  }
+
+  private Release resolveRelease() {
+    Build build = d.existingBuild(swarm).orElseGet(this::build);
+    Release release = Release.of(swarm, build);
+    d.store.putRelease(release);
+    return release;
+  }
+
+  private Build build() {
+    if (d.builds.isEmpty()) {
+      throw new StepFailed("there is no build of " + swarm.app() + " " + swarm.version() + " and no build backend is configured");
+    }
+    var app = d.store.app(swarm.app()).orElseThrow(() -> new StepFailed("app " + swarm.app()
+        + " is not stored; store it (repo url, buildpacks) before dispatching a swarm of it"));
+    moveTo(RunState.BUILDING, "building " + swarm.app() + " " + swarm.version());
+    d.emit(new DispatchEvent.BuildStarted(run.id(), now(), swarm.app().value(), swarm.version().value()));
+    Instant started = now();
+    Build build;
+    try {
+      build = d.builds.get().build(BuildRequest.of(app, swarm.version()), new BuildListener() {
+        @Override
+        public void onLine(String line) {
+          d.emit(new DispatchEvent.BuildLog(run.id(), now(), line));
+        }
+      });
+    } catch (RuntimeException e) {
+      d.emit(new DispatchEvent.BuildFinished(run.id(), now(), swarm.app().value(), swarm.version().value(), BuildStatus.FAILED, ""));
+      step("build", Optional.empty(), swarm.app() + " " + swarm.version(), RunStep.Outcome.FAILED, e.getMessage(), started);
+      throw e;
+    }
+    d.store.putBuild(build);
+    d.emit(new DispatchEvent.BuildFinished(run.id(), now(), swarm.app().value(), swarm.version().value(), build.status(),
+        build.sha256().orElse("")));
+    step("build", Optional.empty(), swarm.app() + " " + swarm.version(), build.isUsable() ? RunStep.Outcome.OK : RunStep.Outcome.FAILED,
+        build.status().name().toLowerCase(java.util.Locale.ROOT), started);
+    if (!build.isUsable()) {
+      throw new StepFailed("the build of " + swarm.app() + " " + swarm.version() + " ended " + build.status());
+    }
+    return build;
+  }
+
+  private void reservePorts(SwarmPlan plan) {
+    Map<HostName, List<Port>> byHost = new TreeMap<>();
+    for (Start s : plan.starts()) {
+      byHost.computeIfAbsent(s.host(), h -> new ArrayList<>()).add(s.port());
+    }
+    for (Map.Entry<HostName, List<Port>> e : byHost.entrySet()) {
+      d.store.reserve(e.getKey(), e.getValue(), run.id());
+    }
+  }
+
+  private void startAll(SwarmPlan plan, Release release) {
+    Map<HostName, List<Start>> byHost = new TreeMap<>();
+    for (Start s : plan.starts()) {
+      byHost.computeIfAbsent(s.host(), h -> new ArrayList<>()).add(s);
+    }
+    List<String> failures = onEachHost(byHost, (host, starts) -> {
+      for (Start s : starts) {
+        startOne(host, s, release);
+      }
+    });
+    if (!failures.isEmpty()) {
+      throw new StepFailed("could not start " + String.join("; ", failures));
+    }
+  }
+
+  private void startOne(Host host, Start s, Release release) {
+    ProcData data = procData(host, s.port(), release);
+    String name = s.name().format();
+    Instant started = now();
+    d.emit(new DispatchEvent.ProcStarting(run.id(), started, host.name(), name, s.port().value()));
+    created.add(new NewProc(host, s.name()));
+    try {
+      CommandRunner runner = d.runners.runner(host);
+      d.runtime.setup(runner, data);
+      d.procs.install(host, programSpec(data));
+      d.procs.start(host, s.name());
+    } catch (RuntimeException e) {
+      d.emit(new DispatchEvent.ProcFailed(run.id(), now(), host.name(), name, e.getMessage()));
+      step("start", Optional.of(host.name()), name, RunStep.Outcome.FAILED, e.getMessage(), started);
+      throw new StepFailed(name + " on " + host.name() + ": " + e.getMessage(), e);
+    }
+    d.emit(new DispatchEvent.ProcStarted(run.id(), now(), host.name(), name));
+    step("start", Optional.of(host.name()), name, RunStep.Outcome.OK, "port " + s.port(), started);
+  }
+
+  private ProgramSpec programSpec(ProcData data) {
+    return ProgramSpec.builder()
+        .name(data.programName())
+        .argv(d.runtime.runCommand(data))
+        .autoStart(false)
+        .autoRestart(ProgramSpec.AutoRestart.UNEXPECTED)
+        .startSecs(1)
+        .startRetries(3)
+        .stopSignal(ProgramSpec.StopSignal.TERM)
+        .stopWaitSecs(10)
+        .stopAsGroup(true)
+        .killAsGroup(true)
+        .redirectStderr(true)
+        .build();
+  }
+
+  ProcData procData(Host host, Port port, Release release) {
+    Build build = release.build();
+    var b = ProcData.builder()
+        .appName(swarm.app().value())
+        .version(swarm.version().value())
+        .configName(swarm.config().value())
+        .releaseHash(release.hash().value())
+        .procName(swarm.procType().value())
+        .port(port.value())
+        .host(host.address())
+        .user(release.runAs())
+        .env(release.env())
+        .settings(release.settings())
+        .volumes(release.volumes())
+        .memLimit(release.memLimit())
+        .memswLimit(release.memswLimit())
+        .swarmId(swarm.id());
+    build.artifact().ifPresent(b::buildUrl);
+    build.md5().ifPresent(b::buildMd5);
+    build.sha256().ifPresent(b::buildSha256);
+    return b.build();
+  }
+
+  /** Every proc about to be routed, and every new proc even when the swarm has no pool. */
+  private List<ProcRef> toUptest(SwarmPlan plan) {
+    SortedSet<ProcRef> out = new TreeSet<>();
+    for (Start s : plan.starts()) {
+      out.add(s.ref());
+    }
+    for (RouteChange add : plan.routeAdds()) {
+      add.proc().ifPresent(out::add);
+    }
+    return new ArrayList<>(out);
+  }
+
+  private void uptestAll(List<ProcRef> procs, Release release) {
+    Map<HostName, List<ProcRef>> byHost = new TreeMap<>();
+    for (ProcRef p : procs) {
+      byHost.computeIfAbsent(p.host(), h -> new ArrayList<>()).add(p);
+    }
+    List<String> failures = onEachHost(byHost, (host, refs) -> {
+      List<String> mine = new ArrayList<>();
+      for (ProcRef ref : refs) {
+        Port port = ref.name().port().orElseThrow();
+        ProcData data = procData(host, port, release);
+        Instant started = now();
+        List<UptestResult> results;
+        try {
+          results = d.runtime.uptest(d.runners.runner(host), data, d.uptestTimeout);
+        } catch (RuntimeException e) {
+          results = List.of(UptestResult.of("(runner)", String.valueOf(e.getMessage()), false, 0));
+        }
+        boolean passed = results.stream().allMatch(UptestResult::passed);
+        if (passed) {
+          d.emit(new DispatchEvent.UptestPassed(run.id(), now(), host.name(), ref.name().format(), results));
+        } else {
+          d.emit(new DispatchEvent.UptestFailed(run.id(), now(), host.name(), ref.name().format(), results));
+          mine.add(ref.name().format() + " on " + host.name() + " (" + results.stream().filter(r -> !r.passed())
+              .map(UptestResult::name).reduce((a, b) -> a + ", " + b).orElse("") + ")");
+        }
+        step("uptest", Optional.of(host.name()), ref.name().format(), passed ? RunStep.Outcome.OK : RunStep.Outcome.FAILED,
+            results.size() + " test(s)", started);
+      }
+      if (!mine.isEmpty()) {
+        throw new StepFailed(String.join("; ", mine));
+      }
+    });
+    if (!failures.isEmpty()) {
+      throw new StepFailed("uptests failed: " + String.join("; ", failures));
+    }
+  }
+
+  private void route(List<RouteChange> changes, boolean add) {
+    Map<PoolRef, List<PoolMember>> byPool = new TreeMap<>();
+    for (RouteChange c : changes) {
+      byPool.computeIfAbsent(c.pool(), p -> new ArrayList<>()).add(c.member());
+    }
+    for (Map.Entry<PoolRef, List<PoolMember>> e : byPool.entrySet()) {
+      Balancer balancer = d.balancers.get(e.getKey().balancer());
+      if (balancer == null) {
+        throw new StepFailed("balancer " + e.getKey().balancer() + " is not configured");
+      }
+      Instant started = now();
+      RuntimeException last = null;
+      for (int attempt = 1; attempt <= d.routeAttempts; attempt++) {
+        try {
+          if (add) {
+            balancer.add(e.getKey().pool(), e.getValue());
+          } else {
+            balancer.remove(e.getKey().pool(), e.getValue());
+          }
+          last = null;
+          break;
+        } catch (RuntimeException ex) {
+          last = ex;
+          LOG.warn("route change on {} failed (attempt {} of {}): {}", e.getKey(), attempt, d.routeAttempts, ex.getMessage());
+        }
+      }
+      String target = e.getKey() + " " + e.getValue();
+      if (last != null) {
+        step(add ? "route add" : "route remove", Optional.empty(), target, RunStep.Outcome.FAILED, last.getMessage(), started);
+        throw new StepFailed("could not " + (add ? "add " : "remove ") + e.getValue() + (add ? " to " : " from ") + e.getKey()
+            + " after " + d.routeAttempts + " attempts: " + last.getMessage(), last);
+      }
+      for (PoolMember m : e.getValue()) {
+        d.emit(add ? new DispatchEvent.Routed(run.id(), now(), e.getKey().toString(), m)
+            : new DispatchEvent.Unrouted(run.id(), now(), e.getKey().toString(), m));
+      }
+      step(add ? "route add" : "route remove", Optional.empty(), target, RunStep.Outcome.OK, "", started);
+    }
+  }
+
+  private List<String> stopAll(List<Stop> stops) {
+    Map<HostName, List<Stop>> byHost = new TreeMap<>();
+    for (Stop s : stops) {
+      byHost.computeIfAbsent(s.host(), h -> new ArrayList<>()).add(s);
+    }
+    return onEachHost(byHost, (host, list) -> {
+      List<String> mine = new ArrayList<>();
+      for (Stop s : list) {
+        Instant started = now();
+        try {
+          retire(host, s.name());
+          d.emit(new DispatchEvent.ProcStopped(run.id(), now(), host.name(), s.name().format(),
+              s.reason().name().toLowerCase(java.util.Locale.ROOT)));
+          step("stop", Optional.of(host.name()), s.name().format(), RunStep.Outcome.OK, s.reason().name(), started);
+        } catch (RuntimeException e) {
+          warn("could not stop " + s.name() + " on " + host.name() + ": " + e.getMessage());
+          step("stop", Optional.of(host.name()), s.name().format(), RunStep.Outcome.FAILED, e.getMessage(), started);
+          mine.add(s.name() + " on " + host.name() + ": " + e.getMessage());
+        }
+      }
+      if (!mine.isEmpty()) {
+        throw new StepFailed(String.join("; ", mine));
+      }
+    });
+  }
+
+  /** Stop, tear down, then uninstall: a crash between steps leaves a stopped program the next plan retires. */
+  private void retire(Host host, ProcName name) {
+    d.procs.stop(host, name);
+    d.runtime.teardown(d.runners.runner(host), name);
+    d.procs.remove(host, name);
+  }
+
+  private interface HostWork<T> {
+    void run(Host host, List<T> items);
+  }
+
+  /** Runs work for each host in parallel (serially within a host); returns the failures. */
+  private <T> List<String> onEachHost(Map<HostName, List<T>> byHost, HostWork<T> work) {
+    List<Future<?>> futures = new ArrayList<>();
+    List<HostName> order = new ArrayList<>(byHost.keySet());
+    for (HostName name : order) {
+      Host host = d.host(name);
+      List<T> items = byHost.get(name);
+      futures.add(d.hostPool.submit(() -> work.run(host, items)));
+    }
+    List<String> failures = new ArrayList<>();
+    for (int i = 0; i < futures.size(); i++) {
+      try {
+        futures.get(i).get();
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        failures.add(cause instanceof StepFailed ? cause.getMessage() : order.get(i) + ": " + cause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StepFailed("interrupted while working on hosts", e);
+      }
+    }
+    return failures;
+  }
+
+  private DispatchResult finish(SwarmPlan plan, String summary) {
+    boolean confirmed = confirm();
+    d.store.release(run.id());
+    run = d.store.transition(run.id(), RunState.DONE, summary);
+    d.emit(new DispatchEvent.StateChanged(run.id(), now(), RunState.DONE, summary));
+    d.emit(new DispatchEvent.RunDone(run.id(), now(), summary));
+    return new DispatchResult(run, Optional.of(plan), confirmed);
+  }
+
+  /** Re-observes and re-plans; a run that converged plans nothing more. */
+  private boolean confirm() {
+    Instant started = now();
+    try {
+      if (deleting) {
+        SwarmPlan again = Planner.plan(DesiredSwarm.of(swarm, RETIRING), d.observe(swarm), PlanPolicy.deletingSwarm());
+        step("confirm", Optional.empty(), swarm.name(), again.isNoop() ? RunStep.Outcome.OK : RunStep.Outcome.FAILED,
+            again.summary().toString(), started);
+        return again.isNoop();
+      }
+      Release release = Release.of(swarm, d.existingBuild(swarm).orElseThrow());
+      SwarmPlan again = Planner.plan(DesiredSwarm.of(swarm, release), d.observe(swarm), PlanPolicy.defaults());
+      if (!again.isNoop()) {
+        warn("re-observing found more to do: " + again.summary());
+      }
+      step("confirm", Optional.empty(), swarm.name(), again.isNoop() ? RunStep.Outcome.OK : RunStep.Outcome.FAILED,
+          again.summary().toString(), started);
+      return again.isNoop();
+    } catch (RuntimeException e) {
+      warn("could not confirm the result: " + e.getMessage());
+      return false;
+    }
+  }
+
+  private DispatchResult fail(SwarmPlan plan, Throwable e) {
+    RunState failedIn = run.state();
+    String reason = e instanceof StepFailed ? e.getMessage() : e.toString();
+    LOG.warn("run {} of swarm {} failed in {}: {}", run.id(), swarm.name(), failedIn.wire(), reason, e instanceof StepFailed ? null : e);
+    if (!routingStarted) {
+      tearDownCreated();
+    }
+    try {
+      d.store.release(run.id());
+    } catch (RuntimeException releaseFailed) {
+      warn("could not release the port locks of run " + run.id() + ": " + releaseFailed.getMessage());
+    }
+    run = d.store.transition(run.id(), RunState.FAILED, reason);
+    d.emit(new DispatchEvent.StateChanged(run.id(), now(), RunState.FAILED, reason));
+    d.emit(new DispatchEvent.RunFailed(run.id(), now(), failedIn, reason));
+    if (e instanceof Error err) {
+      throw err;
+    }
+    return new DispatchResult(run, Optional.ofNullable(plan), false);
+  }
+
+  /** The new procs never served traffic, so they go; the old ones were never touched. */
+  private void tearDownCreated() {
+    List<NewProc> mine;
+    synchronized (created) {
+      mine = new ArrayList<>(created);
+    }
+    Collections.reverse(mine);
+    for (NewProc p : mine) {
+      try {
+        retire(p.host(), p.name());
+        d.emit(new DispatchEvent.ProcStopped(run.id(), now(), p.host().name(), p.name().format(), "run failed"));
+      } catch (RuntimeException e) {
+        warn("could not tear down new proc " + p.name() + " on " + p.host().name() + " (the next dispatch retires it): "
+            + e.getMessage());
+      }
+    }
+  }
+
+  private void moveTo(RunState state, String message) {
+    run = d.store.transition(run.id(), state, message);
+    d.emit(new DispatchEvent.StateChanged(run.id(), now(), state, message));
+  }
+
+  private void warn(String message) {
+    d.emit(new DispatchEvent.Warning(run.id(), now(), message));
+  }
+
+  private void step(String name, Optional<HostName> host, String target, RunStep.Outcome outcome, String detail, Instant started) {
+    var b = RunStep.builder().name(name).host(host).target(target).outcome(outcome)
+        .startedAt(started).duration(Duration.between(started, now()));
+    if (detail != null && !detail.isEmpty()) {
+      b.detail(detail);
+    }
+    try {
+      run = d.store.recordStep(run.id(), b.build());
+    } catch (RuntimeException e) {
+      LOG.warn("could not record step {} of run {}: {}", name, run.id(), e.getMessage());
+    }
+  }
+
+  private Instant now() {
+    return d.clock.instant();
+  }
+
+  /** A step failed with a message fit for the run's failure reason. */
+  static final class StepFailed extends io.velociraptor.core.VrException {
+    private static final long serialVersionUID = 1L;
+
+    StepFailed(String message) {
+      super(message);
+    }
+
+    StepFailed(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

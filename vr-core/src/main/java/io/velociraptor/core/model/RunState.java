@@ -1,0 +1,76 @@
+package io.velociraptor.core.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/**
+ * Where a swarm run is. A run moves forward through {@code pending, building, deploying,
+ * uptesting, routing, cleaning} (skipping states it does not need) and ends {@code done} or
+ * {@code failed}; a finished run never changes again. Serialized in lowercase.
+ */
+public enum RunState {
+  /** Created, nothing done yet. */
+  PENDING,
+  /** Waiting for or running the build. */
+  BUILDING,
+  /** Reserving ports, delivering the build, installing and starting new procs. */
+  DEPLOYING,
+  /** Running the new procs' uptests. */
+  UPTESTING,
+  /** Adding new procs to the pool and removing old ones. */
+  ROUTING,
+  /** Stopping and tearing down old procs, releasing port locks. */
+  CLEANING,
+  /** Finished: the swarm is as asked. */
+  DONE,
+  /** Finished without reaching the asked state; the run says why. */
+  FAILED;
+
+  /** @return the lowercase wire form, e.g. {@code uptesting} */
+  @JsonValue
+  public String wire() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * @param text a state's wire form, any case
+   * @return the state
+   * @throws InvalidValueException naming the text if it is no run state
+   */
+  @JsonCreator
+  public static RunState parse(String text) {
+    Names.requireText("run state", text);
+    for (RunState s : values()) {
+      if (s.wire().equalsIgnoreCase(text)) {
+        return s;
+      }
+    }
+    throw InvalidValueException.of("run state", text,
+        "must be one of pending, building, deploying, uptesting, routing, cleaning, done, failed");
+  }
+
+  /** @return whether the run is over ({@code done} or {@code failed}) */
+  public boolean isTerminal() {
+    return this == DONE || this == FAILED;
+  }
+
+  /**
+   * The state machine: from a live state a run may stay, move forward (skipping states), finish
+   * {@code done} or fail; a finished run may not move at all.
+   *
+   * @param next the state asked for
+   * @return whether a run in this state may move to {@code next}
+   */
+  public boolean canMoveTo(RunState next) {
+    if (isTerminal()) {
+      return false;
+    }
+    return next.isTerminal() || next.ordinal() >= ordinal();
+  }
+
+  @Override
+  public String toString() {
+    return wire();
+  }
+}

@@ -1,0 +1,60 @@
+package io.velociraptor.core.plan;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.velociraptor.core.model.InvalidValueException;
+import io.velociraptor.core.model.PoolState;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.immutables.value.Value;
+
+/**
+ * How to plan: whether the swarm is being deleted, and pools' current members when the caller
+ * asked the balancer just now (they win over the snapshot's members of the same pool). When
+ * neither knows the swarm's pool, the plan routes blind: it adds its new procs and removes the
+ * procs it stops, and says {@link SwarmPlan#routingKnown()} is false.
+ */
+@Value.Immutable
+@JsonSerialize(as = ImmutablePlanPolicy.class)
+@JsonDeserialize(as = ImmutablePlanPolicy.class)
+public interface PlanPolicy {
+  /** @return whether every proc of the swarm is to be retired and its pool emptied */
+  @Value.Default
+  default boolean deleting() {
+    return false;
+  }
+
+  /** @return pools as the balancer reports them now; each wins over the snapshot's same pool */
+  List<PoolState> pools();
+
+  /** @return the default policy: not deleting, pool members from the snapshot */
+  static PlanPolicy defaults() {
+    return ImmutablePlanPolicy.builder().build();
+  }
+
+  /** @return the policy for deleting the swarm */
+  static PlanPolicy deletingSwarm() {
+    return ImmutablePlanPolicy.builder().deleting(true).build();
+  }
+
+  /** @return a builder */
+  static ImmutablePlanPolicy.Builder builder() {
+    return ImmutablePlanPolicy.builder();
+  }
+
+  /**
+   * Checks that no pool is listed twice (which copy would win would depend on list order).
+   *
+   * @throws InvalidValueException naming the pool listed twice
+   */
+  @Value.Check
+  default void check() {
+    Set<PoolRef> seen = new HashSet<>();
+    for (PoolState p : pools()) {
+      if (!seen.add(PoolRef.of(p.balancer(), p.pool()))) {
+        throw InvalidValueException.of("policy pool", p.balancer() + "/" + p.pool(), "is listed twice");
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package io.velociraptor.core.plan;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.velociraptor.core.model.PoolMember;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A member the plan adds to or removes from a pool. Adds happen after the new procs pass their
+ * uptests; removes after the adds, before any stop.
+ *
+ * @param pool the balancer and pool
+ * @param member the {@code address:port} node
+ * @param reason why
+ * @param proc the proc of this swarm behind the member, when it is one
+ */
+@JsonInclude(JsonInclude.Include.NON_ABSENT)
+public record RouteChange(PoolRef pool, PoolMember member, RouteReason reason, Optional<ProcRef> proc)
+    implements Comparable<RouteChange> {
+  /** @throws NullPointerException if a field is null */
+  public RouteChange {
+    Objects.requireNonNull(pool, "pool");
+    Objects.requireNonNull(member, "member");
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(proc, "proc");
+  }
+
+  @Override
+  public int compareTo(RouteChange o) {
+    int c = pool.compareTo(o.pool);
+    return c != 0 ? c : member.compareTo(o.member);
+  }
+}

@@ -1,0 +1,48 @@
+package io.velociraptor.core.plan;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.ProcName;
+import io.velociraptor.core.model.ProcState;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A proc the plan stops, after every start is uptested and routed.
+ *
+ * @param host the host
+ * @param name the program name
+ * @param state its observed state
+ * @param reason why it stops
+ * @param detail what about it differs from the desired swarm, for people
+ * @param replacedBy the new proc that takes over, if any
+ */
+@JsonInclude(JsonInclude.Include.NON_ABSENT)
+public record Stop(HostName host, ProcName name, ProcState state, StopReason reason, String detail,
+    Optional<ProcRef> replacedBy) implements Comparable<Stop> {
+  /** @throws NullPointerException if a field is null */
+  public Stop {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(detail, "detail");
+    Objects.requireNonNull(replacedBy, "replacedBy");
+  }
+
+  /** @return this stop as a proc reference */
+  public ProcRef ref() {
+    return new ProcRef(host, name);
+  }
+
+  /** @return whether the proc was serving (up) when observed */
+  public boolean inService() {
+    return state.isUp();
+  }
+
+  @Override
+  public int compareTo(Stop o) {
+    int c = host.compareTo(o.host);
+    return c != 0 ? c : name.compareTo(o.name);
+  }
+}

@@ -1,0 +1,114 @@
+package io.velociraptor.core.deploy;
+
+import static io.velociraptor.core.deploy.DispatchWorld.POOL;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.velociraptor.core.model.Version;
+import io.velociraptor.core.spi.Balancer;
+import io.velociraptor.core.spi.ContainerRuntime;
+import io.velociraptor.core.spi.ProcController;
+import io.velociraptor.core.spi.Store;
+import io.velociraptor.core.store.RunOwners;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A dispatcher killed between any two of its calls to the outside world (store, proc
+ * controller, runtime, balancer), followed by a new dispatch from another process, converges to
+ * the desired state and leaks nothing: no port locks, programs, proc directories or pool members.
+ */
+class CrashConvergenceTest {
+  /** The dispatcher's process died: nothing it does from here on has any effect. */
+  static final class Crash extends Error {
+    private static final long serialVersionUID = 1L;
+
+    Crash(int at) {
+      super("simulated crash at call " + at, null, false, false);
+    }
+  }
+
+  /** Counts calls across every wrapped component and kills the process at call {@code crashAt}. */
+  static final class Killer {
+    final int crashAt;
+    final AtomicInteger calls = new AtomicInteger();
+    volatile boolean dead;
+
+    Killer(int crashAt) {
+      this.crashAt = crashAt;
+    }
+
+    @SuppressWarnings("unchecked")
+    <T> T wrap(Class<T> type, T delegate) {
+      InvocationHandler h = (proxy, method, args) -> {
+        if (method.getDeclaringClass() == Object.class) {
+          return method.invoke(delegate, args);
+        }
+        if (dead) {
+          throw new Crash(crashAt);
+        }
+        if (!method.getName().equals("name") && calls.incrementAndGet() == crashAt) {
+          dead = true;
+          throw new Crash(crashAt);
+        }
+        try {
+          return method.invoke(delegate, args);
+        } catch (InvocationTargetException e) {
+          throw e.getCause();
+        }
+      };
+      return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, h);
+    }
+  }
+
+  @Test
+  void aDispatcherKilledBetweenAnyTwoStepsIsFinishedByTheNextDispatchWithNothingLeaked() throws Exception {
+    int crashes = 0;
+    for (int crashAt = 1; crashAt < 500; crashAt++) {
+      try (DispatchWorld world = new DispatchWorld()) {
+        try (Dispatcher d = world.dispatcher()) {
+          assertThat(d.dispatch(DispatchWorld.swarm().build()).succeeded()).isTrue();
+        }
+        Set<String> v1 = world.running();
+        Killer killer = new Killer(crashAt);
+        boolean crashed = false;
+        // the doomed dispatcher's runs belong to a real process that is killed at the crash
+        Process doomedProcess = new ProcessBuilder("sleep", "600").start();
+        try (Dispatcher doomed = world.dispatcher(killer.wrap(ProcController.class, world.hosts),
+            killer.wrap(ContainerRuntime.class, world.runtime), killer.wrap(Store.class, world.store),
+            killer.wrap(Balancer.class, world.balancer), RunOwners.of(doomedProcess.toHandle()))) {
+          doomed.dispatch(DispatchWorld.swarm().version(Version.of("v2")).build());
+        } catch (Crash expected) {
+          crashed = true;
+        } finally {
+          doomedProcess.destroyForcibly().waitFor();
+        }
+        crashed |= killer.dead;
+        if (!crashed) {
+          assertThat(crashes).as("the crash loop must have covered several steps").isGreaterThan(10);
+          return;
+        }
+        crashes++;
+        try (Dispatcher next = world.dispatcher()) {
+          DispatchResult result = next.dispatch(DispatchWorld.swarm().version(Version.of("v2")).build());
+          String context = "after a crash at call " + crashAt + ": " + result.run().failureReason().orElse("") + " " + world.events;
+          assertThat(result.succeeded()).as(context).isTrue();
+          assertThat(world.running()).as(context).hasSize(3).doesNotContainAnyElementsOf(v1);
+          assertThat(world.ours()).as(context).isEqualTo(world.running());
+          assertThat(world.balancer.members(POOL)).as(context).isEqualTo(world.runningMembers());
+          Set<String> dirs = new TreeSet<>(world.runtime.procDirs());
+          assertThat(dirs).as(context).isEqualTo(world.ours());
+          assertThat(world.store.portLocks()).as(context).isEmpty();
+          assertThat(world.store.activeRun(DispatchWorld.swarm().build().id())).as(context).isEmpty();
+          assertThat(next.plan(DispatchWorld.swarm().version(Version.of("v2")).build()).isNoop()).as(context).isTrue();
+        }
+      }
+    }
+    fail("a dispatch made more than 500 calls");
+  }
+}

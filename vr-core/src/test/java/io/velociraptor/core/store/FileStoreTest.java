@@ -1,0 +1,125 @@
+package io.velociraptor.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.velociraptor.core.model.App;
+import io.velociraptor.core.model.AppName;
+import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.Port;
+import io.velociraptor.core.model.RunState;
+import io.velociraptor.core.model.SwarmId;
+import io.velociraptor.core.model.SwarmRun;
+import io.velociraptor.core.spi.BeginRun;
+import io.velociraptor.core.spi.StoreException;
+import io.velociraptor.core.testing.Gen;
+import io.velociraptor.core.testing.ModelGen;
+import io.velociraptor.core.testing.PropertyRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileStoreTest {
+  @TempDir Path tmp;
+
+  @Test
+  void whatOneStoreWroteAnotherOpeningTheDirectoryReads() {
+    Path dir = tmp.resolve("s");
+    String runId;
+    try (FileStore store = FileStore.open(dir)) {
+      store.putApp(App.builder().name(AppName.of("web")).build());
+      store.reserve(HostName.of("h"), List.of(Port.of(5000)), "r");
+      runId = ((BeginRun.Started) store.tryBeginRun(SwarmId.of("abcdefgh"), "t", RunOwners.current())).run().id();
+    }
+    try (FileStore store = FileStore.open(dir)) {
+      assertThat(store.apps()).extracting(App::name).containsExactly(AppName.of("web"));
+      assertThat(store.portLocks()).hasSize(1);
+      assertThat(store.activeRun(SwarmId.of("abcdefgh"))).map(SwarmRun::id).contains(runId);
+      assertThat(store.transition(runId, RunState.DONE, "ok").state()).isEqualTo(RunState.DONE);
+    }
+    assertThat(dir.resolve("apps/web.json")).exists();
+    assertThat(dir.resolve("runs/abcdefgh/" + runId + ".json")).exists();
+  }
+
+  @Test
+  void temporaryFilesAreNeverReadAsRecordsAndOpeningDeletesThem() throws Exception {
+    Path dir = tmp.resolve("s");
+    try (FileStore store = FileStore.open(dir)) {
+      store.putApp(App.builder().name(AppName.of("web")).build());
+    }
+    Path leftover = dir.resolve("apps/.web.json.123.tmp");
+    Files.writeString(leftover, "{\"name\":\"half");
+    Files.writeString(dir.resolve("apps/.hidden.json"), "{}");
+    try (FileStore store = FileStore.open(dir)) {
+      assertThat(leftover).doesNotExist();
+      assertThat(store.apps()).extracting(App::name).containsExactly(AppName.of("web"));
+    }
+  }
+
+  @Test
+  void anUnreadableRecordIsAnErrorNamingItsFile() throws Exception {
+    Path dir = tmp.resolve("s");
+    try (FileStore store = FileStore.open(dir)) {
+      store.putApp(App.builder().name(AppName.of("web")).build());
+      Files.writeString(dir.resolve("apps/web.json"), "{not json");
+      assertThatThrownBy(() -> store.app(AppName.of("web")))
+          .isInstanceOf(StoreException.class).hasMessageContaining("apps/web").hasMessageContaining("cannot be read");
+    }
+  }
+
+  @Test
+  void twoStoresOnOneDirectoryInOneJvmTakeTurns() throws Exception {
+    Path dir = tmp.resolve("s");
+    try (FileStore a = FileStore.open(dir); FileStore b = FileStore.open(dir)) {
+      CompletableFuture<Void> fa = CompletableFuture.runAsync(() -> {
+        for (int i = 0; i < 20; i++) {
+          a.reserve(HostName.of("h"), List.of(Port.of(1000 + i)), "a");
+        }
+      });
+      CompletableFuture<Void> fb = CompletableFuture.runAsync(() -> {
+        for (int i = 0; i < 20; i++) {
+          b.reserve(HostName.of("h"), List.of(Port.of(2000 + i)), "b");
+        }
+      });
+      fa.get(60, TimeUnit.SECONDS);
+      fb.get(60, TimeUnit.SECONDS);
+      assertThat(a.portLocks()).hasSize(40);
+    }
+  }
+
+  @Test
+  void fileNamesDecodeBackToEveryNameAndNeverLookHiddenOrLikeAPath() {
+    int[] chars = ModelGen.ANY_CHARS.codePoints().toArray();
+    Gen<String> names = (r, size) -> {
+      StringBuilder s = new StringBuilder();
+      int n = 1 + r.nextInt(1 + Math.min(size, 30));
+      for (int i = 0; i < n; i++) {
+        s.appendCodePoint(chars[r.nextInt(chars.length)]);
+      }
+      return s.toString();
+    };
+    PropertyRunner.property("file names round-trip").check(names, name -> {
+      String file = FileStore.encode(name);
+      assertThat(FileStore.decode(file)).isEqualTo(name);
+      assertThat(file).doesNotStartWith(".").doesNotContain("/").matches("[A-Za-z0-9_.%-]+");
+    });
+    assertThat(FileStore.encode("..")).isEqualTo("%2E.");
+    assertThat(FileStore.encode("a/b")).isEqualTo("a%2Fb");
+  }
+
+  @Test
+  void historyKeepsOnlyTheNewestFinishedRunsPerSwarm() {
+    try (FileStore store = FileStore.builder().historyLimit(3).open(tmp.resolve("s"))) {
+      for (int i = 0; i < 5; i++) {
+        SwarmRun run = ((BeginRun.Started) store.tryBeginRun(SwarmId.of("abcdefgh"), "t", RunOwners.current())).run();
+        store.transition(run.id(), RunState.DONE, "ok");
+      }
+      assertThat(store.history(SwarmId.of("abcdefgh"))).extracting(SwarmRun::id)
+          .containsExactly("abcdefgh-000003", "abcdefgh-000004", "abcdefgh-000005");
+    }
+  }
+}

@@ -1,0 +1,250 @@
+package io.velociraptor.core.testing;
+
+import io.velociraptor.core.routing.NginxHost;
+import io.velociraptor.core.spi.CommandRunner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A private nginx (Debian {@code nginx-light}) for tests: everything under a temporary prefix
+ * (config, pid file, error log, every {@code *_temp_path}), one {@code server} on 127.0.0.1 at a
+ * free port that includes {@code <prefix>/pools/*.conf} and proxies {@code /<pool>/} to the
+ * upstream {@code <pool>} for each pool it was started with (each begins with vr's empty-pool
+ * placeholder, as nginx needs an upstream that a {@code proxy_pass} names to exist).
+ * {@link #start} returns once nginx answers; {@link #close()} stops the master and its workers
+ * and deletes the prefix, so use it in try-with-resources or {@code @AfterAll}.
+ */
+public final class NginxFixture implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NginxFixture.class);
+  private static final Path NGINX = Path.of("/usr/sbin/nginx");
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
+
+  private final Path dir;
+  private final int port;
+  private Process nginx;
+
+  private NginxFixture(Path dir, int port) {
+    this.dir = dir;
+    this.port = port;
+  }
+
+  /** @return whether nginx is installed */
+  public static boolean available() {
+    return Files.isExecutable(NGINX);
+  }
+
+  /**
+   * Writes the configuration and starts nginx in the foreground ({@code daemon off}).
+   *
+   * @param pools pool names to route, each at {@code /<pool>/}
+   * @return the running fixture
+   * @throws IllegalStateException if nginx is missing or does not come up
+   */
+  public static NginxFixture start(String... pools) {
+    if (!available()) {
+      throw new IllegalStateException("nginx is not installed at " + NGINX + "; install Debian's nginx-light");
+    }
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("vr-nginx");
+      NginxFixture f = new NginxFixture(dir, freePort());
+      Files.createDirectories(f.poolsDir());
+      Files.createDirectories(dir.resolve("temp"));
+      for (String pool : pools) {
+        Files.writeString(f.poolsDir().resolve(pool + ".conf"), "# written by vr: pool " + pool
+            + " of balancer fixture; do not edit\nupstream " + pool + " {\n  server 127.0.0.1:1 down;\n}\n");
+      }
+      Files.writeString(f.configFile(), f.config(pools));
+      f.launch();
+      return f;
+    } catch (IOException e) {
+      deleteTree(dir);
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      deleteTree(dir);
+      throw e;
+    }
+  }
+
+  private String config(String... pools) {
+    StringBuilder locations = new StringBuilder();
+    for (String pool : pools) {
+      locations.append("    location /").append(pool).append("/ { proxy_pass http://").append(pool).append("; }\n");
+    }
+    Path temp = dir.resolve("temp");
+    return String.join("\n",
+        "worker_processes 1;",
+        "error_log " + errorLog() + " info;",
+        "pid " + pidFile() + ";",
+        "events { worker_connections 512; }",
+        "http {",
+        "  access_log off;",
+        "  client_body_temp_path " + temp.resolve("body") + ";",
+        "  proxy_temp_path " + temp.resolve("proxy") + ";",
+        "  fastcgi_temp_path " + temp.resolve("fastcgi") + ";",
+        "  uwsgi_temp_path " + temp.resolve("uwsgi") + ";",
+        "  scgi_temp_path " + temp.resolve("scgi") + ";",
+        "  include " + poolsDir() + "/*.conf;",
+        "  server {",
+        "    listen 127.0.0.1:" + port + ";",
+        locations.toString(),
+        "  }",
+        "}",
+        "");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void launch() throws IOException {
+    nginx = new ProcessBuilder(NGINX.toString(), "-p", dir.toString(), "-c", configFile().toString(),
+        "-e", errorLog().toString(), "-g", "daemon off;")
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("stdout.log").toFile())
+        .start();
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    long pause = TimeUnit.MILLISECONDS.toNanos(5);
+    while (!answers() || !Files.exists(pidFile())) {
+      if (!nginx.isAlive() || System.nanoTime() > deadline) {
+        String log = Files.exists(errorLog()) ? Files.readString(errorLog()) : "";
+        stop();
+        throw new IllegalStateException("nginx did not start on 127.0.0.1:" + port + ": " + log
+            + Files.readString(dir.resolve("stdout.log")));
+      }
+      LockSupport.parkNanos(pause);
+      pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(100));
+    }
+    LOG.info("private nginx on 127.0.0.1:{} (pid {}, prefix {})", port, nginx.pid(), dir);
+  }
+
+  private boolean answers() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** @return the port nginx listens on, on 127.0.0.1 */
+  public int port() {
+    return port;
+  }
+
+  /**
+   * @param pool a pool given to {@link #start}
+   * @return the URL that nginx proxies to the pool's upstream
+   */
+  public URI url(String pool) {
+    return URI.create("http://127.0.0.1:" + port + "/" + pool + "/");
+  }
+
+  /** @return the directory nginx includes {@code *.conf} from */
+  public Path poolsDir() {
+    return dir.resolve("pools");
+  }
+
+  /** @return the main configuration file */
+  public Path configFile() {
+    return dir.resolve("nginx.conf");
+  }
+
+  /** @return the master's pid file */
+  public Path pidFile() {
+    return dir.resolve("nginx.pid");
+  }
+
+  /** @return the error log */
+  public Path errorLog() {
+    return dir.resolve("error.log");
+  }
+
+  /**
+   * @param runner reaches this machine (locally or over SSH to 127.0.0.1)
+   * @return this nginx as a balancer host
+   */
+  public NginxHost host(CommandRunner runner) {
+    return NginxHost.builder()
+        .runner(runner)
+        .poolsDir(poolsDir().toString())
+        .prefix(dir.toString())
+        .configFile(configFile().toString())
+        .pidFile(pidFile().toString())
+        .errorLog(errorLog().toString())
+        .build();
+  }
+
+  private void stop() {
+    if (nginx == null) {
+      return;
+    }
+    List<ProcessHandle> workers = new ArrayList<>();
+    nginx.descendants().forEach(workers::add);
+    nginx.destroy(); // SIGTERM: nginx's fast shutdown stops the workers too
+    try {
+      if (!nginx.waitFor(10, TimeUnit.SECONDS)) {
+        nginx.destroyForcibly();
+        nginx.waitFor(10, TimeUnit.SECONDS);
+      }
+      for (ProcessHandle w : workers) {
+        if (w.isAlive()) {
+          w.destroyForcibly();
+          w.onExit().get(10, TimeUnit.SECONDS);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.warn("an nginx worker did not exit", e);
+    }
+    nginx = null;
+  }
+
+  /** Stops nginx and its workers and deletes the prefix. Idempotent. */
+  @Override
+  public void close() {
+    stop();
+    deleteTree(dir);
+  }
+
+  private static void deleteTree(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          LOG.warn("could not delete {}", p, e);
+        }
+      });
+    } catch (IOException e) {
+      LOG.warn("could not delete {}", dir, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "NginxFixture[127.0.0.1:" + port + "]";
+  }
+}

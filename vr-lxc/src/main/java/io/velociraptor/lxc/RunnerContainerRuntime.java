@@ -1,0 +1,131 @@
+package io.velociraptor.lxc;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.model.ProcData;
+import io.velociraptor.core.model.ProcName;
+import io.velociraptor.core.spi.Command;
+import io.velociraptor.core.spi.CommandResult;
+import io.velociraptor.core.spi.CommandRunner;
+import io.velociraptor.core.spi.ContainerRuntime;
+import io.velociraptor.core.spi.UptestResult;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives the vr runner installed on a host ({@link RunnerLauncher}) through a
+ * {@link CommandRunner}: uploads proc.yaml (and the build, when it is a file on this machine),
+ * then calls the runner's setup, uptest and teardown commands.
+ */
+abstract class RunnerContainerRuntime implements ContainerRuntime {
+  private static final Logger LOG = LoggerFactory.getLogger(RunnerContainerRuntime.class);
+
+  private final RuntimeSettings settings;
+
+  RunnerContainerRuntime(RuntimeSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public void setup(CommandRunner host, ProcData proc) {
+    String yamlPath = procYamlPath(proc.programName());
+    host.runChecked(Command.of("mkdir", "-p", "--", settings.root() + "/builds",
+        settings.root() + "/images", yamlPath.substring(0, yamlPath.lastIndexOf('/'))));
+    ProcData onHost = withUploadedArtifacts(host, proc);
+    host.upload(VrJson.writeYaml(onHost).getBytes(java.nio.charset.StandardCharsets.UTF_8), yamlPath, 0644);
+    host.runChecked(runner("setup", yamlPath).timeout(settings.setupTimeout()).build());
+    LOG.info("set up proc {} on {} ({})", proc.programName(), host.host(), name());
+  }
+
+  @Override
+  public List<String> runCommand(ProcData proc) {
+    return List.of(settings.launcher(), "run", procYamlPath(proc.programName()));
+  }
+
+  @Override
+  public List<UptestResult> uptest(CommandRunner host, ProcData proc, Duration perTest) {
+    String yamlPath = procYamlPath(proc.programName());
+    CommandResult r = host.runChecked(Command.builder()
+        .argv(List.of(settings.launcher(), "--uptest-timeout-ms",
+            Long.toString(Math.max(1, perTest.toMillis())), "uptest", yamlPath))
+        .timeout(perTest.multipliedBy(settings.maxUptests()).plus(Duration.ofSeconds(30))).build());
+    try {
+      return List.copyOf(VrJson.json().readValue(r.stdout(), new TypeReference<List<UptestResult>>() { }));
+    } catch (IOException e) {
+      throw RunnerException.failed(host.host(), "the runner on " + host.host()
+          + " printed something other than uptest JSON for " + proc.programName() + ": " + r.stdout(), e);
+    }
+  }
+
+  @Override
+  public void teardown(CommandRunner host, ProcName proc) {
+    if (proc instanceof ProcName.Foreign) {
+      throw RunnerException.badValue("proc", proc.format(),
+          "is not a proc vr deployed (not app-version-config-hash-proc-port[-swarm]); refusing to tear it down");
+    }
+    host.runChecked(runner("teardown", procYamlPath(proc.format())).timeout(settings.setupTimeout()).build());
+  }
+
+  private Command.Builder runner(String command, String yamlPath) {
+    return Command.builder().argv(settings.launcher(), command, yamlPath);
+  }
+
+  private String procYamlPath(String programName) {
+    ProcYaml.check("program name", programName, ProcPaths.PROC_DIR_NAME,
+        "cannot name a proc directory");
+    return settings.root() + "/procs/" + programName + "/proc.yaml";
+  }
+
+  /** A build or image that is a file on this machine is uploaded once to the host's builds/. */
+  private ProcData withUploadedArtifacts(CommandRunner host, ProcData proc) {
+    ProcData out = proc;
+    Optional<Path> build = proc.buildUrl().flatMap(RunnerContainerRuntime::localFile);
+    if (build.isPresent()) {
+      String sha = Files2.digest(build.get(), "SHA-256");
+      proc.buildSha256().filter(expected -> !expected.equals(sha)).ifPresent(expected -> {
+        throw new RunnerException("build_url", build.get().toString(), "build " + build.get()
+            + " has sha256 " + sha + " but the proc expects " + expected);
+      });
+      String remote = settings.root() + "/builds/" + sha + ".tar.gz";
+      uploadOnce(host, build.get(), remote);
+      out = ProcData.builder().from(out).buildUrl(remote).buildSha256(sha).build();
+    }
+    Optional<Path> image = proc.imageUrl().flatMap(RunnerContainerRuntime::localFile);
+    if (image.isPresent()) {
+      String sha = Files2.digest(image.get(), "SHA-256");
+      String remote = settings.root() + "/images/" + sha + ".tar.gz";
+      uploadOnce(host, image.get(), remote);
+      out = ProcData.builder().from(out).imageUrl(remote).build();
+    }
+    return out;
+  }
+
+  private static void uploadOnce(CommandRunner host, Path local, String remote) {
+    if (host.exists(remote)) {
+      return;
+    }
+    if (local.toAbsolutePath().normalize().toString().equals(remote)) {
+      return;
+    }
+    host.upload(local, remote, 0644);
+  }
+
+  private static Optional<Path> localFile(String url) {
+    Path p;
+    if (url.startsWith("file:")) {
+      p = Path.of(URI.create(url));
+    } else if (url.startsWith("/")) {
+      p = Path.of(url);
+    } else {
+      return Optional.empty();
+    }
+    return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+  }
+}
