@@ -94,8 +94,7 @@ final class RunExecution {
         warn(u.count() + " proc(s) could not be placed: " + u.reason() + " " + u.detail());
       }
       if (plan.isNoop()) {
-        // the plan was made from an observation taken just now: observing again confirms nothing
-        return finish(plan, "nothing to do: " + plan.summary(), true);
+        return finish(plan, "nothing to do: " + plan.summary());
       }
       reservePorts(plan);
       if (!plan.starts().isEmpty()) {
@@ -123,7 +122,7 @@ final class RunExecution {
         throw new StepFailed("could not retire " + stopFailures.size() + " proc(s); the next dispatch retries: "
             + String.join("; ", stopFailures));
       }
-      return finish(plan, plan.summary().toString(), false);
+      return finish(plan, plan.summary().toString());
     } catch (RuntimeException | Error e) {
       return fail(plan, e);
     }
@@ -405,8 +404,9 @@ final class RunExecution {
     return failures;
   }
 
-  private DispatchResult finish(SwarmPlan plan, String summary, boolean noop) {
-    boolean confirmed = noop || confirm();
+  private DispatchResult finish(SwarmPlan plan, String summary) {
+    // a no-op plan was made from an observation taken moments ago: observing again proves nothing
+    boolean confirmed = plan.isNoop() || confirm();
     d.store.release(run.id());
     run = d.store.transition(run.id(), RunState.DONE, summary);
     d.emit(new DispatchEvent.StateChanged(run.id(), now(), RunState.DONE, summary));

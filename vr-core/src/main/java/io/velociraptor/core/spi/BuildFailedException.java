@@ -15,11 +15,17 @@ import java.util.OptionalInt;
 public class BuildFailedException extends VrException {
   private static final long serialVersionUID = 1L;
 
+  /** The app being built. */
   private final String app;
+  /** The version being built. */
   private final String version;
+  /** The step that failed. */
   private final String step;
+  /** The failing script's exit code, or null. */
   private final Integer exitCode;
+  /** The last log lines. */
   private final List<String> logTail;
+  /** Where the whole log is, or null. */
   private final String logFile;
 
   /**

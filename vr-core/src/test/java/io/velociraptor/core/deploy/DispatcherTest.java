@@ -239,12 +239,20 @@ class DispatcherTest {
   void procsOnAnUnreachableHostAreNeitherCountedNorStoppedAndTheRunSaysSo() {
     try (Dispatcher d = world.dispatcher()) {
       d.dispatch(DispatchWorld.swarm().build());
+      String onH2 = world.running().stream().filter(r -> r.startsWith("h2/")).findFirst().orElseThrow();
       world.hosts.setUnreachable(HostName.of("h2"), true);
       DispatchResult result = d.dispatch(DispatchWorld.swarm().version(Version.of("v2")).build());
-      assertThat(world.events).anyMatch(e -> e instanceof DispatchEvent.Warning w && w.message().contains("h2"));
+      assertThat(result.succeeded()).as(result.run().failureReason().orElse("")).isTrue();
+      assertThat(world.events).anyMatch(e -> e instanceof DispatchEvent.Warning w && w.message().contains("h2")
+          && w.message().contains("unreachable"));
       world.hosts.setUnreachable(HostName.of("h2"), false);
-      assertThat(world.running().stream().filter(r -> r.startsWith("h2/"))).hasSize(1);
-      assertThat(result.run().state()).isIn(RunState.DONE, RunState.FAILED);
+      // three v2 procs on the two reachable hosts; the unknown h2 proc was neither counted nor stopped
+      assertThat(world.running()).hasSize(4).contains(onH2);
+      assertThat(world.running().stream().filter(r -> !r.equals(onH2))).hasSize(3).allMatch(r -> !r.startsWith("h2/"));
+      // once h2 answers again, a dispatch retires its old proc
+      assertThat(d.dispatch(DispatchWorld.swarm().version(Version.of("v2")).build()).succeeded()).isTrue();
+      assertThat(world.running()).hasSize(3).doesNotContain(onH2);
+      assertThat(world.balancer.members(POOL)).isEqualTo(world.runningMembers());
     }
   }
 
