@@ -95,9 +95,15 @@ final class HostUserSandbox implements ScriptSandbox {
     }
     try {
       Process p = new ProcessBuilder("getent", "passwd", name).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+      // wait first (getent may ask a directory server); one passwd line fits the pipe buffer
+      boolean done = p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      if (!done) {
         p.destroyForcibly();
+        throw new VrException("looking up build user '" + name + "' with getent took over 10 s");
+      }
+      String out = new String(p.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      if (p.exitValue() != 0) {
         throw new VrException("build user '" + name + "' does not exist; create it with"
             + " 'useradd --system --no-create-home --shell /usr/sbin/nologin " + name + "'");
       }

@@ -9,11 +9,11 @@ import io.velociraptor.core.VrException;
 public final class InvalidBuildInputException extends VrException {
   private static final long serialVersionUID = 1L;
 
-  /** The source (structured field of the message). */
+  /** The malformed file or input. */
   private final String source;
-  /** The line (structured field of the message). */
+  /** The 1-based line, or 0. */
   private final int line;
-  /** The bad value (structured field of the message). */
+  /** The offending text. */
   private final String badValue;
 
   InvalidBuildInputException(String source, int line, String badValue, String problem) {

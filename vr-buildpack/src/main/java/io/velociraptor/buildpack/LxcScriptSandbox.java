@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * script runs as the unprivileged build user. A script that runs out of time is stopped with
  * {@code lxc-stop --kill}, which ends everything in its container.
  *
- * <p>This is the build isolation until vr-core's {@code ContainerRuntime} SPI exists; it will
- * then be one of its uses.
+ * <p>vr-core's {@code ContainerRuntime} runs procs under Supervisor and has no one-shot command
+ * entry point, hence this small runner of its own.
  */
 final class LxcScriptSandbox implements ScriptSandbox {
   private static final Logger LOG = LoggerFactory.getLogger(LxcScriptSandbox.class);

@@ -519,6 +519,18 @@ class BuildpackBuildBackendIT {
   }
 
   @Test
+  void aBuildpackThatCreatesAHostileFileNameFailsTheTarballStepInsteadOfPackingIt()
+      throws IOException {
+    Path evil = fx.buildpack("evil", "echo evil", "touch \"$1/$(printf 'evil\\nname')\"",
+        "printf -- '---\\ndefault_process_types:\\n  web: x\\n'");
+    assertThatThrownBy(() -> build(gitApp("shellapp", repo(), local(evil)), "main"))
+        .isInstanceOf(BuildFailedException.class)
+        .hasMessageContaining("step tarball")
+        .hasMessageContaining("evil\\x0aname");
+    assertThat(fx.store.list()).isEmpty();
+  }
+
+  @Test
   void theWorkDirectoryIsRemovedAfterABuild() throws IOException {
     build(gitApp("shellapp", repo(), local(shellBp)), "main");
     try (Stream<Path> s = Files.list(fx.home.resolve("work"))) {

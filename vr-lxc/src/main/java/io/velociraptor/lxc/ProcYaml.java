@@ -129,6 +129,10 @@ final class ProcYaml {
     if (!v.isValueNode()) {
       throw RunnerException.badValue(key, v.toString(), "must be a single value, not a list or map");
     }
+    if (v.isNumber() && (key.endsWith("_md5") || key.endsWith("_sha256") || key.equals("release_hash"))) {
+      throw RunnerException.badValue(key, v.asText(),
+          "is a YAML number; quote it ('...') so its leading zeros survive");
+    }
     String s = v.asText();
     return s.isEmpty() ? Optional.empty() : Optional.of(s);
   }

@@ -100,9 +100,13 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     Optional<Path> image = proc.imageUrl().flatMap(RunnerContainerRuntime::localFile);
     if (image.isPresent()) {
       String sha = Files2.digest(image.get(), "SHA-256");
+      proc.imageSha256().filter(expected -> !expected.equals(sha)).ifPresent(expected -> {
+        throw new RunnerException("image_url", image.get().toString(), "image " + image.get()
+            + " has sha256 " + sha + " but the proc expects " + expected);
+      });
       String remote = settings.root() + "/images/" + sha + ".tar.gz";
       uploadOnce(host, image.get(), remote);
-      out = ProcData.builder().from(out).imageUrl(remote).build();
+      out = ProcData.builder().from(out).imageUrl(remote).imageSha256(sha).build();
     }
     return out;
   }

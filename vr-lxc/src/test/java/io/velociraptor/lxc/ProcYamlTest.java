@@ -126,6 +126,12 @@ class ProcYamlTest {
   }
 
   @Test
+  void asksForQuotesWhenADigestWasWrittenAsAYamlNumber() {
+    assertThatThrownBy(() -> ProcYaml.parse("cmd: x\nbuild_md5: " + "0".repeat(32) + "\n", Map.of()))
+        .isInstanceOf(RunnerException.class).hasMessageContaining("build_md5").hasMessageContaining("quote it");
+  }
+
+  @Test
   void findsTheProcDirectoryOnlyUnderTheRunnersRoot() {
     Path root = Path.of("/apps");
     assertThat(ProcPaths.of(root, Path.of("/apps/procs/a-1-c-h-web-5000/proc.yaml")).name)

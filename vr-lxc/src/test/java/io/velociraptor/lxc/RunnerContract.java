@@ -305,4 +305,23 @@ abstract class RunnerContract {
     assertThat(sh.exitValue()).isEqualTo(7);
     assertThat(out).contains(GREETING + "|nobody|" + appDir("demo.shell") + "|");
   }
+
+  @Test
+  void theJavaRunCommandPassesSigtermOnToTheProc() throws Exception {
+    int port = Fixtures.freePort();
+    Path yaml = proc("demo.javarun", port, build(Map.of()), serve());
+    runner.setup(yaml);
+    List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "-cp", System.getProperty("java.class.path"), RunnerMain.class.getName()));
+    argv.addAll(runner.config().toArgs());
+    argv.addAll(List.of("run", yaml.toString()));
+    Process jvm = new ProcessBuilder(argv).redirectErrorStream(true)
+        .redirectOutput(root.resolve("javarun.log").toFile()).start();
+    started.add(jvm);
+    Await.until("the proc to serve", Duration.ofSeconds(30), () -> Fixtures.get(port, "/").isPresent());
+    jvm.destroy();
+    assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).as("the runner JVM exits on SIGTERM").isTrue();
+    Await.until("the proc to stop serving", Duration.ofSeconds(15), () -> Fixtures.get(port, "/").isEmpty());
+    assertNothingRunning("demo.javarun");
+  }
 }

@@ -1,6 +1,5 @@
 package io.velociraptor.supervisor;
 
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,9 +11,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.xmlrpc.XmlRpcException;
 import org.apache.xmlrpc.client.XmlRpcClient;
 import org.apache.xmlrpc.client.XmlRpcClientConfigImpl;
@@ -35,19 +31,17 @@ public final class SupervisorClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SupervisorClient.class);
 
   private final SupervisorEndpoint endpoint;
-  private final HttpClient http;
-  private final ExecutorService executor;
+  private final HttpConnections connections;
   private final XmlRpcClient xmlrpc;
   private final Duration readTimeout;
   private final boolean owner;
   private final SupervisorClient root;
   private final java.util.concurrent.ConcurrentMap<Duration, SupervisorClient> views;
 
-  private SupervisorClient(SupervisorEndpoint endpoint, HttpClient http, ExecutorService executor,
-      Duration readTimeout, SupervisorClient root) {
+  private SupervisorClient(SupervisorEndpoint endpoint, HttpConnections connections, Duration readTimeout,
+      SupervisorClient root) {
     this.endpoint = endpoint;
-    this.http = http;
-    this.executor = executor;
+    this.connections = connections;
     this.readTimeout = readTimeout;
     this.owner = root == null;
     this.root = root == null ? this : root;
@@ -64,29 +58,17 @@ public final class SupervisorClient implements AutoCloseable {
     config.setReplyTimeout((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
     XmlRpcClient c = new XmlRpcClient();
     c.setConfig(config);
-    c.setTransportFactory(new HttpClientTransportFactory(c, http, endpoint, readTimeout));
+    c.setTransportFactory(new XmlRpcTransports(c, connections, endpoint, readTimeout));
     this.xmlrpc = c;
   }
 
   /**
    * @param endpoint where the supervisord listens and how to log in
-   * @return a client; close it to release its threads
+   * @return a client; close it to close its connections
    */
   public static SupervisorClient of(SupervisorEndpoint endpoint) {
     Objects.requireNonNull(endpoint, "endpoint");
-    AtomicInteger n = new AtomicInteger();
-    ExecutorService executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "vr-supervisor-" + endpoint.label() + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    HttpClient http = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(endpoint.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .executor(executor)
-        .build();
-    return new SupervisorClient(endpoint, http, executor, endpoint.readTimeout(), null);
+    return new SupervisorClient(endpoint, new HttpConnections(endpoint), endpoint.readTimeout(), null);
   }
 
   /**
@@ -101,7 +83,7 @@ public final class SupervisorClient implements AutoCloseable {
     if (readTimeout.equals(this.readTimeout)) {
       return this;
     }
-    return root.views.computeIfAbsent(readTimeout, t -> new SupervisorClient(endpoint, http, executor, t, root));
+    return root.views.computeIfAbsent(readTimeout, t -> new SupervisorClient(endpoint, connections, t, root));
   }
 
   /** @return the endpoint this client talks to */
@@ -337,8 +319,8 @@ public final class SupervisorClient implements AutoCloseable {
       return xmlrpc.execute(method, params);
     } catch (XmlRpcException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
-        if (t instanceof HttpClientTransportFactory.Failure) {
-          SupervisorException f = ((HttpClientTransportFactory.Failure) t).failure;
+        if (t instanceof XmlRpcTransports.Failure) {
+          SupervisorException f = ((XmlRpcTransports.Failure) t).failure;
           throw SupervisorException.of(f.kind(), f.host(), method,
               f.getMessage() + " (calling " + method + ")", f.getCause());
         }
@@ -363,11 +345,11 @@ public final class SupervisorClient implements AutoCloseable {
     }
   }
 
-  /** Releases this client's threads. Views made by {@link #withReadTimeout} share them. */
+  /** Closes this client's idle connections. Views made by {@link #withReadTimeout} share them. */
   @Override
   public void close() {
     if (owner) {
-      executor.shutdownNow();
+      connections.close();
     }
   }
 

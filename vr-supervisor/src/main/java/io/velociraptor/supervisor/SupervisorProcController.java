@@ -117,9 +117,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
   }
 
   /**
-   * Installs many programs on one host in three round trips however many there are: every file
-   * is written, then one {@code system.multicall} re-reads the configuration and adds every new
-   * group; programs that were already installed are then handled as {@link #install} does.
+   * Installs many programs on one host with one supervisord round trip however many there are:
+   * every file is written, then one {@code system.multicall} re-reads the configuration and adds
+   * every new group; programs that were already installed are then handled as {@link #install}
+   * does.
    *
    * @param host the host
    * @param specs the programs

@@ -81,7 +81,10 @@ final class RunExecution {
       plan = Planner.plan(desired, snapshot, deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
       run = d.store.recordPlan(run.id(), VrJson.writeJson(plan));
       if (!deleting) {
-        d.store.putSwarm(swarm);
+        // a stored record is written (and fsynced) only when it changed: a no-op run stays cheap
+        if (!d.store.swarm(swarm.id()).equals(Optional.of(swarm))) {
+          d.store.putSwarm(swarm);
+        }
       }
       d.emit(new DispatchEvent.Planned(run.id(), now(), plan.summary().toString(), plan.render()));
       for (UnreachableHost u : plan.unreachable()) {
@@ -128,7 +131,9 @@ final class RunExecution {
   private Release resolveRelease() {
     Build build = d.existingBuild(swarm).orElseGet(this::build);
     Release release = Release.of(swarm, build);
-    d.store.putRelease(release);
+    if (!d.store.release(release.hash()).equals(Optional.of(release))) {
+      d.store.putRelease(release);
+    }
     return release;
   }
 
@@ -326,7 +331,7 @@ final class RunExecution {
       }
       String target = e.getKey() + " " + e.getValue();
       if (last != null) {
-        step(add ? "route_add" : "route_remove", Optional.empty(), target, RunStep.Outcome.FAILED, last.getMessage(), started);
+        step(add ? "route-add" : "route-remove", Optional.empty(), target, RunStep.Outcome.FAILED, last.getMessage(), started);
         throw new StepFailed("could not " + (add ? "add " : "remove ") + e.getValue() + (add ? " to " : " from ") + e.getKey()
             + " after " + d.routeAttempts + " attempts: " + last.getMessage(), last);
       }
@@ -334,7 +339,7 @@ final class RunExecution {
         d.emit(add ? new DispatchEvent.Routed(run.id(), now(), e.getKey().toString(), m)
             : new DispatchEvent.Unrouted(run.id(), now(), e.getKey().toString(), m));
       }
-      step(add ? "route_add" : "route_remove", Optional.empty(), target, RunStep.Outcome.OK, "", started);
+      step(add ? "route-add" : "route-remove", Optional.empty(), target, RunStep.Outcome.OK, "", started);
     }
   }
 
@@ -400,7 +405,8 @@ final class RunExecution {
   }
 
   private DispatchResult finish(SwarmPlan plan, String summary) {
-    boolean confirmed = confirm();
+    // a no-op plan was made from an observation taken moments ago: observing again proves nothing
+    boolean confirmed = plan.isNoop() || confirm();
     d.store.release(run.id());
     run = d.store.transition(run.id(), RunState.DONE, summary);
     d.emit(new DispatchEvent.StateChanged(run.id(), now(), RunState.DONE, summary));

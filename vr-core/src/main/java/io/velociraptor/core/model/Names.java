@@ -20,6 +20,9 @@ final class Names {
           "use 1 to 64 of A-Z a-z 0-9 _ . (no dash, space, colon, slash or %:"
               + " program names are split on dashes)");
     }
+    if (value.chars().allMatch(c -> c == '.')) {
+      throw InvalidValueException.of(field, value, "must not be only dots (it would name a parent directory)");
+    }
     return value;
   }
 

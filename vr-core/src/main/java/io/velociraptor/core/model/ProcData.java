@@ -10,8 +10,8 @@ import org.immutables.value.Value;
 
 /**
  * A proc.yaml: everything the runner needs to set up and run one proc. Keeps the original's keys
- * (files it wrote load here; unknown keys are ignored) and adds {@code swarm_id} and
- * {@code build_sha256}. Every key is optional except that one of {@code proc_name} and
+ * (files it wrote load here; unknown keys are ignored) and adds {@code swarm_id},
+ * {@code build_sha256} and {@code image_sha256}. Every key is optional except that one of {@code proc_name} and
  * {@code cmd} must be present; the legacy key {@code proc} is read as {@code proc_name}.
  */
 @Value.Immutable
@@ -91,6 +91,9 @@ public interface ProcData {
   /** @return the OS image tarball's md5 */
   Optional<String> imageMd5();
 
+  /** @return the OS image tarball's sha256 (vr only) */
+  Optional<String> imageSha256();
+
   /** @return a command line to run instead of the Procfile's line for {@link #procName()} */
   Optional<String> cmd();
 
@@ -135,6 +138,7 @@ public interface ProcData {
     buildMd5().ifPresent(h -> Checks.hex("build_md5", h, 32));
     buildSha256().ifPresent(h -> Checks.hex("build_sha256", h, 64));
     imageMd5().ifPresent(h -> Checks.hex("image_md5", h, 32));
+    imageSha256().ifPresent(h -> Checks.hex("image_sha256", h, 64));
     buildUrl().ifPresent(v -> Checks.text("build_url", v));
     imageUrl().ifPresent(v -> Checks.text("image_url", v));
   }

@@ -6,6 +6,7 @@ import com.jcraft.jsch.HostKeyRepository;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
+import io.velociraptor.core.model.Host;
 import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.spi.CommandRunner;
@@ -16,6 +17,8 @@ import io.velociraptor.core.spi.RemoteFileException;
 import io.velociraptor.core.spi.ShellQuoting;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +77,7 @@ public final class JschCommandRunner implements CommandRunner {
   private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
 
   private final String host;
+  private final String address;
   private final int port;
   private final String user;
   private final List<String> identityNames;
@@ -90,10 +94,12 @@ public final class JschCommandRunner implements CommandRunner {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger sessionsOpened = new AtomicInteger();
   private final Object sessionLock = new Object();
+  private final Object channelClosed = new Object();
   private Session session; // guarded by sessionLock
 
   private JschCommandRunner(Builder b) {
-    this.host = b.host;
+    this.host = b.name != null ? b.name : b.host;
+    this.address = b.host;
     this.port = b.port;
     this.user = b.user;
     this.password = b.password;
@@ -140,7 +146,10 @@ public final class JschCommandRunner implements CommandRunner {
     return new Builder();
   }
 
-  /** @return the host name or address given to the builder */
+  /**
+   * @return the host's name for messages: the model host's name if built from a {@link
+   *     Host}, else the address given to the builder
+   */
   @Override
   public String host() {
     return host;
@@ -167,7 +176,7 @@ public final class JschCommandRunner implements CommandRunner {
   }
 
   private String hostAndPort() {
-    return host + ":" + port;
+    return host.equals(address) ? address + ":" + port : host + " (" + address + ":" + port + ")";
   }
 
   // ---------------------------------------------------------------- commands
@@ -244,7 +253,7 @@ public final class JschCommandRunner implements CommandRunner {
       OutputCollector err, long started, long deadline) {
     PidSplitter errWithPid = new PidSplitter(err);
     String line = remoteLine(command);
-    Opened opened = openExec(line, out, errWithPid, command);
+    Opened opened = openExec(line, out, errWithPid, command, deadline);
     ChannelExec channel = opened.channel;
     Future<?> feeder = null;
     boolean timedOut = false;
@@ -258,7 +267,7 @@ public final class JschCommandRunner implements CommandRunner {
       }
       if (!err.awaitClosed(deadline - System.nanoTime())) {
         timedOut = true;
-        killRemote(command, errWithPid.pid());
+        killRemote(command, errWithPid.awaitPid(KILL_TIMEOUT.toNanos()), "timed out");
         err.awaitClosed(LocalCommandRunner.KILL_GRACE.toNanos() + KILL_TIMEOUT.toNanos());
       }
     } catch (IOException e) {
@@ -266,13 +275,14 @@ public final class JschCommandRunner implements CommandRunner {
           + " while starting " + command.display() + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      killRemote(command, errWithPid.pid());
+      killRemote(command, errWithPid.pid(), "was interrupted");
       throw new IllegalStateException("interrupted while running " + command.display(), e);
     } finally {
       if (feeder != null) {
         feeder.cancel(true);
       }
       channel.disconnect();
+      channelClosed();
     }
     String signal = channel.getExitSignal();
     int status = channel.getExitStatus();
@@ -316,7 +326,7 @@ public final class JschCommandRunner implements CommandRunner {
    * it with setsid), enter the working directory, export the environment, exec the argv.
    */
   static String remoteLine(Command command) {
-    StringBuilder s = new StringBuilder("echo $$ >&2; ");
+    StringBuilder s = new StringBuilder("echo " + PidSplitter.MARKER + "$$ >&2; ");
     command.workingDir().ifPresent(dir -> s.append("cd ").append(ShellQuoting.quote(dir))
         .append(" 2>/dev/null || { echo ")
         .append(ShellQuoting.quote("vr: cannot use working directory " + dir))
@@ -329,10 +339,10 @@ public final class JschCommandRunner implements CommandRunner {
   }
 
   /** Kills the remote process group: SIGTERM, then SIGKILL once the grace has passed. */
-  private void killRemote(Command command, long pgid) {
+  private void killRemote(Command command, long pgid, String why) {
     if (pgid <= 1) {
-      LOG.warn("{} timed out on {} before it reported its pid; closing its channel only",
-          command, hostAndPort());
+      LOG.warn("{} {} on {} before it reported its pid; closing its channel only",
+          command, why, hostAndPort());
       return;
     }
     long tenths = Math.max(1, LocalCommandRunner.KILL_GRACE.toMillis() / 100);
@@ -351,10 +361,10 @@ public final class JschCommandRunner implements CommandRunner {
       OutputCollector err = new OutputCollector(LineListener.Channel.STDERR, 4096, null, this);
       long now = System.nanoTime();
       CommandResult r = runOnChannel(kill, null, out, err, now, now + KILL_TIMEOUT.toNanos());
-      LOG.info("{} timed out on {}; killed process group {} (kill exit {})", command,
+      LOG.info("{} {} on {}; killed process group {} (kill exit {})", command, why,
           hostAndPort(), pgid, r.exitCode());
     } catch (RuntimeException e) {
-      LOG.warn("{} timed out on {} and could not be killed: {}", command, hostAndPort(),
+      LOG.warn("{} {} on {} and could not be killed: {}", command, why, hostAndPort(),
           e.getMessage());
     }
   }
@@ -373,10 +383,15 @@ public final class JschCommandRunner implements CommandRunner {
 
   /**
    * Opens an exec channel running the line. If the session turns out to be dead, it is
-   * reopened and the channel tried once more: the command had not started.
+   * reopened and the channel tried once more: the command had not started. If sshd refuses the
+   * channel while the session lives, it is at its {@code MaxSessions}: sshd frees the slot of a
+   * closed channel a moment after the close, so the open is retried, each time after one of our
+   * channels closed or 50 ms passed, until the command's deadline.
    */
-  private Opened openExec(String line, OutputStream out, OutputStream err, Command command) {
-    for (int attempt = 1; ; attempt++) {
+  private Opened openExec(String line, OutputStream out, OutputStream err, Command command,
+      long deadline) {
+    boolean reconnected = false;
+    while (true) {
       Session s = session();
       ChannelExec channel = null;
       try {
@@ -394,15 +409,40 @@ public final class JschCommandRunner implements CommandRunner {
         if (channel != null) {
           channel.disconnect();
         }
-        if (attempt == 1 && !s.isConnected()) {
+        if (!s.isConnected() && !reconnected) {
           LOG.info("the SSH session to {} had died; reconnecting once to run {}",
               hostAndPort(), command.display());
           invalidate(s);
+          reconnected = true;
+          continue;
+        }
+        if (s.isConnected() && System.nanoTime() < deadline) {
+          LOG.debug("{} refused a channel (sessions full?); retrying {}", hostAndPort(),
+              command.display());
+          awaitChannelClose(deadline);
           continue;
         }
         throw new HostConnectionException(host, "cannot start " + command.display() + " on "
             + hostAndPort() + ": " + e.getMessage(), e);
       }
+    }
+  }
+
+  private void awaitChannelClose(long deadline) {
+    long millis = Math.min(50, Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    synchronized (channelClosed) {
+      try {
+        channelClosed.wait(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for a free channel", e);
+      }
+    }
+  }
+
+  private void channelClosed() {
+    synchronized (channelClosed) {
+      channelClosed.notifyAll();
     }
   }
 
@@ -446,7 +486,7 @@ public final class JschCommandRunner implements CommandRunner {
     }
     Session s;
     try {
-      s = jsch.getSession(user, host, port);
+      s = jsch.getSession(user, address, port);
       s.setHostKeyRepository(keys);
       s.setConfig("StrictHostKeyChecking", "yes");
       s.setConfig("PreferredAuthentications", password != null ? "publickey,password"
@@ -466,7 +506,7 @@ public final class JschCommandRunner implements CommandRunner {
                 ? HostKeyRejectedException.Reason.CHANGED
                 : HostKeyRejectedException.Reason.UNKNOWN,
             r.keyType(), r.fingerprint(), knownHosts.toString());
-        LOG.error(rejected.getMessage());
+        LOG.warn(rejected.getMessage()); // a security event: worth a line even if caught
         throw rejected;
       }
       String m = String.valueOf(e.getMessage());
@@ -497,7 +537,7 @@ public final class JschCommandRunner implements CommandRunner {
 
   /** Puts the key types known_hosts holds for this host first, as OpenSSH does. */
   private String hostKeyAlgorithms(HostKeyRepository keys, String defaults) {
-    String name = port == 22 ? host : "[" + host + "]:" + port;
+    String name = port == 22 ? address : "[" + address + "]:" + port;
     Set<String> order = new LinkedHashSet<>();
     HostKey[] known = keys.getHostKey(name, null);
     if (known != null) {
@@ -685,6 +725,7 @@ public final class JschCommandRunner implements CommandRunner {
   /** Builds a {@link JschCommandRunner}; not thread-safe. */
   public static final class Builder {
     private String host;
+    private String name;
     private int port = 22;
     private String user;
     private final List<Identity> identities = new ArrayList<>();
@@ -705,6 +746,20 @@ public final class JschCommandRunner implements CommandRunner {
      */
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host");
+      this.name = null;
+      return this;
+    }
+
+    /**
+     * Connects to a host of the model: its address, named by its name in messages and in
+     * {@link JschCommandRunner#host()}.
+     *
+     * @param host the host
+     * @return this builder
+     */
+    public Builder host(Host host) {
+      this.host = host.address();
+      this.name = host.name().value();
       return this;
     }
 
@@ -786,7 +841,7 @@ public final class JschCommandRunner implements CommandRunner {
     }
 
     private static byte[] utf8(char[] chars) {
-      java.nio.ByteBuffer b = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(chars));
+      ByteBuffer b = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
       byte[] bytes = new byte[b.remaining()];
       b.get(bytes);
       return bytes;

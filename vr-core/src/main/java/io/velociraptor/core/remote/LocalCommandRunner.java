@@ -4,11 +4,13 @@ import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.LineListener;
+import io.velociraptor.core.spi.PathRefusedException;
 import io.velociraptor.core.spi.RemoteFileException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
@@ -109,7 +111,7 @@ public final class LocalCommandRunner implements CommandRunner {
    */
   @Override
   public CommandResult run(Command command) {
-    return execute(command, null, null);
+    return execute(command, null);
   }
 
   /**
@@ -119,10 +121,10 @@ public final class LocalCommandRunner implements CommandRunner {
    */
   @Override
   public CommandResult stream(Command command, LineListener listener) {
-    return execute(command, listener, null);
+    return execute(command, listener);
   }
 
-  private CommandResult execute(Command command, LineListener listener, Path stdinFile) {
+  private CommandResult execute(Command command, LineListener listener) {
     ensureOpen();
     long started = System.nanoTime();
     List<String> argv = CommandLines.effectiveArgv(command);
@@ -155,7 +157,7 @@ public final class LocalCommandRunner implements CommandRunner {
         LineListener.Channel.STDERR, command.outputLimit(), listener, listenerLock);
     Future<?> outPump = io.submit(() -> pump(process.getInputStream(), out));
     Future<?> errPump = io.submit(() -> pump(process.getErrorStream(), err));
-    Future<?> stdinPump = io.submit(() -> feed(process, command, stdinFile));
+    Future<?> stdinPump = io.submit(() -> feed(process, command));
     long deadline = started + command.timeout().toNanos();
     boolean timedOut = false;
     try {
@@ -180,7 +182,7 @@ public final class LocalCommandRunner implements CommandRunner {
       stdinPump.cancel(true);
     }
     return CommandResult.builder()
-        .exitCode(process.exitValue())
+        .exitCode(process.isAlive() ? CommandResult.TIMED_OUT_EXIT_CODE : process.exitValue())
         .stdout(out.text())
         .stderr(err.text())
         .stdoutTruncated(out.truncated())
@@ -223,11 +225,9 @@ public final class LocalCommandRunner implements CommandRunner {
     }
   }
 
-  private static void feed(Process process, Command command, Path stdinFile) {
+  private static void feed(Process process, Command command) {
     try (OutputStream stdin = process.getOutputStream()) {
-      if (stdinFile != null) {
-        Files.copy(stdinFile, stdin);
-      } else if (command.stdin().isPresent()) {
+      if (command.stdin().isPresent()) {
         stdin.write(command.stdin().get());
       }
     } catch (IOException e) {
@@ -327,7 +327,7 @@ public final class LocalCommandRunner implements CommandRunner {
     try {
       temp = Files.createTempFile(dir, "." + target.getFileName() + ".vr-", ".tmp");
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
-          OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
+          OutputStream out = Channels.newOutputStream(channel)) {
         writer.writeTo(out);
         out.flush();
         channel.force(true);
@@ -414,7 +414,7 @@ public final class LocalCommandRunner implements CommandRunner {
       Path realParent = Path.of(RemotePaths.parent(normal)).toRealPath();
       target = realParent.resolve(RemotePaths.fileName(normal));
       if (!target.startsWith(realRoot) || target.equals(realRoot)) {
-        throw new io.velociraptor.core.spi.PathRefusedException(host(), "remove", remotePath,
+        throw new PathRefusedException(host(), "remove", remotePath,
             "it resolves to " + target + ", which is not inside the runner's root " + realRoot);
       }
     } catch (NoSuchFileException e) {

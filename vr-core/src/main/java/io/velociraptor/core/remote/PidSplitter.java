@@ -1,18 +1,29 @@
 package io.velociraptor.core.remote;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Takes the first line of a remote command's stderr, where the runner's wrapper prints the
- * shell's pid (which is also its process group id), and passes the rest on untouched.
+ * Takes the marker line a remote command's wrapper prints on stderr ({@value #MARKER} and the
+ * shell's pid, which is also its process group id) out of the stream and passes everything else
+ * on untouched. Lines before the marker (a noisy shell start-up file) are passed on too; after
+ * it, nothing is inspected, so the command's own output can never be mistaken for it.
  */
 final class PidSplitter extends OutputStream {
+  /** What the wrapper prints before the pid. */
+  static final String MARKER = "vr-pgid:";
+
+  private static final int MAX_LINE = 4096;
+
   private final OutputStream next;
-  private final StringBuilder first = new StringBuilder();
+  private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+  private final CountDownLatch known = new CountDownLatch(1);
   private volatile long pid = -1;
-  private boolean passing;
+  private boolean found;
 
   PidSplitter(OutputStream next) {
     this.next = next;
@@ -26,27 +37,44 @@ final class PidSplitter extends OutputStream {
   @Override
   public synchronized void write(byte[] b, int off, int len) throws IOException {
     int i = off;
-    while (!passing && i < off + len) {
+    int end = off + len;
+    while (!found && i < end) {
       byte c = b[i++];
-      if (c == '\n') {
-        passing = true;
-        try {
-          pid = Long.parseLong(first.toString().trim());
-        } catch (NumberFormatException e) {
-          // not our line: hand it on as output
-          next.write(first.append('\n').toString().getBytes(StandardCharsets.UTF_8));
+      line.write(c);
+      if (c == '\n' || line.size() >= MAX_LINE) {
+        String text = line.toString(StandardCharsets.UTF_8).trim();
+        if (text.startsWith(MARKER)) {
+          try {
+            pid = Long.parseLong(text.substring(MARKER.length()));
+            found = true;
+            known.countDown();
+          } catch (NumberFormatException e) {
+            next.write(line.toByteArray());
+          }
+        } else {
+          next.write(line.toByteArray());
         }
-      } else if (first.length() < 32) {
-        first.append((char) c);
+        line.reset();
       }
     }
-    if (i < off + len) {
-      next.write(b, i, off + len - i);
+    if (i < end) {
+      next.write(b, i, end - i);
     }
   }
 
   /** @return the remote process group id, or -1 if not seen yet */
   long pid() {
+    return pid;
+  }
+
+  /**
+   * Waits for the marker line (a loaded host may not have printed it when a short timeout
+   * fires).
+   *
+   * @return the remote process group id, or -1 if it did not come in time
+   */
+  long awaitPid(long nanos) throws InterruptedException {
+    known.await(nanos, TimeUnit.NANOSECONDS);
     return pid;
   }
 
@@ -56,7 +84,12 @@ final class PidSplitter extends OutputStream {
   }
 
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
+    if (!found && line.size() > 0) {
+      next.write(line.toByteArray());
+      line.reset();
+    }
+    known.countDown(); // no marker will come now: release waiters
     next.close();
   }
 }

@@ -20,6 +20,11 @@ public record Artifact(String sha256, String md5, long size, URI location, Insta
   private static final Pattern MD5 = Pattern.compile("[0-9a-f]{32}");
 
   /**
+   * @param sha256 lowercase hex sha256 of the content
+   * @param md5 lowercase hex md5 of the content
+   * @param size size in bytes
+   * @param location where the store keeps it
+   * @param storedAt when it was first stored
    * @throws VrException if a hash is not lowercase hex of the right length or size is negative
    * @param storedAt the stored at
    * @param size the size

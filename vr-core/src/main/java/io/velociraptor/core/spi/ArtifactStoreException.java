@@ -6,7 +6,7 @@ import io.velociraptor.core.VrException;
 public class ArtifactStoreException extends VrException {
   private static final long serialVersionUID = 1L;
 
-  /** The sha256 (structured field of the message). */
+  /** The artifact concerned, or empty. */
   private final String sha256;
 
   /**

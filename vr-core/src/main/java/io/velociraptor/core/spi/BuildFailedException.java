@@ -15,17 +15,17 @@ import java.util.OptionalInt;
 public class BuildFailedException extends VrException {
   private static final long serialVersionUID = 1L;
 
-  /** The app (structured field of the message). */
+  /** The app being built. */
   private final String app;
-  /** The version (structured field of the message). */
+  /** The version being built. */
   private final String version;
-  /** The step (structured field of the message). */
+  /** The step that failed. */
   private final String step;
-  /** The exit code (structured field of the message). */
+  /** The failing script's exit code, or null. */
   private final Integer exitCode;
-  /** The log tail (structured field of the message). */
+  /** The last log lines. */
   private final List<String> logTail;
-  /** The log file (structured field of the message). */
+  /** Where the whole log is, or null. */
   private final String logFile;
 
   /**

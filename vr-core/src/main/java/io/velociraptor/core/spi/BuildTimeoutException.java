@@ -10,7 +10,7 @@ import java.util.OptionalInt;
 public class BuildTimeoutException extends BuildFailedException {
   private static final long serialVersionUID = 1L;
 
-  /** The timeout (structured field of the message). */
+  /** The limit that was exceeded. */
   private final Duration timeout;
 
   /**

@@ -8,8 +8,11 @@ import java.nio.file.Path;
  *
  * <p>Every command has a timeout ({@link Command#timeout()}); when it passes, the command and the
  * processes it started are killed on the host (not only the local wait abandoned) and the result
- * says {@link CommandResult#timedOut()}. A non-zero exit is a result, not an exception; a host
- * that cannot be reached is a {@link HostConnectionException}.
+ * says {@link CommandResult#timedOut()}. Start background processes with their output
+ * redirected ({@code > log 2>&1 &}): one that keeps the command's stdout or stderr open keeps an
+ * SSH command running until its timeout (as with {@code ssh} itself), while locally the command
+ * ends with its main process and the rest of that output may be lost. A non-zero exit is a
+ * result, not an exception; a host that cannot be reached is a {@link HostConnectionException}.
  *
  * <p>File paths are absolute paths on the host. Removal is confined to the runner's configured
  * root (a directory such as {@code /apps}).

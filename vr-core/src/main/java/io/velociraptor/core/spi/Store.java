@@ -91,6 +91,24 @@ public interface Store extends AutoCloseable {
   List<Swarm> swarms();
 
   /**
+   * A fresh swarm id: random, and neither a stored swarm's nor one with run history. (Two
+   * processes creating swarms at the same instant could draw the same id only with odds of
+   * about one in 2^40.)
+   *
+   * @return an unused swarm id
+   * @throws StoreException if the store cannot be read
+   */
+  default SwarmId newSwarmId() {
+    java.security.SecureRandom random = new java.security.SecureRandom();
+    while (true) {
+      SwarmId id = SwarmId.fromBits(random.nextLong());
+      if (swarm(id).isEmpty() && history(id).isEmpty()) {
+        return id;
+      }
+    }
+  }
+
+  /**
    * Deletes a swarm; its run history stays.
    *
    * @param id a swarm id

@@ -60,6 +60,63 @@ class DispatcherTest {
   }
 
   @Test
+  void everyStepOfASwapIsRecordedInTheRunIncludingTheRouteChanges() {
+    try (Dispatcher d = world.dispatcher()) {
+      d.dispatch(DispatchWorld.swarm().build());
+      DispatchResult result = d.dispatch(DispatchWorld.swarm().version(Version.of("v2")).build());
+      assertThat(result.succeeded()).as(result.run().failureReason().orElse("")).isTrue();
+      assertThat(result.run().steps().stream().map(s -> s.name()).distinct())
+          .containsExactlyInAnyOrder("start", "uptest", "route-add", "route-remove", "stop", "confirm");
+    }
+  }
+
+  @Test
+  void aNoopDispatchObservesTheFleetOnceAndCountsAsConfirmed() {
+    java.util.concurrent.atomic.AtomicInteger observations = new java.util.concurrent.atomic.AtomicInteger();
+    try (Dispatcher d = Dispatcher.builder().store(world.store).fleet(world.fleet).procs(world.hosts)
+        .observer(hosts -> {
+          observations.incrementAndGet();
+          return world.hosts.observe(hosts);
+        })
+        .runtime(world.runtime).runners(h -> world.runners.get(h.name())).balancer(world.balancer).build()) {
+      d.dispatch(DispatchWorld.swarm().build());
+      observations.set(0);
+      DispatchResult again = d.dispatch(DispatchWorld.swarm().build());
+      assertThat(again.plan().orElseThrow().isNoop()).isTrue();
+      assertThat(again.confirmed()).isTrue();
+      assertThat(observations.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aNoopDispatchRewritesNeitherTheSwarmNorTheReleaseOnlyItsRun() {
+    Map<String, Integer> writes = new java.util.TreeMap<>();
+    io.velociraptor.core.spi.Store counting = (io.velociraptor.core.spi.Store) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {io.velociraptor.core.spi.Store.class}, (proxy, method, args) -> {
+          if (method.getName().startsWith("put")) {
+            writes.merge(method.getName(), 1, Integer::sum);
+          }
+          try {
+            return method.invoke(world.store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (Dispatcher d = world.dispatcher(world.hosts, world.runtime, counting, world.balancer,
+        io.velociraptor.core.store.RunOwners.current())) {
+      d.dispatch(DispatchWorld.swarm().build());
+      assertThat(writes).containsEntry("putSwarm", 1).containsEntry("putRelease", 1);
+      writes.clear();
+      DispatchResult again = d.dispatch(DispatchWorld.swarm().build());
+      assertThat(again.plan().orElseThrow().isNoop()).isTrue();
+      assertThat(writes).isEmpty();
+      assertThat(world.store.history(again.run().swarmId())).hasSize(2);
+      d.dispatch(DispatchWorld.swarm().size(2).build());
+      assertThat(writes).containsEntry("putSwarm", 1).doesNotContainKey("putRelease");
+    }
+  }
+
+  @Test
   void newReleaseRetiresOldProcsOnlyAfterTheirReplacementsAreUptestedAndRouted() {
     try (Dispatcher d = world.dispatcher()) {
       d.dispatch(DispatchWorld.swarm().build());
@@ -182,12 +239,20 @@ class DispatcherTest {
   void procsOnAnUnreachableHostAreNeitherCountedNorStoppedAndTheRunSaysSo() {
     try (Dispatcher d = world.dispatcher()) {
       d.dispatch(DispatchWorld.swarm().build());
+      String onH2 = world.running().stream().filter(r -> r.startsWith("h2/")).findFirst().orElseThrow();
       world.hosts.setUnreachable(HostName.of("h2"), true);
       DispatchResult result = d.dispatch(DispatchWorld.swarm().version(Version.of("v2")).build());
-      assertThat(world.events).anyMatch(e -> e instanceof DispatchEvent.Warning w && w.message().contains("h2"));
+      assertThat(result.succeeded()).as(result.run().failureReason().orElse("")).isTrue();
+      assertThat(world.events).anyMatch(e -> e instanceof DispatchEvent.Warning w && w.message().contains("h2")
+          && w.message().contains("unreachable"));
       world.hosts.setUnreachable(HostName.of("h2"), false);
-      assertThat(world.running().stream().filter(r -> r.startsWith("h2/"))).hasSize(1);
-      assertThat(result.run().state()).isIn(RunState.DONE, RunState.FAILED);
+      // three v2 procs on the two reachable hosts; the unknown h2 proc was neither counted nor stopped
+      assertThat(world.running()).hasSize(4).contains(onH2);
+      assertThat(world.running().stream().filter(r -> !r.equals(onH2))).hasSize(3).allMatch(r -> !r.startsWith("h2/"));
+      // once h2 answers again, a dispatch retires its old proc
+      assertThat(d.dispatch(DispatchWorld.swarm().version(Version.of("v2")).build()).succeeded()).isTrue();
+      assertThat(world.running()).hasSize(3).doesNotContain(onH2);
+      assertThat(world.balancer.members(POOL)).isEqualTo(world.runningMembers());
     }
   }
 

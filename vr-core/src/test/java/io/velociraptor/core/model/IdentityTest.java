@@ -19,6 +19,8 @@ class IdentityTest {
         Arguments.of("app name", (Function<String, ?>) AppName::of, "a/b"),
         Arguments.of("app name", (Function<String, ?>) AppName::of, "100%"),
         Arguments.of("app name", (Function<String, ?>) AppName::of, ""),
+        Arguments.of("app name", (Function<String, ?>) AppName::of, ".."),
+        Arguments.of("proc name", (Function<String, ?>) ProcTypeName::of, "."),
         Arguments.of("app name", (Function<String, ?>) AppName::of, "x".repeat(65)),
         Arguments.of("config name", (Function<String, ?>) ConfigName::of, "prod-eu"),
         Arguments.of("proc name", (Function<String, ?>) ProcTypeName::of, "web 1"),

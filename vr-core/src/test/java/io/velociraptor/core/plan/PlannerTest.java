@@ -24,6 +24,7 @@ import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.SwarmId;
 import io.velociraptor.core.model.Version;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -177,7 +178,7 @@ class PlannerTest {
     @Test
     void comparesTheVersionByItsNameForm() {
       FleetSnapshot fleet = fleet().squad("main", "h1").proc("h1", name("release_1.0", HASH, 5000), RUNNING).build();
-      SwarmPlan plan = plan(s -> s.size(1).version(Version.of("release-1.0")).pool(java.util.Optional.empty()),
+      SwarmPlan plan = plan(s -> s.size(1).version(Version.of("release-1.0")).pool(Optional.empty()),
           fleet, PlanPolicy.defaults());
       assertThat(plan.isNoop()).isTrue();
     }
@@ -310,7 +311,7 @@ class PlannerTest {
     @Test
     void adoptsALegacyProcOfTheCurrentReleaseAsCurrent() {
       FleetSnapshot fleet = fleet().squad("main", "h1").proc("h1", LEGACY_CURRENT, RUNNING).build();
-      SwarmPlan plan = Planner.plan(DesiredSwarm.of(swarm().size(1).pool(java.util.Optional.empty()).build(),
+      SwarmPlan plan = Planner.plan(DesiredSwarm.of(swarm().size(1).pool(Optional.empty()).build(),
           ReleaseHash.of("0a1b2c3d")), fleet);
       assertThat(plan.isNoop()).isTrue();
       assertThat(keeps(plan)).containsExactly("h1/" + LEGACY_CURRENT + " CURRENT");
@@ -345,7 +346,7 @@ class PlannerTest {
           .unreachable("h4", "connection refused")
           .proc("h1", current(5000), RUNNING).proc("h1", current(5001), RUNNING)
           .proc("h3", current(5000), RUNNING).build();
-      SwarmPlan plan = plan(s -> s.onePerHost(true).size(0).pool(java.util.Optional.empty()), fleet, PlanPolicy.defaults());
+      SwarmPlan plan = plan(s -> s.onePerHost(true).size(0).pool(Optional.empty()), fleet, PlanPolicy.defaults());
       assertThat(plan.target()).isEqualTo(2);
       assertThat(starts(plan)).containsExactly("h2:5000");
       assertThat(keeps(plan)).containsExactly("h1/" + current(5000) + " CURRENT");
@@ -386,7 +387,7 @@ class PlannerTest {
           .proc("h2", old(5000), RUNNING)
           .proc("e1", "oldshop-v2-prod-" + HASH + "-web-5000-" + ID, RUNNING)
           .build();
-      SwarmPlan plan = plan(s -> s.onePerHost(true).pool(java.util.Optional.empty()), fleet, PlanPolicy.defaults());
+      SwarmPlan plan = plan(s -> s.onePerHost(true).pool(Optional.empty()), fleet, PlanPolicy.defaults());
       assertThat(starts(plan)).containsExactly("h1:5000");
       assertThat(keeps(plan)).containsExactly("h2/" + old(5000) + " AWAITING_REPLACEMENT");
       assertThat(plan.stops()).singleElement().satisfies(s -> {
@@ -549,7 +550,7 @@ class PlannerTest {
     @Test
     void neverRoutesASwarmWithoutAPool() {
       FleetSnapshot fleet = fleet().squad("main", "h1").proc("h1", old(5000), RUNNING).build();
-      SwarmPlan plan = plan(s -> s.size(1).pool(java.util.Optional.empty()).balancer(java.util.Optional.empty()),
+      SwarmPlan plan = plan(s -> s.size(1).pool(Optional.empty()).balancer(Optional.empty()),
           fleet, PlanPolicy.defaults());
       assertThat(plan.routeAdds()).isEmpty();
       assertThat(plan.routeRemoves()).isEmpty();

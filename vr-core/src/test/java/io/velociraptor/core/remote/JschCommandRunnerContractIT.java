@@ -34,14 +34,7 @@ class JschCommandRunnerContractIT extends CommandRunnerContract {
   @BeforeEach
   void connect() throws Exception {
     scratch = Files.createDirectory(root.resolve("scratch"));
-    runner = JschCommandRunner.builder()
-        .host(sshd.host())
-        .port(sshd.port())
-        .user(sshd.user())
-        .privateKey(sshd.clientKey())
-        .knownHosts(sshd.knownHosts())
-        .root(root.toString())
-        .build();
+    runner = sshd.runnerBuilder().root(root.toString()).build();
   }
 
   @AfterEach

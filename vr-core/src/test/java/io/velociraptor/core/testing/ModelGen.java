@@ -35,20 +35,28 @@ public final class ModelGen {
 
   private ModelGen() {}
 
+  /**
+   * @param max the longest
+   * @return text valid as a name that goes into program names (not only dots)
+   */
+  public static Gen<String> nameText(int max) {
+    return Gen.strings(NAME_CHARS, 1, max).filter(s -> !s.chars().allMatch(c -> c == '.'));
+  }
+
   /** @return valid app names */
   public static Gen<AppName> appNames() {
-    return Gen.strings(NAME_CHARS, 1, 20).map(AppName::of);
+    return nameText(20).map(AppName::of);
   }
 
   /** @return valid config names */
   public static Gen<ConfigName> configNames() {
-    return Gen.strings(NAME_CHARS, 1, 12).map(ConfigName::of);
+    return nameText(12).map(ConfigName::of);
   }
 
   /** @return valid proc type names */
   public static Gen<ProcTypeName> procTypes() {
     return Gen.frequency(Gen.oneOf("web", "worker", "clock").map(ProcTypeName::of),
-        Gen.strings(NAME_CHARS, 1, 10).map(ProcTypeName::of));
+        nameText(10).map(ProcTypeName::of));
   }
 
   /** @return free-text versions, often with dashes and slashes */

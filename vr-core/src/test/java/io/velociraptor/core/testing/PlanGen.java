@@ -8,6 +8,7 @@ import io.velociraptor.core.model.Host;
 import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.HostSnapshot;
 import io.velociraptor.core.model.ImmutableFleetSnapshot;
+import io.velociraptor.core.model.ImmutableObservedProc;
 import io.velociraptor.core.model.ImmutableSwarm;
 import io.velociraptor.core.model.ObservedProc;
 import io.velociraptor.core.model.PoolMember;
@@ -26,12 +27,14 @@ import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.SwarmId;
 import io.velociraptor.core.model.Version;
 import io.velociraptor.core.plan.DesiredSwarm;
+import io.velociraptor.core.plan.ImmutablePlanPolicy;
 import io.velociraptor.core.plan.PlanPolicy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -63,7 +66,7 @@ public final class PlanGen {
       ImmutableSwarm.Builder b = Swarm.builder()
           .id(SwarmId.fromBits(r.nextLong()))
           .app(AppName.of(pick(r, APPS)))
-          .config(io.velociraptor.core.model.ConfigName.of(pick(r, CONFIGS)))
+          .config(ConfigName.of(pick(r, CONFIGS)))
           .procType(ProcTypeName.of(pick(r, PROCS)))
           .squad(SquadName.of(pick(r, SQUADS)))
           .version(Version.of(pick(r, VERSIONS)))
@@ -148,7 +151,7 @@ public final class PlanGen {
           free.add(p);
         }
         free.add(4000 + r.nextInt(100)); // outside the range: occupied but never chosen
-        Collections.shuffle(free, new java.util.Random(r.nextLong()));
+        Collections.shuffle(free, new Random(r.nextLong()));
         List<ObservedProc> procs = new ArrayList<>();
         boolean previousSquad = previous.squad().value().equals(squad);
         int mine = previousSquad ? r.nextInt(3) : r.nextInt(8) == 0 ? 1 : 0;
@@ -189,7 +192,7 @@ public final class PlanGen {
           pools.add(PoolState.builder().balancer(BalancerName.of("lb")).pool(PoolName.of("pool" + p)).members(members).build());
         }
       }
-      io.velociraptor.core.plan.ImmutablePlanPolicy.Builder policy = PlanPolicy.builder().deleting(r.nextInt(12) == 0);
+      ImmutablePlanPolicy.Builder policy = PlanPolicy.builder().deleting(r.nextInt(12) == 0);
       if (!pools.isEmpty() && r.nextInt(6) == 0) {
         policy.addPools(pools.remove(r.nextInt(pools.size())));
       }
@@ -207,7 +210,7 @@ public final class PlanGen {
    * @return the reordered case
    */
   public static PlanCase shuffled(PlanCase c, SplittableRandom random) {
-    java.util.Random order = new java.util.Random(random.nextLong());
+    Random order = new Random(random.nextLong());
     List<HostSnapshot> hosts = new ArrayList<>(c.fleet().hosts());
     Collections.shuffle(hosts, order);
     List<Squad> squads = new ArrayList<>();
@@ -250,7 +253,7 @@ public final class PlanGen {
         return ObservedProc.of(host, ProcName.parse(app + "-" + version + "-" + config + "-" + hash + "-" + proc + "-" + port), state);
       }
       default: { // foreign, with the port known to the observer or not
-        io.velociraptor.core.model.ImmutableObservedProc.Builder b = ObservedProc.builder().host(host).state(state)
+        ImmutableObservedProc.Builder b = ObservedProc.builder().host(host).state(state)
             .name(ProcName.parse(pick(r, List.of("nginx", "postgres", "cron-job", "my app", "a-b-c-d-e-f-g-h"))
                 + r.nextInt(1000)));
         if (r.nextBoolean()) {

@@ -17,6 +17,27 @@ import org.junit.jupiter.api.Test;
 /** The generators reach every corner of the planner, so the properties are not vacuous. */
 class PlanGenTest {
   @Test
+  void theShrinkerReducesAFailingCaseToOneHostAndOneProc() {
+    // a false claim: "no plan ever stops a proc"; the smallest counterexample is one host with one proc
+    AssertionError failure = null;
+    try {
+      PropertyRunner.property("never stops").cases(500).describedBy((PlanCase c) -> c.toString())
+          .check(PlanGen.cases(), PlanShrinker.shrinker(), c -> {
+            if (!c.plan().stops().isEmpty()) {
+              throw new AssertionError("stops");
+            }
+          });
+    } catch (AssertionError e) {
+      failure = e;
+    }
+    assertThat(failure).isNotNull();
+    String shrunk = failure.getMessage().replaceAll("(?s).*steps to:\n(.*?)\nfailure:.*", "$1");
+    assertThat(shrunk.lines().filter(l -> l.startsWith("  host "))).hasSize(1);
+    assertThat(shrunk.lines().filter(l -> l.startsWith("    "))).hasSize(1);
+    assertThat(shrunk.lines().filter(l -> l.startsWith("  lock ") || l.startsWith("  pool ") || l.startsWith("  policy "))).isEmpty();
+  }
+
+  @Test
   void generatedCasesExerciseEveryReasonOfEveryList() {
     TreeSet<String> seen = new TreeSet<>();
     for (int i = 0; i < 2000; i++) {

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -206,7 +207,7 @@ public final class PlanInvariants {
     for (Start s : plan.starts()) {
       s.replaces().ifPresent(old -> {
         Stop stop = byStop.get(old);
-        check(stop != null && stop.replacedBy().equals(java.util.Optional.of(s.ref())),
+        check(stop != null && stop.replacedBy().equals(Optional.of(s.ref())),
             "start " + s.ref() + " replaces " + old + ", which is not stopped in return");
       });
     }
@@ -214,7 +215,7 @@ public final class PlanInvariants {
     for (Stop s : plan.stops()) {
       if (s.replacedBy().isPresent()) {
         Start start = byStart.get(s.replacedBy().get());
-        check(start != null && start.replaces().equals(java.util.Optional.of(s.ref())),
+        check(start != null && start.replaces().equals(Optional.of(s.ref())),
             "stop " + s.ref() + " names replacement " + s.replacedBy().get() + ", which does not name it back");
       } else if (s.inService() && !c.policy().deleting()) {
         check(upAfter >= plan.target(), "in-service " + s.ref() + " stopped without replacement while the swarm ends with "

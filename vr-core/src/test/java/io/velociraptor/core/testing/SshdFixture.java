@@ -67,13 +67,24 @@ public final class SshdFixture implements AutoCloseable {
     try {
       dir = Files.createTempDirectory("vr-sshd");
       Files.createDirectories(Path.of("/run/sshd"));
-      SshdFixture f = new SshdFixture(dir, freePort());
-      f.keygen("ed25519", f.hostKey());
-      f.keygen("ed25519", f.clientKey());
-      Files.copy(f.clientKey().resolveSibling("client_key.pub"), f.authorizedKeys());
-      f.writeConfig();
-      f.launch();
-      return f;
+      SshdFixture keys = new SshdFixture(dir, 0);
+      keys.keygen("ed25519", keys.hostKey());
+      keys.keygen("ed25519", keys.clientKey());
+      Files.copy(keys.clientKey().resolveSibling("client_key.pub"), keys.authorizedKeys());
+      // the free port is released before sshd binds it; another test may take it meanwhile
+      for (int attempt = 1; ; attempt++) {
+        SshdFixture f = new SshdFixture(dir, freePort());
+        f.writeConfig();
+        try {
+          f.launch();
+          return f;
+        } catch (IllegalStateException e) {
+          if (attempt == 3 || !e.getMessage().contains("Address already in use")) {
+            throw e;
+          }
+          LOG.info("port {} was taken before sshd could bind it; trying another", f.port);
+        }
+      }
     } catch (IOException e) {
       deleteTree(dir);
       throw new UncheckedIOException(e);
@@ -135,6 +146,7 @@ public final class SshdFixture implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f",
         dir.resolve("sshd_config").toString()).redirectErrorStream(true);
     CountDownLatch listening = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
     try {
       sshd = pb.start();
     } catch (IOException e) {
@@ -150,6 +162,7 @@ public final class SshdFixture implements AutoCloseable {
             log.add(line);
           }
           if (line.startsWith("Server listening on 127.0.0.1 port " + port)) {
+            ready.set(true);
             listening.countDown();
           }
         }
@@ -161,7 +174,7 @@ public final class SshdFixture implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     try {
-      if (!listening.await(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || !sshd.isAlive()) {
+      if (!listening.await(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || !ready.get()) {
         stopDaemon();
         throw new IllegalStateException("sshd did not start on port " + port + ": " + logText());
       }
@@ -183,9 +196,37 @@ public final class SshdFixture implements AutoCloseable {
     return port;
   }
 
+  /** @return the pid of the sshd daemon, while it runs */
+  public long pid() {
+    if (sshd == null) {
+      throw new IllegalStateException("sshd is not running");
+    }
+    return sshd.pid();
+  }
+
+  /** @return the fixture's private directory (keys, config, known_hosts) */
+  public Path dir() {
+    return dir;
+  }
+
   /** @return the user the tests log in as: the user running the JVM */
   public String user() {
     return System.getProperty("user.name");
+  }
+
+  /**
+   * A runner builder set up for this sshd: address, port, user, the authorized key and a
+   * known_hosts file holding the host key. Add {@code root(...)} and build.
+   *
+   * @return a new builder
+   */
+  public io.velociraptor.core.remote.JschCommandRunner.Builder runnerBuilder() {
+    return io.velociraptor.core.remote.JschCommandRunner.builder()
+        .host(host())
+        .port(port)
+        .user(user())
+        .privateKey(clientKey())
+        .knownHosts(knownHosts());
   }
 
   /** @return the authorized ed25519 client private key (OpenSSH format, no passphrase) */

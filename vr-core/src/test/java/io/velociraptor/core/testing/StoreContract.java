@@ -159,6 +159,18 @@ public abstract class StoreContract {
   }
 
   @Test
+  public void newSwarmIdsAreValidAndUnused() {
+    store.putSwarm(swarm(SWARM, "app"));
+    Set<SwarmId> ids = new java.util.HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      SwarmId id = store.newSwarmId();
+      assertThat(store.swarm(id)).isEmpty();
+      ids.add(id);
+    }
+    assertThat(ids).hasSize(50).doesNotContain(SWARM);
+  }
+
+  @Test
   public void putReplacesTheRecordWithTheSameKey() {
     store.putSwarm(swarm(SWARM, "app"));
     Swarm bigger = Swarm.builder().from(swarm(SWARM, "app")).size(9).build();

@@ -164,7 +164,8 @@ public abstract class ProcControllerContract {
     assertThatThrownBy(() -> controller().start(host(), name(spec)))
         .isInstanceOfSatisfying(ProcControlException.class,
             e -> assertThat(e.reason()).isEqualTo(ProcControlException.Reason.START_FAILED));
-    assertThat(observed(spec)).map(ObservedProc::state).contains(ProcState.FATAL);
+    // Supervisor passes through BACKOFF on its way to FATAL when no retries are left
+    awaitState(spec, ProcState.FATAL);
   }
 
   @Test

@@ -1,0 +1,189 @@
+package io.velociraptor.examples.e2e;
+
+import io.velociraptor.core.deploy.DispatchEvent;
+import io.velociraptor.core.deploy.DispatchResult;
+import io.velociraptor.core.deploy.Dispatcher;
+import io.velociraptor.core.model.Swarm;
+import io.velociraptor.core.spi.Balancer;
+import io.velociraptor.core.spi.BuildBackend;
+import io.velociraptor.core.spi.ContainerRuntime;
+import io.velociraptor.core.spi.FleetObserver;
+import io.velociraptor.core.spi.ProcController;
+import io.velociraptor.core.spi.Store;
+import io.velociraptor.lxc.RuntimeKind;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The dispatch benchmark (not a test; run by {@code vr-examples/bench/dispatch-bench.sh}), on the
+ * same real world as the e2e tests: three hosts (one over SSH), plain runtime, nginx, file store.
+ *
+ * <ol>
+ *   <li>A first dispatch of a 10-proc swarm (the build already exists): wall time from the
+ *       run_started to the run_done event, and how much of it some call to the outside world was
+ *       in flight (the union of the intervals of every runtime, Supervisor, nginx and observer
+ *       call, which overlap across hosts); vr's own work is the rest. Store time is reported on
+ *       its own line and counted as vr's own work.
+ *   <li>No-op re-dispatches of that swarm: each is one observation plus one plan plus the run's
+ *       bookkeeping in the store; median, min and max over N runs.
+ * </ol>
+ *
+ * Arguments: {@code [no-op runs, default 30]}.
+ */
+public final class DispatchBenchmark {
+  private DispatchBenchmark() {}
+
+  /** Records when calls to the wrapped components are in flight. */
+  static final class Timeline {
+    record Call(String category, long start, long end) {}
+
+    final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+
+    @SuppressWarnings("unchecked")
+    <T> T wrap(Class<T> type, T delegate, String category) {
+      InvocationHandler h = (proxy, method, args) -> {
+        if (method.getDeclaringClass() == Object.class || method.getName().equals("name")) {
+          return method.invoke(delegate, args);
+        }
+        long start = System.nanoTime();
+        try {
+          return method.invoke(delegate, args);
+        } catch (InvocationTargetException e) {
+          throw e.getCause();
+        } finally {
+          calls.add(new Call(category + "." + method.getName(), start, System.nanoTime()));
+        }
+      };
+      return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, h);
+    }
+
+    /** @return nanoseconds within [from, to] during which a call of an accepted category ran */
+    long covered(long from, long to, java.util.function.Predicate<String> category) {
+      List<long[]> spans = new ArrayList<>();
+      synchronized (calls) {
+        for (Call c : calls) {
+          if (category.test(c.category()) && c.end() > from && c.start() < to) {
+            spans.add(new long[] {Math.max(from, c.start()), Math.min(to, c.end())});
+          }
+        }
+      }
+      spans.sort((a, b) -> Long.compare(a[0], b[0]));
+      long total = 0;
+      long curStart = -1;
+      long curEnd = -1;
+      for (long[] s : spans) {
+        if (s[0] > curEnd) {
+          total += curEnd - curStart;
+          curStart = s[0];
+          curEnd = s[1];
+        } else {
+          curEnd = Math.max(curEnd, s[1]);
+        }
+      }
+      return total + (curEnd - curStart);
+    }
+
+    Map<String, long[]> byCategory(long from, long to) {
+      Map<String, long[]> out = new TreeMap<>();
+      synchronized (calls) {
+        for (Call c : calls) {
+          if (c.end() > from && c.start() < to) {
+            long[] v = out.computeIfAbsent(c.category(), k -> new long[2]);
+            v[0]++;
+            v[1] += c.end() - c.start();
+          }
+        }
+      }
+      return out;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int noops = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+    try (E2eWorld world = E2eWorld.start(RuntimeKind.PLAIN)) {
+      Timeline t = new Timeline();
+      List<long[]> runSpan = new ArrayList<>();
+      Dispatcher d = world.dispatcherBuilder()
+          .procs(t.wrap(ProcController.class, world.procs, "supervisor"))
+          .runtime(t.wrap(ContainerRuntime.class, world.runtime, "runtime"))
+          .balancer(t.wrap(Balancer.class, world.balancer, "nginx"))
+          .observer(t.wrap(FleetObserver.class, world.observer, "observe"))
+          .builds(t.wrap(BuildBackend.class, world.builds, "build"))
+          .store(t.wrap(Store.class, world.store, "store"))
+          .listener(e -> {
+            if (e instanceof DispatchEvent.RunStarted) {
+              runSpan.add(new long[] {System.nanoTime(), 0});
+            } else if (e instanceof DispatchEvent.RunDone || e instanceof DispatchEvent.RunFailed) {
+              runSpan.get(runSpan.size() - 1)[1] = System.nanoTime();
+            }
+          })
+          .build();
+      try {
+        // build v1 first (a size-0 swarm builds and starts nothing), so the figure is a dispatch, not a build
+        require(d.dispatch(world.swarm("bnch", 0).build()));
+        Swarm ten = world.swarm("bnch", 10).build();
+        Instant at = Instant.now();
+        DispatchResult first = require(d.dispatch(ten));
+        long[] span = runSpan.get(runSpan.size() - 1);
+        long wall = span[1] - span[0];
+        long outside = t.covered(span[0], span[1], c -> !c.startsWith("store.") && !c.startsWith("build."));
+        // store calls made while no outside call was in flight: the part of vr's own work that is fsync
+        long store = t.covered(span[0], span[1], c -> !c.startsWith("build.")) - outside;
+        System.out.printf("%n== first dispatch of 10 procs over 3 hosts (%s, plan %s)%n", at, first.plan().orElseThrow().summary());
+        System.out.printf("wall (run_started -> run_done): %d ms%n", ms(wall));
+        System.out.printf("waiting on hosts, supervisor, uptests, nginx, observation (union): %d ms (%.1f%%)%n",
+            ms(outside), 100.0 * outside / wall);
+        System.out.printf("vr's own work (the rest): %d ms (%.1f%%), of which file store calls: %d ms%n",
+            ms(wall - outside), 100.0 * (wall - outside) / wall, ms(store));
+        System.out.println("calls (count, summed time; they overlap across hosts):");
+        t.byCategory(span[0], span[1]).forEach((k, v) -> System.out.printf("  %-28s %4d  %7d ms%n", k, v[0], ms(v[1])));
+
+        List<Long> times = new ArrayList<>();
+        List<Long> observes = new ArrayList<>();
+        List<Long> stores = new ArrayList<>();
+        for (int i = 0; i < noops; i++) {
+          t.calls.clear();
+          long s = System.nanoTime();
+          DispatchResult r = require(d.dispatch(ten));
+          long e = System.nanoTime();
+          if (!r.plan().orElseThrow().isNoop()) {
+            throw new IllegalStateException("re-dispatch " + i + " was not a no-op: " + r.plan().get().summary());
+          }
+          times.add(e - s);
+          observes.add(t.covered(s, e, c -> c.startsWith("observe.") || c.startsWith("nginx.")));
+          stores.add(t.covered(s, e, c -> c.startsWith("store.")));
+        }
+        Collections.sort(times);
+        Collections.sort(observes);
+        Collections.sort(stores);
+        System.out.printf("%n== no-op re-dispatch of the 10-proc swarm, %d runs%n", noops);
+        System.out.printf("median %d ms, min %d ms, max %d ms; medians of its parts: observing (3 supervisords"
+            + " + the nginx pool) %d ms, file store (run records, fsynced) %d ms%n",
+            ms(times.get(times.size() / 2)), ms(times.get(0)), ms(times.get(times.size() - 1)),
+            ms(observes.get(observes.size() / 2)), ms(stores.get(stores.size() / 2)));
+        require(d.delete(ten.id()));
+      } finally {
+        d.close();
+      }
+    }
+  }
+
+  private static DispatchResult require(DispatchResult r) {
+    if (!r.succeeded()) {
+      throw new IllegalStateException("run " + r.run().id() + " failed: " + r.run().failureReason().orElse(""));
+    }
+    return r;
+  }
+
+  private static long ms(long nanos) {
+    return Duration.ofNanos(nanos).toMillis();
+  }
+}
