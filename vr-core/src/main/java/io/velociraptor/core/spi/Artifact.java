@@ -26,11 +26,6 @@ public record Artifact(String sha256, String md5, long size, URI location, Insta
    * @param location where the store keeps it
    * @param storedAt when it was first stored
    * @throws VrException if a hash is not lowercase hex of the right length or size is negative
-   * @param storedAt the stored at
-   * @param size the size
-   * @param sha256 the sha256
-   * @param md5 the md5
-   * @param location the location
    */
   public Artifact {
     requireSha256(sha256);
