@@ -108,11 +108,18 @@ class FileStoreCrashIT {
   }
 
   private static List<Path> temporaryFiles(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return List.of();
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      return paths.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();
+    // the writer renames temp files while we walk, so an entry can vanish under the walk: look again
+    for (int attempt = 0; ; attempt++) {
+      if (!Files.exists(dir)) {
+        return List.of();
+      }
+      try (Stream<Path> paths = Files.walk(dir)) {
+        return paths.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();
+      } catch (java.nio.file.NoSuchFileException | java.io.UncheckedIOException vanished) {
+        if (attempt >= 1000) {
+          throw vanished;
+        }
+      }
     }
   }
 }
