@@ -10,12 +10,9 @@ import io.velociraptor.core.spi.ContainerRuntime;
 import io.velociraptor.core.spi.ProcController;
 import io.velociraptor.core.spi.Store;
 import io.velociraptor.core.store.RunOwners;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import io.velociraptor.core.testing.CrashInjector;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,48 +21,6 @@ import org.junit.jupiter.api.Test;
  * the desired state and leaks nothing: no port locks, programs, proc directories or pool members.
  */
 class CrashConvergenceTest {
-  /** The dispatcher's process died: nothing it does from here on has any effect. */
-  static final class Crash extends Error {
-    private static final long serialVersionUID = 1L;
-
-    Crash(int at) {
-      super("simulated crash at call " + at, null, false, false);
-    }
-  }
-
-  /** Counts calls across every wrapped component and kills the process at call {@code crashAt}. */
-  static final class Killer {
-    final int crashAt;
-    final AtomicInteger calls = new AtomicInteger();
-    volatile boolean dead;
-
-    Killer(int crashAt) {
-      this.crashAt = crashAt;
-    }
-
-    @SuppressWarnings("unchecked")
-    <T> T wrap(Class<T> type, T delegate) {
-      InvocationHandler h = (proxy, method, args) -> {
-        if (method.getDeclaringClass() == Object.class) {
-          return method.invoke(delegate, args);
-        }
-        if (dead) {
-          throw new Crash(crashAt);
-        }
-        if (!method.getName().equals("name") && calls.incrementAndGet() == crashAt) {
-          dead = true;
-          throw new Crash(crashAt);
-        }
-        try {
-          return method.invoke(delegate, args);
-        } catch (InvocationTargetException e) {
-          throw e.getCause();
-        }
-      };
-      return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, h);
-    }
-  }
-
   @Test
   void aDispatcherKilledBetweenAnyTwoStepsIsFinishedByTheNextDispatchWithNothingLeaked() throws Exception {
     int crashes = 0;
@@ -75,7 +30,7 @@ class CrashConvergenceTest {
           assertThat(d.dispatch(DispatchWorld.swarm().build()).succeeded()).isTrue();
         }
         Set<String> v1 = world.running();
-        Killer killer = new Killer(crashAt);
+        CrashInjector killer = CrashInjector.atCall(crashAt);
         boolean crashed = false;
         // the doomed dispatcher's runs belong to a real process that is killed at the crash
         Process doomedProcess = new ProcessBuilder("sleep", "600").start();
@@ -83,12 +38,12 @@ class CrashConvergenceTest {
             killer.wrap(ContainerRuntime.class, world.runtime), killer.wrap(Store.class, world.store),
             killer.wrap(Balancer.class, world.balancer), RunOwners.of(doomedProcess.toHandle()))) {
           doomed.dispatch(DispatchWorld.swarm().version(Version.of("v2")).build());
-        } catch (Crash expected) {
+        } catch (CrashInjector.Crash expected) {
           crashed = true;
         } finally {
           doomedProcess.destroyForcibly().waitFor();
         }
-        crashed |= killer.dead;
+        crashed |= killer.crashed();
         if (!crashed) {
           assertThat(crashes).as("the crash loop must have covered several steps").isGreaterThan(10);
           return;

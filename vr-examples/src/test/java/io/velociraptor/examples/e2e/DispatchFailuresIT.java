@@ -20,16 +20,13 @@ import io.velociraptor.core.spi.ContainerRuntime;
 import io.velociraptor.core.spi.ProcController;
 import io.velociraptor.core.spi.Store;
 import io.velociraptor.core.store.RunOwners;
+import io.velociraptor.core.testing.CrashInjector;
 import io.velociraptor.lxc.RuntimeKind;
 import java.io.UncheckedIOException;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,49 +107,6 @@ class DispatchFailuresIT {
     }
   }
 
-  /** The dispatcher's process died: every later call it makes fails, nothing more happens. */
-  static final class Crash extends Error {
-    private static final long serialVersionUID = 1L;
-
-    Crash(String at) {
-      super("simulated crash before the first " + at, null, false, false);
-    }
-  }
-
-  /** Kills the dispatcher just before its first call of {@code Type.method} to the outside world. */
-  static final class Killer {
-    final String point;
-    final AtomicInteger calls = new AtomicInteger();
-    volatile boolean dead;
-
-    Killer(String point) {
-      this.point = point;
-    }
-
-    @SuppressWarnings("unchecked")
-    <T> T wrap(Class<T> type, T delegate) {
-      InvocationHandler h = (proxy, method, args) -> {
-        if (method.getDeclaringClass() == Object.class) {
-          return method.invoke(delegate, args);
-        }
-        if (dead) {
-          throw new Crash(point);
-        }
-        if ((type.getSimpleName() + "." + method.getName()).equals(point)) {
-          dead = true;
-          throw new Crash(point);
-        }
-        calls.incrementAndGet();
-        try {
-          return method.invoke(delegate, args);
-        } catch (InvocationTargetException e) {
-          throw e.getCause();
-        }
-      };
-      return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, h);
-    }
-  }
-
   @Test
   void aDispatcherKilledBetweenStepsIsFinishedByTheNextDispatchWithNothingLeaked() throws Exception {
     Swarm swarm = world.swarm("crsh", 2).build();
@@ -168,7 +122,7 @@ class DispatchFailuresIT {
       version = version.equals("v1") ? "v2" : "v1";
       Swarm next = world.swarm("crsh", 2).version(Version.of(version)).build();
       Set<String> before = world.programs(swarm.id(), s -> true);
-      Killer killer = new Killer(point);
+      CrashInjector killer = CrashInjector.beforeFirst(point);
       Process owner = new ProcessBuilder("sleep", "600").start();
       try (Dispatcher doomed = world.dispatcherBuilder()
           .procs(killer.wrap(ProcController.class, world.procs))
@@ -177,12 +131,12 @@ class DispatchFailuresIT {
           .balancer(killer.wrap(Balancer.class, world.balancer))
           .owner(RunOwners.of(owner.toHandle())).build()) {
         doomed.dispatch(next);
-      } catch (Crash expected) {
+      } catch (CrashInjector.Crash expected) {
         // the process died here
       } finally {
         owner.destroyForcibly().waitFor();
       }
-      assertThat(killer.dead).as("the dispatch reached " + point).isTrue();
+      assertThat(killer.crashed()).as("the dispatch reached " + point).isTrue();
       try (Dispatcher next2 = world.dispatcher()) {
         String context = "after a crash before the first " + point;
         assertSucceeded(next2.dispatch(next), world);
