@@ -4,7 +4,7 @@
 # Run from the repository root, as root (scripts then run as the build user 'vrbuild').
 set -eu
 cd "$(dirname "$0")/../.."
-mvn -B -ntp -q -pl vr-examples -am package dependency:build-classpath \
+./mvnw -B -ntp -q -pl vr-examples -am package dependency:build-classpath \
   -Dmdep.outputFile=target/bench-classpath.txt -DskipTests
 exec java -cp "vr-examples/target/classes:$(cat vr-examples/target/bench-classpath.txt)" \
   io.velociraptor.examples.BuildBenchmark "${1:-10}" vr-examples/src/main/resources/examples
