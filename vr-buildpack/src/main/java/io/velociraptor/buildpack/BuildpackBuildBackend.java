@@ -6,6 +6,7 @@ import io.velociraptor.core.model.Build;
 import io.velociraptor.core.model.BuildStatus;
 import io.velociraptor.core.model.Buildpack;
 import io.velociraptor.core.model.Env;
+import io.velociraptor.core.model.Procfile;
 import io.velociraptor.core.spi.Artifact;
 import io.velociraptor.core.spi.ArtifactStore;
 import io.velociraptor.core.spi.BuildBackend;
@@ -275,7 +276,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
               + " (vr provisions none)");
         }
       }
-      Procfile procfile = readTextFile("Procfile").map(Procfile::parse).orElse(Procfile.parse(""));
+      Procfile procfile = readTextFile("Procfile").map(Procfile::parse).orElse(Procfile.empty());
       if (procfile.isEmpty() && last.defaultProcessTypes().isEmpty()) {
         throw failure("the app has no process types: add a Procfile ('web: command') or use a"
             + " buildpack whose bin/release gives default_process_types", OptionalInt.empty(),

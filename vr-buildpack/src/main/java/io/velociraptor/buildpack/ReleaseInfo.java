@@ -2,6 +2,8 @@ package io.velociraptor.buildpack;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.model.InvalidProcfileException;
+import io.velociraptor.core.model.Procfile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +60,12 @@ record ReleaseInfo(
     SortedMap<String, String> types =
         stringMap(root.get("default_process_types"), source, "default_process_types");
     for (Map.Entry<String, String> t : types.entrySet()) {
-      Procfile.of(Map.of(t.getKey(), t.getValue())); // same rules as a Procfile line
+      try {
+        Procfile.of(Map.of(t.getKey(), t.getValue())); // same rules as a Procfile line
+      } catch (InvalidProcfileException e) {
+        throw new InvalidBuildInputException(source, 0, e.badValue(),
+            "default_process_types: " + e.problem());
+      }
     }
     List<String> addons = new ArrayList<>();
     JsonNode a = root.get("addons");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.velociraptor.core.model.Procfile;
 import io.velociraptor.core.spi.UptestResult;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -369,11 +369,13 @@ public final class Runner {
       throw RunnerException.badValue("proc_name", type,
           "has no command: proc.yaml has no cmd and the build has no Procfile");
     }
-    Map<String, String> types = Procfile.parse(Files2.readSmallText(procfile, 1 << 20));
+    // lenient: builds the original made were never checked against the strict rules
+    Map<String, String> types =
+        Procfile.parseLenient(Files2.readSmallText(procfile, 1 << 20)).processTypes();
     String line = types.get(type);
     if (line == null) {
       throw RunnerException.badValue("proc_name", type,
-          "is not in the build's Procfile, which has " + new TreeMap<>(types).keySet());
+          "is not in the build's Procfile, which has " + types.keySet());
     }
     return line;
   }

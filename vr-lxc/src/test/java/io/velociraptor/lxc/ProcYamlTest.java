@@ -143,11 +143,4 @@ class ProcYamlTest {
     assertThatThrownBy(() -> ProcPaths.of(root, Path.of("/apps/procs/-rf/proc.yaml")))
         .isInstanceOf(RunnerException.class).hasMessageContaining("\"-rf\"");
   }
-
-  @Test
-  void readsProcfileLinesNotYaml() {
-    assertThat(Procfile.parse("# comment\nweb: gunicorn app:wsgi --bind :$PORT\nworker: celery -A x: y\n\n"))
-        .containsEntry("web", "gunicorn app:wsgi --bind :$PORT")
-        .containsEntry("worker", "celery -A x: y");
-  }
 }
