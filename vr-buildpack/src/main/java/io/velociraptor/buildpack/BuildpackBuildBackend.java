@@ -16,6 +16,7 @@ import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.spi.BuildTimeoutException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -36,7 +37,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -267,10 +270,12 @@ public final class BuildpackBuildBackend implements BuildBackend {
       // release
       step = "release";
       SortedMap<String, String> configVars = new TreeMap<>();
+      SortedSet<String> addons = new TreeSet<>();
       ReleaseInfo last = ReleaseInfo.EMPTY;
       for (FetchedBuildpack bp : chosen) {
         last = release(bp, env);
         configVars.putAll(last.configVars());
+        addons.addAll(last.addons());
         if (!last.addons().isEmpty()) {
           log.accept("       " + bp.name + " asks for addons " + last.addons()
               + " (vr provisions none)");
@@ -317,7 +322,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
       log.accept("Build of " + app + " " + version + " finished in "
           + Duration.between(started, finished).toMillis() + " ms");
       log.flush();
-      store.attach(artifact.sha256(), "compile.log", log.file());
+      URI compileLog = store.attach(artifact.sha256(), "compile.log", log.file());
 
       return Build.builder()
           .app(req.app().name())
@@ -325,13 +330,16 @@ public final class BuildpackBuildBackend implements BuildBackend {
           .status(BuildStatus.SUCCESS)
           .commit(commit)
           .buildpacks(chosen.stream().map(bp -> bp.pinned).toList())
+          .buildpackNames(chosen.stream().map(bp -> printable(bp.name)).toList())
           .artifact(artifact.location().toString())
+          .compileLog(compileLog.toString())
           .md5(digest.md5())
           .sha256(digest.sha256())
           .sizeBytes(digest.size())
           .procfileTypes(procfile.processTypes())
           .releaseProcessTypes(last.defaultProcessTypes())
           .configVars(Env.of(configVars))
+          .addons(addons)
           .startedAt(started)
           .finishedAt(finished)
           .build();
@@ -603,6 +611,14 @@ public final class BuildpackBuildBackend implements BuildBackend {
     }
     int nl = t.indexOf('\n');
     return Optional.of((nl < 0 ? t : t.substring(0, nl)).strip());
+  }
+
+  /** A name a buildpack printed, made fit for the build result: no control characters, short. */
+  static String printable(String name) {
+    String p = name.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+        .toString();
+    return p.length() > 200 ? p.substring(0, 200) : p;
   }
 
   /** The original's readable cache name: basename of the URL plus the md5 of the URL. */

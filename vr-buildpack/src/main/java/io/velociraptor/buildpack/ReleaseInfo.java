@@ -73,7 +73,15 @@ record ReleaseInfo(
       if (!a.isArray()) {
         throw new InvalidBuildInputException(source, 0, a.toString(), "addons must be a list");
       }
-      a.forEach(n -> addons.add(n.asText()));
+      for (JsonNode n : a) {
+        String addon = n.isValueNode() && !n.isNull() ? n.asText().strip() : "";
+        if (addon.isEmpty() || addon.length() > 200
+            || addon.codePoints().anyMatch(Character::isISOControl)) {
+          throw new InvalidBuildInputException(source, 0, n.toString(),
+              "each addon must be a name on one line (at most 200 characters)");
+        }
+        addons.add(addon);
+      }
     }
     return new ReleaseInfo(vars, types, addons);
   }

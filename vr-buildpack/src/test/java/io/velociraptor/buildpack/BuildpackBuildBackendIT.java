@@ -142,6 +142,7 @@ class BuildpackBuildBackendIT {
     Build b = fx.backend().build().build(BuildRequest.of(app, Version.of("main")), lines::add);
 
     assertThat(b.buildpacks()).containsExactly(local(shellBp));
+    assertThat(b.buildpackNames()).containsExactly("shell");
     assertThat(lines).contains("-----> detect: shell (" + shellBp + ")");
     assertThat(BuildTarball.entries(Path.of(java.net.URI.create(b.artifact().orElseThrow()))))
         .doesNotContain("also-compiled");
@@ -165,10 +166,11 @@ class BuildpackBuildBackendIT {
     Path first = fx.buildpack("first", "echo first",
         "echo one >> \"$1/order\"",
         "printf -- '---\\ndefault_process_types:\\n  web: first-web\\n  worker: first-worker\\n"
-            + "config_vars:\\n  A: first\\n  B: first\\n'");
+            + "config_vars:\\n  A: first\\n  B: first\\naddons:\\n  - redis\\n'");
     Path second = fx.buildpack("second", "echo second",
         "echo two >> \"$1/order\"",
-        "printf -- '---\\ndefault_process_types:\\n  web: second-web\\nconfig_vars:\\n  B: second\\n'");
+        "printf -- '---\\ndefault_process_types:\\n  web: second-web\\nconfig_vars:\\n  B: second\\n"
+            + "addons:\\n  - redis\\n  - postgres\\n'");
     App app = gitApp("shellapp", repo(), local(first), local(second));
     BuildRequest req = BuildRequest.builder().app(app).version(Version.of("main"))
         .selection(BuildRequest.Selection.ALL_IN_ORDER).build();
@@ -176,6 +178,8 @@ class BuildpackBuildBackendIT {
     Build b = fx.backend().keepWorkDirs(false).build().build(req, BuildListener.NONE);
 
     assertThat(b.buildpacks()).containsExactly(local(first), local(second));
+    assertThat(b.buildpackNames()).containsExactly("first", "second");
+    assertThat(b.addons()).containsExactly("postgres", "redis");
     assertThat(b.releaseProcessTypes()).containsExactly(Map.entry("web", "second-web"));
     assertThat(b.configVars().asMap()).containsExactly(Map.entry("A", "first"),
         Map.entry("B", "second"));
@@ -314,6 +318,8 @@ class BuildpackBuildBackendIT {
         .orElseThrow()) {
       assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).contains("compiling in ");
     }
+    assertThat(Path.of(java.net.URI.create(b.compileLog().orElseThrow())))
+        .content(StandardCharsets.UTF_8).contains("compiling in ");
   }
 
   @Test
@@ -454,6 +460,9 @@ class BuildpackBuildBackendIT {
 
     assertThat(again.sha256()).isEqualTo(first.sha256());
     assertThat(again.commit()).isEqualTo(first.commit());
+    assertThat(again.buildpacks()).isEqualTo(first.buildpacks());
+    assertThat(again.buildpackNames()).isEqualTo(first.buildpackNames()).containsExactly("git-shell");
+    assertThat(again.addons()).isEqualTo(first.addons());
     assertThat(latest.sha256()).isNotEqualTo(first.sha256());
   }
 
@@ -462,7 +471,8 @@ class BuildpackBuildBackendIT {
     Build b = build(gitApp("shellapp", repo(), local(shellBp)), "main");
     String yaml = VrJson.writeYaml(b);
     assertThat(yaml).contains("app: shellapp", "release_process_types:", "config_vars:",
-        "size_bytes:", "sha256:", "md5:", "commit:", "started_at:", "finished_at:", "buildpacks:");
+        "size_bytes:", "sha256:", "md5:", "commit:", "started_at:", "finished_at:", "buildpacks:",
+        "buildpack_names:", "compile_log:", "addons:");
     assertThat(VrJson.readYaml(yaml, Build.class)).isEqualTo(b);
   }
 

@@ -3,6 +3,7 @@ package io.velociraptor.buildpack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +47,16 @@ class ReleaseInfoTest {
     assertThatThrownBy(() -> ReleaseInfo.parse("default_process_types:\n  bad-name: x\n", "bp"))
         .isInstanceOf(InvalidBuildInputException.class)
         .hasMessageContaining("'bad-name'");
+  }
+
+  @Test
+  void rejectsAddonsThatAreNotOneLineNames() {
+    for (String bad : List.of("addons: [\"\"]\n", "addons: [~]\n", "addons:\n  - {a: b}\n",
+        "addons: [\"a\\nb\"]\n", "addons: redis\n")) {
+      assertThatThrownBy(() -> ReleaseInfo.parse(bad, "bp")).as(bad)
+          .isInstanceOf(InvalidBuildInputException.class)
+          .hasMessageContaining("bin/release output of bp");
+    }
   }
 
   @Test

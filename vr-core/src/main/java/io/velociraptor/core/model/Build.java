@@ -7,13 +7,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import org.immutables.value.Value;
 
 /**
- * A build of an app at a version: the build result. Holds where the tarball is, its hashes, the
- * process types from the app's Procfile and from the buildpack's release step, and the
- * buildpack's {@code config_vars}.
+ * A build of an app at a version: the build result. Holds where the tarball and its compile log
+ * are, the tarball's hashes, the buildpacks that compiled it and the names they gave, the process
+ * types from the app's Procfile and from the buildpack's release step, and the release step's
+ * {@code config_vars} and {@code addons}. Fields added after the first release default to empty,
+ * so build results written before them still read.
  */
 @Value.Immutable
 @JsonSerialize(as = ImmutableBuild.class)
@@ -37,8 +40,21 @@ public interface Build {
   /** @return the buildpacks that compiled it, in the order they ran */
   List<Buildpack> buildpacks();
 
+  /**
+   * @return the name each buildpack gave, in the order of {@link #buildpacks()}: the first line
+   *     its {@code bin/detect} printed, else the last segment of its URL; empty in build results
+   *     written before names were recorded
+   */
+  List<String> buildpackNames();
+
   /** @return where the tarball is (artifact store location, path or URL) */
   Optional<String> artifact();
+
+  /**
+   * @return where the compile log is stored (artifact store location, path or URL), saved with
+   *     the tarball
+   */
+  Optional<String> compileLog();
 
   /** @return the tarball's md5, lowercase hex */
   Optional<String> md5();
@@ -60,6 +76,13 @@ public interface Build {
   default Env configVars() {
     return Env.empty();
   }
+
+  /**
+   * @return the {@code addons} the buildpacks' release steps asked for, sorted; vr provisions
+   *     none, it records them
+   */
+  @Value.NaturalOrder
+  SortedSet<String> addons();
 
   /** @return when the build started */
   Optional<Instant> startedAt();
@@ -94,13 +117,20 @@ public interface Build {
     return ImmutableBuild.builder();
   }
 
-  /** Checks hashes, sizes and process type names. */
+  /** Checks hashes, sizes, texts, process type names and that names match buildpacks. */
   @Value.Check
   default void check() {
     md5().ifPresent(h -> Checks.hex("build md5", h, 32));
     sha256().ifPresent(h -> Checks.hex("build sha256", h, 64));
     commit().ifPresent(c -> Checks.text("build commit", c));
     artifact().ifPresent(a -> Checks.text("build artifact", a));
+    compileLog().ifPresent(l -> Checks.text("build compile log", l));
+    if (!buildpackNames().isEmpty() && buildpackNames().size() != buildpacks().size()) {
+      throw InvalidValueException.of("build buildpack names", buildpackNames(),
+          "must name each of the " + buildpacks().size() + " buildpacks, in their order");
+    }
+    buildpackNames().forEach(n -> Checks.text("build buildpack name", n));
+    addons().forEach(a -> Checks.text("build addon", a));
     sizeBytes().ifPresent(s -> Checks.nonNegative("build size", s));
     for (String type : procfileTypes().keySet()) {
       ProcTypeName.of(type);

@@ -1,6 +1,7 @@
 package io.velociraptor.core.spi;
 
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -53,10 +54,12 @@ public interface ArtifactStore {
    * @param sha256 the artifact it belongs to
    * @param name a plain file name: letters, digits, dot, dash, underscore
    * @param file the file to copy in
+   * @return where the store keeps the attachment (a {@code file:} URI for the filesystem store),
+   *     for a build result to record
    * @throws ArtifactStoreException if the artifact is not stored or the copy fails
    * @throws io.velociraptor.core.VrException if {@code name} is not a plain file name
    */
-  void attach(String sha256, String name, Path file);
+  URI attach(String sha256, String name, Path file);
 
   /**
    * Opens a file attached to an artifact; the caller closes the stream.

@@ -6,6 +6,7 @@ import io.velociraptor.core.spi.ArtifactStore;
 import io.velociraptor.core.spi.ArtifactStoreException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.io.OutputStream;
 import java.io.Reader;
 import java.io.Writer;
@@ -221,11 +222,11 @@ public final class FileSystemArtifactStore implements ArtifactStore {
   }
 
   @Override
-  public void attach(String sha256, String name, Path file) {
+  public URI attach(String sha256, String name, Path file) {
     Artifact.requireSha256(sha256);
     requireAttachmentName(name);
     try {
-      locked(() -> {
+      return locked(() -> {
         if (find(sha256).isEmpty()) {
           throw new ArtifactStoreException(sha256, "cannot attach '" + name + "': artifact "
               + sha256 + " is not stored in " + root, null);
@@ -235,9 +236,10 @@ public final class FileSystemArtifactStore implements ArtifactStore {
         Path tmp = dir.resolve("." + name + "." + UUID.randomUUID());
         Files.copy(file, tmp);
         // no fsync: an attachment (a log) lost in a crash is not worth a disk flush per build
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING,
+        Path target = dir.resolve(name);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING,
             StandardCopyOption.ATOMIC_MOVE);
-        return null;
+        return target.toUri();
       });
     } catch (IOException e) {
       throw new ArtifactStoreException(sha256, "cannot attach " + file + " as '" + name

@@ -49,7 +49,10 @@ class GoldenWireTest {
         .md5("0cc175b9c0f1b6a831c399e269772661").sha256("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
         .sizeBytes(18234).putProcfileTypes("web", "java -cp app Main").putReleaseProcessTypes("web", "java Main")
         .putReleaseProcessTypes("worker", "java Worker").configVars(Env.of(Map.of("JAVA_OPTS", "-Xmx64m")))
-        .startedAt(Instant.parse("2026-11-25T10:00:00Z")).finishedAt(Instant.parse("2026-11-25T10:00:42Z")).build();
+        .startedAt(Instant.parse("2026-11-25T10:00:00Z")).finishedAt(Instant.parse("2026-11-25T10:00:42Z"))
+        .addBuildpackNames("Java").addAddons("papertrail", "heroku-postgresql")
+        .compileLog("builds/shop/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.compile.log")
+        .build();
   }
 
   static Swarm swarm() {
@@ -75,6 +78,16 @@ class GoldenWireTest {
   void buildResultYamlMatchesTheGoldenFileAndRoundTrips() {
     Golden.assertMatches("build_result.yaml", VrJson.writeYaml(build()));
     assertThat(VrJson.readYaml(Golden.read("build_result.yaml"), Build.class)).isEqualTo(build());
+  }
+
+  @Test
+  void aBuildResultWrittenBeforeNamesAddonsAndTheCompileLogStillReads() {
+    Build old = VrJson.readYaml(Golden.read("build_result_before_names.yaml"), Build.class);
+    assertThat(old.buildpackNames()).isEmpty();
+    assertThat(old.addons()).isEmpty();
+    assertThat(old.compileLog()).isEmpty();
+    assertThat(old).isEqualTo(Build.builder().from(build()).buildpackNames(List.of())
+        .addons(List.of()).compileLog(java.util.Optional.empty()).build());
   }
 
   @Test

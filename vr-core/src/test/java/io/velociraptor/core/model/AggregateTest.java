@@ -74,6 +74,19 @@ class AggregateTest {
   }
 
   @Test
+  void aBuildNamesEachOfItsBuildpacksOrNoneAndKeepsAddonsSorted() {
+    Build b = Build.builder().from(build()).addBuildpacks(Buildpack.parse("file:///bp/a"), Buildpack.parse("file:///bp/b"))
+        .addBuildpackNames("A", "B").addAddons("redis", "postgres", "redis").build();
+    assertThat(b.buildpackNames()).containsExactly("A", "B");
+    assertThat(b.addons()).containsExactly("postgres", "redis");
+    assertThatThrownBy(() -> Build.builder().from(build()).addBuildpacks(Buildpack.parse("file:///bp/a"),
+            Buildpack.parse("file:///bp/b")).addBuildpackNames("A").build())
+        .isInstanceOf(InvalidValueException.class).hasMessageContaining("buildpack names").hasMessageContaining("2 buildpacks");
+    assertThatThrownBy(() -> Build.builder().from(build()).addAddons("bad\nline").build())
+        .isInstanceOf(InvalidValueException.class).hasMessageContaining("build addon");
+  }
+
+  @Test
   void swarmRulesNameTheBadValue() {
     assertThatThrownBy(() -> swarm().size(-1).build()).hasMessageContaining("swarm size").hasMessageContaining("-1");
     assertThatThrownBy(() -> swarm().size(10_001).build()).hasMessageContaining("10001");

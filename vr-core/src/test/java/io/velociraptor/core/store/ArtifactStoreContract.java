@@ -84,9 +84,11 @@ abstract class ArtifactStoreContract {
   void keepsAttachmentsWithTheirArtifactAndDeletesThemTogether() throws IOException {
     ArtifactStore store = store();
     Artifact a = store.put(file("a", "tarball"));
-    store.attach(a.sha256(), "compile.log", file("log", "line 1\nline 2\n"));
+    java.net.URI where = store.attach(a.sha256(), "compile.log", file("log", "line 1\nline 2\n"));
     assertThat(read(store.openAttachment(a.sha256(), "compile.log").orElseThrow()))
         .isEqualTo("line 1\nline 2\n");
+    assertThat(where).isNotEqualTo(a.location());
+    assertThat(where.toString()).contains("compile.log");
     assertThat(store.openAttachment(a.sha256(), "other.log")).isEmpty();
     assertThat(store.delete(a.sha256())).isTrue();
     assertThat(store.find(a.sha256())).isEmpty();
