@@ -86,8 +86,15 @@ public sealed interface ProcName extends Comparable<ProcName>
   /** @return the port the name says the proc listens on; empty for foreign names */
   Optional<Port> port();
 
+  /**
+   * Orders names as their {@link #format()} texts compare, without formatting two of vr's own
+   * names (the planner sorts many of them).
+   */
   @Override
   default int compareTo(ProcName other) {
+    if (this instanceof Ours a && other instanceof Ours b) {
+      return Ours.compareFields(a, b);
+    }
     return format().compareTo(other.format());
   }
 
@@ -130,6 +137,60 @@ public sealed interface ProcName extends Comparable<ProcName>
     @Override
     public String format() {
       return app + "-" + versionName + "-" + config + "-" + hash + "-" + procType + "-" + portNumber + "-" + swarmId;
+    }
+
+    /**
+     * Compares field by field, which orders exactly as comparing the formatted names: every
+     * character a field may hold ({@code [A-Za-z0-9_.]}, hex, digits, base32) sorts after the
+     * {@code -} between fields, so a field that is a prefix of the other's sorts first either way.
+     */
+    static int compareFields(Ours a, Ours b) {
+      int c = a.app.value().compareTo(b.app.value());
+      if (c == 0) {
+        c = a.versionName.compareTo(b.versionName);
+      }
+      if (c == 0) {
+        c = a.config.value().compareTo(b.config.value());
+      }
+      if (c == 0) {
+        c = a.hash.value().compareTo(b.hash.value());
+      }
+      if (c == 0) {
+        c = a.procType.value().compareTo(b.procType.value());
+      }
+      if (c == 0) {
+        c = compareAsDecimalText(a.portNumber.value(), b.portNumber.value());
+      }
+      if (c == 0) {
+        c = a.swarmId.value().compareTo(b.swarmId.value());
+      }
+      return c;
+    }
+
+    /** Compares two positive ints as their decimal texts compare ("10" before "9"). */
+    private static int compareAsDecimalText(int a, int b) {
+      int da = digits(a);
+      int db = digits(b);
+      // align both to the same number of digits: the first differing digit decides
+      long wa = a * pow10(Math.max(da, db) - da);
+      long wb = b * pow10(Math.max(da, db) - db);
+      return wa != wb ? Long.compare(wa, wb) : Integer.compare(da, db);
+    }
+
+    private static int digits(int n) {
+      int d = 1;
+      for (int v = n; v >= 10; v /= 10) {
+        d++;
+      }
+      return d;
+    }
+
+    private static long pow10(int n) {
+      long p = 1;
+      for (int i = 0; i < n; i++) {
+        p *= 10;
+      }
+      return p;
     }
 
     @Override

@@ -26,6 +26,41 @@ class ModelProperties {
   }
 
   @Test
+  void programNamesSortExactlyAsTheirFormattedTextsSort() {
+    Gen<ProcName.Ours> ours = ModelGen.oursNames();
+    // b is often a with one field taken from another name, so long shared prefixes are common
+    Gen<ProcName[]> pairs = (r, size) -> {
+      if (r.nextInt(4) == 0) {
+        return new ProcName[] {ModelGen.procNames().generate(r, size), ModelGen.procNames().generate(r, size)};
+      }
+      ProcName.Ours a = ours.generate(r, size);
+      ProcName.Ours o = ours.generate(r, size);
+      int[] scales = {10, 100, 1000, 100_000};
+      int spread = scales[r.nextInt(scales.length)];
+      Port near = Port.of(Math.max(1, Math.min(65535, a.portNumber().value() + r.nextInt(2 * spread + 1) - spread)));
+      ProcName.Ours b = switch (r.nextInt(8)) {
+        case 0 -> new ProcName.Ours(o.app(), a.versionName(), a.config(), a.hash(), a.procType(), a.portNumber(), a.swarmId());
+        case 1 -> new ProcName.Ours(a.app(), o.versionName(), a.config(), a.hash(), a.procType(), a.portNumber(), a.swarmId());
+        case 2 -> new ProcName.Ours(a.app(), a.versionName(), o.config(), a.hash(), a.procType(), a.portNumber(), a.swarmId());
+        case 3 -> new ProcName.Ours(a.app(), a.versionName(), a.config(), o.hash(), a.procType(), a.portNumber(), a.swarmId());
+        case 4 -> new ProcName.Ours(a.app(), a.versionName(), a.config(), a.hash(), o.procType(), a.portNumber(), a.swarmId());
+        case 5 -> new ProcName.Ours(a.app(), a.versionName(), a.config(), a.hash(), a.procType(), near, a.swarmId());
+        case 6 -> new ProcName.Ours(a.app(), a.versionName(), a.config(), a.hash(), a.procType(), a.portNumber(), o.swarmId());
+        default -> a;
+      };
+      return new ProcName[] {a, b};
+    };
+    PropertyRunner.property("signum(a.compareTo(b)) == signum(a.format().compareTo(b.format()))")
+        .describedBy((ProcName[] pair) -> pair[0] + " vs " + pair[1])
+        .check(pairs, pair -> {
+          assertThat(Integer.signum(pair[0].compareTo(pair[1])))
+              .isEqualTo(Integer.signum(pair[0].format().compareTo(pair[1].format())));
+          assertThat(Integer.signum(pair[1].compareTo(pair[0])))
+              .isEqualTo(-Integer.signum(pair[0].compareTo(pair[1])));
+        });
+  }
+
+  @Test
   void arbitraryTextNeverBreaksTheParser() {
     PropertyRunner.property("parse never throws on non-empty text").check(Gen.strings(ModelGen.ANY_CHARS, 1, 60),
         text -> assertThat(ProcName.parse(text).format()).isEqualTo(text));

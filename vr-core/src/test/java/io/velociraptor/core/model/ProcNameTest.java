@@ -55,6 +55,23 @@ class ProcNameTest {
   }
 
   @Test
+  void ordersOurNamesAsTheirTextsEvenWherePortsAndPrefixesDisagreeWithNumbers() {
+    java.util.List<String> texts = java.util.List.of(
+        "shop-1-prod-abcdef12-web-9-aaaaaaaa", "shop-1-prod-abcdef12-web-10-aaaaaaaa",
+        "shop-1-prod-abcdef12-web-5000-aaaaaaaa", "shop-1-prod-abcdef12-web-600-aaaaaaaa",
+        "shop-1-prod-abcdef12-web-65535-aaaaaaaa", "shop-1-prod-abcdef12-web-6553-aaaaaaaa",
+        "shop-1-prod-abcdef12-web-100-aaaaaaaa", "shop-1-prod-abcdef12-web-99-aaaaaaaa",
+        "shop.x-1-prod-abcdef12-web-9-aaaaaaaa", "shopx-1-prod-abcdef12-web-9-aaaaaaaa",
+        "shop-1.0-prod-abcdef12-web-9-aaaaaaaa", "shop-1_0-prod-abcdef12-web-9-aaaaaaaa",
+        "shop-1-prod-abcdef12-web-9-aaaaaaab", "shop-1-prod-abcdef12-web_2-9-aaaaaaaa");
+    java.util.List<ProcName> names = new java.util.ArrayList<>(texts.stream().map(ProcName::parse).toList());
+    assertThat(names).allMatch(n -> n.kind() == ProcName.Kind.OURS);
+    java.util.Collections.reverse(names);
+    java.util.Collections.sort(names);
+    assertThat(names).extracting(ProcName::format).isEqualTo(texts.stream().sorted().toList());
+  }
+
+  @Test
   void rejectsAnEmptyProgramName() {
     assertThatThrownBy(() -> ProcName.parse("")).hasMessageContaining("program name");
   }
