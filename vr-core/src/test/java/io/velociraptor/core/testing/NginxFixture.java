@@ -4,20 +4,11 @@ import io.velociraptor.core.routing.NginxHost;
 import io.velociraptor.core.spi.CommandRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +28,7 @@ public final class NginxFixture implements AutoCloseable {
 
   private final Path dir;
   private final int port;
-  private Process nginx;
+  private PrivateProcess nginx;
 
   private NginxFixture(Path dir, int port) {
     this.dir = dir;
@@ -63,7 +54,7 @@ public final class NginxFixture implements AutoCloseable {
     Path dir = null;
     try {
       dir = Files.createTempDirectory("vr-nginx");
-      NginxFixture f = new NginxFixture(dir, freePort());
+      NginxFixture f = new NginxFixture(dir, PrivateProcess.freePort());
       Files.createDirectories(f.poolsDir());
       Files.createDirectories(dir.resolve("temp"));
       for (String pool : pools) {
@@ -74,10 +65,10 @@ public final class NginxFixture implements AutoCloseable {
       f.launch();
       return f;
     } catch (IOException e) {
-      deleteTree(dir);
+      PrivateProcess.deleteTree(dir);
       throw new UncheckedIOException(e);
     } catch (RuntimeException e) {
-      deleteTree(dir);
+      PrivateProcess.deleteTree(dir);
       throw e;
     }
   }
@@ -109,40 +100,13 @@ public final class NginxFixture implements AutoCloseable {
         "");
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  private void launch() throws IOException {
-    nginx = new ProcessBuilder(NGINX.toString(), "-p", dir.toString(), "-c", configFile().toString(),
-        "-e", errorLog().toString(), "-g", "daemon off;")
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("stdout.log").toFile())
-        .start();
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    long pause = TimeUnit.MILLISECONDS.toNanos(5);
-    while (!answers() || !Files.exists(pidFile())) {
-      if (!nginx.isAlive() || System.nanoTime() > deadline) {
-        String log = Files.exists(errorLog()) ? Files.readString(errorLog()) : "";
-        stop();
-        throw new IllegalStateException("nginx did not start on 127.0.0.1:" + port + ": " + log
-            + Files.readString(dir.resolve("stdout.log")));
-      }
-      LockSupport.parkNanos(pause);
-      pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(100));
-    }
+  private void launch() {
+    nginx = PrivateProcess.start("nginx", List.of(NGINX.toString(), "-p", dir.toString(), "-c",
+        configFile().toString(), "-e", errorLog().toString(), "-g", "daemon off;"), dir,
+        dir.resolve("stdout.log"), errorLog());
+    nginx.await("nginx to answer on 127.0.0.1:" + port + " and write its pid file", READY_TIMEOUT,
+        () -> PrivateProcess.accepts(port) && Files.exists(pidFile()));
     LOG.info("private nginx on 127.0.0.1:{} (pid {}, prefix {})", port, nginx.pid(), dir);
-  }
-
-  private boolean answers() {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   /** @return the port nginx listens on, on 127.0.0.1 */
@@ -193,54 +157,13 @@ public final class NginxFixture implements AutoCloseable {
         .build();
   }
 
-  private void stop() {
-    if (nginx == null) {
-      return;
-    }
-    List<ProcessHandle> workers = new ArrayList<>();
-    nginx.descendants().forEach(workers::add);
-    nginx.destroy(); // SIGTERM: nginx's fast shutdown stops the workers too
-    try {
-      if (!nginx.waitFor(10, TimeUnit.SECONDS)) {
-        nginx.destroyForcibly();
-        nginx.waitFor(10, TimeUnit.SECONDS);
-      }
-      for (ProcessHandle w : workers) {
-        if (w.isAlive()) {
-          w.destroyForcibly();
-          w.onExit().get(10, TimeUnit.SECONDS);
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      LOG.warn("an nginx worker did not exit", e);
-    }
-    nginx = null;
-  }
-
-  /** Stops nginx and its workers and deletes the prefix. Idempotent. */
+  /** Stops nginx (SIGTERM: its fast shutdown stops the workers too) and deletes the prefix. Idempotent. */
   @Override
   public void close() {
-    stop();
-    deleteTree(dir);
-  }
-
-  private static void deleteTree(Path dir) {
-    if (dir == null || !Files.exists(dir)) {
-      return;
+    if (nginx != null) {
+      nginx.stop();
     }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          LOG.warn("could not delete {}", p, e);
-        }
-      });
-    } catch (IOException e) {
-      LOG.warn("could not delete {}", dir, e);
-    }
+    PrivateProcess.deleteTree(dir);
   }
 
   @Override

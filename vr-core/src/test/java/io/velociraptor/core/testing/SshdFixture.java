@@ -1,24 +1,16 @@
 package io.velociraptor.core.testing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * daemon and every connection process it forked and deletes the directory, so use it in
  * try-with-resources or an {@code @AfterAll}, which also run when a test fails.
  *
- * <p>It logs to a file ({@code -e}), from which {@link #acceptedConnections()} counts logins.
+ * <p>It logs to a file ({@code -e}, output appended to {@code sshd.log}), from which
+ * {@link #acceptedConnections()} counts logins.
  */
 public final class SshdFixture implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SshdFixture.class);
@@ -38,8 +31,7 @@ public final class SshdFixture implements AutoCloseable {
 
   private final Path dir;
   private final int port;
-  private final List<String> log = new ArrayList<>();
-  private Process sshd;
+  private PrivateProcess sshd;
 
   private SshdFixture(Path dir, int port) {
     this.dir = dir;
@@ -73,7 +65,7 @@ public final class SshdFixture implements AutoCloseable {
       Files.copy(keys.clientKey().resolveSibling("client_key.pub"), keys.authorizedKeys());
       // the free port is released before sshd binds it; another test may take it meanwhile
       for (int attempt = 1; ; attempt++) {
-        SshdFixture f = new SshdFixture(dir, freePort());
+        SshdFixture f = new SshdFixture(dir, PrivateProcess.freePort());
         f.writeConfig();
         try {
           f.launch();
@@ -86,17 +78,11 @@ public final class SshdFixture implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      deleteTree(dir);
+      PrivateProcess.deleteTree(dir);
       throw new UncheckedIOException(e);
     } catch (RuntimeException e) {
-      deleteTree(dir);
+      PrivateProcess.deleteTree(dir);
       throw e;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 
@@ -143,47 +129,17 @@ public final class SshdFixture implements AutoCloseable {
   }
 
   private void launch() {
-    ProcessBuilder pb = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f",
-        dir.resolve("sshd_config").toString()).redirectErrorStream(true);
-    CountDownLatch listening = new CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
-    try {
-      sshd = pb.start();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Process process = sshd;
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          synchronized (log) {
-            log.add(line);
-          }
-          if (line.startsWith("Server listening on 127.0.0.1 port " + port)) {
-            ready.set(true);
-            listening.countDown();
-          }
-        }
-      } catch (IOException e) {
-        LOG.debug("sshd log ended: {}", e.toString());
-      }
-      listening.countDown(); // sshd exited: stop waiting, the check below reports it
-    }, "vr-sshd-log-" + port);
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      if (!listening.await(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || !ready.get()) {
-        stopDaemon();
-        throw new IllegalStateException("sshd did not start on port " + port + ": " + logText());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopDaemon();
-      throw new IllegalStateException(e);
-    }
+    // a restart appends to the same log, so only this start's lines say it is listening
+    sshd = PrivateProcess.start("sshd", List.of(SSHD.toString(), "-D", "-e", "-f",
+        dir.resolve("sshd_config").toString()), dir, log());
+    String listening = "Server listening on 127.0.0.1 port " + port;
+    sshd.await("sshd to listen on 127.0.0.1:" + port, READY_TIMEOUT,
+        () -> sshd.logSinceStart().contains(listening));
     LOG.info("private sshd listening on 127.0.0.1:{} (pid {})", port, sshd.pid());
+  }
+
+  private Path log() {
+    return dir.resolve("sshd.log");
   }
 
   /** @return {@code 127.0.0.1} */
@@ -306,15 +262,15 @@ public final class SshdFixture implements AutoCloseable {
 
   /** @return how many logins sshd has accepted since the fixture started */
   public int acceptedConnections() {
-    synchronized (log) {
-      return (int) log.stream().filter(l -> l.startsWith("Accepted publickey for")).count();
-    }
+    return (int) logText().lines().filter(l -> l.startsWith("Accepted publickey for")).count();
   }
 
-  /** @return everything sshd logged so far */
+  /** @return everything sshd logged so far, across restarts */
   public String logText() {
-    synchronized (log) {
-      return String.join("\n", log);
+    try {
+      return Files.exists(log()) ? Files.readString(log(), StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -339,53 +295,19 @@ public final class SshdFixture implements AutoCloseable {
     restart();
   }
 
+  /** Stops sshd; its connection processes, which outlive it, are killed with it. */
   private void stopDaemon() {
-    if (sshd == null) {
-      return;
+    if (sshd != null) {
+      sshd.stop();
+      sshd = null;
     }
-    // connection processes outlive a stopped sshd, so stop them first: parents before children
-    List<ProcessHandle> tree = new ArrayList<>();
-    sshd.descendants().forEach(tree::add);
-    sshd.destroy();
-    tree.forEach(ProcessHandle::destroyForcibly);
-    try {
-      if (!sshd.waitFor(10, TimeUnit.SECONDS)) {
-        sshd.destroyForcibly();
-        sshd.waitFor(10, TimeUnit.SECONDS);
-      }
-      for (ProcessHandle p : tree) {
-        p.onExit().get(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      LOG.warn("an sshd connection process did not exit", e);
-    }
-    sshd = null;
   }
 
   /** Stops sshd and its connections and deletes the keys and config. Idempotent. */
   @Override
   public void close() {
     stopDaemon();
-    deleteTree(dir);
-  }
-
-  private static void deleteTree(Path dir) {
-    if (dir == null || !Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          LOG.warn("could not delete {}", p, e);
-        }
-      });
-    } catch (IOException e) {
-      LOG.warn("could not delete {}", dir, e);
-    }
+    PrivateProcess.deleteTree(dir);
   }
 
   @Override

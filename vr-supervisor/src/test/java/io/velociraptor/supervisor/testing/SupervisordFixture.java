@@ -1,11 +1,10 @@
 package io.velociraptor.supervisor.testing;
 
+import io.velociraptor.core.testing.PrivateProcess;
 import io.velociraptor.supervisor.SupervisorClient;
 import io.velociraptor.supervisor.SupervisorEndpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,13 +12,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 /**
  * A private supervisord for tests: its own temp directory, {@code inet_http_server} on 127.0.0.1
@@ -38,11 +32,10 @@ public final class SupervisordFixture implements AutoCloseable {
   private final int port;
   private final String username;
   private final String password;
-  private final Process process;
+  private final PrivateProcess process;
   private final SupervisorClient client;
-  private final List<ProcessHandle> seen = new ArrayList<>();
 
-  private SupervisordFixture(Path dir, int port, String username, String password, Process process) {
+  private SupervisordFixture(Path dir, int port, String username, String password, PrivateProcess process) {
     this.dir = dir;
     this.includeDir = dir.resolve("conf.d");
     this.port = port;
@@ -97,7 +90,7 @@ public final class SupervisordFixture implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    int port = freePort();
+    int port = PrivateProcess.freePort();
     String username = "vr";
     byte[] secret = new byte[12];
     new SecureRandom().nextBytes(secret);
@@ -117,18 +110,18 @@ public final class SupervisordFixture implements AutoCloseable {
         + "files=" + dir.resolve("conf.d") + "/*.conf\n"
         + "\n" + extraConfig + "\n";
     Path confFile = dir.resolve("supervisord.conf");
-    Process process;
+    PrivateProcess process;
     try {
       Files.writeString(confFile, conf, StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(confFile, PosixFilePermissions.fromString("rw-------"));
-      process = new ProcessBuilder(SUPERVISORD, "-n", "-c", confFile.toString())
-          .directory(dir.toFile())
-          .redirectErrorStream(true)
-          .redirectOutput(dir.resolve("supervisord.out").toFile())
-          .start();
+      process = PrivateProcess.start("supervisord", List.of(SUPERVISORD, "-n", "-c", confFile.toString()),
+          dir, dir.resolve("supervisord.out"), dir.resolve("supervisord.log"));
     } catch (IOException e) {
-      deleteTree(dir);
+      PrivateProcess.deleteTree(dir);
       throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      PrivateProcess.deleteTree(dir);
+      throw e;
     }
     SupervisordFixture f = new SupervisordFixture(dir, port, username, password, process);
     try {
@@ -145,32 +138,14 @@ public final class SupervisordFixture implements AutoCloseable {
   }
 
   private void awaitReady() {
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    RuntimeException last = null;
     SupervisorClient quick = client.withReadTimeout(Duration.ofSeconds(2));
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("supervisord exited with " + process.exitValue() + ": " + output());
-      }
+    process.await("supervisord to answer XML-RPC on 127.0.0.1:" + port, READY_TIMEOUT, () -> {
       try {
-        if (quick.getState().isRunning()) {
-          return;
-        }
-      } catch (RuntimeException e) {
-        last = e;
+        return quick.getState().isRunning();
+      } catch (RuntimeException notYet) {
+        return false;
       }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-    }
-    throw new IllegalStateException("supervisord on port " + port + " did not answer within " + READY_TIMEOUT
-        + ": " + output(), last);
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    });
   }
 
   /** @return the XML-RPC port on 127.0.0.1 */
@@ -243,13 +218,7 @@ public final class SupervisordFixture implements AutoCloseable {
 
   /** Kills supervisord with SIGKILL, as a crash would; its children are killed at close. */
   public void kill() {
-    rememberChildren();
-    process.destroyForcibly();
-    try {
-      process.waitFor(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    process.kill();
   }
 
   /** @return what supervisord wrote to stdout/stderr and its log, for failure messages */
@@ -269,35 +238,12 @@ public final class SupervisordFixture implements AutoCloseable {
     return b.toString();
   }
 
-  private void rememberChildren() {
-    process.descendants().forEach(seen::add);
-  }
-
+  /** Stops supervisord (SIGTERM: it stops its programs), kills what it left behind, deletes the directory. */
   @Override
   public void close() {
     client.close();
-    rememberChildren();
-    process.destroy(); // SIGTERM: supervisord stops its programs
-    try {
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    for (ProcessHandle h : seen) {
-      h.destroyForcibly();
-    }
-    deleteTree(dir);
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: a temp dir left behind is not worth failing a test over
-    }
+    process.stop(Duration.ofSeconds(20));
+    PrivateProcess.deleteTree(dir);
   }
 
   @Override
