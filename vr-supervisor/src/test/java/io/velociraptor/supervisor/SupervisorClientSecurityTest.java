@@ -3,20 +3,17 @@ package io.velociraptor.supervisor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.velociraptor.supervisor.testing.SilentServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -134,15 +131,8 @@ class SupervisorClientSecurityTest {
 
   @Test
   void aServerThatAcceptsButNeverAnswersCostsOnlyTheReadTimeout() throws Exception {
-    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
-        try {
-          return silent.accept();
-        } catch (IOException e) {
-          return null;
-        }
-      });
-      SupervisorEndpoint ep = SupervisorEndpoint.builder("127.0.0.1", silent.getLocalPort())
+    try (SilentServer silent = SilentServer.start()) {
+      SupervisorEndpoint ep = SupervisorEndpoint.builder("127.0.0.1", silent.port())
           .readTimeout(Duration.ofMillis(500)).build();
       try (SupervisorClient client = SupervisorClient.of(ep)) {
         long t0 = System.nanoTime();
@@ -151,11 +141,7 @@ class SupervisorClientSecurityTest {
           assertThat(e.getMessage()).contains("500 ms").contains("supervisor.getState");
         });
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(1500));
-      } finally {
-        Socket s = accepted.getNow(null);
-        if (s != null) {
-          s.close();
-        }
+        assertThat(silent.accepted()).isPositive();
       }
     }
   }

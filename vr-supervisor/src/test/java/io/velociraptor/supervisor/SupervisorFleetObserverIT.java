@@ -8,14 +8,11 @@ import io.velociraptor.core.model.HostSnapshot;
 import io.velociraptor.core.model.ObservedProc;
 import io.velociraptor.core.model.ProcName;
 import io.velociraptor.core.model.ProcState;
+import io.velociraptor.supervisor.testing.SilentServer;
 import io.velociraptor.supervisor.testing.SupervisordFixture;
-import java.io.IOException;
-import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class SupervisorFleetObserverIT {
@@ -26,21 +23,9 @@ class SupervisorFleetObserverIT {
 
   @Test
   void snapshotsReachableHostsAndMarksEveryKindOfFailureUnreachableWithItsReason() throws Exception {
-    List<Socket> held = new CopyOnWriteArrayList<>();
     try (SupervisordFixture a = SupervisordFixture.start();
         SupervisordFixture b = SupervisordFixture.start();
-        ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            held.add(silent.accept());
-          }
-        } catch (IOException closed) {
-          // the test is over
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
+        SilentServer silent = SilentServer.start()) {
       int refusedPort;
       try (ServerSocket s = new ServerSocket(0)) {
         refusedPort = s.getLocalPort();
@@ -56,7 +41,7 @@ class SupervisorFleetObserverIT {
           .override(HostName.of("host-badauth"), b.endpoint().toBuilder().label("host-badauth")
               .credentials("vr", "wrong").build())
           .build();
-      List<Host> hosts = List.of(host("host-silent", silent.getLocalPort()), host("host-a", a.port()),
+      List<Host> hosts = List.of(host("host-silent", silent.port()), host("host-a", a.port()),
           host("host-refused", refusedPort), host("host-b", 1), host("host-badauth", 1), host("host-a", a.port()));
       try (SupervisorFleetObserver observer = SupervisorFleetObserver.builder().endpoints(endpoints)
           .deadline(Duration.ofMillis(1000)).build()) {
@@ -82,10 +67,7 @@ class SupervisorFleetObserverIT {
         assertThat(snap.get(4).unreachableReason()).hasValueSatisfying(r -> assertThat(r).contains("timeout"));
         // the silent host costs its deadline once, not once per call, and the others run meanwhile
         assertThat(took).isLessThan(Duration.ofMillis(1900));
-      }
-    } finally {
-      for (Socket s : held) {
-        s.close();
+        assertThat(silent.accepted()).isPositive();
       }
     }
   }

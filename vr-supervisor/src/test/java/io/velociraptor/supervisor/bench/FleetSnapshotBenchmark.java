@@ -8,18 +8,16 @@ import io.velociraptor.supervisor.SupervisorClient;
 import io.velociraptor.supervisor.SupervisorEndpoint;
 import io.velociraptor.supervisor.SupervisorEndpoints;
 import io.velociraptor.supervisor.SupervisorFleetObserver;
+import io.velociraptor.supervisor.testing.SilentServer;
 import io.velociraptor.supervisor.testing.SupervisordFixture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -149,22 +147,10 @@ public final class FleetSnapshotBenchmark {
   }
 
   private static void silentHost(List<Host> hosts, SupervisorEndpoints endpoints) throws IOException {
-    List<Socket> held = Collections.synchronizedList(new ArrayList<>());
-    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            held.add(silent.accept());
-          }
-        } catch (IOException closed) {
-          // done
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
+    try (SilentServer silent = SilentServer.start()) {
       List<Host> withSilent = new ArrayList<>(hosts);
       withSilent.add(Host.builder().name(HostName.of("host-silent")).address("127.0.0.1")
-          .supervisorPort(silent.getLocalPort()).build());
+          .supervisorPort(silent.port()).build());
       try (SupervisorFleetObserver observer = SupervisorFleetObserver.builder().endpoints(endpoints)
           .concurrency(HOSTS + 1).build()) {
         List<Double> times = new ArrayList<>();
@@ -180,10 +166,6 @@ public final class FleetSnapshotBenchmark {
         System.out.printf("%n== 20 real hosts + 1 host that accepts but never answers (deadline %d ms)%n",
             SupervisorFleetObserver.DEFAULT_DEADLINE_MILLIS);
         row("snapshot of all 21", times);
-      }
-    } finally {
-      for (Socket s : held) {
-        s.close();
       }
     }
   }
