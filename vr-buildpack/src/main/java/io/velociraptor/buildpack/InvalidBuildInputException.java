@@ -3,8 +3,9 @@ package io.velociraptor.buildpack;
 import io.velociraptor.core.VrException;
 
 /**
- * A file the build reads (Procfile, {@code .slugignore}, a buildpack's release YAML) or a value
- * it was given is malformed. Names the file, the line (when there is one) and the bad value.
+ * A file the build reads ({@code .slugignore}, a buildpack's release YAML) or a value it was given
+ * is malformed. Names the file, the line (when there is one) and the bad value. A malformed
+ * Procfile is vr-core's {@link io.velociraptor.core.model.InvalidProcfileException}.
  */
 public final class InvalidBuildInputException extends VrException {
   private static final long serialVersionUID = 1L;
@@ -23,7 +24,7 @@ public final class InvalidBuildInputException extends VrException {
     this.badValue = badValue;
   }
 
-  /** @return the file or input that is malformed ("Procfile", ".slugignore", ...) */
+  /** @return the file or input that is malformed (".slugignore", ...) */
   public String source() {
     return source;
   }
