@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ProcYamlTest {
   /** A proc.yaml as the original's tasks.build_proc_info wrote it (safe_dump, block style). */
@@ -142,5 +143,20 @@ class ProcYamlTest {
         .isInstanceOf(RunnerException.class);
     assertThatThrownBy(() -> ProcPaths.of(root, Path.of("/apps/procs/-rf/proc.yaml")))
         .isInstanceOf(RunnerException.class).hasMessageContaining("\"-rf\"");
+  }
+
+  @Test
+  void takesTheCommandFromTheBuildsProcfileReadLikeTheOriginalsBuilds(@TempDir Path app)
+      throws java.io.IOException {
+    // a Procfile the strict builder would refuse: a line without a colon, a dashed name, a repeat
+    java.nio.file.Files.writeString(app.resolve("Procfile"),
+        "# written by hand\nnot a proc line\nbg-worker: celery -A x: y\nweb: gunicorn app:wsgi\n"
+            + "web: ignored second\n");
+    assertThat(Runner.command(ProcYaml.parse("proc_name: web\n", Map.of()), app))
+        .isEqualTo("gunicorn app:wsgi");
+    assertThatThrownBy(() -> Runner.command(ProcYaml.parse("proc_name: clock\n", Map.of()), app))
+        .isInstanceOf(RunnerException.class)
+        .hasMessageContaining("clock")
+        .hasMessageContaining("[bg-worker, web]");
   }
 }
