@@ -1,5 +1,9 @@
 package io.velociraptor.lxc;
 
+import io.velociraptor.core.spi.CommandResult;
+import io.velociraptor.core.spi.CommandRunner;
+import io.velociraptor.core.spi.LineListener;
+import io.velociraptor.core.spi.OneShot;
 import java.time.Duration;
 
 /**
@@ -28,5 +32,25 @@ public final class PlainContainerRuntime extends RunnerContainerRuntime {
   @Override
   public String name() {
     return "plain";
+  }
+
+  /**
+   * Runs the command on the host in a session of its own: as the job's user ({@code setpriv
+   * --reuid --regid --init-groups}, which needs a root runner), with exactly the job's
+   * environment ({@code env -i}), and, unless the job asks for the network, in an empty network
+   * namespace ({@code unshare --net}, root too). At the timeout, and after the command exits,
+   * every process left in its session is killed. One host call.
+   *
+   * <p>No isolation beyond that: the command sees the host's whole filesystem and may write
+   * wherever its user may ({@link OneShot#writableDirs()} is not enforced), and a process that
+   * leaves the session with {@code setsid} escapes the cleanup. Use {@link LxcContainerRuntime}
+   * for untrusted code.
+   *
+   * @throws RunnerException if the user does not exist on the host
+   * @throws io.velociraptor.core.spi.HostConnectionException if the host cannot be reached
+   */
+  @Override
+  public CommandResult runOneShot(CommandRunner host, OneShot job, LineListener output) {
+    return OneShots.plain(host, job, output);
   }
 }
