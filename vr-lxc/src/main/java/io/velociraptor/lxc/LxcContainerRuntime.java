@@ -11,8 +11,8 @@ import java.time.Duration;
  * started by the vr runner on its host. The host needs the runner installed with
  * {@code --runtime lxc} ({@link RunnerLauncher}), LXC 4/5 and root.
  *
- * <p>{@link #runOneShot one-shot commands} need only LXC, {@code sh}, coreutils, util-linux's
- * {@code setsid} and procps' {@code pkill} on the host (not the runner): each runs in a throwaway
+ * <p>{@link #runOneShot one-shot commands} need only LXC, {@code sh}, coreutils and util-linux's
+ * {@code setsid} on the host (not the runner): each runs in a throwaway
  * container under {@code <root>/oneshot/}, see {@link #runOneShot}.
  */
 public final class LxcContainerRuntime extends RunnerContainerRuntime {

@@ -37,16 +37,31 @@ final class OneShots {
   static final List<String> HOST_DIRS =
       List.of("/bin", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/sbin", "/usr");
 
-  // a signal (the watchdog's USR1) interrupts wait: wait again while the command lives. The
-  // watchdog is killed first, so it cannot fire afterwards, then its sleep, by its session
+  // a signal (the watchdog's USR1) interrupts wait: wait again while the command lives. Then the
+  // watchdog goes: it leads its own session and process group, so one kill(-pgid) ends it and
+  // its sleep at once, before it can fire
   private static final String WAIT_AND_STOP_WATCHDOG = String.join("\n",
       "while :; do",
       "  wait \"$c\"; rc=$?",
       "  if [ \"$rc\" -gt 128 ] && kill -0 \"$c\" 2>/dev/null; then continue; fi",
       "  break",
       "done",
-      "kill -KILL \"$w\" 2>/dev/null",
-      "pkill -KILL -s \"$w\"");
+      "kill -s KILL -- \"-$w\" 2>/dev/null");
+
+  // kills every live process of session $sid (found through /proc with shell builtins only: pkill
+  // costs tens of milliseconds); returns 1 when there was none
+  private static final String REAP_SESSION = String.join("\n",
+      "reap() {",
+      "  found=1",
+      "  for s in /proc/[0-9]*/stat; do",
+      "    read -r l 2>/dev/null <\"$s\" || continue",
+      "    p=${s#/proc/}; p=${p%/stat}",
+      "    l=${l##*) }",
+      "    set -- \"$p\" $l",
+      "    if [ \"$5\" = \"$sid\" ] && [ \"$2\" != Z ]; then kill -KILL \"$p\" 2>/dev/null; found=0; fi",
+      "  done",
+      "  return $found",
+      "}");
 
   /**
    * Makes the temporary directory, its empty rootfs with the host's merged-/usr symlinks, and
@@ -112,12 +127,15 @@ final class OneShots {
       "trap 'to=1' USR1",
       "setsid \"$@\" </dev/null &",
       "c=$!",
-      "setsid sh -c 'sleep \"$1\"; kill -USR1 \"$2\"; pkill -KILL -s \"$3\"'"
+      "setsid sh -c 'sleep \"$1\"; kill -USR1 \"$2\"; kill -s KILL -- \"-$3\"'"
           + " vr-watchdog \"$t\" \"$$\" \"$c\" </dev/null >/dev/null 2>&1 &",
       "w=$!",
       WAIT_AND_STOP_WATCHDOG,
-      "i=0",
-      "while pkill -KILL -s \"$c\" && [ \"$i\" -lt 100 ]; do i=$((i+1)); done",
+      // the command's process group at once, then whatever left the group but not the session
+      "kill -s KILL -- \"-$c\" 2>/dev/null",
+      REAP_SESSION,
+      "sid=$c i=0",
+      "while reap && [ \"$i\" -lt 100 ]; do i=$((i+1)); done",
       "if [ \"$to\" = 1 ]; then echo \"$m\" >&2; fi",
       "exit \"$rc\"",
       "");

@@ -166,6 +166,19 @@ abstract class OneShotContract {
   }
 
   @Test
+  void aChildThatLeavesTheProcessGroupIsKilledToo() throws IOException {
+    String token = "765." + (100000 + new java.util.Random().nextInt(800000));
+    CommandResult r = run(job("/usr/bin/python3", "-c",
+        "import os, signal, subprocess\n"
+            + "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+            + "subprocess.Popen(['sleep', '" + token + "'], process_group=0,"
+            + " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+            + "print('spawned')"));
+    assertThat(r.stdout()).isEqualTo("spawned\n");
+    assertThat(processesMentioning("sleep " + token)).as("processes left behind").isEmpty();
+  }
+
+  @Test
   void leavesNothingBehindAfterSuccessOrFailure() throws IOException {
     run(job("/bin/true"));
     run(job("/bin/false"));
