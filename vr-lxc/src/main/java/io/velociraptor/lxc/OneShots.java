@@ -38,30 +38,16 @@ final class OneShots {
       List.of("/bin", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/sbin", "/usr");
 
   // a signal (the watchdog's USR1) interrupts wait: wait again while the command lives. Then the
-  // watchdog goes: it leads its own session and process group, so one kill(-pgid) ends it and
-  // its sleep at once, before it can fire
+  // watchdog goes: first its shell (so it cannot fire; it may not have called setsid yet), then
+  // its process group, which holds its sleep once it has one
   private static final String WAIT_AND_STOP_WATCHDOG = String.join("\n",
       "while :; do",
       "  wait \"$c\"; rc=$?",
       "  if [ \"$rc\" -gt 128 ] && kill -0 \"$c\" 2>/dev/null; then continue; fi",
       "  break",
       "done",
+      "kill -s KILL \"$w\" 2>/dev/null",
       "kill -s KILL -- \"-$w\" 2>/dev/null");
-
-  // kills every live process of session $sid (found through /proc with shell builtins only: pkill
-  // costs tens of milliseconds); returns 1 when there was none
-  private static final String REAP_SESSION = String.join("\n",
-      "reap() {",
-      "  found=1",
-      "  for s in /proc/[0-9]*/stat; do",
-      "    read -r l 2>/dev/null <\"$s\" || continue",
-      "    p=${s#/proc/}; p=${p%/stat}",
-      "    l=${l##*) }",
-      "    set -- \"$p\" $l",
-      "    if [ \"$5\" = \"$sid\" ] && [ \"$2\" != Z ]; then kill -KILL \"$p\" 2>/dev/null; found=0; fi",
-      "  done",
-      "  return $found",
-      "}");
 
   /**
    * Makes the temporary directory, its empty rootfs with the host's merged-/usr symlinks, and
@@ -110,9 +96,12 @@ final class OneShots {
   static final String IN_CONTAINER = "\"$@\"; rc=$?; kill -KILL -1 2>/dev/null; exit \"$rc\"";
 
   /**
-   * Runs the command in a session of its own (as the user, without network when asked), with a
-   * watchdog that kills that session at the deadline; afterwards kills whatever is left in it.
-   * Args: seconds, marker, working dir, user (may be empty), network on/off, then the command.
+   * Runs the command in a session of its own, as the user, without network when asked. With a
+   * user or without network (both need root anyway) it also gets a PID namespace of its own
+   * ({@code unshare --pid --fork --kill-child}): when the command exits, or its unshare is
+   * killed, the kernel kills every process left in it, even ones that left the session. A
+   * watchdog kills the session's process group at the deadline. Args: seconds, marker, working
+   * dir, user (may be empty), network on/off, then the command.
    */
   static final String PLAIN_RUN = String.join("\n",
       "t=$1 m=$2 d=$3 u=$4 net=$5",
@@ -122,7 +111,11 @@ final class OneShots {
       "  g=$(id -g -- \"$u\" 2>/dev/null) || { echo \"$m:no-such-user\" >&2; exit 126; }",
       "  set -- setpriv --reuid=\"$u\" --regid=\"$g\" --init-groups -- \"$@\"",
       "fi",
-      "if [ \"$net\" = off ]; then set -- unshare --net -- \"$@\"; fi",
+      "if [ \"$net\" = off ]; then",
+      "  set -- unshare --pid --fork --kill-child --net -- \"$@\"",
+      "elif [ -n \"$u\" ]; then",
+      "  set -- unshare --pid --fork --kill-child -- \"$@\"",
+      "fi",
       "to=0",
       "trap 'to=1' USR1",
       "setsid \"$@\" </dev/null &",
@@ -131,15 +124,10 @@ final class OneShots {
           + " vr-watchdog \"$t\" \"$$\" \"$c\" </dev/null >/dev/null 2>&1 &",
       "w=$!",
       WAIT_AND_STOP_WATCHDOG,
-      // the command's process group at once, then whatever left the group but not the session
       "kill -s KILL -- \"-$c\" 2>/dev/null",
-      REAP_SESSION,
-      "sid=$c i=0",
-      "while reap && [ \"$i\" -lt 100 ]; do i=$((i+1)); done",
       "if [ \"$to\" = 1 ]; then echo \"$m\" >&2; fi",
       "exit \"$rc\"",
       "");
-
 
   private OneShots() {}
 

@@ -166,12 +166,12 @@ abstract class OneShotContract {
   }
 
   @Test
-  void aChildThatLeavesTheProcessGroupIsKilledToo() throws IOException {
+  void aChildThatLeavesTheSessionIsKilledToo() throws IOException {
     String token = "765." + (100000 + new java.util.Random().nextInt(800000));
     CommandResult r = run(job("/usr/bin/python3", "-c",
         "import os, signal, subprocess\n"
             + "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-            + "subprocess.Popen(['sleep', '" + token + "'], process_group=0,"
+            + "subprocess.Popen(['sleep', '" + token + "'], start_new_session=True,"
             + " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
             + "print('spawned')"));
     assertThat(r.stdout()).isEqualTo("spawned\n");
