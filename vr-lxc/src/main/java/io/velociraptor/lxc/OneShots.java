@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -50,15 +51,13 @@ final class OneShots {
       "kill -s KILL -- \"-$w\" 2>/dev/null");
 
   /**
-   * Makes the temporary directory, its empty rootfs with the host's merged-/usr symlinks, and
-   * reports the directories to bind and the user's ids. Args: dir, user (may be empty).
+   * Reports how the host's system directories go into a container (a symlink is copied, a
+   * directory bound read-only) and the user's ids. Args: user (may be empty).
    */
-  static final String LXC_PREPARE = String.join("\n",
-      "d=$1 u=$2",
-      "mkdir -p -- \"${d%/*}\" && mkdir -m 0700 -- \"$d\" && mkdir -- \"$d/rootfs\" \"$d/lxcpath\" || exit 1",
+  static final String LXC_PROBE = String.join("\n",
+      "u=$1",
       "for x in " + String.join(" ", HOST_DIRS) + "; do",
-      "  if [ -L \"$x\" ]; then ln -s -- \"$(readlink -- \"$x\")\" \"$d/rootfs$x\" || exit 1",
-      "  elif [ -d \"$x\" ]; then echo \"bind $x\"; fi",
+      "  if [ -L \"$x\" ]; then echo \"link $x\"; elif [ -d \"$x\" ]; then echo \"bind $x\"; fi",
       "done",
       "if [ -n \"$u\" ]; then",
       "  i=$(id -u -- \"$u\") && g=$(id -g -- \"$u\") || exit " + NO_SUCH_USER,
@@ -67,24 +66,30 @@ final class OneShots {
       "");
 
   /**
-   * Runs lxc-execute with a watchdog that, at the deadline, stops the container with
-   * {@code lxc-stop --kill} (again and again while it is still starting). Args: seconds, marker,
-   * name, lxcpath, rcfile, lxc log, then the command.
+   * Makes the container directory (rcfile from stdin, an empty rootfs with copies of the host's
+   * merged-/usr symlinks), runs lxc-execute with a watchdog that at the deadline stops the
+   * container with {@code lxc-stop --kill} (again and again while it is still starting), then
+   * removes the directory. Args: seconds, marker, directory, name, the symlinks (words from
+   * {@link #HOST_DIRS} only), then the command.
    */
   static final String LXC_RUN = String.join("\n",
-      "t=$1 m=$2 n=$3 p=$4 f=$5 l=$6",
-      "shift 6",
+      "t=$1 m=$2 d=$3 n=$4 k=$5",
+      "shift 5",
+      "{ [ -d \"${d%/*}\" ] || mkdir -p -- \"${d%/*}\"; } && mkdir -m 0755 -- \"$d\" \"$d/rootfs\" \"$d/lxcpath\""
+          + " && cat >\"$d/config\" && { [ -z \"$k\" ] || cp -P -- $k \"$d/rootfs/\"; }"
+          + " || { echo \"$m:setup-failed\" >&2; rm -rf --one-file-system -- \"$d\"; exit 1; }",
       "to=0",
       "trap 'to=1' USR1",
-      "lxc-execute -n \"$n\" -P \"$p\" -f \"$f\" -- \"$@\" </dev/null &",
+      "lxc-execute -n \"$n\" -P \"$d/lxcpath\" -f \"$d/config\" -- \"$@\" </dev/null &",
       "c=$!",
       "setsid sh -c 'sleep \"$1\"; kill -USR1 \"$2\"; while kill -0 \"$3\"; do"
           + " lxc-stop -n \"$4\" -P \"$5\" --kill || sleep 0.05; done'"
-          + " vr-watchdog \"$t\" \"$$\" \"$c\" \"$n\" \"$p\" </dev/null >/dev/null 2>&1 &",
+          + " vr-watchdog \"$t\" \"$$\" \"$c\" \"$n\" \"$d/lxcpath\" </dev/null >/dev/null 2>&1 &",
       "w=$!",
       WAIT_AND_STOP_WATCHDOG,
       "if [ \"$to\" = 1 ]; then echo \"$m\" >&2",
-      "elif [ \"$rc\" != 0 ] && [ -s \"$l\" ]; then sed 's/^/lxc: /' \"$l\" >&2; fi",
+      "elif [ \"$rc\" != 0 ] && [ -s \"$d/lxc.log\" ]; then sed 's/^/lxc: /' \"$d/lxc.log\" >&2; fi",
+      "rm -rf --one-file-system -- \"$d\"",
       "exit \"$rc\"",
       "");
 
@@ -146,67 +151,91 @@ final class OneShots {
     return withoutMarker(host, job, r, marker);
   }
 
-  static CommandResult lxc(CommandRunner host, String root, OneShot job, LineListener output) {
+  /** How a host's system directories go into a container, and the user's ids there. */
+  record HostLayout(List<String> binds, List<String> links, Optional<OneShotConfig.Ids> ids) {}
+
+  /**
+   * @param layouts what this runtime learned about hosts (per host and user); filled here
+   */
+  static CommandResult lxc(CommandRunner host, String root, Map<String, HostLayout> layouts,
+      OneShot job, LineListener output) {
     String name = "vr1-" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     String dir = OneShotConfig.plain("runtime root", root) + "/oneshot/" + name;
     for (String w : job.writableDirs()) {
       OneShotConfig.plain("writable directory", w);
     }
     OneShotConfig.plain("working directory", job.workingDir());
-    String lxcPath = dir + "/lxcpath";
+    HostLayout layout = layout(host, layouts, job.user());
+    requireVisible(job, layout.binds());
+    OneShotConfig config = new OneShotConfig(name, dir + "/rootfs", dir + "/lxc.log",
+        layout.binds(), List.copyOf(job.writableDirs()),
+        job.network() ? LxcConfig.Network.HOST : LxcConfig.Network.NONE, layout.ids(),
+        job.workingDir());
+    String marker = marker();
+    List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", LXC_RUN, "vr-oneshot",
+        seconds(job.timeout()), marker, dir, name, String.join(" ", layout.links()),
+        "/bin/sh", "-c", IN_CONTAINER, "vr-oneshot"));
+    argv.addAll(envThenArgv(job));
+    boolean removed = false;
     try {
-      Prepared p = prepare(host, dir, job.user());
-      requireVisible(job, p.binds());
-      OneShotConfig config = new OneShotConfig(name, dir + "/rootfs", dir + "/lxc.log", p.binds(),
-          List.copyOf(job.writableDirs()),
-          job.network() ? LxcConfig.Network.HOST : LxcConfig.Network.NONE, p.ids(),
-          job.workingDir());
-      host.upload(config.render().getBytes(StandardCharsets.UTF_8), dir + "/config", 0644);
-      String marker = marker();
-      List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", LXC_RUN, "vr-oneshot",
-          seconds(job.timeout()), marker, name, lxcPath, dir + "/config", dir + "/lxc.log",
-          "/bin/sh", "-c", IN_CONTAINER, "vr-oneshot"));
-      argv.addAll(envThenArgv(job));
       CommandResult r = host.stream(Command.builder().argv(argv)
+          .stdin(config.render().getBytes(StandardCharsets.UTF_8))
           .timeout(job.timeout().plus(BACKSTOP)).build(), filtering(output, marker));
       if (r.timedOut()) {
         // the wrapper did not end: its watchdog failed; the runner killed lxc-execute, which
         // can leave the container running without its monitor
-        CommandResult stop = host.run(Command.builder()
-            .argv("lxc-stop", "-n", name, "-P", lxcPath, "--kill").timeout(TOOL_TIMEOUT).build());
+        CommandResult stop = host.run(Command.builder().argv("lxc-stop", "-n", name, "-P",
+            dir + "/lxcpath", "--kill").timeout(TOOL_TIMEOUT).build());
         LOG.warn("one-shot container {} on {} outlived its watchdog; lxc-stop --kill exit {}",
             name, host.host(), stop.exitCode());
+      } else {
+        removed = true; // by the wrapper, after the container ended
+      }
+      if (r.stderr().contains(marker + ":setup-failed")) {
+        throw RunnerException.failed(dir, "cannot make the one-shot container directory " + dir
+            + " on " + host.host() + ": " + r.stderrTail(5).replace(marker + ":setup-failed", ""));
       }
       return withoutMarker(host, job, r, marker);
     } finally {
-      host.remove(dir, true);
+      if (!removed) {
+        host.remove(dir, true);
+      }
     }
   }
 
-  record Prepared(List<String> binds, Optional<OneShotConfig.Ids> ids) {}
-
-  private static Prepared prepare(CommandRunner host, String dir, Optional<String> user) {
+  private static HostLayout layout(CommandRunner host, Map<String, HostLayout> layouts,
+      Optional<String> user) {
+    String key = host.host() + "\n" + user.orElse("");
+    HostLayout known = layouts.get(key);
+    if (known != null) {
+      return known;
+    }
     CommandResult r = host.run(Command.builder()
-        .argv("/bin/sh", "-c", LXC_PREPARE, "vr-oneshot", dir, user.orElse(""))
+        .argv("/bin/sh", "-c", LXC_PROBE, "vr-oneshot", user.orElse(""))
         .timeout(TOOL_TIMEOUT).build());
     if (r.exitCode() == NO_SUCH_USER && !r.timedOut() && user.isPresent()) {
       throw RunnerException.badValue("user", user.get(), "does not exist on " + host.host());
     }
     if (!r.succeeded()) {
-      throw RunnerException.failed(dir, "cannot prepare the one-shot container directory " + dir
-          + " on " + host.host() + " (exit " + r.exitCode() + "): " + r.stderrTail(5));
+      throw RunnerException.failed(host.host(), "cannot look at the system directories of "
+          + host.host() + " (exit " + r.exitCode() + "): " + r.stderrTail(5));
     }
     List<String> binds = new ArrayList<>();
+    List<String> links = new ArrayList<>();
     Optional<OneShotConfig.Ids> ids = Optional.empty();
     for (String line : r.stdout().split("\n")) {
-      if (line.startsWith("bind ")) {
+      if (line.startsWith("bind ") && HOST_DIRS.contains(line.substring(5))) {
         binds.add(line.substring(5));
+      } else if (line.startsWith("link ") && HOST_DIRS.contains(line.substring(5))) {
+        links.add(line.substring(5));
       } else if (line.startsWith("ids ")) {
         String[] f = line.split(" ");
         ids = Optional.of(new OneShotConfig.Ids(Integer.parseInt(f[1]), Integer.parseInt(f[2])));
       }
     }
-    return new Prepared(List.copyOf(binds), ids);
+    HostLayout layout = new HostLayout(List.copyOf(binds), List.copyOf(links), ids);
+    layouts.putIfAbsent(key, layout);
+    return layout;
   }
 
   /** LXC starts the command in its working directory: it must exist inside the container. */

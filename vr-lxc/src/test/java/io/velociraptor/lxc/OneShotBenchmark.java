@@ -45,6 +45,8 @@ public final class OneShotBenchmark {
     try (LocalCommandRunner local = LocalCommandRunner.builder().root(root).build()) {
       report("local: /bin/true through the runner (baseline)", runs,
           () -> local.run(Command.of("/bin/true")));
+      Command ready = readyContainer(root, work);
+      report("local: lxc-execute of a ready container (baseline)", runs, () -> local.run(ready));
       report("local: plain runtime", runs, () -> plain.runOneShot(local, job, LineListener.ignoring()));
       report("local: lxc runtime", runs, () -> lxc.runOneShot(local, job, LineListener.ignoring()));
     }
@@ -56,6 +58,35 @@ public final class OneShotBenchmark {
         report("ssh: plain runtime", runs, () -> plain.runOneShot(ssh, job, LineListener.ignoring()));
         report("ssh: lxc runtime", runs, () -> lxc.runOneShot(ssh, job, LineListener.ignoring()));
       }
+    }
+    Files2.deleteTree(root);
+  }
+
+  /** A container directory and rcfile made once, as the LXC runtime makes one per call. */
+  private static Command readyContainer(Path root, Path work) {
+    try {
+      Path dir = Files.createDirectories(root.resolve("ready"));
+      Files.createDirectories(dir.resolve("rootfs"));
+      Files.createDirectories(dir.resolve("lxcpath"));
+      List<String> binds = new ArrayList<>();
+      for (String d : OneShots.HOST_DIRS) {
+        Path host = Path.of(d);
+        if (Files.isSymbolicLink(host)) {
+          Files.createSymbolicLink(dir.resolve("rootfs" + d), Files.readSymbolicLink(host));
+        } else if (Files.isDirectory(host)) {
+          binds.add(d);
+        }
+      }
+      int[] ids = {65534, 65534};
+      String rc = new OneShotConfig("vr-bench", dir.resolve("rootfs").toString(),
+          dir.resolve("lxc.log").toString(), binds, List.of(work.toString()),
+          LxcConfig.Network.NONE, java.util.Optional.of(new OneShotConfig.Ids(ids[0], ids[1])),
+          work.toString()).render();
+      Files.writeString(dir.resolve("config"), rc);
+      return Command.of("lxc-execute", "-n", "vr-bench", "-P", dir.resolve("lxcpath").toString(),
+          "-f", dir.resolve("config").toString(), "--", "/bin/true");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
