@@ -14,6 +14,8 @@ import io.velociraptor.core.spi.BuildFailedException;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.spi.BuildTimeoutException;
+import io.velociraptor.core.spi.CommandRunner;
+import io.velociraptor.core.spi.ContainerRuntime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -59,7 +61,9 @@ import org.slf4j.LoggerFactory;
  * and stores it with its compile log in the {@link ArtifactStore}.
  *
  * <p>Buildpack scripts are untrusted: as root they run as a dedicated unprivileged user
- * ({@link Builder#buildUser}), each step in its own session killed as a whole at its time limit.
+ * ({@link Builder#buildUser}), each step in its own session killed as a whole at its time limit;
+ * with {@link Builder#containerRuntime} they run as one-shot commands of a container runtime
+ * (LXC: a throwaway container per script) instead.
  * Identical concurrent requests share one build; other builds of the same app and version wait
  * for each other.
  *
@@ -91,15 +95,14 @@ public final class BuildpackBuildBackend implements BuildBackend {
   private BuildpackBuildBackend(Builder b) {
     this.home = b.home.toAbsolutePath().normalize();
     this.store = b.store;
-    this.sandbox = b.sandbox;
+    this.sandbox = b.sandbox();
     this.defaultBuildpacks = List.copyOf(b.defaultBuildpacks);
     this.gitTimeout = b.gitTimeout;
     this.lockTimeout = b.lockTimeout;
     this.clock = b.clock;
     this.keepWorkDirs = b.keepWorkDirs;
     try {
-      for (String d : List.of("repos", "buildpacks", "cache", "work", "logs", "locks", "tmp",
-          "containers")) {
+      for (String d : List.of("repos", "buildpacks", "cache", "work", "logs", "locks", "tmp")) {
         Files.createDirectories(home.resolve(d));
       }
       // the build user must pass through these (not list or read them)
@@ -663,8 +666,10 @@ public final class BuildpackBuildBackend implements BuildBackend {
     private Duration lockTimeout = Duration.ofHours(1);
     private Clock clock = Clock.systemUTC();
     private boolean keepWorkDirs;
-    private String lxcUser;
-    private boolean lxcHostNetwork;
+    private Optional<String> user = Optional.empty();
+    private ContainerRuntime runtime;
+    private CommandRunner runtimeHost;
+    private boolean scriptNetwork;
 
     private Builder() {}
 
@@ -697,28 +702,41 @@ public final class BuildpackBuildBackend implements BuildBackend {
      */
     public Builder buildUser(String user) {
       this.sandbox = HostUserSandbox.dedicatedUser(user);
-      this.lxcUser = null;
+      this.user = Optional.of(user);
       return this;
     }
 
     /**
-     * Runs each buildpack script in a throwaway LXC container as this existing unprivileged user
-     * (the JVM must run as root, with LXC installed): an empty root with the host's
-     * {@code /usr}, {@code /etc} and {@code /opt} read-only, a private {@code /tmp} and PID
-     * namespace, only the build's own directories writable.
+     * Runs buildpack scripts (detect, compile, release, sourcing export files) as one-shot
+     * commands of a container runtime instead of directly on this machine: with vr-lxc's
+     * {@code LxcContainerRuntime} each runs in a throwaway container that sees the host's system
+     * directories read-only, only this build's directories (and the compile cache) writable, a
+     * private {@code /tmp} and PID namespace, and no network unless {@link #scriptNetwork}. The
+     * scripts run as the {@link #buildUser build user} (or, after
+     * {@link #runScriptsAsCurrentUser}, as the runner's user).
      *
-     * @param user the user name, e.g. {@code vrbuild}
-     * @param hostNetwork give the scripts the host's network (to download dependencies);
-     *     {@code false} leaves them only a loopback device
+     * <p>The builder's home (work directories and caches) must be on {@code host}'s filesystem at
+     * the same paths: a {@code LocalCommandRunner} is the normal case. The runtime keeps its
+     * throwaway directories under its own root, which must lie inside the runner's root.
+     *
+     * @param runtime the runtime, e.g. {@code LxcContainerRuntime.of(launcher, "/apps", timeout)}
+     * @param host the host to run on, whose files the builder writes
      * @return this
-     * @throws VrException if the user does not exist, is root, or the JVM is not root
      */
-    public Builder lxcBuildContainers(String user, boolean hostNetwork) {
-      this.lxcUser = user;
-      this.lxcHostNetwork = hostNetwork;
-      this.sandbox = null;
-      HostUserSandbox.requireRoot(user);
-      HostUserSandbox.lookup(user);
+    public Builder containerRuntime(ContainerRuntime runtime, CommandRunner host) {
+      this.runtime = Objects.requireNonNull(runtime, "runtime");
+      this.runtimeHost = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /**
+     * @param network give buildpack scripts the host's network (to download dependencies); by
+     *     default they get none. Enforced only with a {@link #containerRuntime container runtime};
+     *     on the host-user route scripts always have the host's network.
+     * @return this
+     */
+    public Builder scriptNetwork(boolean network) {
+      this.scriptNetwork = network;
       return this;
     }
 
@@ -730,7 +748,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
      */
     public Builder runScriptsAsCurrentUser() {
       this.sandbox = HostUserSandbox.currentUser();
-      this.lxcUser = null;
+      this.user = Optional.empty();
       return this;
     }
 
@@ -792,14 +810,10 @@ public final class BuildpackBuildBackend implements BuildBackend {
         throw new VrException("BuildpackBuildBackend needs an artifact store: call"
             + " artifactStore(store)");
       }
-      if (lxcUser != null) {
-        sandbox = new LxcScriptSandbox(lxcUser, lxcHostNetwork,
-            home.toAbsolutePath().normalize().resolve("containers"));
-      }
       if (sandbox == null) {
         throw new VrException("BuildpackBuildBackend needs to know how to run untrusted"
-            + " buildpack scripts: call buildUser(\"vrbuild\") or lxcBuildContainers(\"vrbuild\","
-            + " false) (as root), or runScriptsAsCurrentUser()");
+            + " buildpack scripts: call buildUser(\"vrbuild\") (as root; add containerRuntime(..)"
+            + " to run them in containers), or runScriptsAsCurrentUser()");
       }
       for (Duration d : List.of(gitTimeout, lockTimeout)) {
         if (d.isNegative() || d.isZero()) {
@@ -807,6 +821,12 @@ public final class BuildpackBuildBackend implements BuildBackend {
         }
       }
       return new BuildpackBuildBackend(this);
+    }
+
+    /** The host-user sandbox, or the runtime route when a runtime is configured. */
+    private ScriptSandbox sandbox() {
+      return runtime == null ? sandbox : new RuntimeScriptSandbox(runtime, runtimeHost, user,
+          scriptNetwork, (HostUserSandbox) sandbox);
     }
   }
 }

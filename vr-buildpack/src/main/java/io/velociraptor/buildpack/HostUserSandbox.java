@@ -80,8 +80,7 @@ final class HostUserSandbox implements ScriptSandbox {
     try {
       if (Files.exists(setting) && !Files.readString(setting).strip().equals("1")) {
         throw new VrException("fs.protected_hardlinks is off: a build user could hard-link host"
-            + " files it cannot read into its build; 'sysctl fs.protected_hardlinks=1' or use"
-            + " lxcBuildContainers(...)");
+            + " files it cannot read into its build; 'sysctl fs.protected_hardlinks=1'");
       }
     } catch (IOException e) {
       throw new VrException("cannot read " + setting + ": " + e.getMessage(), e);

@@ -5,6 +5,8 @@ import static io.velociraptor.buildpack.BuildFixture.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.model.Build;
+import io.velociraptor.core.remote.LocalCommandRunner;
+import io.velociraptor.lxc.LxcContainerRuntime;
 import io.velociraptor.core.model.Version;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
@@ -21,28 +23,38 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Builds whose buildpack scripts run in throwaway LXC containers. */
+/**
+ * Builds whose buildpack scripts run through vr-lxc's {@link LxcContainerRuntime} (one throwaway
+ * container per script) over a local command runner.
+ */
 class LxcBuildIT {
   private static final String RELEASE = "printf -- '---\\ndefault_process_types:\\n  web: x\\n'";
 
   private BuildFixture fx;
+  private LocalCommandRunner host;
+  private Path runtimeRoot;
 
   @BeforeEach
   void setUp() throws IOException {
     Assumptions.assumeTrue(BuildFixture.isRoot(), "LXC containers need root; CI runs as root");
     fx = new BuildFixture();
+    runtimeRoot = Files.createDirectories(fx.root.resolve("runtime"));
+    host = LocalCommandRunner.builder().root(fx.root).build();
   }
 
   @AfterEach
   void tearDown() throws IOException {
+    if (host != null) {
+      host.close();
+    }
     if (fx != null) {
       fx.close();
     }
   }
 
   private BuildpackBuildBackend lxc() {
-    return BuildpackBuildBackend.builder().home(fx.home).artifactStore(fx.store)
-        .lxcBuildContainers(BuildFixture.USER, false).build();
+    return fx.backend().containerRuntime(LxcContainerRuntime.of("/nonexistent/vr-runner",
+        runtimeRoot.toString(), Duration.ofMinutes(1)), host).build();
   }
 
   private Path extract(Build b) {
@@ -98,11 +110,59 @@ class LxcBuildIT {
         BuildTimeoutException.class, () -> lxc().build(req, BuildListener.NONE));
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
     assertThat(e.logTail()).contains("started");
-    try (Stream<Path> s = Files.list(fx.home.resolve("containers"))) {
+    try (Stream<Path> s = Files.list(runtimeRoot.resolve("oneshot"))) {
       assertThat(s).as("container directories left behind").isEmpty();
     }
     assertThat(runningProcessesMentioning(fx.root.toString()))
         .as("processes of the stopped container").isEmpty();
+  }
+
+  @Test
+  void aHostileSourceTreeAndBuildpackLeakNoHostFileIntoTheBuild() throws IOException {
+    Path repo = fx.gitRepo("app", Map.of("app.sh*", "echo hi\n"));
+    Files.createSymbolicLink(repo.resolve("etc"), Path.of("/etc"));
+    Files.createSymbolicLink(repo.resolve("shadow"), Path.of("/etc/shadow"));
+    fx.commit(repo, Map.of(), "links");
+    Path thief = fx.buildpack("thief", "echo thief",
+        "cat \"$1/shadow\" > \"$1/copied\" 2>/dev/null\n"
+            + "ln /etc/shadow \"$1/hardlink\" 2>/dev/null\n"
+            + "ln /etc/passwd \"$1/hardlink-passwd\" 2>/dev/null\n"
+            + "echo tried",
+        RELEASE);
+    Build b = lxc().build(BuildRequest.of(gitApp("lxcapp", repo, local(thief)),
+        Version.of("main")), BuildListener.NONE);
+
+    Path tarball = Path.of(URI.create(b.artifact().orElseThrow()));
+    assertThat(BuildTarball.entries(tarball)).contains("etc", "shadow")
+        .noneMatch(n -> n.startsWith("etc/"))
+        .doesNotContain("hardlink", "hardlink-passwd");
+    Path out = extract(b);
+    assertThat(Files.isSymbolicLink(out.resolve("shadow"))).isTrue();
+    assertThat(Files.size(out.resolve("copied"))).isZero();
+  }
+
+  @Test
+  void aFailingCompileInAContainerGivesTheLogTail() throws IOException {
+    Path bad = fx.buildpack("bad", "echo bad", "echo compiling; echo broken >&2; exit 3", RELEASE);
+    Path repo = fx.gitRepo("app", Map.of("app.sh*", "echo hi\n"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> lxc().build(BuildRequest.of(
+        gitApp("lxcapp", repo, local(bad)), Version.of("main")), BuildListener.NONE))
+        .isInstanceOf(io.velociraptor.core.spi.BuildFailedException.class)
+        .hasMessageContaining("exited with 3")
+        .satisfies(e -> assertThat(((io.velociraptor.core.spi.BuildFailedException) e).logTail())
+            .contains("compiling", "broken"));
+  }
+
+  @Test
+  void buildpacksAreDetectedInOrderInContainers() throws IOException {
+    Path no = fx.buildpack("no", "exit 1", "echo never > \"$1/never\"", RELEASE);
+    Path yes = fx.buildpack("yes", "echo yes-pack", "echo first > \"$1/first\"", RELEASE);
+    Path repo = fx.gitRepo("app", Map.of("app.sh*", "echo hi\n"));
+    Build detected = lxc().build(BuildRequest.of(gitApp("lxcapp", repo, local(no), local(yes)),
+        Version.of("main")), BuildListener.NONE);
+    assertThat(detected.buildpacks()).singleElement()
+        .satisfies(bp -> assertThat(bp.url()).endsWith("/yes"));
+    assertThat(extract(detected).resolve("never")).doesNotExist();
   }
 
   /** Live (not zombie) processes whose command line holds {@code text}. */

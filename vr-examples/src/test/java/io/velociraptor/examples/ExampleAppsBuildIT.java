@@ -9,9 +9,11 @@ import io.velociraptor.core.model.AppName;
 import io.velociraptor.core.model.Build;
 import io.velociraptor.core.model.Buildpack;
 import io.velociraptor.core.model.Version;
+import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.store.FileSystemArtifactStore;
+import io.velociraptor.lxc.LxcContainerRuntime;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -42,15 +44,18 @@ class ExampleAppsBuildIT {
   static final String USER = "vrbuild";
 
   private Path root;
+  private LocalCommandRunner host;
 
   @BeforeEach
   void setUp() throws IOException {
     root = Files.createTempDirectory("vr-examples-it-");
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+    host = LocalCommandRunner.builder().root(root).build();
   }
 
   @AfterEach
   void tearDown() throws IOException {
+    host.close();
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
@@ -67,13 +72,19 @@ class ExampleAppsBuildIT {
     return "root".equals(System.getProperty("user.name"));
   }
 
-  static BuildpackBuildBackend backend(Path home, boolean lxc) throws IOException {
+  /** Builds directly as the build user, or (lxc) through vr-lxc's runtime in throwaway containers. */
+  BuildpackBuildBackend backend(Path home, boolean lxc) throws IOException {
     BuildpackBuildBackend.Builder b = BuildpackBuildBackend.builder().home(home)
         .artifactStore(FileSystemArtifactStore.of(home.resolveSibling(home.getFileName() + "-store")))
         .defaultBuildpacks(exampleBuildpacks());
     if (isRoot()) {
       ensureUser();
-      return (lxc ? b.lxcBuildContainers(USER, false) : b.buildUser(USER)).build();
+      b.buildUser(USER);
+      if (lxc) {
+        b.containerRuntime(LxcContainerRuntime.of("/nonexistent/vr-runner",
+            Files.createDirectories(root.resolve("runtime")).toString(), Duration.ofMinutes(2)), host);
+      }
+      return b.build();
     }
     return b.runScriptsAsCurrentUser().build();
   }

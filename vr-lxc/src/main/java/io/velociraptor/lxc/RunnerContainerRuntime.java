@@ -33,6 +33,11 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     this.settings = settings;
   }
 
+  /** @return the runner's root on hosts */
+  String root() {
+    return settings.root();
+  }
+
   @Override
   public void setup(CommandRunner host, ProcData proc) {
     String yamlPath = procYamlPath(proc.programName());

@@ -12,6 +12,9 @@ import java.util.List;
  * {@code command=}, starts it, runs {@link #uptest}, and later stops the program and calls
  * {@link #teardown}. Implementations act on hosts only through the given {@link CommandRunner},
  * so they work locally and over SSH alike.
+ *
+ * <p>Besides procs, a runtime runs one-shot commands ({@link #runOneShot}): a program run once to
+ * completion in a throwaway container, such as a buildpack's {@code bin/compile}.
  */
 public interface ContainerRuntime {
 
@@ -64,4 +67,33 @@ public interface ContainerRuntime {
    *     not stop or remove it
    */
   void teardown(CommandRunner host, ProcName proc);
+
+  /**
+   * Runs a command once, to completion, in a throwaway container on the host (for a runtime
+   * without containers: as {@link OneShot#user()}, in its own session), streaming its output.
+   *
+   * <p>The command sees exactly {@link OneShot#env()}, starts in {@link OneShot#workingDir()},
+   * and may write {@link OneShot#writableDirs()} (bound at the same paths in a container, whose
+   * other host directories are read-only). When {@link OneShot#timeout()} passes, everything it
+   * started is killed (a container is stopped and gone) and the result says
+   * {@link CommandResult#timedOut()}. Whatever the runtime created for it (container, config,
+   * temporary directory) is removed afterwards, also when it fails or times out. A non-zero exit
+   * is a result, not an exception.
+   *
+   * <p>Implementations act on the host only through {@code host}; every value reaches the host
+   * as a separate argument or a checked config value, never spliced into a shell line.
+   *
+   * @param host where to run it
+   * @param job what to run
+   * @param output receives stdout and stderr lines as they arrive; calls are serialized
+   * @return exit code, captured output (capped as {@link Command#DEFAULT_OUTPUT_LIMIT}), the
+   *     timeout flag and duration
+   * @throws OneShotUnsupportedException if this runtime has no one-shot entry point (the
+   *     default, so that runtimes written before it still compile)
+   * @throws VrException if the host refuses a value (the message names it), the user does not
+   *     exist, the container cannot be created or removed, or the host cannot be reached
+   */
+  default CommandResult runOneShot(CommandRunner host, OneShot job, LineListener output) {
+    throw new OneShotUnsupportedException(name());
+  }
 }

@@ -2,7 +2,10 @@ package io.velociraptor.core.spi;
 
 import io.velociraptor.core.VrException;
 
-/** A {@link Command} was built with a bad value; the message names the field and the value. */
+/**
+ * A {@link Command} or {@link OneShot} was built with a bad value; the message names the field and
+ * the value.
+ */
 public final class InvalidCommandException extends VrException {
   private static final long serialVersionUID = 1L;
 

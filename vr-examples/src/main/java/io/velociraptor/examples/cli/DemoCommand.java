@@ -179,8 +179,14 @@ final class DemoCommand implements Callable<Integer> {
     FileStore store = FileStore.open(work.resolve("store"));
     owned.add(store::close);
     FileSystemArtifactStore artifacts = FileSystemArtifactStore.of(work.resolve("artifacts"));
-    BuildpackBuildBackend builds = BuildpackBuildBackend.builder().home(work.resolve("builds")).artifactStore(artifacts)
-        .runScriptsAsCurrentUser().build();
+    BuildpackBuildBackend.Builder bb = BuildpackBuildBackend.builder().home(work.resolve("builds")).artifactStore(artifacts);
+    if (lxc) {
+      // the same runtime builds too: each buildpack script in a throwaway container, as nobody
+      bb.buildUser("nobody").containerRuntime(runtime, local);
+    } else {
+      bb.runScriptsAsCurrentUser();
+    }
+    BuildpackBuildBackend builds = bb.build();
     InMemoryBalancer balancer = InMemoryBalancer.of(BALANCER);
     Function<Host, CommandRunner> runners = h -> local;
     Fleet fleet = new Fleet(fleetConfig, store, controller, observer, runtime, runners, Optional.of(builds),
@@ -197,6 +203,7 @@ final class DemoCommand implements Callable<Integer> {
 
     chapter("vr demo: everything lives in " + work + " and is removed at the end");
     say("procs run under " + supervisorStory + ", as " + (lxc ? "LXC containers" : "plain processes (no isolation)")
+        + "; buildpack scripts run " + (lxc ? "in throwaway LXC containers as nobody" : "as vr's own user")
         + "; 3 hosts node1..node3 on 127.0.0.1, ports " + base + "-" + (base + 29)
         + "; routing goes to an in-memory balancer");
     if (!real && (onPath("supervisord") || onPath("lxc-execute"))) {

@@ -106,6 +106,12 @@ final class Fleet implements AutoCloseable {
       } else {
         bb.runScriptsAsCurrentUser();
       }
+      if (c.buildInRuntime) {
+        // builds happen on this machine: its runner root holds the runtime's throwaway containers
+        LocalCommandRunner buildHost = LocalCommandRunner.builder().root(c.runnerRoot).build();
+        owned.add(buildHost::close);
+        bb.containerRuntime(runtime, buildHost).scriptNetwork(c.buildNetwork);
+      }
       Map<BalancerName, Balancer> balancers = new TreeMap<>();
       for (VrConfig.BalancerConfig b : c.balancers) {
         if (b.type().equals("memory")) {

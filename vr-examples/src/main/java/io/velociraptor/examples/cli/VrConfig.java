@@ -51,6 +51,8 @@ public final class VrConfig {
   final Path artifactDir;
   final Path buildDir;
   final Optional<String> buildUser;
+  final boolean buildInRuntime;
+  final boolean buildNetwork;
   final List<Buildpack> buildpacks;
   final Runtime runtime;
   final String runnerLauncher;
@@ -75,6 +77,8 @@ public final class VrConfig {
     this.artifactDir = f.string("artifact_dir").map(s -> base.resolve(s).normalize()).orElse(storeDir.resolve("artifacts"));
     this.buildDir = f.string("build_dir").map(s -> base.resolve(s).normalize()).orElse(storeDir.resolve("builds"));
     this.buildUser = f.string("build_user");
+    this.buildInRuntime = f.oneOf("build_isolation", "user", "user", "runtime").equals("runtime");
+    this.buildNetwork = f.bool("build_network", false);
     List<Buildpack> bps = new ArrayList<>();
     List<String> bpTexts = f.strings("buildpacks");
     for (int i = 0; i < bpTexts.size(); i++) {
