@@ -27,6 +27,8 @@ import io.velociraptor.core.model.Version;
 import io.velociraptor.core.plan.SwarmPlan;
 import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.routing.InMemoryBalancer;
+import io.velociraptor.core.routing.NginxBalancer;
+import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.ContainerRuntime;
@@ -76,11 +78,13 @@ import picocli.CommandLine.Spec;
  * config and dispatches (the previous manifestation is retired), shows ports and procs, and tears
  * everything down. Needs only a JDK: embedded supervisor, plain processes, a file store in a
  * temporary directory and an in-memory balancer. With {@code --real} it runs a private
- * supervisord and, as root with LXC installed, LXC containers.
+ * supervisord per host, a private nginx as the balancer when nginx is installed, and, as root
+ * with LXC installed, LXC containers. Whatever it started is stopped at the end, also when a step
+ * fails and when the demo is interrupted (a shutdown hook).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Build the example app, dispatch 3 web procs, change and rename the config, tear down.",
-        "Needs only a JDK; --real uses a private supervisord (and LXC as root when installed)."})
+        "Needs only a JDK; --real uses private supervisords and nginx (and LXC as root) when installed."})
 final class DemoCommand implements Callable<Integer> {
   static final AppName APP = AppName.of("java_hello");
   static final SquadName SQUAD = SquadName.of("demo");
@@ -90,7 +94,8 @@ final class DemoCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--real", description = "use a private supervisord (and LXC when root and installed) instead of the embedded parts")
+  @Option(names = "--real", description = "use private supervisords, a private nginx (and LXC when root) where installed,"
+      + " instead of the embedded parts")
   boolean real;
 
   @Option(names = "--dir", paramLabel = "DIR", description = "work in DIR (kept afterwards) instead of a temporary directory")
@@ -99,14 +104,17 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--procs", defaultValue = "3", description = "how many web procs (default ${DEFAULT-VALUE})")
   int procs;
 
+  /** What the demo started, closed in reverse order by {@link #cleanUp}. */
   private final List<AutoCloseable> owned = new ArrayList<>();
   private long startedNanos;
+  private Path work;
+  private boolean cleanedUp;
 
   @Override
   public Integer call() throws Exception {
     startedNanos = System.nanoTime();
     boolean json = ((VrMain) spec.root().userObject()).json;
-    Path work = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("vr-demo-");
+    work = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("vr-demo-");
     // procs run as "nobody" when vr is root: they must be able to reach their directories
     Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
     if ("root".equals(System.getProperty("user.name"))) {
@@ -118,18 +126,70 @@ final class DemoCommand implements Callable<Integer> {
         }
       }
     }
+    // Ctrl-C (SIGINT) or SIGTERM skip the finally below: the hook stops what the demo started
+    Thread hook = new Thread(() -> {
+      say("");
+      say("vr demo: interrupted; stopping everything it started");
+      cleanUp();
+    }, "vr-demo-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
       return story(work, json);
     } finally {
-      for (int i = owned.size() - 1; i >= 0; i--) {
-        try {
-          owned.get(i).close();
-        } catch (Exception e) {
-          say("(cleanup: " + e.getMessage() + ")");
-        }
+      cleanUp();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs (or ran) cleanUp, which is idempotent
       }
-      if (dir == null) {
+    }
+  }
+
+  /** Registers something the demo started; closes it at once if the demo is already cleaning up. */
+  private <T extends AutoCloseable> T own(T thing) throws Exception {
+    synchronized (this) {
+      if (!cleanedUp) {
+        owned.add(thing);
+        return thing;
+      }
+    }
+    thing.close();
+    throw new io.velociraptor.core.VrException("the demo was interrupted");
+  }
+
+  /**
+   * Closes what the demo started, last first, then kills any process the demo's JVM still has
+   * as a descendant (a runner setup or uptest that was in flight when it was interrupted), and
+   * removes a temporary work directory. Idempotent: the normal end and the shutdown hook may
+   * both call it.
+   */
+  private synchronized void cleanUp() {
+    if (cleanedUp) {
+      return;
+    }
+    cleanedUp = true;
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      try {
+        owned.get(i).close();
+      } catch (Exception e) {
+        say("(cleanup: " + e.getMessage() + ")");
+      }
+    }
+    owned.clear();
+    List<ProcessHandle> left = ProcessHandle.current().descendants().toList();
+    left.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle p : left) {
+      try {
+        p.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        say("(cleanup: process " + p.pid() + " did not exit: " + e + ")");
+      }
+    }
+    if (dir == null && work != null) {
+      try {
         deleteTree(work);
+      } catch (IOException e) {
+        say("(cleanup: could not remove " + work + ": " + e.getMessage() + ")");
       }
     }
   }
@@ -143,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
     ContainerRuntime runtime = lxc ? LxcContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2))
         : PlainContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2));
     LocalCommandRunner local = LocalCommandRunner.builder().root(work).build();
-    owned.add(local::close);
+    own(local);
     RunnerLauncher.install(local, launcher, javaExecutable(), VrMain.classpath(),
         RunnerConfig.builder().root(runnerRoot).runtime(lxc ? RuntimeKind.LXC : RuntimeKind.PLAIN).hostNetwork(true).build());
 
@@ -158,7 +218,7 @@ final class DemoCommand implements Callable<Integer> {
     String supervisorStory;
     if (real && onPath("supervisord")) {
       PrivateSupervisords sup = PrivateSupervisords.start(work.resolve("supervisor"), hosts);
-      owned.add(sup);
+      own(sup);
       hosts = sup.hosts();
       controller = sup.controller(h -> local);
       observer = sup.observer();
@@ -168,7 +228,7 @@ final class DemoCommand implements Callable<Integer> {
         say("--real: supervisord is not installed, so the embedded supervisor runs the procs");
       }
       EmbeddedProcController embedded = EmbeddedProcController.create(work.resolve("logs"));
-      owned.add(embedded);
+      own(embedded);
       controller = embedded;
       observer = hs -> hs.stream().sorted(Comparator.comparing(Host::name))
           .map(h -> HostSnapshot.reachable(h, embedded.procs(h))).toList();
@@ -177,15 +237,33 @@ final class DemoCommand implements Callable<Integer> {
     FleetConfig fleetConfig = FleetConfig.of(hosts, List.of(Squad.builder().name(SQUAD)
         .addAllHosts(hosts.stream().map(Host::name).toList()).build()));
     FileStore store = FileStore.open(work.resolve("store"));
-    owned.add(store::close);
+    own(store);
     FileSystemArtifactStore artifacts = FileSystemArtifactStore.of(work.resolve("artifacts"));
     BuildpackBuildBackend builds = BuildpackBuildBackend.builder().home(work.resolve("builds")).artifactStore(artifacts)
         .runScriptsAsCurrentUser().build();
-    InMemoryBalancer balancer = InMemoryBalancer.of(BALANCER);
+    Optional<PrivateNginx> nginx = Optional.empty();
+    Balancer balancer;
+    String balancerStory;
+    Optional<Path> nginxBinary = which("nginx");
+    if (real && nginxBinary.isPresent()) {
+      PrivateNginx n = own(PrivateNginx.start(nginxBinary.get(), work.resolve("nginx"), List.of(POOL)));
+      nginx = Optional.of(n);
+      LocalCommandRunner nginxRunner = LocalCommandRunner.builder().name("nginx").root(n.dir()).build();
+      own(nginxRunner);
+      balancer = NginxBalancer.builder().name(BALANCER).addHost(n.host(nginxRunner)).build();
+      balancerStory = "a private nginx (pid " + n.pid() + ", 127.0.0.1:" + n.port() + ", prefix " + n.dir()
+          + ") that proxies " + n.url(POOL) + " to pool " + POOL;
+    } else {
+      if (real) {
+        say("--real: nginx is not installed, so routing goes to an in-memory balancer");
+      }
+      balancer = InMemoryBalancer.of(BALANCER);
+      balancerStory = "an in-memory balancer";
+    }
     Function<Host, CommandRunner> runners = h -> local;
     Fleet fleet = new Fleet(fleetConfig, store, controller, observer, runtime, runners, Optional.of(builds),
         Map.of(BALANCER, balancer), Duration.ofSeconds(30), new ArrayList<>());
-    owned.add(fleet);
+    own(fleet);
     fleet.listen(e -> {
       if (e instanceof DispatchEvent.ProcStarted || e instanceof DispatchEvent.UptestPassed
           || e instanceof DispatchEvent.UptestFailed || e instanceof DispatchEvent.Routed
@@ -198,9 +276,9 @@ final class DemoCommand implements Callable<Integer> {
     chapter("vr demo: everything lives in " + work + " and is removed at the end");
     say("procs run under " + supervisorStory + ", as " + (lxc ? "LXC containers" : "plain processes (no isolation)")
         + "; 3 hosts node1..node3 on 127.0.0.1, ports " + base + "-" + (base + 29)
-        + "; routing goes to an in-memory balancer");
-    if (!real && (onPath("supervisord") || onPath("lxc-execute"))) {
-      say("supervisord or LXC is installed here: `vr demo --real` uses them");
+        + "; routing goes to " + balancerStory);
+    if (!real && (onPath("supervisord") || onPath("nginx") || onPath("lxc-execute"))) {
+      say("supervisord, nginx or LXC is installed here: `vr demo --real` uses them");
     }
 
     chapter("1. build the app " + APP + " from " + examples.resolve("apps/java-hello") + " with the example java buildpack");
@@ -220,13 +298,15 @@ final class DemoCommand implements Callable<Integer> {
         .build();
     dispatch(fleet, swarm, "2. dispatch swarm " + swarm.name() + " (id " + swarm.id() + "): " + procs + " web procs");
 
-    chapter("3. request each proc over HTTP");
+    chapter("3. request each proc over HTTP" + (nginx.isPresent() ? ", then the pool through nginx" : ""));
     requestEach(fleet);
+    requestThrough(nginx);
 
     Swarm recolored = Swarm.builder().from(swarm).env(swarm.env().merge(Env.of(Map.of("GREETING_COLOR", "blue")))).build();
     dispatch(fleet, recolored, "4. change the config (GREETING_COLOR=blue): a new release, so every proc is replaced;"
         + " the old ones stop only after the new ones pass their uptests and are routed");
     requestEach(fleet);
+    requestThrough(nginx);
 
     Swarm renamed = Swarm.builder().from(recolored).config(ConfigName.of("live")).build();
     dispatch(fleet, renamed, "5. rename the config demo -> live: same swarm id, so the procs named after the old"
@@ -243,6 +323,10 @@ final class DemoCommand implements Callable<Integer> {
     say("run " + deleted.run().id() + ": " + deleted.run().state().name().toLowerCase(java.util.Locale.ROOT));
     long left = fleet.snapshot().hosts().stream().mapToLong(h -> h.procs().size()).sum();
     say(left + " procs left; pool " + POOL + " has " + balancer.members(POOL).size() + " members");
+    if (nginx.isPresent()) {
+      nginx.get().close();
+      say("stopped the private nginx (pid " + nginx.get().pid() + ")");
+    }
     Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
     say(String.format("demo finished in %.1f s", took.toMillis() / 1000.0));
     return deleted.succeeded() && left == 0 ? VrMain.OK : VrMain.ERROR;
@@ -276,6 +360,19 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  /** One request through the balancer, when it is a real nginx: the way users reach the swarm. */
+  private void requestThrough(Optional<PrivateNginx> nginx) throws IOException, InterruptedException {
+    if (nginx.isEmpty()) {
+      return;
+    }
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    URI url = nginx.get().url(POOL);
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    say("  GET " + url + " (through nginx, pool " + BALANCER + "/" + POOL + ") -> " + r.statusCode() + " "
+        + r.body().strip());
+  }
+
   private void chapter(String title) {
     say("");
     say("== " + title);
@@ -292,12 +389,17 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   static boolean onPath(String program) {
+    return which(program).isPresent();
+  }
+
+  /** @return the program as found on $PATH */
+  static Optional<Path> which(String program) {
     for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
       if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
-        return true;
+        return Optional.of(Path.of(d, program));
       }
     }
-    return false;
+    return Optional.empty();
   }
 
   static void deleteTree(Path root) throws IOException {
