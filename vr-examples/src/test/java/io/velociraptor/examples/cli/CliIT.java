@@ -9,6 +9,7 @@ import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.PortRange;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -218,6 +219,42 @@ class CliIT {
 
   @Test
   @Order(11)
+  void eventsFollowPrintsTheEventsOfADispatchFromAnotherProcessWhileItRuns() throws Exception {
+    Files.writeString(dir.resolve("three.yaml"), Files.readString(dir.resolve("swarm.yaml")).replace("size: 2", "size: 3"));
+    try (VrJar.Running json = VrJar.start(dir, "--json", "events", "--follow");
+        VrJar.Running human = VrJar.start(dir, "events", "-f")) {
+      // the log already holds the earlier runs: a first line says each follower has read it
+      json.awaitLine(l -> l.contains("\"type\":\"run_started\""), Duration.ofSeconds(60));
+      human.awaitLine(l -> l.contains("started for swarm " + swarmName), Duration.ofSeconds(60));
+      VrJar.Result r = vr("dispatch", "three.yaml");
+      assertThat(r.exit()).as(r.toString()).isZero();
+      String runId = r.out().lines().filter(l -> l.startsWith("run ") && l.contains(": done")).findFirst().orElseThrow()
+          .split(" ")[1].replace(":", "");
+      String done = json.awaitLine(l -> l.contains("\"type\":\"run_done\"") && l.contains(runId), Duration.ofSeconds(30));
+      assertThat(map(done)).containsEntry("run_id", runId);
+      human.awaitLine(l -> l.contains(runId) && l.contains("done: "), Duration.ofSeconds(30));
+      assertThat(json.process.isAlive()).isTrue();
+      assertThat(human.process.isAlive()).isTrue();
+      // every line the JSON follower printed is one JSON object, among them this run's start
+      List<String> lines = json.stop(Duration.ofSeconds(20)).lines().toList();
+      assertThat(lines).isNotEmpty();
+      for (String line : lines) {
+        assertThat(map(line)).as(line).containsKeys("type", "run_id", "at");
+      }
+      assertThat(lines).anyMatch(l -> l.contains("\"proc_started\"") && l.contains(runId));
+      assertThat(human.stop(Duration.ofSeconds(20))).contains(runId);
+      assertThat(json.err()).isEmpty();
+      assertThat(human.err()).isEmpty();
+    }
+    long started = System.nanoTime();
+    VrJar.Result bounded = vr("events", "--follow", "--follow-seconds", "1");
+    assertThat(bounded.exit()).as(bounded.toString()).isZero();
+    assertThat(bounded.out()).contains(swarmName);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(60));
+  }
+
+  @Test
+  @Order(12)
   void swarmDeleteRetiresEveryProcAndLeavesNoPortLock() throws Exception {
     VrJar.Result r = vr("swarm", "delete", swarmName);
     assertThat(r.exit()).as(r.toString()).isZero();
@@ -227,7 +264,7 @@ class CliIT {
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void everyCommandHasHelp() throws Exception {
     for (String cmd : List.of("plan", "dispatch", "reconcile", "swarms", "swarm show", "swarm history", "swarm delete",
         "runs", "run show", "procs", "proc start", "proc stop", "proc restart", "proc logs", "proc delete", "ports",

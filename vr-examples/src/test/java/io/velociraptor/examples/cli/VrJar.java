@@ -56,10 +56,10 @@ final class VrJar {
    * @return the running vr; close it (try-with-resources) to kill it if the test fails
    */
   static Running start(Path dir, String... args) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command(args)).directory(dir.toFile())
-        .redirectError(Files.createTempFile(dir, "err", ".txt").toFile());
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    ProcessBuilder pb = new ProcessBuilder(command(args)).directory(dir.toFile()).redirectError(err.toFile());
     pb.environment().remove("VR_CONFIG");
-    return new Running(pb.start(), String.join(" ", args));
+    return new Running(pb.start(), String.join(" ", args), err);
   }
 
   /** A vr process that runs while the test watches its output. */
@@ -70,9 +70,12 @@ final class VrJar {
     private final StringBuffer seen = new StringBuffer();
     private final Thread reader;
 
-    private Running(Process process, String what) {
+    private final Path err;
+
+    private Running(Process process, String what, Path err) {
       this.process = process;
       this.what = what;
+      this.err = err;
       reader = new Thread(() -> {
         try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
           String line;
@@ -123,6 +126,21 @@ final class VrJar {
       lines.drainTo(left);
       left.forEach(l -> seen.append(l).append('\n'));
       return seen.toString();
+    }
+
+    /**
+     * Stops vr as a service manager would (SIGTERM) and waits for it.
+     *
+     * @return everything it printed, from the start
+     */
+    String stop(java.time.Duration timeout) throws InterruptedException {
+      process.destroy();
+      return rest(timeout);
+    }
+
+    /** @return what vr wrote to stderr so far */
+    String err() throws IOException {
+      return Files.readString(err, StandardCharsets.UTF_8);
     }
 
     /** Sends a signal (INT is Ctrl-C) to vr's JVM only. */
