@@ -473,7 +473,8 @@ final class Commands {
         if (n instanceof ProcName.Foreign) {
           throw InvalidValueException.of("proc", n, "is not a vr proc; vr never deletes foreign programs");
         }
-        fleet.procs.stop(h, n);
+        // remove stops it first and counts a program Supervisor no longer knows as removed,
+        // so a delete that failed halfway (a host that refused us) converges when run again
         fleet.procs.remove(h, n);
         fleet.runtime.teardown(fleet.runners.apply(h), n);
         return "deleted " + n + " on " + h.name();
