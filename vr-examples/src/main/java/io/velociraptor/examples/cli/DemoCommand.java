@@ -38,6 +38,7 @@ import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.FileSystemArtifactStore;
 import io.velociraptor.lxc.LxcContainerRuntime;
 import io.velociraptor.lxc.PlainContainerRuntime;
+import io.velociraptor.lxc.Runner;
 import io.velociraptor.lxc.RunnerConfig;
 import io.velociraptor.lxc.RunnerLauncher;
 import io.velociraptor.lxc.RuntimeKind;
@@ -200,12 +201,16 @@ final class DemoCommand implements Callable<Integer> {
     String launcher = runnerRoot.resolve("bin/vr-runner").toString();
     boolean root = "root".equals(System.getProperty("user.name"));
     boolean lxc = real && root && onPath("lxc-execute");
-    ContainerRuntime runtime = lxc ? LxcContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2))
-        : PlainContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2));
+    RunnerConfig runnerConfig = RunnerConfig.builder().root(runnerRoot).runtime(lxc ? RuntimeKind.LXC : RuntimeKind.PLAIN)
+        .hostNetwork(true).build();
+    // every demo host is this machine: setup, uptest and teardown run in this JVM, the procs
+    // through the launcher (see InJvmRunnerRuntime)
+    ContainerRuntime runtime = new InJvmRunnerRuntime(lxc
+        ? LxcContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2))
+        : PlainContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2)), Runner.of(runnerConfig));
     LocalCommandRunner local = LocalCommandRunner.builder().root(work).build();
     own(local);
-    RunnerLauncher.install(local, launcher, javaExecutable(), VrMain.classpath(),
-        RunnerConfig.builder().root(runnerRoot).runtime(lxc ? RuntimeKind.LXC : RuntimeKind.PLAIN).hostNetwork(true).build());
+    RunnerLauncher.install(local, launcher, javaExecutable(), VrMain.classpath(), runnerConfig);
 
     int base = io.velociraptor.examples.ExampleFiles.freePortBlock(30);
     List<Host> hosts = new ArrayList<>();
@@ -277,6 +282,8 @@ final class DemoCommand implements Callable<Integer> {
     say("procs run under " + supervisorStory + ", as " + (lxc ? "LXC containers" : "plain processes (no isolation)")
         + "; 3 hosts node1..node3 on 127.0.0.1, ports " + base + "-" + (base + 29)
         + "; routing goes to " + balancerStory);
+    say("the runner's setup, uptest and teardown run inside this JVM, as every host is this machine"
+        + " (vr dispatch runs them through the vr-runner launcher, which reaches hosts over SSH too)");
     if (!real && (onPath("supervisord") || onPath("nginx") || onPath("lxc-execute"))) {
       say("supervisord, nginx or LXC is installed here: `vr demo --real` uses them");
     }

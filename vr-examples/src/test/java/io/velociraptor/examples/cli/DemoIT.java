@@ -112,7 +112,8 @@ class DemoIT {
       assertThat(i).as("chapter %s after the previous one in\n%s", c, r).isGreaterThan(at);
       at = i;
     }
-    assertThat(out).contains("compiling 2 sources").contains("Plan: 3 to start");
+    assertThat(out).contains("compiling 2 sources").contains("Plan: 3 to start")
+        .contains("the runner's setup, uptest and teardown run inside this JVM");
     List<String> direct = out.lines().filter(l -> l.contains("-> 200 Hello from a vr Java app") && !l.contains("through"))
         .toList();
     assertThat(direct).hasSize(6);
