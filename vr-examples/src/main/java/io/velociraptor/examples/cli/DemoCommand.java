@@ -4,6 +4,7 @@ import io.velociraptor.buildpack.BuildpackBuildBackend;
 import io.velociraptor.core.deploy.DispatchEvent;
 import io.velociraptor.core.deploy.DispatchResult;
 import io.velociraptor.core.deploy.FleetConfig;
+import io.velociraptor.core.deploy.JsonLinesEventSink;
 import io.velociraptor.core.model.App;
 import io.velociraptor.core.model.AppName;
 import io.velociraptor.core.model.BalancerName;
@@ -110,11 +111,13 @@ final class DemoCommand implements Callable<Integer> {
   private long startedNanos;
   private Path work;
   private boolean cleanedUp;
+  /** --json: every dispatch event as a JSON line, then one summary object, instead of the story. */
+  private boolean json;
 
   @Override
   public Integer call() throws Exception {
     startedNanos = System.nanoTime();
-    boolean json = ((VrMain) spec.root().userObject()).json;
+    json = ((VrMain) spec.root().userObject()).json;
     work = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("vr-demo-");
     // procs run as "nobody" when vr is root: they must be able to reach their directories
     Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -135,7 +138,7 @@ final class DemoCommand implements Callable<Integer> {
     }, "vr-demo-cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      return story(work, json);
+      return story(work);
     } finally {
       cleanUp();
       try {
@@ -195,7 +198,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private int story(Path work, boolean json) throws Exception {
+  private int story(Path work) throws Exception {
     Path examples = io.velociraptor.examples.ExampleFiles.extract(work.resolve("examples"));
     Path runnerRoot = work.resolve("runner");
     String launcher = runnerRoot.resolve("bin/vr-runner").toString();
@@ -270,7 +273,9 @@ final class DemoCommand implements Callable<Integer> {
         Map.of(BALANCER, balancer), Duration.ofSeconds(30), new ArrayList<>());
     own(fleet);
     fleet.listen(e -> {
-      if (e instanceof DispatchEvent.ProcStarted || e instanceof DispatchEvent.UptestPassed
+      if (json) {
+        print(JsonLinesEventSink.line(e));
+      } else if (e instanceof DispatchEvent.ProcStarted || e instanceof DispatchEvent.UptestPassed
           || e instanceof DispatchEvent.UptestFailed || e instanceof DispatchEvent.Routed
           || e instanceof DispatchEvent.Unrouted || e instanceof DispatchEvent.ProcStopped
           || e instanceof DispatchEvent.ProcFailed || e instanceof DispatchEvent.Warning) {
@@ -336,7 +341,19 @@ final class DemoCommand implements Callable<Integer> {
     }
     Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
     say(String.format("demo finished in %.1f s", took.toMillis() / 1000.0));
-    return deleted.succeeded() && left == 0 ? VrMain.OK : VrMain.ERROR;
+    boolean ok = deleted.succeeded() && left == 0;
+    if (json) {
+      Map<String, Object> summary = new java.util.LinkedHashMap<>();
+      summary.put("type", "demo_finished");
+      summary.put("succeeded", ok);
+      summary.put("procs_left", left);
+      summary.put("seconds", took.toMillis() / 1000.0);
+      summary.put("work_dir", work.toString());
+      summary.put("balancer", nginx.isPresent() ? "nginx" : "memory");
+      print(io.velociraptor.core.json.VrJson.json().writer()
+          .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
+    }
+    return ok ? VrMain.OK : VrMain.ERROR;
   }
 
   private void dispatch(Fleet fleet, Swarm swarm, String title) {
@@ -385,7 +402,14 @@ final class DemoCommand implements Callable<Integer> {
     say("== " + title);
   }
 
+  /** One line of the story; nothing with --json. */
   private void say(String line) {
+    if (!json) {
+      print(line);
+    }
+  }
+
+  private void print(String line) {
     var out = spec.commandLine().getOut();
     out.println(line.endsWith("\n") ? line.substring(0, line.length() - 1) : line);
     out.flush();

@@ -76,6 +76,16 @@ class CliIT {
     return VrJson.json().readValue(json, new com.fasterxml.jackson.core.type.TypeReference<List<Object>>() {});
   }
 
+  /** Every line must be one JSON object. */
+  static List<Map<String, Object>> jsonLines(String out) throws Exception {
+    List<Map<String, Object>> maps = new java.util.ArrayList<>();
+    for (String line : out.lines().toList()) {
+      maps.add(map(line));
+    }
+    assertThat(maps).isNotEmpty();
+    return maps;
+  }
+
   static VrJar.Result vr(String... args) throws Exception {
     return VrJar.run(dir, args);
   }
@@ -96,8 +106,10 @@ class CliIT {
     assertThat(r.out()).contains("compiling 2 sources").contains("build java_hello 1: success");
     VrJar.Result list = vr("builds");
     assertThat(list.out()).contains("APP").contains("java_hello  1").contains("success");
+    Map<String, Object> second = map(vr("--json", "build", "java_hello", "2").out());
+    assertThat(second).containsEntry("app", "java_hello").containsEntry("version", "2").containsKey("sha256");
     VrJar.Result json = vr("builds", "--json");
-    assertThat(list(json.out())).hasSize(1);
+    assertThat(list(json.out())).hasSize(2);
   }
 
   @Test
@@ -133,6 +145,8 @@ class CliIT {
     assertThat(map(vr("swarm", "show", swarmName, "--json").out())).containsEntry("size", 2);
     VrJar.Result history = vr("swarm", "history", swarmName);
     assertThat(history.out()).contains("-000001").contains("done");
+    assertThat(list(vr("swarm", "history", swarmName, "--json").out())).singleElement()
+        .satisfies(run -> assertThat(((Map<?, ?>) run).get("state")).isEqualTo("done"));
     VrJar.Result missing = vr("swarm", "show", "nope");
     assertThat(missing.exit()).isEqualTo(2);
     assertThat(missing.err()).contains("invalid swarm \"nope\": is not a stored swarm").contains("`vr swarm show --help`");
@@ -210,6 +224,9 @@ class CliIT {
     VrJar.Result r = vr("reconcile");
     assertThat(r.exit()).as(r.toString()).isZero();
     assertThat(r.out()).contains("1 to start");
+    VrJar.Result again = vr("--json", "dispatch", "swarm.yaml");
+    assertThat(again.exit()).as(again.toString()).isZero();
+    assertThat(jsonLines(again.out())).extracting(m -> m.get("type")).contains("run_started", "planned", "run_done");
     assertThat(vr("dispatch", "--all").out()).contains("nothing to do");
     VrJar.Result events = vr("events");
     assertThat(events.out()).contains("run_started".isEmpty() ? "" : "started for swarm " + swarmName);
@@ -256,8 +273,10 @@ class CliIT {
   @Test
   @Order(12)
   void swarmDeleteRetiresEveryProcAndLeavesNoPortLock() throws Exception {
-    VrJar.Result r = vr("swarm", "delete", swarmName);
+    VrJar.Result r = vr("--json", "swarm", "delete", swarmName);
     assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(jsonLines(r.out())).extracting(m -> m.get("type")).contains("proc_stopped", "run_done")
+        .doesNotContain("run_failed");
     assertThat(vr("procs", "--json").out()).doesNotContain("java_hello");
     assertThat(vr("swarms", "--json").out().strip()).isEqualTo("[ ]");
     assertThat(vr("ports").out()).doesNotContain("LOCKED BY RUN  psx");

@@ -92,6 +92,16 @@ class DemoIT {
   }
 
   @Test
+  void withJsonTheDemoPrintsEveryEventAsAJsonLineThenASummary() throws Exception {
+    VrJar.Result r = VrJar.run(dir, "--json", "demo", "--procs", "1");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    List<java.util.Map<String, Object>> lines = CliIT.jsonLines(r.out());
+    assertThat(lines).filteredOn(m -> "run_done".equals(m.get("type"))).hasSize(4);
+    assertThat(lines.get(lines.size() - 1)).containsEntry("type", "demo_finished").containsEntry("succeeded", true)
+        .containsEntry("procs_left", 0);
+  }
+
+  @Test
   void withoutDirTheDemoRemovesItsTemporaryDirectory() throws Exception {
     VrJar.Result r = VrJar.run(dir, "demo", "--procs", "1");
     assertThat(r.exit()).as(r.toString()).isZero();
