@@ -111,12 +111,15 @@ final class DemoCommand implements Callable<Integer> {
   private long startedNanos;
   private Path work;
   private boolean cleanedUp;
+  /** Processes this JVM had before the demo began (when vr is embedded): never the demo's to kill. */
+  private java.util.Set<Long> before = java.util.Set.of();
   /** --json: every dispatch event as a JSON line, then one summary object, instead of the story. */
   private boolean json;
 
   @Override
   public Integer call() throws Exception {
     startedNanos = System.nanoTime();
+    before = ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(java.util.stream.Collectors.toSet());
     json = ((VrMain) spec.root().userObject()).json;
     work = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("vr-demo-");
     // procs run as "nobody" when vr is root: they must be able to reach their directories
@@ -163,7 +166,8 @@ final class DemoCommand implements Callable<Integer> {
 
   /**
    * Closes what the demo started, last first, then kills any process the demo's JVM still has
-   * as a descendant (a runner setup or uptest that was in flight when it was interrupted), and
+   * as a descendant and did not have before the demo (a runner setup or uptest that was in
+   * flight when it was interrupted, a supervisord or nginx still starting), and
    * removes a temporary work directory. Idempotent: the normal end and the shutdown hook may
    * both call it.
    */
@@ -180,7 +184,7 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     owned.clear();
-    List<ProcessHandle> left = ProcessHandle.current().descendants().toList();
+    List<ProcessHandle> left = ProcessHandle.current().descendants().filter(p -> !before.contains(p.pid())).toList();
     left.forEach(ProcessHandle::destroyForcibly);
     for (ProcessHandle p : left) {
       try {
