@@ -21,7 +21,6 @@ import io.velociraptor.core.plan.DesiredSwarm;
 import io.velociraptor.core.plan.Planner;
 import io.velociraptor.core.plan.SwarmPlan;
 import io.velociraptor.core.spi.BuildRequest;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -474,7 +473,8 @@ final class Commands {
         if (n instanceof ProcName.Foreign) {
           throw InvalidValueException.of("proc", n, "is not a vr proc; vr never deletes foreign programs");
         }
-        fleet.procs.stop(h, n);
+        // remove stops it first and counts a program Supervisor no longer knows as removed,
+        // so a delete that failed halfway (a host that refused us) converges when run again
         fleet.procs.remove(h, n);
         fleet.runtime.teardown(fleet.runners.apply(h), n);
         return "deleted " + n + " on " + h.name();
@@ -572,27 +572,72 @@ final class Commands {
     public Integer call() throws Exception {
       VrConfig config = root().loadConfig();
       Path log = config.storeDir.resolve("events.jsonl");
+      if (followSeconds != null && followSeconds < 1) {
+        throw InvalidValueException.of("--follow-seconds", followSeconds, "must be at least 1");
+      }
       long deadline = followSeconds == null ? Long.MAX_VALUE : System.nanoTime() + followSeconds * 1_000_000_000L;
-      long offset = 0;
-      do {
-        if (Files.exists(log)) {
-          try (var in = Files.newInputStream(log)) {
-            in.skipNBytes(Math.min(offset, Files.size(log)));
-            BufferedReader r = new BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = r.readLine()) != null) {
-              offset += line.getBytes(StandardCharsets.UTF_8).length + 1;
-              if (!line.isBlank()) {
-                print(json() ? line : human(line));
-              }
-            }
+      if (!follow) {
+        printNewLines(log, 0);
+        return VrMain.OK;
+      }
+      Path dir = log.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      // watch before the first read, so an append between a read and the wait is not missed
+      try (var ws = dir.getFileSystem().newWatchService()) {
+        dir.register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+        long offset = 0;
+        while (true) {
+          offset = printNewLines(log, offset);
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return VrMain.OK;
+          }
+          // at most a second between looks: a watch event can be lost when its queue overflows
+          var key = ws.poll(Math.min(1_000_000_000L, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+          if (key != null) {
+            key.pollEvents();
+            key.reset();
           }
         }
-        if (follow) {
-          waitForChange(log, deadline);
+      }
+    }
+
+    /**
+     * Prints the complete lines after {@code offset}; a line still being written (no newline yet)
+     * waits for the next look.
+     *
+     * @return the offset after the last complete line printed
+     */
+    private long printNewLines(Path log, long offset) throws IOException {
+      if (!Files.exists(log)) {
+        return offset;
+      }
+      try (var ch = java.nio.channels.FileChannel.open(log, StandardOpenOption.READ)) {
+        long size = ch.size();
+        if (size < offset) {
+          offset = 0; // the log was truncated or replaced: start again at its beginning
         }
-      } while (follow && System.nanoTime() < deadline);
-      return VrMain.OK;
+        while (offset < size) {
+          java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(size - offset, 8L << 20));
+          while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) >= 0) {
+            // read until the buffer is full or the file ends
+          }
+          int end = buf.position();
+          while (end > 0 && buf.get(end - 1) != '\n') {
+            end--;
+          }
+          if (end == 0) {
+            break;
+          }
+          for (String line : new String(buf.array(), 0, end, StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+              print(json() ? line : human(line));
+            }
+          }
+          offset += end;
+        }
+      }
+      return offset;
     }
 
     private static String human(String line) {
@@ -601,19 +646,6 @@ final class Commands {
         return e.at() + "  " + e.runId() + "  " + (e instanceof DispatchEvent.Planned p ? p.summary() : e.describe());
       } catch (RuntimeException unreadable) {
         return line;
-      }
-    }
-
-    /** Waits for the log's directory to change, up to a second or the deadline. */
-    private static void waitForChange(Path log, long deadline) throws IOException, InterruptedException {
-      Path dir = log.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      try (var ws = dir.getFileSystem().newWatchService()) {
-        dir.register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
-        long left = Math.min(1_000_000_000L, deadline - System.nanoTime());
-        if (left > 0) {
-          ws.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS);
-        }
       }
     }
   }

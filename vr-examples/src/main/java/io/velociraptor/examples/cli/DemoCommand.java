@@ -4,6 +4,7 @@ import io.velociraptor.buildpack.BuildpackBuildBackend;
 import io.velociraptor.core.deploy.DispatchEvent;
 import io.velociraptor.core.deploy.DispatchResult;
 import io.velociraptor.core.deploy.FleetConfig;
+import io.velociraptor.core.deploy.JsonLinesEventSink;
 import io.velociraptor.core.model.App;
 import io.velociraptor.core.model.AppName;
 import io.velociraptor.core.model.BalancerName;
@@ -27,6 +28,8 @@ import io.velociraptor.core.model.Version;
 import io.velociraptor.core.plan.SwarmPlan;
 import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.routing.InMemoryBalancer;
+import io.velociraptor.core.routing.NginxBalancer;
+import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.ContainerRuntime;
@@ -36,6 +39,7 @@ import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.FileSystemArtifactStore;
 import io.velociraptor.lxc.LxcContainerRuntime;
 import io.velociraptor.lxc.PlainContainerRuntime;
+import io.velociraptor.lxc.Runner;
 import io.velociraptor.lxc.RunnerConfig;
 import io.velociraptor.lxc.RunnerLauncher;
 import io.velociraptor.lxc.RuntimeKind;
@@ -76,11 +80,13 @@ import picocli.CommandLine.Spec;
  * config and dispatches (the previous manifestation is retired), shows ports and procs, and tears
  * everything down. Needs only a JDK: embedded supervisor, plain processes, a file store in a
  * temporary directory and an in-memory balancer. With {@code --real} it runs a private
- * supervisord and, as root with LXC installed, LXC containers.
+ * supervisord per host, a private nginx as the balancer when nginx is installed, and, as root
+ * with LXC installed, LXC containers. Whatever it started is stopped at the end, also when a step
+ * fails and when the demo is interrupted (a shutdown hook).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Build the example app, dispatch 3 web procs, change and rename the config, tear down.",
-        "Needs only a JDK; --real uses a private supervisord (and LXC as root when installed)."})
+        "Needs only a JDK; --real uses private supervisords and nginx (and LXC as root) when installed."})
 final class DemoCommand implements Callable<Integer> {
   static final AppName APP = AppName.of("java_hello");
   static final SquadName SQUAD = SquadName.of("demo");
@@ -90,7 +96,8 @@ final class DemoCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--real", description = "use a private supervisord (and LXC when root and installed) instead of the embedded parts")
+  @Option(names = "--real", description = "use private supervisords, a private nginx (and LXC when root) where installed,"
+      + " instead of the embedded parts")
   boolean real;
 
   @Option(names = "--dir", paramLabel = "DIR", description = "work in DIR (kept afterwards) instead of a temporary directory")
@@ -99,14 +106,22 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--procs", defaultValue = "3", description = "how many web procs (default ${DEFAULT-VALUE})")
   int procs;
 
+  /** What the demo started, closed in reverse order by {@link #cleanUp}. */
   private final List<AutoCloseable> owned = new ArrayList<>();
   private long startedNanos;
+  private Path work;
+  private boolean cleanedUp;
+  /** Processes this JVM had before the demo began (when vr is embedded): never the demo's to kill. */
+  private java.util.Set<Long> before = java.util.Set.of();
+  /** --json: every dispatch event as a JSON line, then one summary object, instead of the story. */
+  private boolean json;
 
   @Override
   public Integer call() throws Exception {
     startedNanos = System.nanoTime();
-    boolean json = ((VrMain) spec.root().userObject()).json;
-    Path work = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("vr-demo-");
+    before = ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(java.util.stream.Collectors.toSet());
+    json = ((VrMain) spec.root().userObject()).json;
+    work = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("vr-demo-");
     // procs run as "nobody" when vr is root: they must be able to reach their directories
     Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
     if ("root".equals(System.getProperty("user.name"))) {
@@ -118,34 +133,91 @@ final class DemoCommand implements Callable<Integer> {
         }
       }
     }
+    // Ctrl-C (SIGINT) or SIGTERM skip the finally below: the hook stops what the demo started
+    Thread hook = new Thread(() -> {
+      say("");
+      say("vr demo: interrupted; stopping everything it started");
+      cleanUp();
+    }, "vr-demo-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
-      return story(work, json);
+      return story(work);
     } finally {
-      for (int i = owned.size() - 1; i >= 0; i--) {
-        try {
-          owned.get(i).close();
-        } catch (Exception e) {
-          say("(cleanup: " + e.getMessage() + ")");
-        }
-      }
-      if (dir == null) {
-        deleteTree(work);
+      cleanUp();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs (or ran) cleanUp, which is idempotent
       }
     }
   }
 
-  private int story(Path work, boolean json) throws Exception {
+  /** Registers something the demo started; closes it at once if the demo is already cleaning up. */
+  private <T extends AutoCloseable> T own(T thing) throws Exception {
+    synchronized (this) {
+      if (!cleanedUp) {
+        owned.add(thing);
+        return thing;
+      }
+    }
+    thing.close();
+    throw new io.velociraptor.core.VrException("the demo was interrupted");
+  }
+
+  /**
+   * Closes what the demo started, last first, then kills any process the demo's JVM still has
+   * as a descendant and did not have before the demo (a runner setup or uptest that was in
+   * flight when it was interrupted, a supervisord or nginx still starting), and
+   * removes a temporary work directory. Idempotent: the normal end and the shutdown hook may
+   * both call it.
+   */
+  private synchronized void cleanUp() {
+    if (cleanedUp) {
+      return;
+    }
+    cleanedUp = true;
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      try {
+        owned.get(i).close();
+      } catch (Exception e) {
+        say("(cleanup: " + e.getMessage() + ")");
+      }
+    }
+    owned.clear();
+    List<ProcessHandle> left = ProcessHandle.current().descendants().filter(p -> !before.contains(p.pid())).toList();
+    left.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle p : left) {
+      try {
+        p.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        say("(cleanup: process " + p.pid() + " did not exit: " + e + ")");
+      }
+    }
+    if (dir == null && work != null) {
+      try {
+        deleteTree(work);
+      } catch (IOException e) {
+        say("(cleanup: could not remove " + work + ": " + e.getMessage() + ")");
+      }
+    }
+  }
+
+  private int story(Path work) throws Exception {
     Path examples = io.velociraptor.examples.ExampleFiles.extract(work.resolve("examples"));
     Path runnerRoot = work.resolve("runner");
     String launcher = runnerRoot.resolve("bin/vr-runner").toString();
     boolean root = "root".equals(System.getProperty("user.name"));
     boolean lxc = real && root && onPath("lxc-execute");
-    ContainerRuntime runtime = lxc ? LxcContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2))
-        : PlainContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2));
+    RunnerConfig runnerConfig = RunnerConfig.builder().root(runnerRoot).runtime(lxc ? RuntimeKind.LXC : RuntimeKind.PLAIN)
+        .hostNetwork(true).build();
+    // every demo host is this machine: setup, uptest and teardown run in this JVM, the procs
+    // through the launcher (see InJvmRunnerRuntime)
+    ContainerRuntime runtime = new InJvmRunnerRuntime(lxc
+        ? LxcContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2))
+        : PlainContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2)), Runner.of(runnerConfig));
     LocalCommandRunner local = LocalCommandRunner.builder().root(work).build();
-    owned.add(local::close);
-    RunnerLauncher.install(local, launcher, javaExecutable(), VrMain.classpath(),
-        RunnerConfig.builder().root(runnerRoot).runtime(lxc ? RuntimeKind.LXC : RuntimeKind.PLAIN).hostNetwork(true).build());
+    own(local);
+    RunnerLauncher.install(local, launcher, javaExecutable(), VrMain.classpath(), runnerConfig);
 
     int base = io.velociraptor.examples.ExampleFiles.freePortBlock(30);
     List<Host> hosts = new ArrayList<>();
@@ -158,7 +230,7 @@ final class DemoCommand implements Callable<Integer> {
     String supervisorStory;
     if (real && onPath("supervisord")) {
       PrivateSupervisords sup = PrivateSupervisords.start(work.resolve("supervisor"), hosts);
-      owned.add(sup);
+      own(sup);
       hosts = sup.hosts();
       controller = sup.controller(h -> local);
       observer = sup.observer();
@@ -168,7 +240,7 @@ final class DemoCommand implements Callable<Integer> {
         say("--real: supervisord is not installed, so the embedded supervisor runs the procs");
       }
       EmbeddedProcController embedded = EmbeddedProcController.create(work.resolve("logs"));
-      owned.add(embedded);
+      own(embedded);
       controller = embedded;
       observer = hs -> hs.stream().sorted(Comparator.comparing(Host::name))
           .map(h -> HostSnapshot.reachable(h, embedded.procs(h))).toList();
@@ -177,7 +249,7 @@ final class DemoCommand implements Callable<Integer> {
     FleetConfig fleetConfig = FleetConfig.of(hosts, List.of(Squad.builder().name(SQUAD)
         .addAllHosts(hosts.stream().map(Host::name).toList()).build()));
     FileStore store = FileStore.open(work.resolve("store"));
-    owned.add(store::close);
+    own(store);
     FileSystemArtifactStore artifacts = FileSystemArtifactStore.of(work.resolve("artifacts"));
     BuildpackBuildBackend.Builder bb = BuildpackBuildBackend.builder().home(work.resolve("builds")).artifactStore(artifacts);
     if (lxc) {
@@ -187,13 +259,33 @@ final class DemoCommand implements Callable<Integer> {
       bb.runScriptsAsCurrentUser();
     }
     BuildpackBuildBackend builds = bb.build();
-    InMemoryBalancer balancer = InMemoryBalancer.of(BALANCER);
+    Optional<PrivateNginx> nginx = Optional.empty();
+    Balancer balancer;
+    String balancerStory;
+    Optional<Path> nginxBinary = which("nginx");
+    if (real && nginxBinary.isPresent()) {
+      PrivateNginx n = own(PrivateNginx.start(nginxBinary.get(), work.resolve("nginx"), List.of(POOL)));
+      nginx = Optional.of(n);
+      LocalCommandRunner nginxRunner = LocalCommandRunner.builder().name("nginx").root(n.dir()).build();
+      own(nginxRunner);
+      balancer = NginxBalancer.builder().name(BALANCER).addHost(n.host(nginxRunner)).build();
+      balancerStory = "a private nginx (pid " + n.pid() + ", 127.0.0.1:" + n.port() + ", prefix " + n.dir()
+          + ") that proxies " + n.url(POOL) + " to pool " + POOL;
+    } else {
+      if (real) {
+        say("--real: nginx is not installed, so routing goes to an in-memory balancer");
+      }
+      balancer = InMemoryBalancer.of(BALANCER);
+      balancerStory = "an in-memory balancer";
+    }
     Function<Host, CommandRunner> runners = h -> local;
     Fleet fleet = new Fleet(fleetConfig, store, controller, observer, runtime, runners, Optional.of(builds),
         Map.of(BALANCER, balancer), Duration.ofSeconds(30), new ArrayList<>());
-    owned.add(fleet);
+    own(fleet);
     fleet.listen(e -> {
-      if (e instanceof DispatchEvent.ProcStarted || e instanceof DispatchEvent.UptestPassed
+      if (json) {
+        print(JsonLinesEventSink.line(e));
+      } else if (e instanceof DispatchEvent.ProcStarted || e instanceof DispatchEvent.UptestPassed
           || e instanceof DispatchEvent.UptestFailed || e instanceof DispatchEvent.Routed
           || e instanceof DispatchEvent.Unrouted || e instanceof DispatchEvent.ProcStopped
           || e instanceof DispatchEvent.ProcFailed || e instanceof DispatchEvent.Warning) {
@@ -205,9 +297,11 @@ final class DemoCommand implements Callable<Integer> {
     say("procs run under " + supervisorStory + ", as " + (lxc ? "LXC containers" : "plain processes (no isolation)")
         + "; buildpack scripts run " + (lxc ? "in throwaway LXC containers as nobody" : "as vr's own user")
         + "; 3 hosts node1..node3 on 127.0.0.1, ports " + base + "-" + (base + 29)
-        + "; routing goes to an in-memory balancer");
-    if (!real && (onPath("supervisord") || onPath("lxc-execute"))) {
-      say("supervisord or LXC is installed here: `vr demo --real` uses them");
+        + "; routing goes to " + balancerStory);
+    say("the runner's setup, uptest and teardown run inside this JVM, as every host is this machine"
+        + " (vr dispatch runs them through the vr-runner launcher, which reaches hosts over SSH too)");
+    if (!real && (onPath("supervisord") || onPath("nginx") || onPath("lxc-execute"))) {
+      say("supervisord, nginx or LXC is installed here: `vr demo --real` uses them");
     }
 
     chapter("1. build the app " + APP + " from " + examples.resolve("apps/java-hello") + " with the example java buildpack");
@@ -227,13 +321,15 @@ final class DemoCommand implements Callable<Integer> {
         .build();
     dispatch(fleet, swarm, "2. dispatch swarm " + swarm.name() + " (id " + swarm.id() + "): " + procs + " web procs");
 
-    chapter("3. request each proc over HTTP");
+    chapter("3. request each proc over HTTP" + (nginx.isPresent() ? ", then the pool through nginx" : ""));
     requestEach(fleet);
+    requestThrough(nginx);
 
     Swarm recolored = Swarm.builder().from(swarm).env(swarm.env().merge(Env.of(Map.of("GREETING_COLOR", "blue")))).build();
     dispatch(fleet, recolored, "4. change the config (GREETING_COLOR=blue): a new release, so every proc is replaced;"
         + " the old ones stop only after the new ones pass their uptests and are routed");
     requestEach(fleet);
+    requestThrough(nginx);
 
     Swarm renamed = Swarm.builder().from(recolored).config(ConfigName.of("live")).build();
     dispatch(fleet, renamed, "5. rename the config demo -> live: same swarm id, so the procs named after the old"
@@ -250,9 +346,25 @@ final class DemoCommand implements Callable<Integer> {
     say("run " + deleted.run().id() + ": " + deleted.run().state().name().toLowerCase(java.util.Locale.ROOT));
     long left = fleet.snapshot().hosts().stream().mapToLong(h -> h.procs().size()).sum();
     say(left + " procs left; pool " + POOL + " has " + balancer.members(POOL).size() + " members");
+    if (nginx.isPresent()) {
+      nginx.get().close();
+      say("stopped the private nginx (pid " + nginx.get().pid() + ")");
+    }
     Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
     say(String.format("demo finished in %.1f s", took.toMillis() / 1000.0));
-    return deleted.succeeded() && left == 0 ? VrMain.OK : VrMain.ERROR;
+    boolean ok = deleted.succeeded() && left == 0;
+    if (json) {
+      Map<String, Object> summary = new java.util.LinkedHashMap<>();
+      summary.put("type", "demo_finished");
+      summary.put("succeeded", ok);
+      summary.put("procs_left", left);
+      summary.put("seconds", took.toMillis() / 1000.0);
+      summary.put("work_dir", work.toString());
+      summary.put("balancer", nginx.isPresent() ? "nginx" : "memory");
+      print(io.velociraptor.core.json.VrJson.json().writer()
+          .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
+    }
+    return ok ? VrMain.OK : VrMain.ERROR;
   }
 
   private void dispatch(Fleet fleet, Swarm swarm, String title) {
@@ -283,12 +395,32 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  /** One request through the balancer, when it is a real nginx: the way users reach the swarm. */
+  private void requestThrough(Optional<PrivateNginx> nginx) throws IOException, InterruptedException {
+    if (nginx.isEmpty()) {
+      return;
+    }
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    URI url = nginx.get().url(POOL);
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    say("  GET " + url + " (through nginx, pool " + BALANCER + "/" + POOL + ") -> " + r.statusCode() + " "
+        + r.body().strip());
+  }
+
   private void chapter(String title) {
     say("");
     say("== " + title);
   }
 
+  /** One line of the story; nothing with --json. */
   private void say(String line) {
+    if (!json) {
+      print(line);
+    }
+  }
+
+  private void print(String line) {
     var out = spec.commandLine().getOut();
     out.println(line.endsWith("\n") ? line.substring(0, line.length() - 1) : line);
     out.flush();
@@ -299,12 +431,17 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   static boolean onPath(String program) {
+    return which(program).isPresent();
+  }
+
+  /** @return the program as found on $PATH */
+  static Optional<Path> which(String program) {
     for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
       if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
-        return true;
+        return Optional.of(Path.of(d, program));
       }
     }
-    return false;
+    return Optional.empty();
   }
 
   static void deleteTree(Path root) throws IOException {

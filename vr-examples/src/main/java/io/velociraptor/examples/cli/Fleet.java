@@ -38,7 +38,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -47,8 +46,6 @@ import java.util.function.Function;
  * runners, build backend and balancers. Owns what it made and closes it, in reverse order.
  */
 final class Fleet implements AutoCloseable {
-  private static final Set<String> LOCAL = Set.of("localhost", "127.0.0.1", "::1");
-
   final FleetConfig config;
   final Store store;
   final ProcController procs;
@@ -151,24 +148,25 @@ final class Fleet implements AutoCloseable {
   }
 
   private static CommandRunner runnerFor(VrConfig c, Host host, String root) {
-    if (LOCAL.contains(host.address())) {
+    if (!c.overSsh(host)) {
       return LocalCommandRunner.builder().name(host.name().value()).root(root).build();
     }
-    var b = JschCommandRunner.builder().host(host.address()).port(c.ssh.port()).user(c.ssh.user())
+    // named by the host's name, so every error (an unknown host key too) says which host
+    var b = JschCommandRunner.builder().host(host).port(c.ssh.port()).user(c.ssh.user())
         .connectTimeout(c.ssh.connectTimeout()).root(root);
     c.ssh.keyFile().ifPresent(b::privateKey);
     c.ssh.knownHosts().ifPresent(b::knownHosts);
     return b.build();
   }
 
-  /** Writes the runner launcher on every local host, pointing at this jar. */
+  /** Writes the runner launcher on every host reached without SSH, pointing at this jar. */
   private void installRunners(VrConfig c) {
     String java = ProcessHandle.current().info().command().orElse("java");
     String classpath = VrMain.classpath();
     RunnerConfig rc = RunnerConfig.builder().root(Path.of(c.runnerRoot))
         .runtime(c.runtime == VrConfig.Runtime.LXC ? RuntimeKind.LXC : RuntimeKind.PLAIN).build();
     for (Host h : config.hosts()) {
-      if (LOCAL.contains(h.address())) {
+      if (!c.overSsh(h)) {
         RunnerLauncher.install(runners.apply(h), c.runnerLauncher, java, classpath, rc);
       }
     }

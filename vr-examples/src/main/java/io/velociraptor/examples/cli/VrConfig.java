@@ -67,6 +67,8 @@ public final class VrConfig {
   final SshConfig ssh;
   final FleetConfig fleet;
   final java.util.Map<HostName, String> hostIncludeDirs;
+  /** The hosts reached over SSH: by default those whose address is not this machine's loopback. */
+  final Set<HostName> sshHosts;
   final List<BalancerConfig> balancers;
   final List<App> apps;
 
@@ -114,6 +116,7 @@ public final class VrConfig {
 
     List<Host> hosts = new ArrayList<>();
     java.util.Map<HostName, String> includeDirs = new java.util.TreeMap<>();
+    Set<HostName> overSsh = new java.util.TreeSet<>();
     Set<HostName> hostNames = new HashSet<>();
     for (Fields h : f.objects("hosts")) {
       HostName name = h.value("name", HostName::of).orElseThrow(() -> h.error("name", "is required"));
@@ -125,10 +128,15 @@ public final class VrConfig {
           .supervisorPort(h.integer("supervisor_port", 9001, 1, 65535));
       h.value("port_range", VrConfig::portRange).ifPresent(b::portRange);
       h.string("include_dir").ifPresent(d -> includeDirs.put(name, absolute(h, "include_dir", d)));
+      Host host;
       try {
-        hosts.add(b.build());
+        host = b.build();
       } catch (VrException e) {
         throw h.error("address", "is not valid: " + e.getMessage());
+      }
+      hosts.add(host);
+      if (h.bool("ssh", !isLoopback(host.address()))) {
+        overSsh.add(name);
       }
       h.noOthers();
     }
@@ -169,6 +177,7 @@ public final class VrConfig {
     }
     this.fleet = FleetConfig.of(hosts, squads);
     this.hostIncludeDirs = java.util.Map.copyOf(includeDirs);
+    this.sshHosts = java.util.Collections.unmodifiableSet(overSsh);
 
     List<BalancerConfig> bals = new ArrayList<>();
     Set<BalancerName> balNames = new HashSet<>();
@@ -252,6 +261,16 @@ public final class VrConfig {
   /** @return the store directory */
   public Path storeDir() {
     return storeDir;
+  }
+
+  /** @return whether the address is this machine's loopback (such hosts are reached without SSH by default) */
+  static boolean isLoopback(String address) {
+    return Set.of("localhost", "127.0.0.1", "::1").contains(address);
+  }
+
+  /** @return whether vr reaches this host over SSH (else it runs commands locally) */
+  boolean overSsh(Host host) {
+    return sshHosts.contains(host.name());
   }
 
   /** @return where this host's supervisord includes program files from */

@@ -5,6 +5,8 @@ import io.velociraptor.core.deploy.DispatchException;
 import io.velociraptor.core.json.InvalidInputException;
 import io.velociraptor.core.json.VrJson;
 import io.velociraptor.core.model.InvalidValueException;
+import io.velociraptor.core.remote.HostKeyRejectedException;
+import io.velociraptor.core.spi.HostConnectionException;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -58,6 +60,7 @@ public final class VrMain {
     if (java.util.Arrays.asList(args).contains("--debug")) {
       // before the first logger exists: slf4j-simple reads its level once
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+      System.setProperty("org.slf4j.simpleLogger.log.io.velociraptor.core.remote.JschCommandRunner", "debug");
     }
     System.exit(run(args));
   }
@@ -73,7 +76,7 @@ public final class VrMain {
     CommandLine cl = new CommandLine(root);
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
       PrintWriter err = line.getErr();
-      err.println("vr: error: " + oneLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+      err.println("vr: error: " + oneLine(message(e)));
       err.println("hint: " + hint(e, qualified(line)));
       if (root.debug) {
         e.printStackTrace(err);
@@ -96,12 +99,37 @@ public final class VrMain {
         || e instanceof IllegalArgumentException;
   }
 
+  /** The error's message; a host's connection failure, however deeply wrapped, says which host. */
+  static String message(Throwable e) {
+    String m = e.getMessage() == null ? e.toString() : e.getMessage();
+    Optional<HostConnectionException> h = cause(e, HostConnectionException.class);
+    if (h.isPresent() && !m.contains(h.get().host())) {
+      return "host " + h.get().host() + ": " + m;
+    }
+    return m;
+  }
+
+  static <T extends Throwable> Optional<T> cause(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return Optional.of(type.cast(t));
+      }
+    }
+    return Optional.empty();
+  }
+
   private static String hint(Throwable e, String command) {
     if (e instanceof ConfigException c && c.file().endsWith(".yaml") && c.field().startsWith("the file")) {
       return "copy docs/vr.example.yaml and edit it, then pass --config FILE";
     }
     if (e instanceof ConfigException) {
       return "fix that field; docs/cli.md lists every field of the config and swarm files";
+    }
+    Optional<HostKeyRejectedException> key = cause(e, HostKeyRejectedException.class);
+    if (key.isPresent()) {
+      return "vr verifies every SSH host key: compare " + key.get().fingerprint() + " with the host's own"
+          + " (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on it) before adding it to " + key.get().knownHosts()
+          + " (the config's ssh.known_hosts)";
     }
     if (e instanceof DispatchException.Busy) {
       return "wait for that run to finish (`vr runs`), or reclaim it if its process died";

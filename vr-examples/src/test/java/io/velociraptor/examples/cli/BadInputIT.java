@@ -50,6 +50,12 @@ class BadInputIT {
       a bad host name is named                     | name: h2                  | name: h_2.                   | hosts[1].name "h_2." is not valid
       a list where a value belongs is named        | address: 127.0.0.1        | address: [a, b]              | hosts[0].address must be a single value
       a misspelt host field is named               | address: 127.0.0.1        | adress: 127.0.0.1            | hosts[0].adress is not a known field
+      a host ssh switch that is not a boolean      | address: 127.0.0.1        | address: 127.0.0.1\\n    ssh: sometimes | hosts[0].ssh "sometimes" must be true or false
+      an SSH port out of range is named            | store_dir: store          | store_dir: store\\nssh:\\n  port: 70000 | ssh.port 70000 must be between 1 and 65535
+      an nginx balancer without pools_dir          | type: memory              | type: nginx                  | balancers[0].pools_dir is required
+      a balancer on an unknown host is named       | type: memory              | type: memory\\n    host: h9 | balancers[0].host "h9" is not a configured host
+      a relative runner root is named              | store_dir: store          | store_dir: store\\nrunner:\\n  root: apps | runner.root "apps" must be an absolute path
+      an unknown repo type is named                | repo_type: local          | repo_type: svn               | apps[0].repo_type "svn" must be one of git, local
       """)
   void aConfigMistakeExitsTwoAndNamesTheField(String why, String from, String to, String expected) throws Exception {
     Path config = dir.resolve("vr.yaml");

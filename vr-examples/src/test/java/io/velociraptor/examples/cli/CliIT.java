@@ -9,6 +9,7 @@ import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.PortRange;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -75,6 +76,16 @@ class CliIT {
     return VrJson.json().readValue(json, new com.fasterxml.jackson.core.type.TypeReference<List<Object>>() {});
   }
 
+  /** Every line must be one JSON object. */
+  static List<Map<String, Object>> jsonLines(String out) throws Exception {
+    List<Map<String, Object>> maps = new java.util.ArrayList<>();
+    for (String line : out.lines().toList()) {
+      maps.add(map(line));
+    }
+    assertThat(maps).isNotEmpty();
+    return maps;
+  }
+
   static VrJar.Result vr(String... args) throws Exception {
     return VrJar.run(dir, args);
   }
@@ -95,8 +106,10 @@ class CliIT {
     assertThat(r.out()).contains("compiling 2 sources").contains("build java_hello 1: success");
     VrJar.Result list = vr("builds");
     assertThat(list.out()).contains("APP").contains("java_hello  1").contains("success");
+    Map<String, Object> second = map(vr("--json", "build", "java_hello", "2").out());
+    assertThat(second).containsEntry("app", "java_hello").containsEntry("version", "2").containsKey("sha256");
     VrJar.Result json = vr("builds", "--json");
-    assertThat(list(json.out())).hasSize(1);
+    assertThat(list(json.out())).hasSize(2);
   }
 
   @Test
@@ -132,6 +145,8 @@ class CliIT {
     assertThat(map(vr("swarm", "show", swarmName, "--json").out())).containsEntry("size", 2);
     VrJar.Result history = vr("swarm", "history", swarmName);
     assertThat(history.out()).contains("-000001").contains("done");
+    assertThat(list(vr("swarm", "history", swarmName, "--json").out())).singleElement()
+        .satisfies(run -> assertThat(((Map<?, ?>) run).get("state")).isEqualTo("done"));
     VrJar.Result missing = vr("swarm", "show", "nope");
     assertThat(missing.exit()).isEqualTo(2);
     assertThat(missing.err()).contains("invalid swarm \"nope\": is not a stored swarm").contains("`vr swarm show --help`");
@@ -209,6 +224,9 @@ class CliIT {
     VrJar.Result r = vr("reconcile");
     assertThat(r.exit()).as(r.toString()).isZero();
     assertThat(r.out()).contains("1 to start");
+    VrJar.Result again = vr("--json", "dispatch", "swarm.yaml");
+    assertThat(again.exit()).as(again.toString()).isZero();
+    assertThat(jsonLines(again.out())).extracting(m -> m.get("type")).contains("run_started", "planned", "run_done");
     assertThat(vr("dispatch", "--all").out()).contains("nothing to do");
     VrJar.Result events = vr("events");
     assertThat(events.out()).contains("run_started".isEmpty() ? "" : "started for swarm " + swarmName);
@@ -218,16 +236,54 @@ class CliIT {
 
   @Test
   @Order(11)
+  void eventsFollowPrintsTheEventsOfADispatchFromAnotherProcessWhileItRuns() throws Exception {
+    Files.writeString(dir.resolve("three.yaml"), Files.readString(dir.resolve("swarm.yaml")).replace("size: 2", "size: 3"));
+    try (VrJar.Running json = VrJar.start(dir, "--json", "events", "--follow");
+        VrJar.Running human = VrJar.start(dir, "events", "-f")) {
+      // the log already holds the earlier runs: a first line says each follower has read it
+      json.awaitLine(l -> l.contains("\"type\":\"run_started\""), Duration.ofSeconds(60));
+      human.awaitLine(l -> l.contains("started for swarm " + swarmName), Duration.ofSeconds(60));
+      VrJar.Result r = vr("dispatch", "three.yaml");
+      assertThat(r.exit()).as(r.toString()).isZero();
+      String runId = r.out().lines().filter(l -> l.startsWith("run ") && l.contains(": done")).findFirst().orElseThrow()
+          .split(" ")[1].replace(":", "");
+      String done = json.awaitLine(l -> l.contains("\"type\":\"run_done\"") && l.contains(runId), Duration.ofSeconds(30));
+      assertThat(map(done)).containsEntry("run_id", runId);
+      human.awaitLine(l -> l.contains(runId) && l.contains("done: "), Duration.ofSeconds(30));
+      assertThat(json.process.isAlive()).isTrue();
+      assertThat(human.process.isAlive()).isTrue();
+      // every line the JSON follower printed is one JSON object, among them this run's start
+      List<String> lines = json.stop(Duration.ofSeconds(20)).lines().toList();
+      assertThat(lines).isNotEmpty();
+      for (String line : lines) {
+        assertThat(map(line)).as(line).containsKeys("type", "run_id", "at");
+      }
+      assertThat(lines).anyMatch(l -> l.contains("\"proc_started\"") && l.contains(runId));
+      assertThat(human.stop(Duration.ofSeconds(20))).contains(runId);
+      assertThat(json.err()).isEmpty();
+      assertThat(human.err()).isEmpty();
+    }
+    long started = System.nanoTime();
+    VrJar.Result bounded = vr("events", "--follow", "--follow-seconds", "1");
+    assertThat(bounded.exit()).as(bounded.toString()).isZero();
+    assertThat(bounded.out()).contains(swarmName);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(60));
+  }
+
+  @Test
+  @Order(12)
   void swarmDeleteRetiresEveryProcAndLeavesNoPortLock() throws Exception {
-    VrJar.Result r = vr("swarm", "delete", swarmName);
+    VrJar.Result r = vr("--json", "swarm", "delete", swarmName);
     assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(jsonLines(r.out())).extracting(m -> m.get("type")).contains("proc_stopped", "run_done")
+        .doesNotContain("run_failed");
     assertThat(vr("procs", "--json").out()).doesNotContain("java_hello");
     assertThat(vr("swarms", "--json").out().strip()).isEqualTo("[ ]");
     assertThat(vr("ports").out()).doesNotContain("LOCKED BY RUN  psx");
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void everyCommandHasHelp() throws Exception {
     for (String cmd : List.of("plan", "dispatch", "reconcile", "swarms", "swarm show", "swarm history", "swarm delete",
         "runs", "run show", "procs", "proc start", "proc stop", "proc restart", "proc logs", "proc delete", "ports",

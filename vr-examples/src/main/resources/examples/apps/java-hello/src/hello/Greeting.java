@@ -4,7 +4,9 @@ package hello;
 final class Greeting {
   private Greeting() {}
 
+  /** @return the greeting, with the config's GREETING_COLOR when it is set (so a config change shows) */
   static String text() {
-    return "Hello from a vr Java app\n";
+    String color = System.getenv("GREETING_COLOR");
+    return "Hello from a vr Java app" + (color == null || color.isBlank() ? "" : ", in " + color) + "\n";
   }
 }
