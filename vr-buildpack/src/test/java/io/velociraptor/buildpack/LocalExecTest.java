@@ -1,0 +1,89 @@
+package io.velociraptor.buildpack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs real processes as the current user; what a script leaves behind must not outlive it. */
+class LocalExecTest {
+  private static final Map<String, String> ENV = Map.of("PATH", "/usr/bin:/bin");
+
+  @TempDir Path tmp;
+
+  @Test
+  void aBackgroundProcessAScriptLeavesIsKilledWhenTheScriptEnds() throws IOException {
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c", "sleep 300 & echo $!"), ENV,
+        tmp, Optional.empty(), Duration.ofSeconds(30), true, line -> { });
+
+    assertThat(r.exitCode()).isZero();
+    long child = Long.parseLong(r.stdout().strip());
+    assertThat(isRunning(child)).as("sleep started in the background by the script").isFalse();
+  }
+
+  @Test
+  void aDescendantThatMovedToASessionOfItsOwnIsKilledAtTheTimeLimit() throws IOException {
+    Path pidFile = tmp.resolve("pid");
+    List<String> lines = new ArrayList<>();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c",
+        "setsid sleep 300 & echo $! > \"$0\"; echo started; sleep 300", pidFile.toString()), ENV,
+        tmp, Optional.empty(), Duration.ofSeconds(1), false, lines::add);
+
+    assertThat(r.timedOut()).isTrue();
+    assertThat(lines).contains("started");
+    long escaped = Long.parseLong(Files.readString(pidFile).strip());
+    assertThat(isRunning(escaped)).as("setsid sleep started by the hung script").isFalse();
+  }
+
+  @Test
+  void leftoversFindsAGroupMemberWhoseNameHoldsParenthesesAndSpaces() throws Exception {
+    Path weird = tmp.resolve("x) 1 2 (y");
+    Files.copy(Path.of("/bin/sleep"), weird, StandardCopyOption.COPY_ATTRIBUTES);
+    Process p = new ProcessBuilder("setsid", weird.toString(), "300").start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      // setsid forks when it already leads a group; wait until the program runs under its name
+      while (!comm(p.pid()).equals("x) 1 2 (y") && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(LocalExec.leftovers(p.pid())).extracting(ProcessHandle::pid)
+          .contains(p.pid());
+    } finally {
+      p.destroyForcibly();
+      p.waitFor();
+    }
+    assertThat(LocalExec.leftovers(p.pid())).isEmpty();
+  }
+
+  private static String comm(long pid) {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
+    } catch (IOException gone) {
+      return "";
+    }
+  }
+
+  /** Alive and not a zombie (pid 1 of a container may not reap orphans). */
+  private static boolean isRunning(long pid) throws IOException {
+    Path stat = Path.of("/proc/" + pid + "/stat");
+    if (!Files.exists(stat)) {
+      return false;
+    }
+    String s;
+    try {
+      s = Files.readString(stat);
+    } catch (IOException gone) {
+      return false;
+    }
+    return s.charAt(s.lastIndexOf(')') + 2) != 'Z';
+  }
+}
