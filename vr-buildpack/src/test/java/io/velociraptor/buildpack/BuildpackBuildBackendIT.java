@@ -531,11 +531,44 @@ class BuildpackBuildBackendIT {
   }
 
   @Test
-  void theWorkDirectoryIsRemovedAfterABuild() throws IOException {
+  void theWorkDirectoryIsGoneWhenABuildReturnsAndDeletedFromTheTrashSoonAfter()
+      throws IOException {
     build(gitApp("shellapp", repo(), local(shellBp)), "main");
     try (Stream<Path> s = Files.list(fx.home.resolve("work"))) {
       assertThat(s).isEmpty();
     }
     assertThat(Files.exists(fx.home.resolve("work"), LinkOption.NOFOLLOW_LINKS)).isTrue();
+    assertThat(emptiesWithin(fx.home.resolve("trash"), Duration.ofSeconds(30)))
+        .as("trash/ emptied by the background deletion").isTrue();
+  }
+
+  @Test
+  void workDirectoriesAJvmLeftInTheTrashAreDeletedByTheNextBackendOnTheHome()
+      throws IOException {
+    Path left = fx.home.resolve("trash/shellapp-main-0123abcd");
+    Files.createDirectories(left.resolve("app/sub"));
+    Files.writeString(left.resolve("app/sub/file"), "x");
+    Files.createSymbolicLink(left.resolve("app/etc"), Path.of("/etc"));
+
+    fx.backend().build();
+
+    assertThat(emptiesWithin(fx.home.resolve("trash"), Duration.ofSeconds(30))).isTrue();
+    assertThat(Path.of("/etc/passwd")).exists();
+  }
+
+  /** Polls until {@code dir} is empty, up to {@code limit}. */
+  private static boolean emptiesWithin(Path dir, Duration limit) throws IOException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (true) {
+      try (Stream<Path> s = Files.list(dir)) {
+        if (s.findAny().isEmpty()) {
+          return true;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+    }
   }
 }
