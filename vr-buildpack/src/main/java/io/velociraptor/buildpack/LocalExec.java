@@ -33,8 +33,31 @@ final class LocalExec {
   private static final Logger LOG = LoggerFactory.getLogger(LocalExec.class);
   private static final Duration DRAIN = Duration.ofSeconds(5);
 
-  /** The user to run as: its numeric ids (used with setpriv). */
-  record RunAs(String name, int uid, int gid) {}
+  /**
+   * The user to run as.
+   *
+   * @param name the user name
+   * @param uid its uid
+   * @param gid its primary group
+   * @param group the primary group's name, or {@code gid} as a string
+   */
+  record RunAs(String name, int uid, int gid, String group) {
+    RunAs(String name, int uid, int gid) {
+      this(name, uid, gid, Integer.toString(gid));
+    }
+
+    /**
+     * The setpriv options that switch to this user. Names where they are plain names: setpriv
+     * looks an argument up as a name first, and a number misses /etc/passwd and loads every
+     * other NSS module on each call.
+     */
+    List<String> setpriv() {
+      return List.of("setpriv",
+          "--reuid=" + (name.matches(HostUserSandbox.NAME) ? name : Integer.toString(uid)),
+          "--regid=" + (group.matches(HostUserSandbox.NAME) ? group : Integer.toString(gid)),
+          "--clear-groups", "--");
+    }
+  }
 
   /**
    * @param exitCode the exit code (-1 when it timed out)
@@ -66,8 +89,7 @@ final class LocalExec {
       Runnable onTimeout) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid");
-    runAs.ifPresent(u -> cmd.addAll(List.of("setpriv", "--reuid=" + u.uid(), "--regid=" + u.gid(),
-        "--clear-groups", "--")));
+    runAs.ifPresent(u -> cmd.addAll(u.setpriv()));
     cmd.addAll(argv);
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
     pb.environment().clear();

@@ -64,6 +64,18 @@ class LocalExecTest {
     assertThat(LocalExec.leftovers(p.pid())).isEmpty();
   }
 
+  @Test
+  void theUserSwitchNamesTheUserAndGroupUnlessANameCouldBeReadAsANumber() {
+    assertThat(new LocalExec.RunAs("vrbuild", 995, 995, "vrbuild").setpriv()).containsExactly(
+        "setpriv", "--reuid=vrbuild", "--regid=vrbuild", "--clear-groups", "--");
+    assertThat(new LocalExec.RunAs("vrbuild", 995, 996).setpriv())
+        .contains("--reuid=vrbuild", "--regid=996");
+    assertThat(new LocalExec.RunAs("1000", 995, 995, "1000").setpriv())
+        .contains("--reuid=995", "--regid=995");
+    assertThat(new LocalExec.RunAs("-x", 995, 995, "--all").setpriv())
+        .contains("--reuid=995", "--regid=995");
+  }
+
   private static String comm(long pid) {
     try {
       return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
