@@ -36,11 +36,14 @@ import java.util.stream.Stream;
  * for the whole script, like a careful admin would); otherwise one, as the current user. Work
  * directories are removed outside the timed region for every contender (vr removes its own in
  * the background; the next run starts only once that is done). Prints the load before and after,
- * one line per case and baseline, and the time between the build steps vr reports to its
- * listener in the warm builds.
+ * one line per case and baseline, the CPU time each contender used per build (less sensitive to
+ * the load of a shared machine than wall time), and the time between the build steps vr reports
+ * to its listener in the warm builds.
  */
 public final class BuildBenchmark {
   private static final String BUILD_USER = "vrbuild";
+  /** USER_HZ: 100 on every Linux architecture this runs on. */
+  private static final int TICKS_PER_SECOND = 100;
 
   private BuildBenchmark() {}
 
@@ -113,9 +116,13 @@ public final class BuildBenchmark {
           int n = contenders.size();
           for (int k = 0; k < n; k++) {
             Contender c = contenders.get(Math.floorMod(i + k, n));
+            long[] cpu0 = cpuTicks();
             long t = c.run.time(i);
+            long[] cpu1 = cpuTicks();
             if (i >= 0) {
               c.times.add(t);
+              c.selfTicks += cpu1[0] - cpu0[0];
+              c.childTicks += cpu1[1] - cpu0[1];
             }
           }
         }
@@ -128,6 +135,17 @@ public final class BuildBenchmark {
       }
       for (int k = 1; k < warm.size(); k++) {
         report("warm cache, unchanged source", warm.get(0), warm.get(k));
+      }
+      System.out.println("CPU time per build (user + system, whole runs including vr's background"
+          + " work directory removal; clock ticks summed over all iterations):");
+      for (List<Contender> contenders : List.of(cold, warm)) {
+        for (Contender c : contenders) {
+          double self = c.selfTicks * 1000.0 / TICKS_PER_SECOND / iterations;
+          double children = c.childTicks * 1000.0 / TICKS_PER_SECOND / iterations;
+          System.out.printf(Locale.ROOT, "  %-5s %-19s %8.1f ms (benchmark JVM %6.1f, child"
+              + " processes %8.1f)%n", contenders == cold ? "cold" : "warm", c.name,
+              self + children, self, children);
+        }
       }
       steps.print();
     } finally {
@@ -207,6 +225,18 @@ public final class BuildBenchmark {
     }
   }
 
+  /**
+   * @return this JVM's CPU ticks (all threads) and those of its waited-for children (the scripts
+   *     and what they waited for), from {@code /proc/self/stat}
+   */
+  private static long[] cpuTicks() throws IOException {
+    String stat = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.US_ASCII);
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // fields 14-17 of proc(5): utime stime cutime cstime; f[0] is field 3
+    return new long[] {Long.parseLong(f[11]) + Long.parseLong(f[12]),
+        Long.parseLong(f[13]) + Long.parseLong(f[14])};
+  }
+
   private static String load() throws IOException {
     String[] f = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).split(" ");
     return f[0] + " " + f[1] + " " + f[2];
@@ -260,6 +290,8 @@ public final class BuildBenchmark {
     final String name;
     final Timed run;
     final List<Long> times = new ArrayList<>();
+    long selfTicks;
+    long childTicks;
 
     Contender(String name, Timed run) {
       this.name = name;
