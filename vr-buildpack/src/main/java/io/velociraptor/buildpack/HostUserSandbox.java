@@ -14,13 +14,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runs buildpack scripts on the host. As root it switches to a dedicated unprivileged user with
- * {@code setpriv} (no supplementary groups) and gives that user the trees the scripts may write;
- * otherwise (or when asked to) it runs them as the JVM's own user.
+ * Runs buildpack scripts on the host. As root it switches to a dedicated unprivileged user (no
+ * supplementary groups) and gives that user the trees the scripts may write; each script runs in a
+ * PID namespace of its own where the kernel allows ({@code unshare}), else in a session of its own
+ * ({@code setsid} and {@code setpriv}). Otherwise (or when asked to) it runs them as the JVM's own
+ * user, each in a session of its own.
  */
 final class HostUserSandbox implements ScriptSandbox {
+  private static final Logger LOG = LoggerFactory.getLogger(HostUserSandbox.class);
   /** User and group names that cannot be mistaken for numbers (or options). */
   static final String NAME = "[a-z_][a-z0-9_-]{0,31}";
 
@@ -45,7 +50,32 @@ final class HostUserSandbox implements ScriptSandbox {
    */
   static HostUserSandbox dedicatedUser(String name) {
     requireProtectedHardlinks();
-    return owning(name);
+    HostUserSandbox s = owning(name);
+    LocalExec.RunAs u = s.runAs.orElseThrow().withPidNamespace(true);
+    boolean ns = pidNamespacesWork(u);
+    if (!ns) {
+      LOG.info("PID namespaces are not available here (unshare --pid failed); buildpack scripts"
+          + " run in sessions of their own instead, and what they leave is looked for in /proc");
+    }
+    return new HostUserSandbox(Optional.of(u.withPidNamespace(ns)), s.user, s.group);
+  }
+
+  /** Runs {@code true} the way scripts would run, once: unshare --pid needs CAP_SYS_ADMIN. */
+  private static boolean pidNamespacesWork(LocalExec.RunAs u) {
+    try {
+      Process p = new ProcessBuilder(u.command(List.of("/bin/true"))).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return false;
+      }
+      return p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VrException("interrupted while checking for PID namespaces", e);
+    }
   }
 
   /** Only hands trees over to the user (for a container sandbox, which runs the scripts). */
@@ -59,7 +89,7 @@ final class HostUserSandbox implements ScriptSandbox {
     try {
       UserPrincipalLookupService ups = Path.of("/").getFileSystem().getUserPrincipalLookupService();
       return new HostUserSandbox(Optional.of(new LocalExec.RunAs(name, ids[0], ids[1],
-          groupName(ids[1]))),
+          groupName(ids[1]), false)),
           Optional.of(ups.lookupPrincipalByName(name)),
           Optional.of(ups.lookupPrincipalByGroupName(Integer.toString(ids[1]))));
     } catch (IOException e) {
@@ -141,7 +171,8 @@ final class HostUserSandbox implements ScriptSandbox {
 
   @Override
   public String describe() {
-    return runAs.map(u -> "host user " + u.name() + " (uid " + u.uid() + ")")
+    return runAs.map(u -> "host user " + u.name() + " (uid " + u.uid() + ")"
+            + (u.pidNamespace() ? " in a PID namespace per script" : ""))
         .orElse("the JVM's own user (no isolation)");
   }
 

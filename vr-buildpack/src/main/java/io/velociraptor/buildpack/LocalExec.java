@@ -26,24 +26,51 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one local command in its own session (so it and everything it starts can be killed as a
- * process group), optionally as another user, with a clean environment, a time limit and its
- * output delivered line by line. No shell is involved: argv goes to execve as is.
+ * process group) or, as another user where the kernel allows, in its own PID namespace (which the
+ * kernel empties when the command ends), with a clean environment, a time limit and its output
+ * delivered line by line. argv goes to execve as is (under unshare, as the arguments of a fixed
+ * {@code sh -c '"$@"'}, never parsed by a shell).
  */
 final class LocalExec {
   private static final Logger LOG = LoggerFactory.getLogger(LocalExec.class);
   private static final Duration DRAIN = Duration.ofSeconds(5);
 
   /**
-   * The user to run as.
+   * The user to run as, and how.
    *
    * @param name the user name
    * @param uid its uid
    * @param gid its primary group
    * @param group the primary group's name, or {@code gid} as a string
+   * @param pidNamespace run each command in a PID namespace of its own ({@code unshare}), so that
+   *     the kernel kills whatever it leaves when it ends; otherwise in a session of its own
+   *     ({@code setsid}), whose members are looked for in {@code /proc}
    */
-  record RunAs(String name, int uid, int gid, String group) {
+  record RunAs(String name, int uid, int gid, String group, boolean pidNamespace) {
     RunAs(String name, int uid, int gid) {
-      this(name, uid, gid, Integer.toString(gid));
+      this(name, uid, gid, Integer.toString(gid), false);
+    }
+
+    /** @return the same user, switched to in a PID namespace of each command's own, or not */
+    RunAs withPidNamespace(boolean on) {
+      return new RunAs(name, uid, gid, group, on);
+    }
+
+    /** @return the command that runs {@code argv} as this user */
+    List<String> command(List<String> argv) {
+      List<String> cmd = new ArrayList<>();
+      if (pidNamespace) {
+        // sh, not the script, is the namespace's init: an init ignores signals it has no handler
+        // for (a script's 'kill $$' would do nothing) and reaps orphans; --setgid drops the
+        // supplementary groups
+        cmd.addAll(List.of("unshare", "--pid", "--fork", "--kill-child", "--setuid=" + uid,
+            "--setgid=" + gid, "--", "/bin/sh", "-c", "\"$@\"; exit $?", "sh"));
+      } else {
+        cmd.add("setsid");
+        cmd.addAll(setpriv());
+      }
+      cmd.addAll(argv);
+      return cmd;
     }
 
     /**
@@ -87,10 +114,11 @@ final class LocalExec {
   static Result run(List<String> argv, Map<String, String> env, Path workDir,
       Optional<RunAs> runAs, Duration timeout, boolean captureStdout, Consumer<String> log,
       Runnable onTimeout) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("setsid");
-    runAs.ifPresent(u -> cmd.addAll(u.setpriv()));
-    cmd.addAll(argv);
+    List<String> cmd = runAs.map(u -> u.command(argv)).orElseGet(() -> {
+      List<String> c = new ArrayList<>(List.of("setsid"));
+      c.addAll(argv);
+      return c;
+    });
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
     pb.environment().clear();
     pb.environment().putAll(env);
@@ -119,8 +147,11 @@ final class LocalExec {
       // first, while whatever supervises the command (an LXC monitor) can still be reached
       onTimeout.run();
     }
-    // also on success: nothing a buildpack started may outlive its step
-    killGroup(p);
+    // also on success: nothing a buildpack started may outlive its step (in a PID namespace, the
+    // kernel killed what was left when the namespace's init ended, before unshare did)
+    if (!finished || runAs.map(u -> !u.pidNamespace()).orElse(true)) {
+      killGroup(p);
+    }
     try {
       p.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
       outReader.join(DRAIN.toMillis());
@@ -147,7 +178,8 @@ final class LocalExec {
   }
 
   private static void killGroup(Process p) {
-    // setsid made the child a session and process group leader: its pid is the group id. Java
+    // setsid made the child a session and process group leader: its pid is the group id (under
+    // unshare, everything in the namespace descends from the child instead). Java
     // cannot signal a group, so each member found in /proc is killed (a few rounds, in case one
     // forks meanwhile); this avoids spawning kill(1) after every script. One pass over /proc
     // finds the group and the child's descendants together (reading it costs ~15 us a process).

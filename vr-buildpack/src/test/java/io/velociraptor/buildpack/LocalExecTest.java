@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,14 +67,90 @@ class LocalExecTest {
 
   @Test
   void theUserSwitchNamesTheUserAndGroupUnlessANameCouldBeReadAsANumber() {
-    assertThat(new LocalExec.RunAs("vrbuild", 995, 995, "vrbuild").setpriv()).containsExactly(
+    assertThat(new LocalExec.RunAs("vrbuild", 995, 995, "vrbuild", false).setpriv()).containsExactly(
         "setpriv", "--reuid=vrbuild", "--regid=vrbuild", "--clear-groups", "--");
     assertThat(new LocalExec.RunAs("vrbuild", 995, 996).setpriv())
         .contains("--reuid=vrbuild", "--regid=996");
-    assertThat(new LocalExec.RunAs("1000", 995, 995, "1000").setpriv())
+    assertThat(new LocalExec.RunAs("1000", 995, 995, "1000", false).setpriv())
         .contains("--reuid=995", "--regid=995");
-    assertThat(new LocalExec.RunAs("-x", 995, 995, "--all").setpriv())
+    assertThat(new LocalExec.RunAs("-x", 995, 995, "--all", false).setpriv())
         .contains("--reuid=995", "--regid=995");
+  }
+
+  @Test
+  void inAPidNamespaceADaemonThatLeftTheScriptsSessionDiesWhenTheScriptEnds() throws IOException {
+    String marker = marker();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c",
+        "setsid sh -c 'sleep " + marker + " > /dev/null 2>&1 &'; echo started"), ENV, Path.of("/"),
+        Optional.of(buildUser()), Duration.ofSeconds(30), false, line -> { });
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(processesMentioning(marker)).as("setsid daemon of the script").isEmpty();
+  }
+
+  @Test
+  void inAPidNamespaceAScriptThatSignalsItselfEndsWithThatSignal() throws IOException {
+    List<String> lines = new ArrayList<>();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c", "kill -TERM $$; echo survived"),
+        ENV, Path.of("/"), Optional.of(buildUser()), Duration.ofSeconds(30), false, lines::add);
+
+    assertThat(r.exitCode()).isEqualTo(128 + 15);
+    assertThat(lines).doesNotContain("survived");
+  }
+
+  @Test
+  void inAPidNamespaceAHungScriptAndWhatItStartedAreKilledAtTheTimeLimit() throws IOException {
+    String marker = marker();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c",
+        "sleep " + marker + " & echo started; sleep 300"), ENV, Path.of("/"),
+        Optional.of(buildUser()), Duration.ofSeconds(1), false, line -> { });
+
+    assertThat(r.timedOut()).isTrue();
+    assertThat(processesMentioning(marker)).isEmpty();
+    assertThat(processesMentioning("sleep 300")).noneMatch(c -> c.equals("sleep 300"));
+  }
+
+  @Test
+  void inAPidNamespaceTheScriptRunsAsTheBuildUserWithoutSupplementaryGroups() throws IOException {
+    LocalExec.RunAs u = buildUser();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c", "id -u; id -G"), ENV,
+        Path.of("/"), Optional.of(u), Duration.ofSeconds(30), true, line -> { });
+
+    assertThat(r.stdout()).isEqualTo(u.uid() + "\n" + u.gid() + "\n");
+  }
+
+  /** The build user, as root; these tests need root (to switch users and create namespaces). */
+  private static LocalExec.RunAs buildUser() throws IOException {
+    Assumptions.assumeTrue(BuildFixture.isRoot(), "switching users needs root");
+    BuildFixture.ensureUser(BuildFixture.USER);
+    int[] ids = HostUserSandbox.lookup(BuildFixture.USER);
+    return new LocalExec.RunAs(BuildFixture.USER, ids[0], ids[1]).withPidNamespace(true);
+  }
+
+  /** A sleep duration no other process on the machine has on its command line. */
+  private static String marker() {
+    return "300." + (1_000_000 + new java.util.SplittableRandom().nextInt(8_999_999));
+  }
+
+  /** Command lines (arguments joined by spaces) of live processes that contain {@code text}. */
+  private static List<String> processesMentioning(String text) throws IOException {
+    List<String> out = new ArrayList<>();
+    String[] pids = new java.io.File("/proc").list();
+    for (String pid : pids == null ? new String[0] : pids) {
+      if (pid.isEmpty() || !Character.isDigit(pid.charAt(0))) {
+        continue;
+      }
+      try {
+        String cmd = new String(Files.readAllBytes(Path.of("/proc", pid, "cmdline")),
+            java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').strip();
+        if (cmd.contains(text) && isRunning(Long.parseLong(pid))) {
+          out.add(cmd);
+        }
+      } catch (IOException gone) {
+        // it exited while we looked
+      }
+    }
+    return out;
   }
 
   private static String comm(long pid) {

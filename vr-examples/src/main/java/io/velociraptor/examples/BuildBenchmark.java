@@ -128,7 +128,7 @@ public final class BuildBenchmark {
         }
       }
       System.out.printf(Locale.ROOT, "vr runs buildpack scripts as %s; load after: %s%n",
-          root ? "build user " + BUILD_USER + " (setsid + setpriv per script)" : "current user",
+          root ? "build user " + BUILD_USER + " (a PID namespace per script where the kernel allows, else setsid + setpriv)" : "current user",
           load());
       for (int k = 1; k < cold.size(); k++) {
         report("cold cache", cold.get(0), cold.get(k));
