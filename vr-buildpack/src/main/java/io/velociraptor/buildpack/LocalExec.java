@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * process group) or, as another user where the kernel allows, in its own PID namespace (which the
  * kernel empties when the command ends), with a clean environment, a time limit and its output
  * delivered line by line. argv goes to execve as is (under unshare, as the arguments of a fixed
- * {@code sh -c '"$@"'}, never parsed by a shell).
+ * {@code sh -c 'unset PWD; "$@"'}, never parsed by a shell).
  */
 final class LocalExec {
   private static final Logger LOG = LoggerFactory.getLogger(LocalExec.class);
@@ -61,10 +61,10 @@ final class LocalExec {
       List<String> cmd = new ArrayList<>();
       if (pidNamespace) {
         // sh, not the script, is the namespace's init: an init ignores signals it has no handler
-        // for (a script's 'kill $$' would do nothing) and reaps orphans; --setgid drops the
-        // supplementary groups
+        // for (a script's 'kill $$' would do nothing) and reaps orphans; it would also export a
+        // PWD of its own. --setgid drops the supplementary groups
         cmd.addAll(List.of("unshare", "--pid", "--fork", "--kill-child", "--setuid=" + uid,
-            "--setgid=" + gid, "--", "/bin/sh", "-c", "\"$@\"; exit $?", "sh"));
+            "--setgid=" + gid, "--", "/bin/sh", "-c", "unset PWD; \"$@\"; exit $?", "sh"));
       } else {
         cmd.add("setsid");
         cmd.addAll(setpriv());

@@ -119,6 +119,15 @@ class LocalExecTest {
     assertThat(r.stdout()).isEqualTo(u.uid() + "\n" + u.gid() + "\n");
   }
 
+  @Test
+  void inAPidNamespaceTheScriptSeesExactlyTheEnvironmentItIsGiven() throws IOException {
+    LocalExec.Result r = LocalExec.run(List.of("/usr/bin/env"), Map.of("PATH", "/usr/bin:/bin",
+        "A", "1"), Path.of("/"), Optional.of(buildUser()), Duration.ofSeconds(30), true,
+        line -> { });
+
+    assertThat(r.stdout().lines().sorted()).containsExactly("A=1", "PATH=/usr/bin:/bin");
+  }
+
   /** The build user, as root; these tests need root (to switch users and create namespaces). */
   private static LocalExec.RunAs buildUser() throws IOException {
     Assumptions.assumeTrue(BuildFixture.isRoot(), "switching users needs root");
