@@ -60,11 +60,14 @@ final class LocalExec {
     List<String> command(List<String> argv) {
       List<String> cmd = new ArrayList<>();
       if (pidNamespace) {
-        // sh, not the script, is the namespace's init: an init ignores signals it has no handler
-        // for (a script's 'kill $$' would do nothing) and reaps orphans; it would also export a
-        // PWD of its own. --setgid drops the supplementary groups
-        cmd.addAll(List.of("unshare", "--pid", "--fork", "--kill-child", "--setuid=" + uid,
-            "--setgid=" + gid, "--", "/bin/sh", "-c", "unset PWD; \"$@\"; exit $?", "sh"));
+        // setsid: no controlling terminal (a script could push keystrokes into the operator's
+        // with TIOCSTI) and a process group of its own. sh, not the script, is the namespace's
+        // init: an init ignores signals it has no handler for (a script's 'kill $$' would do
+        // nothing) and reaps orphans; it would also export a PWD of its own. --setgid drops the
+        // supplementary groups
+        cmd.addAll(List.of("setsid", "unshare", "--pid", "--fork", "--kill-child",
+            "--setuid=" + uid, "--setgid=" + gid, "--",
+            "/bin/sh", "-c", "unset PWD; \"$@\"; exit $?", "sh"));
       } else {
         cmd.add("setsid");
         cmd.addAll(setpriv());

@@ -67,8 +67,8 @@ class LocalExecTest {
 
   @Test
   void theUserSwitchNamesTheUserAndGroupUnlessANameCouldBeReadAsANumber() {
-    assertThat(new LocalExec.RunAs("vrbuild", 995, 995, "vrbuild", false).setpriv()).containsExactly(
-        "setpriv", "--reuid=vrbuild", "--regid=vrbuild", "--clear-groups", "--");
+    assertThat(new LocalExec.RunAs("vrbuild", 995, 995, "vrbuild", false).setpriv())
+        .containsExactly("setpriv", "--reuid=vrbuild", "--regid=vrbuild", "--clear-groups", "--");
     assertThat(new LocalExec.RunAs("vrbuild", 995, 996).setpriv())
         .contains("--reuid=vrbuild", "--regid=996");
     assertThat(new LocalExec.RunAs("1000", 995, 995, "1000", false).setpriv())
@@ -126,6 +126,23 @@ class LocalExecTest {
         line -> { });
 
     assertThat(r.stdout().lines().sorted()).containsExactly("A=1", "PATH=/usr/bin:/bin");
+  }
+
+  @Test
+  void inAPidNamespaceTheScriptIsInASessionOfItsOwnWithoutATerminal() throws IOException {
+    LocalExec.Result r = LocalExec.run(List.of("/bin/cat", "/proc/self/stat"), ENV, Path.of("/"),
+        Optional.of(buildUser()), Duration.ofSeconds(30), true, line -> { });
+
+    long[] script = sessionAndTerminal(r.stdout());
+    long[] jvm = sessionAndTerminal(Files.readString(Path.of("/proc/self/stat")));
+    assertThat(script[0]).as("session").isNotEqualTo(jvm[0]);
+    assertThat(script[1]).as("controlling terminal").isZero();
+  }
+
+  /** @return fields 6 and 7 of proc(5)'s stat: the session id and the controlling terminal */
+  private static long[] sessionAndTerminal(String stat) {
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).strip().split(" ");
+    return new long[] {Long.parseLong(f[3]), Long.parseLong(f[4])};
   }
 
   /** The build user, as root; these tests need root (to switch users and create namespaces). */
