@@ -7,4 +7,4 @@ cd "$(dirname "$0")/../.."
 ./mvnw -B -ntp -q -pl vr-examples -am package dependency:build-classpath \
   -Dmdep.outputFile=target/bench-classpath.txt -DskipTests
 exec java -cp "vr-examples/target/classes:$(cat vr-examples/target/bench-classpath.txt)" \
-  io.velociraptor.examples.BuildBenchmark "${1:-10}" vr-examples/src/main/resources/examples
+  io.velociraptor.examples.BuildBenchmark "${1:-20}" vr-examples/src/main/resources/examples

@@ -22,7 +22,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -46,6 +48,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +72,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Home layout: {@code repos/} (app source caches), {@code buildpacks/} (buildpack caches),
  * {@code cache/<app>/<buildpack>/} (compile caches), {@code work/} (one directory per running
- * build, removed after), {@code logs/} (every build's log), {@code locks/}.
+ * build), {@code trash/} (finished builds' work directories, moved there in one rename and
+ * deleted in the background), {@code logs/} (every build's log), {@code locks/}.
  */
 @SuppressWarnings("try") // locks are held by try-with-resources and not otherwise referenced
 public final class BuildpackBuildBackend implements BuildBackend {
@@ -102,13 +106,19 @@ public final class BuildpackBuildBackend implements BuildBackend {
     this.clock = b.clock;
     this.keepWorkDirs = b.keepWorkDirs;
     try {
-      for (String d : List.of("repos", "buildpacks", "cache", "work", "logs", "locks", "tmp")) {
+      for (String d : List.of("repos", "buildpacks", "cache", "work", "logs", "locks", "tmp",
+          "trash")) {
         Files.createDirectories(home.resolve(d));
       }
       // the build user must pass through these (not list or read them)
       Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx--x--x"));
       Files.setPosixFilePermissions(home.resolve("work"), PosixFilePermissions.fromString("rwx--x--x"));
       Files.setPosixFilePermissions(home.resolve("cache"), PosixFilePermissions.fromString("rwx--x--x"));
+      Files.setPosixFilePermissions(home.resolve("trash"), PosixFilePermissions.fromString("rwx------"));
+      // work directories of builds whose JVM ended before it could remove them
+      try (Stream<Path> left = Files.list(home.resolve("trash"))) {
+        deleteInBackground(left.sorted().toList());
+      }
     } catch (IOException e) {
       throw new VrException("cannot create the builder home " + home + ": " + e.getMessage(), e);
     }
@@ -210,11 +220,7 @@ public final class BuildpackBuildBackend implements BuildBackend {
         throw failure(e.getMessage(), OptionalInt.empty(), e);
       } finally {
         if (!keepWorkDirs) {
-          try {
-            BuildFiles.deleteTree(work);
-          } catch (IOException e) {
-            LOG.warn("could not remove build work directory {}: {}", work, e.toString());
-          }
+          discard(work);
         }
       }
     }
@@ -600,6 +606,44 @@ public final class BuildpackBuildBackend implements BuildBackend {
       this.base = base;
       this.name = base;
     }
+  }
+
+  /**
+   * Removes a finished build's work directory: one rename into {@code trash/} (so no later build
+   * can meet it half-removed), then the deletion on a background thread, so that the build
+   * returns as soon as its result is stored.
+   */
+  private void discard(Path work) {
+    Path tombstone = home.resolve("trash").resolve(work.getFileName().toString());
+    try {
+      Files.move(work, tombstone, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
+      return; // the build failed before creating it
+    } catch (IOException e) {
+      LOG.debug("cannot move {} to {} ({}); removing it in place", work, tombstone, e.toString());
+      tombstone = work;
+    }
+    deleteInBackground(List.of(tombstone));
+  }
+
+  private static void deleteInBackground(List<Path> dirs) {
+    if (dirs.isEmpty()) {
+      return;
+    }
+    Thread t = new Thread(() -> {
+      for (Path dir : dirs) {
+        try {
+          BuildFiles.deleteTree(dir);
+        } catch (IOException e) {
+          // another backend on the same home may be removing it too
+          if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            LOG.warn("could not remove build work directory {}: {}", dir, e.toString());
+          }
+        }
+      }
+    }, "vr-build-cleanup");
+    t.setDaemon(true);
+    t.start();
   }
 
   private Path lockFor(Path dir) {

@@ -1,16 +1,24 @@
 package io.velociraptor.buildpack;
 
 import java.io.BufferedReader;
+import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -18,15 +26,68 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one local command in its own session (so it and everything it starts can be killed as a
- * process group), optionally as another user, with a clean environment, a time limit and its
- * output delivered line by line. No shell is involved: argv goes to execve as is.
+ * process group) or, as another user where the kernel allows, in its own PID namespace (which the
+ * kernel empties when the command ends), with a clean environment, a time limit and its output
+ * delivered line by line. argv goes to execve as is (under unshare, as the arguments of a fixed
+ * {@code sh -c 'unset PWD; "$@"'}, never parsed by a shell).
  */
 final class LocalExec {
   private static final Logger LOG = LoggerFactory.getLogger(LocalExec.class);
   private static final Duration DRAIN = Duration.ofSeconds(5);
 
-  /** The user to run as: its numeric ids (used with setpriv). */
-  record RunAs(String name, int uid, int gid) {}
+  /**
+   * The user to run as, and how.
+   *
+   * @param name the user name
+   * @param uid its uid
+   * @param gid its primary group
+   * @param group the primary group's name, or {@code gid} as a string
+   * @param pidNamespace run each command in a PID namespace of its own ({@code unshare}), so that
+   *     the kernel kills whatever it leaves when it ends; otherwise in a session of its own
+   *     ({@code setsid}), whose members are looked for in {@code /proc}
+   */
+  record RunAs(String name, int uid, int gid, String group, boolean pidNamespace) {
+    RunAs(String name, int uid, int gid) {
+      this(name, uid, gid, Integer.toString(gid), false);
+    }
+
+    /** @return the same user, switched to in a PID namespace of each command's own, or not */
+    RunAs withPidNamespace(boolean on) {
+      return new RunAs(name, uid, gid, group, on);
+    }
+
+    /** @return the command that runs {@code argv} as this user */
+    List<String> command(List<String> argv) {
+      List<String> cmd = new ArrayList<>();
+      if (pidNamespace) {
+        // setsid: no controlling terminal (a script could push keystrokes into the operator's
+        // with TIOCSTI) and a process group of its own. sh, not the script, is the namespace's
+        // init: an init ignores signals it has no handler for (a script's 'kill $$' would do
+        // nothing) and reaps orphans; it would also export a PWD of its own. --setgid drops the
+        // supplementary groups
+        cmd.addAll(List.of("setsid", "unshare", "--pid", "--fork", "--kill-child",
+            "--setuid=" + uid, "--setgid=" + gid, "--",
+            "/bin/sh", "-c", "unset PWD; \"$@\"; exit $?", "sh"));
+      } else {
+        cmd.add("setsid");
+        cmd.addAll(setpriv());
+      }
+      cmd.addAll(argv);
+      return cmd;
+    }
+
+    /**
+     * The setpriv options that switch to this user. Names where they are plain names: setpriv
+     * looks an argument up as a name first, and a number misses /etc/passwd and loads every
+     * other NSS module on each call.
+     */
+    List<String> setpriv() {
+      return List.of("setpriv",
+          "--reuid=" + (name.matches(HostUserSandbox.NAME) ? name : Integer.toString(uid)),
+          "--regid=" + (group.matches(HostUserSandbox.NAME) ? group : Integer.toString(gid)),
+          "--clear-groups", "--");
+    }
+  }
 
   /**
    * @param exitCode the exit code (-1 when it timed out)
@@ -56,11 +117,11 @@ final class LocalExec {
   static Result run(List<String> argv, Map<String, String> env, Path workDir,
       Optional<RunAs> runAs, Duration timeout, boolean captureStdout, Consumer<String> log,
       Runnable onTimeout) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("setsid");
-    runAs.ifPresent(u -> cmd.addAll(List.of("setpriv", "--reuid=" + u.uid(), "--regid=" + u.gid(),
-        "--clear-groups", "--")));
-    cmd.addAll(argv);
+    List<String> cmd = runAs.map(u -> u.command(argv)).orElseGet(() -> {
+      List<String> c = new ArrayList<>(List.of("setsid"));
+      c.addAll(argv);
+      return c;
+    });
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
     pb.environment().clear();
     pb.environment().putAll(env);
@@ -89,8 +150,11 @@ final class LocalExec {
       // first, while whatever supervises the command (an LXC monitor) can still be reached
       onTimeout.run();
     }
-    // also on success: nothing a buildpack started may outlive its step
-    killGroup(p);
+    // also on success: nothing a buildpack started may outlive its step (in a PID namespace, the
+    // kernel killed what was left when the namespace's init ended, before unshare did)
+    if (!finished || runAs.map(u -> !u.pidNamespace()).orElse(true)) {
+      killGroup(p);
+    }
     try {
       p.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
       outReader.join(DRAIN.toMillis());
@@ -117,45 +181,103 @@ final class LocalExec {
   }
 
   private static void killGroup(Process p) {
-    // setsid made the child a session and process group leader: its pid is the group id. Java
+    // setsid made the child a session and process group leader: its pid is the group id (under
+    // unshare, everything in the namespace descends from the child instead). Java
     // cannot signal a group, so each member found in /proc is killed (a few rounds, in case one
-    // forks meanwhile); this avoids spawning kill(1) after every script.
+    // forks meanwhile); this avoids spawning kill(1) after every script. One pass over /proc
+    // finds the group and the child's descendants together (reading it costs ~15 us a process).
     for (int round = 0; round < 20; round++) {
-      List<ProcessHandle> members = groupMembers(p.pid());
-      if (members.isEmpty()) {
+      List<ProcessHandle> left = leftovers(p.pid());
+      if (left.isEmpty()) {
         break;
       }
-      members.forEach(ProcessHandle::destroyForcibly);
+      left.forEach(ProcessHandle::destroyForcibly);
     }
-    p.descendants().forEach(ProcessHandle::destroyForcibly);
     // the handle, not Process.destroyForcibly(): that closes the output pipes, losing output
     // that has not been read yet
     p.toHandle().destroyForcibly();
   }
 
-  /** Live (not zombie) processes whose process group is {@code pgid}. */
-  static List<ProcessHandle> groupMembers(long pgid) {
-    List<ProcessHandle> out = new ArrayList<>();
-    java.io.File[] procs = new java.io.File("/proc").listFiles();
-    if (procs == null) {
-      return out;
+  /**
+   * Live (not zombie) processes in the process group {@code pid} or descending from {@code pid}
+   * (a descendant may have moved to a group of its own), sorted by pid.
+   */
+  static List<ProcessHandle> leftovers(long pid) {
+    String[] names = new File("/proc").list();
+    if (names == null) {
+      return List.of();
     }
-    for (java.io.File dir : procs) {
-      String name = dir.getName();
+    byte[] buf = new byte[4096];
+    SortedSet<Long> hit = new TreeSet<>();
+    Map<Long, List<Long>> children = new HashMap<>();
+    for (String name : names) {
       if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
         continue;
       }
-      try {
-        String stat = java.nio.file.Files.readString(dir.toPath().resolve("stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        if (!f[0].equals("Z") && Long.parseLong(f[2]) == pgid) {
-          ProcessHandle.of(Long.parseLong(name)).ifPresent(out::add);
-        }
-      } catch (IOException | RuntimeException gone) {
-        // it exited while we looked
+      long[] stat = readStat("/proc/" + name + "/stat", buf);
+      if (stat.length == 0) {
+        continue; // gone while we looked, or a zombie
+      }
+      long self = Long.parseLong(name);
+      if (stat[1] == pid) {
+        hit.add(self);
+      }
+      children.computeIfAbsent(stat[0], k -> new ArrayList<>()).add(self);
+    }
+    Set<Long> seen = new HashSet<>(List.of(pid));
+    ArrayDeque<Long> todo = new ArrayDeque<>(children.getOrDefault(pid, List.of()));
+    while (!todo.isEmpty()) {
+      long c = todo.pop();
+      if (seen.add(c)) {
+        hit.add(c);
+        todo.addAll(children.getOrDefault(c, List.of()));
       }
     }
+    List<ProcessHandle> out = new ArrayList<>();
+    for (long h : hit) {
+      ProcessHandle.of(h).ifPresent(out::add);
+    }
     return out;
+  }
+
+  /**
+   * @return {ppid, pgrp} from a {@code /proc/<pid>/stat}, or an empty array if the process is
+   *     gone or a zombie
+   */
+  private static long[] readStat(String file, byte[] buf) {
+    int n = 0;
+    try (FileInputStream in = new FileInputStream(file)) {
+      int r;
+      while (n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0) {
+        n += r;
+      }
+    } catch (IOException gone) {
+      return new long[0];
+    }
+    // "pid (comm) S ppid pgrp ...": comm may hold anything, so parse after the last ')'
+    int i = n - 1;
+    while (i >= 0 && buf[i] != ')') {
+      i--;
+    }
+    if (i < 0 || i + 3 >= n || buf[i + 2] == 'Z') {
+      return new long[0];
+    }
+    long[] f = new long[2];
+    int pos = i + 4;
+    for (int k = 0; k < 2; k++) {
+      long v = 0;
+      boolean neg = false;
+      if (pos < n && buf[pos] == '-') {
+        neg = true;
+        pos++;
+      }
+      while (pos < n && buf[pos] >= '0' && buf[pos] <= '9') {
+        v = v * 10 + (buf[pos++] - '0');
+      }
+      f[k] = neg ? -v : v;
+      pos++; // the space
+    }
+    return f;
   }
 
   private static Thread pump(InputStream in, Consumer<String> sink, String name) {

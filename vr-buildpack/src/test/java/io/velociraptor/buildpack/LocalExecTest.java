@@ -1,0 +1,204 @@
+package io.velociraptor.buildpack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs real processes as the current user; what a script leaves behind must not outlive it. */
+class LocalExecTest {
+  private static final Map<String, String> ENV = Map.of("PATH", "/usr/bin:/bin");
+
+  @TempDir Path tmp;
+
+  @Test
+  void aBackgroundProcessAScriptLeavesIsKilledWhenTheScriptEnds() throws IOException {
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c", "sleep 300 & echo $!"), ENV,
+        tmp, Optional.empty(), Duration.ofSeconds(30), true, line -> { });
+
+    assertThat(r.exitCode()).isZero();
+    long child = Long.parseLong(r.stdout().strip());
+    assertThat(isRunning(child)).as("sleep started in the background by the script").isFalse();
+  }
+
+  @Test
+  void aDescendantThatMovedToASessionOfItsOwnIsKilledAtTheTimeLimit() throws IOException {
+    Path pidFile = tmp.resolve("pid");
+    List<String> lines = new ArrayList<>();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c",
+        "setsid sleep 300 & echo $! > \"$0\"; echo started; sleep 300", pidFile.toString()), ENV,
+        tmp, Optional.empty(), Duration.ofSeconds(1), false, lines::add);
+
+    assertThat(r.timedOut()).isTrue();
+    assertThat(lines).contains("started");
+    long escaped = Long.parseLong(Files.readString(pidFile).strip());
+    assertThat(isRunning(escaped)).as("setsid sleep started by the hung script").isFalse();
+  }
+
+  @Test
+  void leftoversFindsAGroupMemberWhoseNameHoldsParenthesesAndSpaces() throws Exception {
+    Path weird = tmp.resolve("x) 1 2 (y");
+    Files.copy(Path.of("/bin/sleep"), weird, StandardCopyOption.COPY_ATTRIBUTES);
+    Process p = new ProcessBuilder("setsid", weird.toString(), "300").start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      // setsid forks when it already leads a group; wait until the program runs under its name
+      while (!comm(p.pid()).equals("x) 1 2 (y") && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(LocalExec.leftovers(p.pid())).extracting(ProcessHandle::pid)
+          .contains(p.pid());
+    } finally {
+      p.destroyForcibly();
+      p.waitFor();
+    }
+    assertThat(LocalExec.leftovers(p.pid())).isEmpty();
+  }
+
+  @Test
+  void theUserSwitchNamesTheUserAndGroupUnlessANameCouldBeReadAsANumber() {
+    assertThat(new LocalExec.RunAs("vrbuild", 995, 995, "vrbuild", false).setpriv())
+        .containsExactly("setpriv", "--reuid=vrbuild", "--regid=vrbuild", "--clear-groups", "--");
+    assertThat(new LocalExec.RunAs("vrbuild", 995, 996).setpriv())
+        .contains("--reuid=vrbuild", "--regid=996");
+    assertThat(new LocalExec.RunAs("1000", 995, 995, "1000", false).setpriv())
+        .contains("--reuid=995", "--regid=995");
+    assertThat(new LocalExec.RunAs("-x", 995, 995, "--all", false).setpriv())
+        .contains("--reuid=995", "--regid=995");
+  }
+
+  @Test
+  void inAPidNamespaceADaemonThatLeftTheScriptsSessionDiesWhenTheScriptEnds() throws IOException {
+    String marker = marker();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c",
+        "setsid sh -c 'sleep " + marker + " > /dev/null 2>&1 &'; echo started"), ENV, Path.of("/"),
+        Optional.of(buildUser()), Duration.ofSeconds(30), false, line -> { });
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(processesMentioning(marker)).as("setsid daemon of the script").isEmpty();
+  }
+
+  @Test
+  void inAPidNamespaceAScriptThatSignalsItselfEndsWithThatSignal() throws IOException {
+    List<String> lines = new ArrayList<>();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c", "kill -TERM $$; echo survived"),
+        ENV, Path.of("/"), Optional.of(buildUser()), Duration.ofSeconds(30), false, lines::add);
+
+    assertThat(r.exitCode()).isEqualTo(128 + 15);
+    assertThat(lines).doesNotContain("survived");
+  }
+
+  @Test
+  void inAPidNamespaceAHungScriptAndWhatItStartedAreKilledAtTheTimeLimit() throws IOException {
+    String marker = marker();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c",
+        "sleep " + marker + " & echo started; sleep 300"), ENV, Path.of("/"),
+        Optional.of(buildUser()), Duration.ofSeconds(1), false, line -> { });
+
+    assertThat(r.timedOut()).isTrue();
+    assertThat(processesMentioning(marker)).isEmpty();
+    assertThat(processesMentioning("sleep 300")).noneMatch(c -> c.equals("sleep 300"));
+  }
+
+  @Test
+  void inAPidNamespaceTheScriptRunsAsTheBuildUserWithoutSupplementaryGroups() throws IOException {
+    LocalExec.RunAs u = buildUser();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c", "id -u; id -G"), ENV,
+        Path.of("/"), Optional.of(u), Duration.ofSeconds(30), true, line -> { });
+
+    assertThat(r.stdout()).isEqualTo(u.uid() + "\n" + u.gid() + "\n");
+  }
+
+  @Test
+  void inAPidNamespaceTheScriptSeesExactlyTheEnvironmentItIsGiven() throws IOException {
+    LocalExec.Result r = LocalExec.run(List.of("/usr/bin/env"), Map.of("PATH", "/usr/bin:/bin",
+        "A", "1"), Path.of("/"), Optional.of(buildUser()), Duration.ofSeconds(30), true,
+        line -> { });
+
+    assertThat(r.stdout().lines().sorted()).containsExactly("A=1", "PATH=/usr/bin:/bin");
+  }
+
+  @Test
+  void inAPidNamespaceTheScriptIsInASessionOfItsOwnWithoutATerminal() throws IOException {
+    LocalExec.Result r = LocalExec.run(List.of("/bin/cat", "/proc/self/stat"), ENV, Path.of("/"),
+        Optional.of(buildUser()), Duration.ofSeconds(30), true, line -> { });
+
+    long[] script = sessionAndTerminal(r.stdout());
+    long[] jvm = sessionAndTerminal(Files.readString(Path.of("/proc/self/stat")));
+    assertThat(script[0]).as("session").isNotEqualTo(jvm[0]);
+    assertThat(script[1]).as("controlling terminal").isZero();
+  }
+
+  /** @return fields 6 and 7 of proc(5)'s stat: the session id and the controlling terminal */
+  private static long[] sessionAndTerminal(String stat) {
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).strip().split(" ");
+    return new long[] {Long.parseLong(f[3]), Long.parseLong(f[4])};
+  }
+
+  /** The build user, as root; these tests need root (to switch users and create namespaces). */
+  private static LocalExec.RunAs buildUser() throws IOException {
+    Assumptions.assumeTrue(BuildFixture.isRoot(), "switching users needs root");
+    BuildFixture.ensureUser(BuildFixture.USER);
+    int[] ids = HostUserSandbox.lookup(BuildFixture.USER);
+    return new LocalExec.RunAs(BuildFixture.USER, ids[0], ids[1]).withPidNamespace(true);
+  }
+
+  /** A sleep duration no other process on the machine has on its command line. */
+  private static String marker() {
+    return "300." + (1_000_000 + new java.util.SplittableRandom().nextInt(8_999_999));
+  }
+
+  /** Command lines (arguments joined by spaces) of live processes that contain {@code text}. */
+  private static List<String> processesMentioning(String text) throws IOException {
+    List<String> out = new ArrayList<>();
+    String[] pids = new java.io.File("/proc").list();
+    for (String pid : pids == null ? new String[0] : pids) {
+      if (pid.isEmpty() || !Character.isDigit(pid.charAt(0))) {
+        continue;
+      }
+      try {
+        String cmd = new String(Files.readAllBytes(Path.of("/proc", pid, "cmdline")),
+            java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').strip();
+        if (cmd.contains(text) && isRunning(Long.parseLong(pid))) {
+          out.add(cmd);
+        }
+      } catch (IOException gone) {
+        // it exited while we looked
+      }
+    }
+    return out;
+  }
+
+  private static String comm(long pid) {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
+    } catch (IOException gone) {
+      return "";
+    }
+  }
+
+  /** Alive and not a zombie (pid 1 of a container may not reap orphans). */
+  private static boolean isRunning(long pid) throws IOException {
+    Path stat = Path.of("/proc/" + pid + "/stat");
+    if (!Files.exists(stat)) {
+      return false;
+    }
+    String s;
+    try {
+      s = Files.readString(stat);
+    } catch (IOException gone) {
+      return false;
+    }
+    return s.charAt(s.lastIndexOf(')') + 2) != 'Z';
+  }
+}
