@@ -3,14 +3,12 @@ package io.velociraptor.core.spi;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * A command to run on a host: an argv list (never a shell string), with optional stdin,
@@ -32,8 +30,6 @@ public final class Command {
    */
   public static final int DEFAULT_OUTPUT_LIMIT = 1 << 20;
 
-  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-  private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}");
 
   private final List<String> argv;
   private final byte[] stdin;
@@ -49,56 +45,29 @@ public final class Command {
     }
     for (String arg : b.argv) {
       Objects.requireNonNull(arg, "argv element");
-      requireNoNul("argv", arg);
+      CommandValues.requireNoNul("argv", arg);
     }
     if (b.argv.get(0).isEmpty()) {
       throw new InvalidCommandException("argv[0]", "", "the program name is empty");
     }
     this.argv = List.copyOf(b.argv);
     this.stdin = b.stdin == null ? null : b.stdin.clone();
-    TreeMap<String, String> sorted = new TreeMap<>();
-    b.env.forEach((name, value) -> {
-      Objects.requireNonNull(name, "env name");
-      Objects.requireNonNull(value, () -> "env value of " + name);
-      if (!ENV_NAME.matcher(name).matches()) {
-        throw new InvalidCommandException(
-            "env", name, "an environment variable name must match [A-Za-z_][A-Za-z0-9_]*");
-      }
-      requireNoNul("env " + name, value);
-      sorted.put(name, value);
-    });
-    this.env = Collections.unmodifiableSortedMap(sorted);
+    this.env = CommandValues.env(b.env);
     if (b.workingDir != null) {
-      requireNoNul("workingDir", b.workingDir);
+      CommandValues.requireNoNul("workingDir", b.workingDir);
       if (!b.workingDir.startsWith("/")) {
         throw new InvalidCommandException(
             "workingDir", b.workingDir, "the working directory must be an absolute path");
       }
     }
     this.workingDir = b.workingDir;
-    if (b.timeout.isNegative() || b.timeout.isZero()) {
-      throw new InvalidCommandException(
-          "timeout", b.timeout.toString(), "the timeout must be positive");
-    }
-    this.timeout = b.timeout;
-    if (b.sudoUser != null && !USER_NAME.matcher(b.sudoUser).matches()) {
-      throw new InvalidCommandException(
-          "sudoUser", b.sudoUser,
-          "a user name must be 1 to 32 of [A-Za-z0-9_.-] and not start with '.' or '-'");
-    }
-    this.sudoUser = b.sudoUser;
+    this.timeout = CommandValues.timeout(b.timeout);
+    this.sudoUser = b.sudoUser == null ? null : CommandValues.user("sudoUser", b.sudoUser);
     if (b.outputLimit < 0) {
       throw new InvalidCommandException(
           "outputLimit", Integer.toString(b.outputLimit), "the output limit must not be negative");
     }
     this.outputLimit = b.outputLimit;
-  }
-
-  private static void requireNoNul(String field, String value) {
-    if (value.indexOf('\0') >= 0) {
-      throw new InvalidCommandException(
-          field, value.replace("\0", "\\0"), "a NUL character cannot be passed to a program");
-    }
   }
 
   /**

@@ -13,7 +13,6 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * A command that {@link ContainerRuntime#runOneShot} runs once, to completion, in a throwaway
@@ -32,8 +31,6 @@ public final class OneShot {
   /** The time limit used when none is set: 60 seconds. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-  private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}");
 
   private final List<String> argv;
   private final SortedMap<String, String> env;
@@ -49,7 +46,7 @@ public final class OneShot {
     }
     for (String arg : b.argv) {
       Objects.requireNonNull(arg, "argv element");
-      requireNoNul("argv", arg);
+      CommandValues.requireNoNul("argv", arg);
     }
     String program = b.argv.get(0);
     if (!program.startsWith("/") || program.indexOf('=') >= 0) {
@@ -57,47 +54,20 @@ public final class OneShot {
           "the program must be an absolute path without '=' (nothing is looked up on a PATH)");
     }
     this.argv = List.copyOf(b.argv);
-    TreeMap<String, String> sorted = new TreeMap<>();
-    b.env.forEach((name, value) -> {
-      Objects.requireNonNull(name, "env name");
-      Objects.requireNonNull(value, () -> "env value of " + name);
-      if (!ENV_NAME.matcher(name).matches()) {
-        throw new InvalidCommandException(
-            "env", name, "an environment variable name must match [A-Za-z_][A-Za-z0-9_]*");
-      }
-      requireNoNul("env " + name, value);
-      sorted.put(name, value);
-    });
-    this.env = Collections.unmodifiableSortedMap(sorted);
+    this.env = CommandValues.env(b.env);
     this.workingDir = requirePath("workingDir", b.workingDir);
     TreeSet<String> dirs = new TreeSet<>();
     for (String dir : b.writableDirs) {
       dirs.add(requirePath("writableDirs", Objects.requireNonNull(dir, "writable dir")));
     }
     this.writableDirs = Collections.unmodifiableSortedSet(dirs);
-    b.user.ifPresent(u -> {
-      if (!USER_NAME.matcher(u).matches()) {
-        throw new InvalidCommandException("user", u,
-            "a user name must be 1 to 32 of [A-Za-z0-9_.-] and not start with '.' or '-'");
-      }
-    });
-    this.user = b.user;
+    this.user = b.user.map(u -> CommandValues.user("user", u));
     this.network = b.network;
-    if (b.timeout.isNegative() || b.timeout.isZero()) {
-      throw new InvalidCommandException("timeout", b.timeout.toString(), "the timeout must be positive");
-    }
-    this.timeout = b.timeout;
-  }
-
-  private static void requireNoNul(String field, String value) {
-    if (value.indexOf('\0') >= 0) {
-      throw new InvalidCommandException(
-          field, value.replace("\0", "\\0"), "a NUL character cannot be passed to a program");
-    }
+    this.timeout = CommandValues.timeout(b.timeout);
   }
 
   private static String requirePath(String field, String path) {
-    requireNoNul(field, path);
+    CommandValues.requireNoNul(field, path);
     boolean normal = path.startsWith("/")
         && (path.equals("/") || !path.endsWith("/"))
         && !path.contains("//")
