@@ -50,14 +50,7 @@ record LxcConfig(String name, Rootfs rootfs, List<String> hostBinds, List<String
         .map(lower -> "overlay:" + lower + ":" + rootfs.dir())
         .orElse("dir:" + rootfs.dir()));
     kv(b, "lxc.log.file", logFile);
-    kv(b, "lxc.log.level", "ERROR");
-    kv(b, "lxc.console.path", "none");
-    kv(b, "lxc.tty.max", "0");
-    kv(b, "lxc.pty.max", "16");
-    kv(b, "lxc.apparmor.profile", "unconfined");
-    kv(b, "lxc.autodev", "1");
-    kv(b, "lxc.mount.auto", "proc:mixed sys:ro");
-    kv(b, "lxc.cap.drop", "mac_admin mac_override sys_boot sys_module sys_rawio sys_time sys_tty_config");
+    appendCommonKeys(b);
     line(b, "# network");
     kv(b, "lxc.net.0.type", network == Network.HOST ? "none" : "empty");
     line(b, "# filesystem");
@@ -113,7 +106,22 @@ record LxcConfig(String name, Rootfs rootfs, List<String> hostBinds, List<String
     kv(b, "lxc.mount.entry", source + " " + target + " " + type + " " + opts + " 0 0");
   }
 
-  private static void kv(StringBuilder b, String key, String value) {
+  /**
+   * The keys every vr container has, proc or one-shot: errors-only log, no console or ttys,
+   * devices made by LXC, proc and a read-only sys, and the capabilities nothing here needs.
+   */
+  static void appendCommonKeys(StringBuilder b) {
+    kv(b, "lxc.log.level", "ERROR");
+    kv(b, "lxc.console.path", "none");
+    kv(b, "lxc.tty.max", "0");
+    kv(b, "lxc.pty.max", "16");
+    kv(b, "lxc.apparmor.profile", "unconfined");
+    kv(b, "lxc.autodev", "1");
+    kv(b, "lxc.mount.auto", "proc:mixed sys:ro");
+    kv(b, "lxc.cap.drop", "mac_admin mac_override sys_boot sys_module sys_rawio sys_time sys_tty_config");
+  }
+
+  static void kv(StringBuilder b, String key, String value) {
     for (char c : value.toCharArray()) {
       if (c == '\n' || c == '\r' || c == '\0') {
         throw RunnerException.badValue(key, value, "contains a line break; refusing to write it to an LXC config");

@@ -65,14 +65,7 @@ record OneShotConfig(String name, String rootfs, String logFile, List<String> re
     kv(b, "lxc.uts.name", name);
     kv(b, "lxc.rootfs.path", "dir:" + rootfs);
     kv(b, "lxc.log.file", logFile);
-    kv(b, "lxc.log.level", "ERROR");
-    kv(b, "lxc.console.path", "none");
-    kv(b, "lxc.tty.max", "0");
-    kv(b, "lxc.pty.max", "16");
-    kv(b, "lxc.apparmor.profile", "unconfined");
-    kv(b, "lxc.autodev", "1");
-    kv(b, "lxc.mount.auto", "proc:mixed sys:ro");
-    kv(b, "lxc.cap.drop", "mac_admin mac_override sys_boot sys_module sys_rawio sys_time sys_tty_config");
+    LxcConfig.appendCommonKeys(b);
     kv(b, "lxc.net.0.type", network == LxcConfig.Network.HOST ? "none" : "empty");
     for (String dir : readOnlyBinds) {
       kv(b, "lxc.mount.entry", dir + " " + dir.substring(1) + " none bind,ro,create=dir 0 0");
@@ -90,6 +83,6 @@ record OneShotConfig(String name, String rootfs, String logFile, List<String> re
   }
 
   private static void kv(StringBuilder b, String key, String value) {
-    b.append(key).append(" = ").append(value).append('\n');
+    LxcConfig.kv(b, key, value);
   }
 }
