@@ -48,6 +48,14 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +84,7 @@ import org.slf4j.LoggerFactory;
  * deleted in the background), {@code logs/} (every build's log), {@code locks/}.
  */
 @SuppressWarnings("try") // locks are held by try-with-resources and not otherwise referenced
-public final class BuildpackBuildBackend implements BuildBackend {
+public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BuildpackBuildBackend.class);
   private static final long MAX_TEXT_FILE = 1 << 20;
   private static final DateTimeFormatter LOG_STAMP =
@@ -93,6 +101,13 @@ public final class BuildpackBuildBackend implements BuildBackend {
   private final Clock clock;
   private final boolean keepWorkDirs;
   private final GitCli git;
+  /** Removes finished builds' work directories, one at a time, in the order they finished. */
+  private final ExecutorService cleaner = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "vr-build-cleanup");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicInteger pendingCleanups = new AtomicInteger();
   private final ConcurrentHashMap<BuildRequest, CompletableFuture<Build>> inFlight =
       new ConcurrentHashMap<>();
 
@@ -626,24 +641,80 @@ public final class BuildpackBuildBackend implements BuildBackend {
     deleteInBackground(List.of(tombstone));
   }
 
-  private static void deleteInBackground(List<Path> dirs) {
+  private void deleteInBackground(List<Path> dirs) {
     if (dirs.isEmpty()) {
       return;
     }
-    Thread t = new Thread(() -> {
-      for (Path dir : dirs) {
+    pendingCleanups.incrementAndGet();
+    try {
+      cleaner.execute(() -> {
         try {
-          BuildFiles.deleteTree(dir);
-        } catch (IOException e) {
-          // another backend on the same home may be removing it too
-          if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            LOG.warn("could not remove build work directory {}: {}", dir, e.toString());
+          for (Path dir : dirs) {
+            try {
+              BuildFiles.deleteTree(dir);
+            } catch (IOException e) {
+              // another backend on the same home may be removing it too
+              if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                LOG.warn("could not remove build work directory {}: {}", dir, e.toString());
+              }
+            }
           }
+        } finally {
+          pendingCleanups.decrementAndGet();
         }
+      });
+    } catch (RejectedExecutionException e) {
+      pendingCleanups.decrementAndGet();
+      // closed: the next backend on this home removes what is left in trash/
+      LOG.debug("backend closed; {} left in {} for the next backend", dirs, home.resolve("trash"));
+    }
+  }
+
+  /**
+   * Waits until the work directories of the builds that have finished so far are removed (they
+   * are removed in the background so that a build returns as soon as its result is stored).
+   *
+   * @param timeout how long to wait at most
+   * @return whether they are all removed
+   * @throws IllegalArgumentException if the timeout is negative
+   */
+  public boolean awaitCleanup(Duration timeout) {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative, got " + timeout);
+    }
+    try {
+      Future<?> marker;
+      try {
+        marker = cleaner.submit(() -> { });
+      } catch (RejectedExecutionException closed) {
+        // closed: what was queued before still runs to the end
+        return pendingCleanups.get() == 0
+            || cleaner.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
       }
-    }, "vr-build-cleanup");
-    t.setDaemon(true);
-    t.start();
+      marker.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the cleanup marker cannot fail", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * Waits up to 30 seconds for finished builds' work directories to be removed, then stops the
+   * background thread that removes them (what is left then is removed by the next backend on
+   * the same home). Builds still running are not stopped. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!awaitCleanup(Duration.ofSeconds(30))) {
+      LOG.warn("build work directories under {} were not all removed within 30 s; the next"
+          + " backend on this home removes them", home.resolve("trash"));
+    }
+    cleaner.shutdown();
   }
 
   private Path lockFor(Path dir) {

@@ -539,6 +539,27 @@ class BuildpackBuildBackendIT {
   }
 
   @Test
+  void closingTheBackendWaitsUntilFinishedBuildsWorkDirectoriesAreRemoved() throws IOException {
+    // a compile that leaves thousands of files in its TMPDIR makes the work dir slow to remove
+    Path junky = fx.buildpack("junky", "echo junky",
+        "mkdir \"$TMPDIR/junk\" && cd \"$TMPDIR/junk\" && i=0 && while [ $i -lt 4000 ];"
+            + " do : > f$i; i=$((i+1)); done",
+        "printf -- '---\\ndefault_process_types:\\n  web: x\\n'");
+    BuildpackBuildBackend backend = fx.backend().build();
+    backend.build(BuildRequest.of(gitApp("shellapp", repo(), local(junky)), Version.of("main")),
+        BuildListener.NONE);
+
+    backend.close();
+
+    try (Stream<Path> s = Files.list(fx.home.resolve("trash"))) {
+      assertThat(s).as("trash/ right after close").isEmpty();
+    }
+    assertThat(backend.awaitCleanup(Duration.ZERO)).as("nothing pending after close").isTrue();
+    assertThatThrownBy(() -> backend.awaitCleanup(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT-1S");
+  }
+
+  @Test
   void workDirectoriesAJvmLeftInTheTrashAreDeletedByTheNextBackendOnTheHome()
       throws IOException {
     Path left = fx.home.resolve("trash/shellapp-main-0123abcd");

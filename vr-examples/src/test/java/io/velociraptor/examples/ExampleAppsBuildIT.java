@@ -45,6 +45,7 @@ class ExampleAppsBuildIT {
 
   private Path root;
   private LocalCommandRunner host;
+  private final List<BuildpackBuildBackend> backends = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws IOException {
@@ -55,6 +56,7 @@ class ExampleAppsBuildIT {
 
   @AfterEach
   void tearDown() throws IOException {
+    backends.forEach(BuildpackBuildBackend::close); // waits for the background work-dir removal
     host.close();
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -84,9 +86,14 @@ class ExampleAppsBuildIT {
         b.containerRuntime(LxcContainerRuntime.of("/nonexistent/vr-runner",
             Files.createDirectories(root.resolve("runtime")).toString(), Duration.ofMinutes(2)), host);
       }
-      return b.build();
+      return own(b.build());
     }
-    return b.runScriptsAsCurrentUser().build();
+    return own(b.runScriptsAsCurrentUser().build());
+  }
+
+  private BuildpackBuildBackend own(BuildpackBuildBackend backend) {
+    backends.add(backend);
+    return backend;
   }
 
   @ParameterizedTest(name = "{0} is built by the {1} buildpack (in LXC: {3}) and passes its uptests")

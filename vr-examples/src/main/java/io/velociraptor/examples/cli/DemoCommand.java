@@ -258,7 +258,7 @@ final class DemoCommand implements Callable<Integer> {
     } else {
       bb.runScriptsAsCurrentUser();
     }
-    BuildpackBuildBackend builds = bb.build();
+    BuildpackBuildBackend builds = own(bb.build());
     Optional<PrivateNginx> nginx = Optional.empty();
     Balancer balancer;
     String balancerStory;

@@ -121,7 +121,9 @@ final class Fleet implements AutoCloseable {
         b.prefix().ifPresent(nh::prefix);
         balancers.put(b.name(), NginxBalancer.builder().name(b.name()).addHost(nh.build()).build());
       }
-      Fleet f = new Fleet(c.fleet, store, procs, observer, runtime, runners, Optional.of(bb.build()), balancers,
+      BuildpackBuildBackend builds = bb.build();
+      owned.add(builds::close);
+      Fleet f = new Fleet(c.fleet, store, procs, observer, runtime, runners, Optional.of(builds), balancers,
           c.uptestTimeout, owned);
       if (c.installRunner) {
         f.installRunners(c);

@@ -119,15 +119,16 @@ public final class DispatchFromAService {
       store.putApp(App.builder().name(app).repoUrl(examples.resolve("apps/java-hello").toString())
           .repoType(App.RepoType.LOCAL).addBuildpacks(Buildpack.parse(examples.resolve("buildpacks/java").toString()))
           .build());
-      try (Dispatcher dispatcher = Dispatcher.builder()
+      try (BuildpackBuildBackend builds = BuildpackBuildBackend.builder().home(work.resolve("builds"))
+              .artifactStore(FileSystemArtifactStore.of(work.resolve("artifacts"))).runScriptsAsCurrentUser().build();
+          Dispatcher dispatcher = Dispatcher.builder()
           .store(store)
           .fleet(FleetConfig.of(hosts, List.of(Squad.builder().name(SquadName.of("local")).addHosts(HostName.of("local")).build())))
           .procs(procs)
           .observer(hs -> hs.stream().map(h -> HostSnapshot.reachable(h, procs.procs(h))).toList())
           .runtime(PlainContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2)))
           .runners(h -> local)
-          .builds(BuildpackBuildBackend.builder().home(work.resolve("builds"))
-              .artifactStore(FileSystemArtifactStore.of(work.resolve("artifacts"))).runScriptsAsCurrentUser().build())
+          .builds(builds)
           .balancer(InMemoryBalancer.of(BalancerName.of("lb")))
           .listener(counter)
           .build()) {

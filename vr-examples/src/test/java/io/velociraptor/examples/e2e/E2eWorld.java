@@ -393,6 +393,7 @@ final class E2eWorld implements AutoCloseable {
   /** Tears down whatever a failed test left (programs, proc dirs, cgroups), then stops everything. */
   @Override
   public void close() {
+    builds.close(); // waits for the background removal of finished builds' work directories
     for (E2eHost h : hosts) {
       try {
         for (ObservedProc p : procsOn(h)) {
