@@ -50,9 +50,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -101,12 +102,16 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
   private final Clock clock;
   private final boolean keepWorkDirs;
   private final GitCli git;
-  /** Removes finished builds' work directories, one at a time, in the order they finished. */
-  private final ExecutorService cleaner = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "vr-build-cleanup");
-    t.setDaemon(true);
-    return t;
-  });
+  /**
+   * Removes finished builds' work directories, one at a time, in the order they finished; its
+   * one thread ends when idle for a few seconds, so a backend nobody closes keeps no thread.
+   */
+  private final ExecutorService cleaner = new ThreadPoolExecutor(0, 1, 5, TimeUnit.SECONDS,
+      new LinkedBlockingQueue<>(), r -> {
+        Thread t = new Thread(r, "vr-build-cleanup");
+        t.setDaemon(true);
+        return t;
+      });
   private final AtomicInteger pendingCleanups = new AtomicInteger();
   private final ConcurrentHashMap<BuildRequest, CompletableFuture<Build>> inFlight =
       new ConcurrentHashMap<>();
