@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -186,12 +187,21 @@ final class LocalExec {
     // cannot signal a group, so each member found in /proc is killed (a few rounds, in case one
     // forks meanwhile); this avoids spawning kill(1) after every script. One pass over /proc
     // finds the group and the child's descendants together (reading it costs ~15 us a process).
-    for (int round = 0; round < 20; round++) {
+    // a killed process lives on until it is scheduled (long on a busy machine): kill and look
+    // again until none is left, so that nothing of the script runs once this returns
+    long deadline = System.nanoTime() + DRAIN.toNanos();
+    while (true) {
       List<ProcessHandle> left = leftovers(p.pid());
       if (left.isEmpty()) {
         break;
       }
       left.forEach(ProcessHandle::destroyForcibly);
+      if (System.nanoTime() - deadline > 0) {
+        LOG.warn("processes of {} still alive {} after SIGKILL: {}", p.pid(), DRAIN,
+            left.stream().map(ProcessHandle::pid).toList());
+        break;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
     }
     // the handle, not Process.destroyForcibly(): that closes the output pipes, losing output
     // that has not been read yet
