@@ -51,12 +51,16 @@ class ReleaseInfoTest {
 
   @Test
   void rejectsAddonsThatAreNotOneLineNames() {
-    for (String bad : List.of("addons: [\"\"]\n", "addons: [~]\n", "addons:\n  - {a: b}\n",
-        "addons: [\"a\\nb\"]\n", "addons: redis\n")) {
-      assertThatThrownBy(() -> ReleaseInfo.parse(bad, "bp")).as(bad)
-          .isInstanceOf(InvalidBuildInputException.class)
-          .hasMessageContaining("bin/release output of bp");
-    }
+    // each input, and the bad value its message must name
+    Map<String, String> cases = Map.of("addons: [\"\"]\n", "got '\"\"'", "addons: [~]\n", "got 'null'",
+        "addons:\n  - {a: b}\n", "{\"a\":\"b\"}", "addons: [\"a\\nb\"]\n", "a\\nb",
+        "addons: redis\n", "redis");
+    cases.forEach((bad, named) ->
+        assertThatThrownBy(() -> ReleaseInfo.parse(bad, "bp")).as(bad)
+            .isInstanceOf(InvalidBuildInputException.class)
+            .hasMessageContaining("bin/release output of bp")
+            .hasMessageContaining("addon")
+            .hasMessageContaining(named));
   }
 
   @Test
