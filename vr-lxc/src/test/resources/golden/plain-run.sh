@@ -13,4 +13,13 @@ trap 'kill -TERM -$child 2>/dev/null' TERM INT HUP
 status=0
 wait $child || status=$?
 while kill -0 $child 2>/dev/null; do wait $child; status=$?; done
+alive() { pgrep -g $child -r R,S,D,T,t,W,P,I >/dev/null 2>&1; }
+if alive; then
+  kill -TERM -$child 2>/dev/null
+  n=0
+  while alive; do
+    n=$((n + 1)); if [ $n -eq 200 ]; then kill -KILL -$child 2>/dev/null; fi
+    sleep 0.05
+  done
+fi
 exit $status

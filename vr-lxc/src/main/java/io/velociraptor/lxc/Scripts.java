@@ -100,6 +100,19 @@ final class Scripts {
         .append("status=0\n")
         .append("wait $child || status=$?\n")
         .append("while kill -0 $child 2>/dev/null; do wait $child; status=$?; done\n")
+        // The session leader is often only `sh -c` (dash does not exec a -c command): the app it
+        // started may still be shutting down, holding its port. The proc is stopped only when
+        // every process of its session has exited: what is left gets SIGTERM, and SIGKILL after
+        // 10 s. Zombies do not count (pid 1 may be slow to reap orphans); no pgrep: no wait.
+        .append("alive() { pgrep -g $child -r R,S,D,T,t,W,P,I >/dev/null 2>&1; }\n")
+        .append("if alive; then\n")
+        .append("  kill -TERM -$child 2>/dev/null\n")
+        .append("  n=0\n")
+        .append("  while alive; do\n")
+        .append("    n=$((n + 1)); if [ $n -eq 200 ]; then kill -KILL -$child 2>/dev/null; fi\n")
+        .append("    sleep 0.05\n")
+        .append("  done\n")
+        .append("fi\n")
         .append("exit $status\n");
     return b.toString();
   }

@@ -29,6 +29,17 @@ final class Fixtures {
     }
   }
 
+  /** Whether nothing listens on {@code port} of 127.0.0.1 (a bind there succeeds). */
+  static boolean canBind(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
   }

@@ -36,7 +36,8 @@ final class PrivateSupervisord implements AutoCloseable {
         + "[inet_http_server]\nport=127.0.0.1:" + port + "\nusername=vr\npassword=test\n"
         + "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
         + "[program:" + program + "]\ncommand=" + String.join(" ", command)
-        + "\nautostart=true\nautorestart=false\nstartsecs=1\nstopwaitsecs=10\nredirect_stderr=true\n"
+        + "\nautostart=true\nautorestart=false\nstartsecs=1\nstopwaitsecs=10\n"
+        + "stopasgroup=true\nkillasgroup=true\nredirect_stderr=true\n"
         + "stdout_logfile=" + dir.resolve("program.log") + "\n";
     Path file = dir.resolve("supervisord.conf");
     Files.writeString(file, conf);
@@ -61,6 +62,11 @@ final class PrivateSupervisord implements AutoCloseable {
 
   String stopProcess(String program) {
     return call("supervisor.stopProcess", "<param><value><string>" + program
+        + "</string></value></param><param><value><boolean>1</boolean></value></param>");
+  }
+
+  String startProcess(String program) {
+    return call("supervisor.startProcess", "<param><value><string>" + program
         + "</string></value></param><param><value><boolean>1</boolean></value></param>");
   }
 

@@ -291,6 +291,38 @@ abstract class RunnerContract {
     }
   }
 
+  /**
+   * A proc whose command is a shell with the app as its child (dash never execs a {@code -c}
+   * command): the shell dies at SIGTERM at once, the app takes its time to shut down. Supervisor
+   * may report STOPPED, and a restart may begin, only when the app has let go of its port (the
+   * restart of such a proc used to fail now and then with "Exited too quickly").
+   */
+  @Test
+  void aStopEndsOnlyWhenTheAppTheCommandStartedHasExited() throws Exception {
+    int port = Fixtures.freePort();
+    // the server ignores SIGTERM (inherited); its shell ends it 1.5 s after a SIGTERM
+    String app = "trap '' TERM\n"
+        + "busybox httpd -f -p \"$PORT\" -h www &\n"
+        + "server=$!\n"
+        + "trap 'sleep 1.5; kill -KILL $server; exit 0' TERM\n"
+        + "wait $server\n";
+    Path yaml = proc("demo.slowstop", port, build(Map.of("slow.sh", app)), "cmd: sh slow.sh; true\n");
+    runner.setup(yaml);
+    try (PrivateSupervisord sup = PrivateSupervisord.start(root.resolve("supervisor"), "demo.slowstop",
+        runner.runArgv(yaml))) {
+      Await.until("the app to serve", Duration.ofSeconds(30), () -> Fixtures.get(port, "/").isPresent());
+      for (int round = 1; round <= 2; round++) {
+        sup.stopProcess("demo.slowstop");
+        assertThat(sup.stateOf("demo.slowstop")).isEqualTo("STOPPED");
+        assertThat(Fixtures.canBind(port)).as("port %d is free once the proc is STOPPED (round %d)", port, round)
+            .isTrue();
+        assertNothingRunning("demo.slowstop");
+        sup.startProcess("demo.slowstop");
+        Await.until("the app to serve again", Duration.ofSeconds(30), () -> Fixtures.get(port, "/").isPresent());
+      }
+    }
+  }
+
   @Test
   void theShellRunsInTheProcsEnvironmentAsItsUser() throws Exception {
     Path yaml = proc("demo.shell", Fixtures.freePort(), build(Map.of()), serve());
