@@ -16,9 +16,9 @@ while kill -0 $child 2>/dev/null; do wait $child; status=$?; done
 alive() { pgrep -g $child -r R,S,D,T,t,W,P,I >/dev/null 2>&1; }
 if alive; then
   kill -TERM -$child 2>/dev/null
-  n=0
+  deadline=$(($(date +%s) + 8))
   while alive; do
-    n=$((n + 1)); if [ $n -eq 200 ]; then kill -KILL -$child 2>/dev/null; fi
+    if [ "$(date +%s)" -ge $deadline ]; then kill -KILL -$child 2>/dev/null; fi
     sleep 0.05
   done
 fi

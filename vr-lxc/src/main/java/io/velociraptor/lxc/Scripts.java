@@ -103,13 +103,15 @@ final class Scripts {
         // The session leader is often only `sh -c` (dash does not exec a -c command): the app it
         // started may still be shutting down, holding its port. The proc is stopped only when
         // every process of its session has exited: what is left gets SIGTERM, and SIGKILL after
-        // 10 s. Zombies do not count (pid 1 may be slow to reap orphans); no pgrep: no wait.
+        // 8 s, inside the 10 s stopwaitsecs vr gives Supervisor (whose SIGKILL reaches only this
+        // script's group, not the session). Zombies do not count (pid 1 may be slow to reap
+        // orphans); without pgrep it does not wait.
         .append("alive() { pgrep -g $child -r R,S,D,T,t,W,P,I >/dev/null 2>&1; }\n")
         .append("if alive; then\n")
         .append("  kill -TERM -$child 2>/dev/null\n")
-        .append("  n=0\n")
+        .append("  deadline=$(($(date +%s) + 8))\n")
         .append("  while alive; do\n")
-        .append("    n=$((n + 1)); if [ $n -eq 200 ]; then kill -KILL -$child 2>/dev/null; fi\n")
+        .append("    if [ \"$(date +%s)\" -ge $deadline ]; then kill -KILL -$child 2>/dev/null; fi\n")
         .append("    sleep 0.05\n")
         .append("  done\n")
         .append("fi\n")

@@ -299,25 +299,37 @@ abstract class RunnerContract {
    */
   @Test
   void aStopEndsOnlyWhenTheAppTheCommandStartedHasExited() throws Exception {
-    int port = Fixtures.freePort();
     // the server ignores SIGTERM (inherited); its shell ends it 1.5 s after a SIGTERM
-    String app = "trap '' TERM\n"
+    stopAndRestartTwice("demo.slowstop", "trap '' TERM\n"
         + "busybox httpd -f -p \"$PORT\" -h www &\n"
         + "server=$!\n"
         + "trap 'sleep 1.5; kill -KILL $server; exit 0' TERM\n"
-        + "wait $server\n";
-    Path yaml = proc("demo.slowstop", port, build(Map.of("slow.sh", app)), "cmd: sh slow.sh; true\n");
+        + "wait $server\n");
+  }
+
+  /**
+   * An app that ignores SIGTERM altogether is killed within Supervisor's stopwaitsecs (10 s, as
+   * vr sets it): Supervisor's own SIGKILL would reach only the proc's wrapper, not the app.
+   */
+  @Test
+  void anAppThatIgnoresSigtermIsKilledBeforeSupervisorGivesUp() throws Exception {
+    stopAndRestartTwice("demo.deaf", "trap '' TERM\nbusybox httpd -f -p \"$PORT\" -h www &\nwait\n");
+  }
+
+  private void stopAndRestartTwice(String name, String script) throws Exception {
+    int port = Fixtures.freePort();
+    Path yaml = proc(name, port, build(Map.of("app.sh", script)), "cmd: sh app.sh; true\n");
     runner.setup(yaml);
-    try (PrivateSupervisord sup = PrivateSupervisord.start(root.resolve("supervisor"), "demo.slowstop",
+    try (PrivateSupervisord sup = PrivateSupervisord.start(root.resolve("supervisor"), name,
         runner.runArgv(yaml))) {
       Await.until("the app to serve", Duration.ofSeconds(30), () -> Fixtures.get(port, "/").isPresent());
       for (int round = 1; round <= 2; round++) {
-        sup.stopProcess("demo.slowstop");
-        assertThat(sup.stateOf("demo.slowstop")).isEqualTo("STOPPED");
+        sup.stopProcess(name);
+        assertThat(sup.stateOf(name)).isEqualTo("STOPPED");
         assertThat(Fixtures.canBind(port)).as("port %d is free once the proc is STOPPED (round %d)", port, round)
             .isTrue();
-        assertNothingRunning("demo.slowstop");
-        sup.startProcess("demo.slowstop");
+        assertNothingRunning(name);
+        sup.startProcess(name);
         Await.until("the app to serve again", Duration.ofSeconds(30), () -> Fixtures.get(port, "/").isPresent());
       }
     }
