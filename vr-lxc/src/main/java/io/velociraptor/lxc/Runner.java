@@ -655,14 +655,19 @@ public final class Runner {
   }
 
   private static int foreground(List<String> argv) {
-    Process p;
-    try {
-      p = new ProcessBuilder(argv).inheritIO().start();
-    } catch (IOException e) {
-      throw RunnerException.failed(argv.get(0), "cannot start " + argv.get(0) + ": " + e, e);
-    }
+    // The hook is in place before the child exists, and the child is started under the hook's
+    // lock: a SIGTERM that comes while the child is being started stops it too, and one that came
+    // before it keeps it from starting; the child is never orphaned.
+    Object lock = new Object();
+    Process[] child = new Process[1];
+    boolean[] stopping = new boolean[1];
     Thread forward = new Thread(() -> {
-      if (p.isAlive()) {
+      Process p;
+      synchronized (lock) {
+        stopping[0] = true;
+        p = child[0];
+      }
+      if (p != null && p.isAlive()) {
         p.destroy();
         try {
           p.waitFor(30, TimeUnit.SECONDS);
@@ -672,6 +677,19 @@ public final class Runner {
       }
     }, "vr-forward-sigterm");
     Runtime.getRuntime().addShutdownHook(forward);
+    Process p;
+    try {
+      synchronized (lock) {
+        if (stopping[0]) {
+          return 143;
+        }
+        p = new ProcessBuilder(argv).inheritIO().start();
+        child[0] = p;
+      }
+    } catch (IOException e) {
+      removeHook(forward);
+      throw RunnerException.failed(argv.get(0), "cannot start " + argv.get(0) + ": " + e, e);
+    }
     try {
       return p.waitFor();
     } catch (InterruptedException e) {
@@ -679,11 +697,15 @@ public final class Runner {
       p.destroy();
       return 130;
     } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(forward);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is already running and will stop the child
-      }
+      removeHook(forward);
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is already running and will stop the child
     }
   }
 

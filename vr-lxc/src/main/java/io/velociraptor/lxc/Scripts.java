@@ -93,10 +93,15 @@ final class Scripts {
     exec.append("/bin/sh ").append(Shell.quote(startSh));
     // an interactive shell stays in the foreground, with the terminal
     b.append("if [ \"$1\" = shell ]; then exec ").append(exec).append(" exec /bin/sh; fi\n");
-    // anything else runs in its own session, so SIGTERM reaches every process the command started
-    b.append("setsid -w ").append(exec).append(" \"$@\" &\n")
+    // Anything else runs in its own session, so SIGTERM reaches every process the command started.
+    // The trap is set before the child exists: a stop that comes while the child is being started
+    // must not kill only this script and orphan the app. Until the child has called setsid() there
+    // is no group to signal, hence the child's pid as well as its group.
+    b.append("child= stop=\n")
+        .append("trap 'stop=1; [ -z \"$child\" ] || kill -TERM $child -$child 2>/dev/null' TERM INT HUP\n")
+        .append("setsid -w ").append(exec).append(" \"$@\" &\n")
         .append("child=$!\n")
-        .append("trap 'kill -TERM -$child 2>/dev/null' TERM INT HUP\n")
+        .append("[ -z \"$stop\" ] || kill -TERM $child -$child 2>/dev/null\n")
         .append("status=0\n")
         .append("wait $child || status=$?\n")
         .append("while kill -0 $child 2>/dev/null; do wait $child; status=$?; done\n")

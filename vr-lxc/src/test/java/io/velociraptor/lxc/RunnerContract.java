@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -316,6 +317,41 @@ abstract class RunnerContract {
     stopAndRestartTwice("demo.deaf", "trap '' TERM\nbusybox httpd -f -p \"$PORT\" -h www &\nwait\n");
   }
 
+  /**
+   * A stop may come at any moment, also while the proc is still starting (Supervisor stops a
+   * program it has just started; a deploy is cancelled). Whenever it comes, once the proc's
+   * wrapper has exited nothing it started is left, and its port is free. The plain runtime's
+   * wrapper used to set its SIGTERM trap only after starting the app: a stop in between killed
+   * the wrapper alone and orphaned the app on its port.
+   */
+  @Test
+  void aStopAtAnyMomentOfTheStartLeavesNothingRunning() throws Exception {
+    int port = Fixtures.freePort();
+    Path yaml = proc("demo.early", port, build(Map.of()), serve());
+    runner.setup(yaml);
+    for (long delayMs : new long[] {0, 1, 2, 4, 8, 16, 32, 64, 128, 256, -1}) {
+      Process p = start(yaml, root.resolve("early-" + delayMs + ".log"));
+      if (delayMs < 0) {
+        Await.until("the proc to serve", Duration.ofSeconds(30), () -> Fixtures.get(port, "/").isPresent());
+      } else {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delayMs));
+      }
+      p.destroy();
+      assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("the wrapper exits on SIGTERM (after %d ms)", delayMs).isTrue();
+      assertThat(serversOn(port)).as("servers left after a SIGTERM %d ms into the start", delayMs).isEmpty();
+      assertThat(Fixtures.canBind(port)).as("port %d free after a SIGTERM %d ms into the start", port, delayMs)
+          .isTrue();
+      assertNothingRunning("demo.early");
+    }
+  }
+
+  /** The command lines of live processes that serve (or are about to serve) {@code port}. */
+  static List<String> serversOn(int port) {
+    return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+        .map(h -> h.info().commandLine().orElse(""))
+        .filter(c -> c.contains("httpd -f -p " + port + " ")).toList();
+  }
+
   private void stopAndRestartTwice(String name, String script) throws Exception {
     int port = Fixtures.freePort();
     Path yaml = proc(name, port, build(Map.of("app.sh", script)), "cmd: sh app.sh; true\n");
@@ -355,17 +391,44 @@ abstract class RunnerContract {
     int port = Fixtures.freePort();
     Path yaml = proc("demo.javarun", port, build(Map.of()), serve());
     runner.setup(yaml);
-    List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "-cp", System.getProperty("java.class.path"), RunnerMain.class.getName()));
-    argv.addAll(runner.config().toArgs());
-    argv.addAll(List.of("run", yaml.toString()));
-    Process jvm = new ProcessBuilder(argv).redirectErrorStream(true)
+    Process jvm = new ProcessBuilder(runnerJvmArgv(yaml)).redirectErrorStream(true)
         .redirectOutput(root.resolve("javarun.log").toFile()).start();
     started.add(jvm);
     Await.until("the proc to serve", Duration.ofSeconds(30), () -> Fixtures.get(port, "/").isPresent());
     jvm.destroy();
     assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).as("the runner JVM exits on SIGTERM").isTrue();
-    Await.until("the proc to stop serving", Duration.ofSeconds(15), () -> Fixtures.get(port, "/").isEmpty());
+    // the JVM waits for the proc's wrapper, which ends only when the proc has: nothing to wait for
+    assertThat(serversOn(port)).isEmpty();
+    assertThat(Fixtures.canBind(port)).as("port %d is free once the runner JVM has exited", port).isTrue();
     assertNothingRunning("demo.javarun");
+  }
+
+  /** Like the wrapper, the Java runner leaves nothing behind whenever its SIGTERM comes. */
+  @Test
+  void theJavaRunCommandLeavesNothingWhenStoppedWhileStarting() throws Exception {
+    int port = Fixtures.freePort();
+    Path yaml = proc("demo.javaearly", port, build(Map.of()), serve());
+    runner.setup(yaml);
+    for (long delayMs : new long[] {100, 200, 300, 400, 600, 900}) {
+      Process jvm = new ProcessBuilder(runnerJvmArgv(yaml)).redirectErrorStream(true)
+          .redirectOutput(root.resolve("javaearly-" + delayMs + ".log").toFile()).start();
+      started.add(jvm);
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delayMs));
+      jvm.destroy();
+      assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).as("the runner JVM exits on SIGTERM (after %d ms)", delayMs)
+          .isTrue();
+      assertThat(serversOn(port)).as("servers left after a SIGTERM %d ms into the JVM", delayMs).isEmpty();
+      assertThat(Fixtures.canBind(port)).as("port %d free after a SIGTERM %d ms into the JVM", port, delayMs)
+          .isTrue();
+      assertNothingRunning("demo.javaearly");
+    }
+  }
+
+  private List<String> runnerJvmArgv(Path yaml) {
+    List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "-cp", System.getProperty("java.class.path"), RunnerMain.class.getName()));
+    argv.addAll(runner.config().toArgs());
+    argv.addAll(List.of("run", yaml.toString()));
+    return argv;
   }
 }
