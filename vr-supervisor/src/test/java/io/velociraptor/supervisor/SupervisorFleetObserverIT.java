@@ -44,7 +44,7 @@ class SupervisorFleetObserverIT {
       List<Host> hosts = List.of(host("host-silent", silent.port()), host("host-a", a.port()),
           host("host-refused", refusedPort), host("host-b", 1), host("host-badauth", 1), host("host-a", a.port()));
       try (SupervisorFleetObserver observer = SupervisorFleetObserver.builder().endpoints(endpoints)
-          .deadline(Duration.ofMillis(1000)).build()) {
+          .deadline(Duration.ofMillis(2000)).build()) {
         long t0 = System.nanoTime();
         List<HostSnapshot> snap = observer.observe(hosts);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
@@ -66,7 +66,8 @@ class SupervisorFleetObserverIT {
         assertThat(snap.get(3).unreachableReason()).hasValueSatisfying(r -> assertThat(r).contains("unreachable"));
         assertThat(snap.get(4).unreachableReason()).hasValueSatisfying(r -> assertThat(r).contains("timeout"));
         // the silent host costs its deadline once, not once per call, and the others run meanwhile
-        assertThat(took).isLessThan(Duration.ofMillis(1900));
+        // (a second call would make it 4 s; the margin is for a loaded machine)
+        assertThat(took).isLessThan(Duration.ofMillis(3900));
         assertThat(silent.accepted()).isPositive();
       }
     }
