@@ -338,18 +338,18 @@ abstract class RunnerContract {
       }
       p.destroy();
       assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("the wrapper exits on SIGTERM (after %d ms)", delayMs).isTrue();
-      assertThat(serversOn(port)).as("servers left after a SIGTERM %d ms into the start", delayMs).isEmpty();
-      assertThat(Fixtures.canBind(port)).as("port %d free after a SIGTERM %d ms into the start", port, delayMs)
-          .isTrue();
-      assertNothingRunning("demo.early");
+      assertNothingLeft("demo.early", port, "a SIGTERM " + delayMs + " ms into the start");
     }
   }
 
-  /** The command lines of live processes that serve (or are about to serve) {@code port}. */
-  static List<String> serversOn(int port) {
-    return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+  /** No httpd of the proc is alive, its port is free, and nothing else of it runs. */
+  private void assertNothingLeft(String procName, int port, String when) {
+    assertThat(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
         .map(h -> h.info().commandLine().orElse(""))
-        .filter(c -> c.contains("httpd -f -p " + port + " ")).toList();
+        .filter(c -> c.contains("httpd -f -p " + port + " ")))
+        .as("servers on port %d after %s", port, when).isEmpty();
+    assertThat(Fixtures.canBind(port)).as("port %d is free after %s", port, when).isTrue();
+    assertNothingRunning(procName);
   }
 
   private void stopAndRestartTwice(String name, String script) throws Exception {
@@ -398,9 +398,7 @@ abstract class RunnerContract {
     jvm.destroy();
     assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).as("the runner JVM exits on SIGTERM").isTrue();
     // the JVM waits for the proc's wrapper, which ends only when the proc has: nothing to wait for
-    assertThat(serversOn(port)).isEmpty();
-    assertThat(Fixtures.canBind(port)).as("port %d is free once the runner JVM has exited", port).isTrue();
-    assertNothingRunning("demo.javarun");
+    assertNothingLeft("demo.javarun", port, "the runner JVM has exited");
   }
 
   /** Like the wrapper, the Java runner leaves nothing behind whenever its SIGTERM comes. */
@@ -417,10 +415,7 @@ abstract class RunnerContract {
       jvm.destroy();
       assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).as("the runner JVM exits on SIGTERM (after %d ms)", delayMs)
           .isTrue();
-      assertThat(serversOn(port)).as("servers left after a SIGTERM %d ms into the JVM", delayMs).isEmpty();
-      assertThat(Fixtures.canBind(port)).as("port %d free after a SIGTERM %d ms into the JVM", port, delayMs)
-          .isTrue();
-      assertNothingRunning("demo.javaearly");
+      assertNothingLeft("demo.javaearly", port, "a SIGTERM " + delayMs + " ms into the runner JVM");
     }
   }
 
