@@ -14,6 +14,7 @@ import io.velociraptor.core.spi.BalancerException;
 import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.testing.BalancerContract;
 import io.velociraptor.core.testing.NginxFixture;
+import io.velociraptor.core.testing.PrivateProcess;
 import io.velociraptor.core.testing.SshdFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,12 +200,14 @@ class NginxBalancerContractIT extends BalancerContract {
       NginxBalancer b = single(doomed);
       // killed hard: the pid file stays behind, naming a dead master
       ProcessHandle master = ProcessHandle.of(Long.parseLong(Files.readString(doomed.pidFile()).strip())).orElseThrow();
-      List<ProcessHandle> all = new java.util.ArrayList<>(master.descendants().toList());
-      all.add(master);
+      // the master first: killed after its worker, it could fork a new one that nobody stops
+      List<ProcessHandle> all = new java.util.ArrayList<>(List.of(master));
+      all.addAll(master.descendants().toList());
       all.forEach(ProcessHandle::destroyForcibly);
       for (ProcessHandle p : all) {
         p.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
       }
+      assertThat(PrivateProcess.accepts(doomed.port())).as("no nginx process is left listening").isFalse();
       assertThatThrownBy(() -> b.add(PoolName.of("web"), List.of(backends.member(0))))
           .isInstanceOfSatisfying(BalancerException.class, e -> assertThat(e.host()).contains("localhost"))
           .hasMessageContaining("master (pid " + master.pid() + " from").hasMessageContaining("is not running")

@@ -104,8 +104,11 @@ public final class NginxFixture implements AutoCloseable {
     nginx = PrivateProcess.start("nginx", List.of(NGINX.toString(), "-p", dir.toString(), "-c",
         configFile().toString(), "-e", errorLog().toString(), "-g", "daemon off;"), dir,
         dir.resolve("stdout.log"), errorLog());
-    nginx.await("nginx to answer on 127.0.0.1:" + port + " and write its pid file", READY_TIMEOUT,
-        () -> PrivateProcess.accepts(port) && Files.exists(pidFile()));
+    // the listening socket accepts before the master has forked its worker; a test that kills
+    // nginx's processes by hand must find the worker among the master's children
+    nginx.await("nginx to answer on 127.0.0.1:" + port + ", write its pid file and start its worker",
+        READY_TIMEOUT, () -> PrivateProcess.accepts(port) && Files.exists(pidFile())
+            && ProcessHandle.of(nginx.pid()).map(h -> h.children().findAny().isPresent()).orElse(false));
     LOG.info("private nginx on 127.0.0.1:{} (pid {}, prefix {})", port, nginx.pid(), dir);
   }
 
