@@ -8,10 +8,11 @@ mount --bind '/srv/data' '/srv/data' && mount -o remount,bind,ro '/srv/data' '/s
 echo $$ > '/sys/fs/cgroup/memory/vr.demo-web/cgroup.procs' || exit 111
 if [ "$1" = shell ]; then exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin setpriv --reuid=65534 --regid=65534 --clear-groups -- /bin/sh '/apps/procs/p/vr/start.sh' exec /bin/sh; fi
 child= stop=
-trap 'stop=1; [ -z "$child" ] || kill -TERM $child -$child 2>/dev/null' TERM INT HUP
+stop_child() { kill -TERM $child -$child 2>/dev/null; }
+trap 'stop=1; [ -z "$child" ] || stop_child' TERM INT HUP
 setsid -w env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin setpriv --reuid=65534 --regid=65534 --clear-groups -- /bin/sh '/apps/procs/p/vr/start.sh' "$@" &
 child=$!
-[ -z "$stop" ] || kill -TERM $child -$child 2>/dev/null
+[ -z "$stop" ] || stop_child
 status=0
 wait $child || status=$?
 while kill -0 $child 2>/dev/null; do wait $child; status=$?; done

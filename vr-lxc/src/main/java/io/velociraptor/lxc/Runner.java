@@ -655,40 +655,18 @@ public final class Runner {
   }
 
   private static int foreground(List<String> argv) {
-    // The hook is in place before the child exists, and the child is started under the hook's
-    // lock: a SIGTERM that comes while the child is being started stops it too, and one that came
-    // before it keeps it from starting; the child is never orphaned.
-    Object lock = new Object();
-    Process[] child = new Process[1];
-    boolean[] stopping = new boolean[1];
-    Thread forward = new Thread(() -> {
-      Process p;
-      synchronized (lock) {
-        stopping[0] = true;
-        p = child[0];
-      }
-      if (p != null && p.isAlive()) {
-        p.destroy();
-        try {
-          p.waitFor(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    }, "vr-forward-sigterm");
+    Child child = new Child();
+    Thread forward = new Thread(child::stop, "vr-forward-sigterm");
     Runtime.getRuntime().addShutdownHook(forward);
     Process p;
     try {
-      synchronized (lock) {
-        if (stopping[0]) {
-          return 143;
-        }
-        p = new ProcessBuilder(argv).inheritIO().start();
-        child[0] = p;
-      }
+      p = child.start(new ProcessBuilder(argv).inheritIO());
     } catch (IOException e) {
       removeHook(forward);
       throw RunnerException.failed(argv.get(0), "cannot start " + argv.get(0) + ": " + e, e);
+    }
+    if (p == null) {
+      return 143; // SIGTERM came before the child was started
     }
     try {
       return p.waitFor();
@@ -706,6 +684,42 @@ public final class Runner {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException shuttingDown) {
       // the hook is already running and will stop the child
+    }
+  }
+
+  /**
+   * The foreground child and the SIGTERM hook that stops it. The hook is in place before the
+   * child exists and the child is started under the same lock: a SIGTERM that comes while it is
+   * being started stops it too, one that came before keeps it from starting, so it is never
+   * orphaned.
+   */
+  private static final class Child {
+    private Process process;
+    private boolean stopping;
+
+    /** @return the started child, or null when a stop came first */
+    synchronized Process start(ProcessBuilder pb) throws IOException {
+      if (!stopping) {
+        process = pb.start();
+      }
+      return process;
+    }
+
+    /** Runs in the shutdown hook: SIGTERM to the child, then waits up to 30 s for it. */
+    void stop() {
+      Process p;
+      synchronized (this) {
+        stopping = true;
+        p = process;
+      }
+      if (p != null && p.isAlive()) {
+        p.destroy();
+        try {
+          p.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
   }
 

@@ -98,10 +98,11 @@ final class Scripts {
     // must not kill only this script and orphan the app. Until the child has called setsid() there
     // is no group to signal, hence the child's pid as well as its group.
     b.append("child= stop=\n")
-        .append("trap 'stop=1; [ -z \"$child\" ] || kill -TERM $child -$child 2>/dev/null' TERM INT HUP\n")
+        .append("stop_child() { kill -TERM $child -$child 2>/dev/null; }\n")
+        .append("trap 'stop=1; [ -z \"$child\" ] || stop_child' TERM INT HUP\n")
         .append("setsid -w ").append(exec).append(" \"$@\" &\n")
         .append("child=$!\n")
-        .append("[ -z \"$stop\" ] || kill -TERM $child -$child 2>/dev/null\n")
+        .append("[ -z \"$stop\" ] || stop_child\n")
         .append("status=0\n")
         .append("wait $child || status=$?\n")
         .append("while kill -0 $child 2>/dev/null; do wait $child; status=$?; done\n")

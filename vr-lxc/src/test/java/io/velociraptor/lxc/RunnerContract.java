@@ -391,9 +391,7 @@ abstract class RunnerContract {
     int port = Fixtures.freePort();
     Path yaml = proc("demo.javarun", port, build(Map.of()), serve());
     runner.setup(yaml);
-    Process jvm = new ProcessBuilder(runnerJvmArgv(yaml)).redirectErrorStream(true)
-        .redirectOutput(root.resolve("javarun.log").toFile()).start();
-    started.add(jvm);
+    Process jvm = startRunnerJvm(yaml, root.resolve("javarun.log"));
     Await.until("the proc to serve", Duration.ofSeconds(30), () -> Fixtures.get(port, "/").isPresent());
     jvm.destroy();
     assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).as("the runner JVM exits on SIGTERM").isTrue();
@@ -408,9 +406,7 @@ abstract class RunnerContract {
     Path yaml = proc("demo.javaearly", port, build(Map.of()), serve());
     runner.setup(yaml);
     for (long delayMs : new long[] {100, 200, 300, 400, 600, 900}) {
-      Process jvm = new ProcessBuilder(runnerJvmArgv(yaml)).redirectErrorStream(true)
-          .redirectOutput(root.resolve("javaearly-" + delayMs + ".log").toFile()).start();
-      started.add(jvm);
+      Process jvm = startRunnerJvm(yaml, root.resolve("javaearly-" + delayMs + ".log"));
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delayMs));
       jvm.destroy();
       assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).as("the runner JVM exits on SIGTERM (after %d ms)", delayMs)
@@ -419,11 +415,14 @@ abstract class RunnerContract {
     }
   }
 
-  private List<String> runnerJvmArgv(Path yaml) {
+  /** Starts the Java runner's {@code run} for the proc in a JVM of its own (the launcher execs run.sh instead). */
+  private Process startRunnerJvm(Path yaml, Path log) throws IOException {
     List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
         "-cp", System.getProperty("java.class.path"), RunnerMain.class.getName()));
     argv.addAll(runner.config().toArgs());
     argv.addAll(List.of("run", yaml.toString()));
-    return argv;
+    Process jvm = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    started.add(jvm);
+    return jvm;
   }
 }
