@@ -55,10 +55,10 @@ class SupervisorFleetObserverIT {
         assertThat(ha.reachable()).isTrue();
         assertThat(ha.procs()).extracting(p -> p.name().format())
             .containsExactly("cron", "web-1.0-prod-abcdef12-web-5000-abcdefgh");
-        ObservedProc web = ha.procs().last();
+        ObservedProc web = ha.procs().get(1);
         assertThat(web.name()).isInstanceOf(ProcName.Ours.class);
         assertThat(web.port()).map(p -> p.value()).contains(5000);
-        assertThat(ha.procs().first().state()).isEqualTo(ProcState.STOPPED);
+        assertThat(ha.procs().get(0).state()).isEqualTo(ProcState.STOPPED);
         assertThat(snap.get(1).reachable()).isTrue();
         assertThat(snap.get(1).procs()).isEmpty();
         assertThat(snap.get(2).reachable()).isFalse();

@@ -1,5 +1,9 @@
 package io.velociraptor.core.model;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** Field checks shared by the aggregates. */
@@ -45,5 +49,28 @@ final class Checks {
     if (value < 0) {
       throw InvalidValueException.of(field, value, "must not be negative");
     }
+  }
+
+  /**
+   * Returns {@code items} sorted by key (the same list when it already is), refusing a key that
+   * appears twice: a sorted set would drop one of the two without a word.
+   */
+  static <T, K extends Comparable<? super K>> List<T> sortedUnique(
+      List<T> items, Function<T, K> key, String field, String where) {
+    List<T> sorted = items;
+    for (int i = 1; i < sorted.size(); i++) {
+      if (key.apply(sorted.get(i - 1)).compareTo(key.apply(sorted.get(i))) > 0) {
+        sorted = new ArrayList<>(items);
+        sorted.sort(Comparator.comparing(key));
+        break;
+      }
+    }
+    for (int i = 1; i < sorted.size(); i++) {
+      K k = key.apply(sorted.get(i));
+      if (key.apply(sorted.get(i - 1)).compareTo(k) == 0) {
+        throw InvalidValueException.of(field, k, "is listed twice " + where);
+      }
+    }
+    return sorted;
   }
 }

@@ -3,9 +3,9 @@ package io.velociraptor.core.model;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SortedSet;
 import org.immutables.value.Value;
 
 /**
@@ -17,19 +17,17 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableFleetSnapshot.class)
 @JsonDeserialize(as = ImmutableFleetSnapshot.class)
 public interface FleetSnapshot {
-  /** @return the hosts, sorted by name */
-  @Value.NaturalOrder
-  SortedSet<HostSnapshot> hosts();
+  /** @return the hosts, sorted by name, each once */
+  List<HostSnapshot> hosts();
 
   /** @return the squads */
-  java.util.List<Squad> squads();
+  List<Squad> squads();
 
-  /** @return held port locks, sorted */
-  @Value.NaturalOrder
-  SortedSet<PortLock> portLocks();
+  /** @return held port locks, sorted by host and port, each host and port once */
+  List<PortLock> portLocks();
 
   /** @return pools' current members */
-  java.util.List<PoolState> pools();
+  List<PoolState> pools();
 
   /**
    * @param name a host name
@@ -61,15 +59,19 @@ public interface FleetSnapshot {
     return ImmutableFleetSnapshot.builder();
   }
 
-  /** Checks that host and squad names are unique, a host is in at most one squad, and squads name known hosts. */
+  /**
+   * Checks that host, squad and pool names and locked ports are unique, a host is in at most one
+   * squad, and squads name known hosts; sorts hosts by name and locks by host and port.
+   *
+   * @return this snapshot, or a copy with its hosts and locks sorted
+   * @throws InvalidValueException naming what is listed twice or unknown
+   */
   @Value.Check
-  default void check() {
+  default FleetSnapshot normalize() {
+    List<HostSnapshot> hosts = Checks.sortedUnique(hosts(), h -> h.host().name(), "host", "in the fleet snapshot");
+    List<PortLock> locks = Checks.sortedUnique(portLocks(), l -> l, "port lock", "in the fleet snapshot");
     Set<HostName> names = new HashSet<>();
-    for (HostSnapshot h : hosts()) {
-      if (!names.add(h.host().name())) {
-        throw InvalidValueException.of("host", h.host().name(), "is listed twice in the fleet snapshot");
-      }
-    }
+    hosts.forEach(h -> names.add(h.host().name()));
     Set<SquadName> squadNames = new HashSet<>();
     Set<HostName> placed = new HashSet<>();
     for (Squad s : squads()) {
@@ -91,5 +93,7 @@ public interface FleetSnapshot {
         throw InvalidValueException.of("pool", p.balancer() + "/" + p.pool(), "is listed twice in the fleet snapshot");
       }
     }
+    return hosts == hosts() && locks == portLocks()
+        ? this : ImmutableFleetSnapshot.builder().from(this).hosts(hosts).portLocks(locks).build();
   }
 }

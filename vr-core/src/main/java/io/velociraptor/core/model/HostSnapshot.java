@@ -23,9 +23,8 @@ public interface HostSnapshot extends Comparable<HostSnapshot> {
   /** @return why the host could not be observed; present exactly when not reachable */
   Optional<String> unreachableReason();
 
-  /** @return its procs, sorted by name */
-  @Value.NaturalOrder
-  java.util.SortedSet<ObservedProc> procs();
+  /** @return its procs, sorted by name, each name once */
+  List<ObservedProc> procs();
 
   /**
    * @param host the host
@@ -50,9 +49,15 @@ public interface HostSnapshot extends Comparable<HostSnapshot> {
     return ImmutableHostSnapshot.builder();
   }
 
-  /** Checks that the reason is present exactly when unreachable and procs are on this host. */
+  /**
+   * Checks that the reason is present exactly when unreachable, that procs are on this host and
+   * each program name is listed once, and sorts the procs by name.
+   *
+   * @return this snapshot, or a copy with its procs sorted
+   * @throws InvalidValueException naming the proc listed twice or on another host
+   */
   @Value.Check
-  default void check() {
+  default HostSnapshot normalize() {
     if (reachable() == unreachableReason().isPresent()) {
       throw InvalidValueException.of("host snapshot " + host().name(), unreachableReason().orElse(""),
           "an unreachable host needs a reason and a reachable one has none");
@@ -62,8 +67,11 @@ public interface HostSnapshot extends Comparable<HostSnapshot> {
         throw InvalidValueException.of("proc host", p.host(), "proc " + p.name() + " is listed under host " + host().name());
       }
     }
+    List<ObservedProc> byName = Checks.sortedUnique(procs(), ObservedProc::name, "proc", "on host " + host().name());
+    return byName == procs() ? this : ImmutableHostSnapshot.builder().from(this).procs(byName).build();
   }
 
+  /** Orders by host name only; {@code equals} compares every field. */
   @Override
   default int compareTo(HostSnapshot o) {
     return host().name().compareTo(o.host().name());
