@@ -73,15 +73,26 @@ public final class Env {
     if (text.indexOf('\0') >= 0) {
       throw InvalidValueException.of("env variable " + name, text, "must not contain NUL");
     }
+    requireFits("env variable " + name, name, text);
+    return text;
+  }
+
+  /**
+   * @param field what the variable is, for the message, e.g. {@code env variable PORT}
+   * @param name the variable's name
+   * @param value its value
+   * @throws InvalidValueException if {@code NAME=value} with its NUL is longer than {@link
+   *     #MAX_VARIABLE_BYTES}; the message names the field and the limit, not the value
+   */
+  public static void requireFits(String field, String name, String value) {
     // the kernel refuses a longer string at exec, which would show only as a proc that never starts
-    long bytes = name.length() + 1 + text.getBytes(StandardCharsets.UTF_8).length + 1;
+    long bytes = name.length() + 1 + value.getBytes(StandardCharsets.UTF_8).length + 1;
     if (bytes > MAX_VARIABLE_BYTES) {
       // the value is not shown: env values may hold secrets, and this one is long
-      throw InvalidValueException.of("env variable " + name, "(" + bytes + " bytes as " + name + "=value)",
+      throw InvalidValueException.of(field, "(" + bytes + " bytes as " + name + "=value)",
           "is too long: the kernel takes at most " + MAX_VARIABLE_BYTES
               + " bytes for one variable (MAX_ARG_STRLEN), counting NAME=, the value in UTF-8 and the NUL");
     }
-    return text;
   }
 
   /** @return the variables, sorted by name, unmodifiable */
