@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,11 +13,14 @@ import java.util.regex.Pattern;
 /**
  * Environment variables of a build or release, sorted by name. Names are
  * {@code [A-Za-z_][A-Za-z0-9_]*}; values are any text without NUL (the runner escapes them when
- * it writes {@code env.sh}). YAML numbers and booleans are taken as their text, as the original's
+ * it writes {@code env.sh}) that fits the kernel's limit on one variable, {@link
+ * #MAX_VARIABLE_BYTES}. YAML numbers and booleans are taken as their text, as the original's
  * env_yaml allowed them.
  */
 public final class Env {
   private static final Env EMPTY = new Env(Collections.emptyMap());
+  /** Linux's MAX_ARG_STRLEN: the most bytes one {@code NAME=value} string may take, with its NUL. */
+  public static final int MAX_VARIABLE_BYTES = 128 * 1024;
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
   private final Map<String, String> vars;
 
@@ -33,7 +37,7 @@ public final class Env {
    * @param map variable names to values (strings, numbers or booleans)
    * @return the validated, sorted variables
    * @throws InvalidValueException if a name is not a valid variable name or a value is not a
-   *     scalar or holds NUL; the message names it
+   *     scalar, holds NUL or is longer than {@link #MAX_VARIABLE_BYTES}; the message names it
    */
   @JsonCreator
   public static Env of(Map<?, ?> map) {
@@ -69,7 +73,26 @@ public final class Env {
     if (text.indexOf('\0') >= 0) {
       throw InvalidValueException.of("env variable " + name, text, "must not contain NUL");
     }
+    requireFits("env variable " + name, name, text);
     return text;
+  }
+
+  /**
+   * @param field what the variable is, for the message, e.g. {@code env variable PORT}
+   * @param name the variable's name
+   * @param value its value
+   * @throws InvalidValueException if {@code NAME=value} with its NUL is longer than {@link
+   *     #MAX_VARIABLE_BYTES}; the message names the field and the limit, not the value
+   */
+  public static void requireFits(String field, String name, String value) {
+    // the kernel refuses a longer string at exec, which would show only as a proc that never starts
+    long bytes = name.length() + 1 + value.getBytes(StandardCharsets.UTF_8).length + 1;
+    if (bytes > MAX_VARIABLE_BYTES) {
+      // the value is not shown: env values may hold secrets, and this one is long
+      throw InvalidValueException.of(field, "(" + bytes + " bytes as " + name + "=value)",
+          "is too long: the kernel takes at most " + MAX_VARIABLE_BYTES
+              + " bytes for one variable (MAX_ARG_STRLEN), counting NAME=, the value in UTF-8 and the NUL");
+    }
   }
 
   /** @return the variables, sorted by name, unmodifiable */

@@ -1,5 +1,6 @@
 package io.velociraptor.core.spi;
 
+import io.velociraptor.core.model.Env;
 import io.velociraptor.core.model.InvalidValueException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -110,7 +111,9 @@ public final class ProgramSpec {
         throw InvalidValueException.of(
             "environment variable name of program " + name, k, "must match [A-Za-z_][A-Za-z0-9_]*");
       }
-      env.put(k, Objects.requireNonNull(v, "environment value of " + k));
+      Objects.requireNonNull(v, "environment value of " + k);
+      Env.requireFits("environment variable " + k + " of program " + name, k, v);
+      env.put(k, v);
     });
     this.environment = Collections.unmodifiableSortedMap(env);
     this.autoStart = b.autoStart;

@@ -124,6 +124,34 @@ class AggregateTest {
   }
 
   @Test
+  void anEnvValueLongerThanTheKernelTakesIsRefusedNamingTheVariableAndTheLimit() {
+    // "BIG=" + value + NUL: 131067 value bytes fill the 131072 exactly
+    assertThat(Env.of(Map.of("BIG", "a".repeat(131067))).asMap().get("BIG")).hasSize(131067);
+    assertThatThrownBy(() -> Env.of(Map.of("BIG", "a".repeat(131068))))
+        .isInstanceOf(InvalidValueException.class)
+        .hasMessageContaining("env variable BIG").hasMessageContaining("131072")
+        .hasMessageNotContaining("aaaa");
+    // bytes, not characters: é is two in UTF-8
+    assertThatThrownBy(() -> Env.of(Map.of("BIG", "é".repeat(65534))))
+        .hasMessageContaining("env variable BIG").hasMessageContaining("131072");
+  }
+
+  @Test
+  void theEnvLimitIsTheOneTheKernelEnforces() throws Exception {
+    String fits = "a".repeat(Env.MAX_VARIABLE_BYTES - "BIG=".length() - 1);
+    assertThat(exitOfTrueWith(fits)).isZero();
+    assertThatThrownBy(() -> exitOfTrueWith(fits + "a")).isInstanceOf(java.io.IOException.class);
+  }
+
+  private static int exitOfTrueWith(String big) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("/bin/true");
+    pb.environment().put("BIG", big);
+    Process p = pb.start();
+    assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return p.exitValue();
+  }
+
+  @Test
   void settingsRejectNonStringKeysAndOddValues() {
     assertThatThrownBy(() -> Settings.of(Map.of(1, "x"))).hasMessageContaining("\"1\"").hasMessageContaining("keys must be strings");
     assertThatThrownBy(() -> Settings.of(Map.of("a", Map.of("b", new Object())))).hasMessageContaining("settings.a.b");

@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * restarted per {@code autorestart} and {@code exitcodes}; a stop sends {@code stopsignal} (to
  * the children too with {@code stopasgroup}) and SIGKILL after {@code stopwaitsecs}. Output goes
  * to the stdout log file (stderr too with {@code redirect_stderr}, else to {@code
- * <log>.stderr}); logs are appended to, not rotated. Programs run as the JVM's user: a spec naming
+ * <log>.stderr}); logs are appended to, not rotated. Programs start with every signal at its
+ * default disposition, also when this JVM ignores some (spawned through {@code env
+ * --default-signal} where the machine's env has it). Programs run as the JVM's user: a spec naming
  * another user is rejected.
  */
 public final class EmbeddedProcController implements ProcController, AutoCloseable {
@@ -57,6 +59,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
   private final Condition changed = lock.newCondition();
   private final Map<HostName, Map<String, Program>> hosts = new HashMap<>();
   private final ScheduledExecutorService timer;
+  private final DefaultSignals defaultSignals;
   private boolean closed;
 
   private EmbeddedProcController(Path logDir, Clock clock, Duration maxWait) {
@@ -70,6 +73,10 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     });
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
+    this.defaultSignals = DefaultSignals.probe();
+    if (!defaultSignals.available()) {
+      LOG.warn("env --default-signal is not available: programs inherit the signals this JVM ignores");
+    }
   }
 
   /**
@@ -140,13 +147,14 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     void spawn() {
       cancelPending();
       long gen = ++generation;
-      ProcessBuilder pb = new ProcessBuilder(spec.argv());
+      ProcessBuilder pb = new ProcessBuilder();
       spec.directory().ifPresent(d -> pb.directory(Path.of(d).toFile()));
       pb.environment().putAll(spec.environment());
       pb.environment().put("SUPERVISOR_PROCESS_NAME", spec.name());
       pb.environment().put("SUPERVISOR_GROUP_NAME", spec.name());
       pb.redirectInput(ProcessBuilder.Redirect.PIPE);
       try {
+        pb.command(defaultSignals.command(spec.argv(), spec.directory().map(Path::of)));
         Path log = log();
         Files.createDirectories(log.toAbsolutePath().getParent());
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
