@@ -251,6 +251,8 @@ public final class VrConfig {
     } catch (NoSuchFileException e) {
       throw new ConfigException(file.toString(), "the file", "does not exist (pass --config FILE or set VR_CONFIG;"
           + " docs/vr.example.yaml is a documented example)");
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new ConfigException(file.toString(), "the file", "is not UTF-8 text (a YAML config file is expected)");
     } catch (IOException e) {
       throw new ConfigException(file.toString(), "the file", "cannot be read: " + e.getMessage());
     }
