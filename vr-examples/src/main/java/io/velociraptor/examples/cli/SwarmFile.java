@@ -45,9 +45,11 @@ record SwarmFile(Swarm swarm, Optional<ReleaseHash> releaseHash, boolean idGiven
     try {
       text = Files.readString(file);
     } catch (NoSuchFileException e) {
-      throw new ConfigException(name, "the file", "does not exist");
+      throw new ConfigException(name, "the swarm file", "does not exist");
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new ConfigException(name, "the swarm file", "is not UTF-8 text (a YAML swarm file is expected)");
     } catch (IOException e) {
-      throw new ConfigException(name, "the file", "cannot be read: " + e.getMessage());
+      throw new ConfigException(name, "the swarm file", "cannot be read: " + e.getMessage());
     }
     Object tree;
     try {

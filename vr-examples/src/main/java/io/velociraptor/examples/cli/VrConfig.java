@@ -123,7 +123,12 @@ public final class VrConfig {
       if (!hostNames.add(name)) {
         throw h.error("name", "\"" + name + "\" is configured twice");
       }
-      var b = Host.builder().name(name).address(h.string("address").orElse(name.value()))
+      String address = h.string("address").orElse(name.value());
+      String bad = addressProblem(address);
+      if (bad != null) {
+        throw h.error("address", "\"" + address + "\" is not a valid host address: " + bad);
+      }
+      var b = Host.builder().name(name).address(address)
           .active(h.bool("active", true))
           .supervisorPort(h.integer("supervisor_port", 9001, 1, 65535));
       h.value("port_range", VrConfig::portRange).ifPresent(b::portRange);
@@ -133,6 +138,16 @@ public final class VrConfig {
         host = b.build();
       } catch (VrException e) {
         throw h.error("address", "is not valid: " + e.getMessage());
+      }
+      for (int j = 0; j < hosts.size(); j++) {
+        String conflict = conflict(hosts.get(j), host, includeDirs);
+        if (conflict != null) {
+          throw h.error("name", "\"" + name + "\" " + conflict + " as hosts[" + j + "] \"" + hosts.get(j).name() + "\"");
+        }
+      }
+      if (host.portRange().contains(host.supervisorPort())) {
+        throw h.error("port_range", "\"" + host.portRange() + "\" holds the host's supervisor_port " + host.supervisorPort()
+            + ": procs would be given the supervisor's port");
       }
       hosts.add(host);
       if (h.bool("ssh", !isLoopback(host.address()))) {
@@ -236,6 +251,8 @@ public final class VrConfig {
     } catch (NoSuchFileException e) {
       throw new ConfigException(file.toString(), "the file", "does not exist (pass --config FILE or set VR_CONFIG;"
           + " docs/vr.example.yaml is a documented example)");
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new ConfigException(file.toString(), "the file", "is not UTF-8 text (a YAML config file is expected)");
     } catch (IOException e) {
       throw new ConfigException(file.toString(), "the file", "cannot be read: " + e.getMessage());
     }
@@ -280,6 +297,49 @@ public final class VrConfig {
 
   Optional<App> app(AppName name) {
     return apps.stream().filter(a -> a.name().equals(name)).findFirst();
+  }
+
+  /**
+   * @return why two hosts cannot both be configured (they would be one supervisord, or hand out the
+   *     same ports on one machine), or null
+   */
+  private String conflict(Host a, Host b, java.util.Map<HostName, String> includeDirs) {
+    if (!a.address().equalsIgnoreCase(b.address())) {
+      return null;
+    }
+    if (a.supervisorPort() == b.supervisorPort()
+        && includeDirs.getOrDefault(a.name(), includeDir).equals(includeDirs.getOrDefault(b.name(), includeDir))) {
+      return "has the same address " + b.address() + ", supervisor_port " + b.supervisorPort() + " and include_dir";
+    }
+    PortRange x = a.portRange();
+    PortRange y = b.portRange();
+    if (x.start() < y.endExclusive() && y.start() < x.endExclusive()) {
+      return "has a port_range " + y + " that overlaps, on the same address " + b.address() + ", the port_range " + x;
+    }
+    return null;
+  }
+
+  /** @return why the text is not a host name or IP address, or null when it is one */
+  static String addressProblem(String address) {
+    if (address.contains(":")) {
+      // only an IPv6 literal has colons; "127.0.0.1:80" puts a port where none belongs
+      if (address.chars().filter(c -> c == ':').count() >= 2 && address.matches("[0-9A-Fa-f:.]+")) {
+        return null;
+      }
+      return "a port does not belong in the address (use supervisor_port, port_range or ssh.port)";
+    }
+    if (address.length() > 253) {
+      return "longer than 253 characters";
+    }
+    for (String label : address.split("\\.", -1)) {
+      if (label.isEmpty()) {
+        return "it has an empty label (\"..\", or a dot at either end)";
+      }
+      if (!label.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")) {
+        return "\"" + label + "\" is not a host name label (letters, digits and inner dashes, at most 63)";
+      }
+    }
+    return null;
   }
 
   static PortRange portRange(String text) {

@@ -87,7 +87,7 @@ public final class VrMain {
     cl.setParameterExceptionHandler((e, a) -> {
       PrintWriter err = e.getCommandLine().getErr();
       err.println("vr: error: " + oneLine(e.getMessage()));
-      err.println("hint: see `vr " + qualified(e.getCommandLine()) + " --help`");
+      err.println("hint: see `" + ("vr " + qualified(e.getCommandLine())).trim() + " --help`");
       err.flush();
       return INVALID;
     });
@@ -147,7 +147,11 @@ public final class VrMain {
     return s.replace('\n', ' ').replaceAll("\\s+", " ").trim();
   }
 
-  private static String qualified(CommandLine cl) {
+  /** @return the subcommand's path below {@code vr} ("swarm show"), empty for {@code vr} itself */
+  static String qualified(CommandLine cl) {
+    if (cl.getParent() == null) {
+      return "";
+    }
     StringBuilder b = new StringBuilder(cl.getCommandName());
     for (CommandLine p = cl.getParent(); p != null && p.getParent() != null; p = p.getParent()) {
       b.insert(0, p.getCommandName() + " ");
