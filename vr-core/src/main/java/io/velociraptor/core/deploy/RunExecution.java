@@ -31,6 +31,7 @@ import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.spi.CommandRunner;
+import io.velociraptor.core.spi.PortTakenException;
 import io.velociraptor.core.spi.ProgramSpec;
 import io.velociraptor.core.spi.UptestResult;
 import java.time.Duration;
@@ -96,7 +97,7 @@ final class RunExecution {
       if (plan.isNoop()) {
         return finish(plan, "nothing to do: " + plan.summary());
       }
-      reservePorts(plan);
+      plan = reserveOrReplan(plan, desired);
       if (!plan.starts().isEmpty()) {
         moveTo(RunState.DEPLOYING, "starting " + plan.starts().size() + " proc(s)");
         startAll(plan, release.orElseThrow());
@@ -168,6 +169,32 @@ final class RunExecution {
       throw new StepFailed("the build of " + swarm.app() + " " + swarm.version() + " ended " + build.status());
     }
     return build;
+  }
+
+  /** How often a run re-observes and re-plans when a concurrent dispatch took a planned port first. */
+  private static final int RESERVE_ATTEMPTS = 5;
+
+  /**
+   * Reserves the plan's ports; when another dispatch reserved one first (it observed the same
+   * free port), observes again and plans again, so concurrent dispatches onto one host all succeed.
+   */
+  private SwarmPlan reserveOrReplan(SwarmPlan first, DesiredSwarm desired) {
+    SwarmPlan plan = first;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        reservePorts(plan);
+        return plan;
+      } catch (PortTakenException taken) {
+        d.store.release(run.id());
+        if (attempt >= RESERVE_ATTEMPTS) {
+          throw new StepFailed("ports were taken by concurrent dispatches " + attempt + " times; last: " + taken.getMessage(), taken);
+        }
+        warn("a planned port was taken meanwhile (" + taken.getMessage() + "); observing and planning again");
+        plan = Planner.plan(desired, d.observe(swarm), deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
+        run = d.store.recordPlan(run.id(), VrJson.writeJson(plan));
+        d.emit(new DispatchEvent.Planned(run.id(), now(), plan.summary().toString(), plan.render()));
+      }
+    }
   }
 
   private void reservePorts(SwarmPlan plan) {

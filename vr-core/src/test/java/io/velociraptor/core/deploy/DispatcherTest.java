@@ -340,4 +340,34 @@ class DispatcherTest {
     assertThat(lines).anyMatch(l -> l.startsWith("{\"type\":\"proc_started\"") && l.contains("\"run_id\""));
     assertThat(lines).last().asString().startsWith("{\"type\":\"run_done\"");
   }
+
+  @Test
+  void concurrentDispatchesOfDifferentSwarmsAllSucceedAndNeverShareAPort() throws Exception {
+    List<String> ids = List.of("swarmaaa", "swarmbbb", "swarmccc", "swarmddd");
+    try (Dispatcher d = world.dispatcher()) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(ids.size());
+      java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+      try {
+        List<java.util.concurrent.Future<DispatchResult>> results = new ArrayList<>();
+        for (String id : ids) {
+          Swarm s = DispatchWorld.swarm().id(io.velociraptor.core.model.SwarmId.of(id)).config(ConfigName.of(id)).build();
+          results.add(pool.submit(() -> {
+            gate.await();
+            return d.dispatch(s);
+          }));
+        }
+        gate.countDown();
+        for (java.util.concurrent.Future<DispatchResult> f : results) {
+          DispatchResult r = f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+          assertThat(r.succeeded()).as(r.run().failureReason().orElse("")).isTrue();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      List<String> hostPorts = world.running().stream()
+          .map(p -> p.split("/")[0] + ":" + io.velociraptor.core.model.ProcName.parse(p.split("/")[1]).port().orElseThrow())
+          .toList();
+      assertThat(hostPorts).hasSize(ids.size() * 3).doesNotHaveDuplicates();
+    }
+  }
 }
