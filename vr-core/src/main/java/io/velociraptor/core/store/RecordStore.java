@@ -118,10 +118,19 @@ abstract class RecordStore implements Store {
     }
   }
 
+  /**
+   * Every readable record of a collection. An unreadable one is skipped with a warning naming it
+   * (and left as it is), so one corrupt record does not hide all the others; reading it by key
+   * still fails, naming it.
+   */
   private <T> List<T> all(String collection, Class<T> type) {
     List<T> out = new ArrayList<>();
     for (String key : keys(collection)) {
-      get(collection, key, type).ifPresent(out::add);
+      try {
+        get(collection, key, type).ifPresent(out::add);
+      } catch (StoreException e) {
+        LOG.warn("skipping an unreadable record: {}", e.getMessage());
+      }
     }
     return out;
   }

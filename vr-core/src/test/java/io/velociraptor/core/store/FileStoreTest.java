@@ -72,6 +72,21 @@ class FileStoreTest {
   }
 
   @Test
+  void oneUnreadableRecordIsSkippedWhenListingAndLeftAsItIs() throws Exception {
+    Path dir = tmp.resolve("s");
+    try (FileStore store = FileStore.open(dir)) {
+      store.putApp(App.builder().name(AppName.of("web")).build());
+      store.putApp(App.builder().name(AppName.of("api")).build());
+      Path bad = dir.resolve("apps/api.json");
+      Files.writeString(bad, "{not json");
+      assertThat(store.apps()).extracting(App::name).containsExactly(AppName.of("web"));
+      assertThat(bad).hasContent("{not json");
+      assertThatThrownBy(() -> store.app(AppName.of("api"))).isInstanceOf(StoreException.class)
+          .hasMessageContaining("apps/api");
+    }
+  }
+
+  @Test
   void twoStoresOnOneDirectoryInOneJvmTakeTurns() throws Exception {
     Path dir = tmp.resolve("s");
     try (FileStore a = FileStore.open(dir); FileStore b = FileStore.open(dir)) {

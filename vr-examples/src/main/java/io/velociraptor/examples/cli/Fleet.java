@@ -128,11 +128,24 @@ final class Fleet implements AutoCloseable {
       if (c.installRunner) {
         f.installRunners(c);
       }
-      c.apps.forEach(store::putApp);
+      // only what changed: a read-only command must not write (it would fail on a full disk)
+      for (var app : c.apps) {
+        if (!storedApp(store, app.name()).equals(Optional.of(app))) {
+          store.putApp(app);
+        }
+      }
       return f;
     } catch (RuntimeException e) {
       closeAll(owned);
       throw e;
+    }
+  }
+
+  private static Optional<io.velociraptor.core.model.App> storedApp(Store store, io.velociraptor.core.model.AppName name) {
+    try {
+      return store.app(name);
+    } catch (io.velociraptor.core.spi.StoreException unreadable) {
+      return Optional.empty(); // rewritten from the config
     }
   }
 

@@ -127,6 +127,8 @@ final class Views {
       m.put("id", r.id());
       m.put("swarm_id", r.swarmId().value());
       m.put("state", r.state().name().toLowerCase(java.util.Locale.ROOT));
+      // the liveness rule a dispatch reclaims by: a live run whose owner died is stale until then
+      m.put("stale", r.state().isTerminal() ? "" : io.velociraptor.core.store.RunOwners.goneReason(r.owner()).orElse(""));
       m.put("created_at", r.createdAt().toString());
       m.put("finished_at", r.finishedAt().map(Instant::toString).orElse(""));
       m.put("failure_reason", r.failureReason().orElse(""));
@@ -137,7 +139,7 @@ final class Views {
 
   static String runTable(List<Map<String, Object>> rows) {
     return table(List.of("RUN", "STATE", "CREATED", "FINISHED", "FAILURE"), rows.stream()
-        .map(r -> List.of(s(r.get("id")), s(r.get("state")), s(r.get("created_at")), s(r.get("finished_at")),
+        .map(r -> List.of(s(r.get("id")), s(r.get("state")) + (s(r.get("stale")).isEmpty() ? "" : " (stale: owner gone)"), s(r.get("created_at")), s(r.get("finished_at")),
             s(r.get("failure_reason")))).toList());
   }
 

@@ -1,0 +1,23 @@
+package io.velociraptor.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.velociraptor.core.model.SwarmId;
+import io.velociraptor.core.model.SwarmRun;
+import io.velociraptor.core.store.RunOwners;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ViewsTest {
+  @Test
+  void aLiveRunWhoseOwnerDiedIsShownStale() throws Exception {
+    Process p = new ProcessBuilder("true").start();
+    SwarmRun.Owner owner = RunOwners.of(p.toHandle());
+    p.waitFor();
+    SwarmRun run = SwarmRun.begin("abcdefgh-000001", SwarmId.of("abcdefgh"), "t", owner, Instant.now());
+    var rows = Views.runRows(List.of(run));
+    assertThat((String) rows.get(0).get("stale")).contains("has exited");
+    assertThat(Views.runTable(rows)).contains("(stale: owner gone)");
+  }
+}
