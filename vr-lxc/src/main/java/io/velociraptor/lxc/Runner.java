@@ -74,7 +74,7 @@ public final class Runner {
       throw RunnerException.failed(paths.procYaml().toString(), "the LXC runtime must run as root"
           + " (Supervisor's program user=root); use the plain runtime on machines without root");
     }
-    try (ProcLock ignored = ProcLock.take(paths)) {
+    try (ProcLock ignored = ProcLock.takeForSetup(paths)) {
       ProcYaml proc = ProcYaml.read(paths.procYaml(), config.hostEnv());
       checkVolumes(proc);
       Files2.deleteTree(paths.runSh());
@@ -733,8 +733,22 @@ public final class Runner {
       this.lock = lock;
     }
 
+    /** Takes the lock of a proc that setup made; never creates the proc directory. */
     static ProcLock take(ProcPaths paths) {
+      if (!Files.isDirectory(paths.dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw RunnerException.failed(paths.procYaml().toString(),
+            paths.procYaml() + " is not set up: no proc directory " + paths.dir);
+      }
+      return open(paths);
+    }
+
+    /** Setup's lock: setup is the one command that makes the proc directory. */
+    static ProcLock takeForSetup(ProcPaths paths) {
       Files2.mkdirs(paths.dir);
+      return open(paths);
+    }
+
+    private static ProcLock open(ProcPaths paths) {
       FileChannel ch = null;
       try {
         ch = FileChannel.open(paths.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

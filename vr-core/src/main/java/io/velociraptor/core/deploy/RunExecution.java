@@ -369,11 +369,14 @@ final class RunExecution {
     });
   }
 
-  /** Stop, tear down, then uninstall: a crash between steps leaves a stopped program the next plan retires. */
+  /**
+   * Uninstall (stopping it), then tear down. Removing the program first means Supervisor cannot
+   * respawn it into a half-removed proc dir, and a program that was never installed (its setup
+   * failed) is success for remove, so its proc dir is still torn down.
+   */
   private void retire(Host host, ProcName name) {
-    d.procs.stop(host, name);
-    d.runtime.teardown(d.runners.runner(host), name);
     d.procs.remove(host, name);
+    d.runtime.teardown(d.runners.runner(host), name);
   }
 
   private interface HostWork<T> {
