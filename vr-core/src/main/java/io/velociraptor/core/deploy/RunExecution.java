@@ -370,13 +370,19 @@ final class RunExecution {
   }
 
   /**
-   * Uninstall (stopping it), then tear down. Removing the program first means Supervisor cannot
-   * respawn it into a half-removed proc dir, and a program that was never installed (its setup
-   * failed) is success for remove, so its proc dir is still torn down.
+   * Stop, tear down, then uninstall: a crash between steps leaves a stopped program the next plan
+   * retires. A program that was never installed (its setup failed) still has its proc dir torn down.
    */
   private void retire(Host host, ProcName name) {
-    d.procs.remove(host, name);
+    try {
+      d.procs.stop(host, name);
+    } catch (io.velociraptor.core.spi.ProcControlException e) {
+      if (e.reason() != io.velociraptor.core.spi.ProcControlException.Reason.NO_SUCH_PROC) {
+        throw e;
+      }
+    }
     d.runtime.teardown(d.runners.runner(host), name);
+    d.procs.remove(host, name);
   }
 
   private interface HostWork<T> {
