@@ -396,18 +396,9 @@ final class RunExecution {
     });
   }
 
-  /**
-   * Stop, tear down, then uninstall: a crash between steps leaves a stopped program the next plan
-   * retires. A program that was never installed (its setup failed) still has its proc dir torn down.
-   */
+  /** Stop, tear down, then uninstall: a crash between steps leaves a stopped program the next plan retires. */
   private void retire(Host host, ProcName name) {
-    try {
-      d.procs.stop(host, name);
-    } catch (io.velociraptor.core.spi.ProcControlException e) {
-      if (e.reason() != io.velociraptor.core.spi.ProcControlException.Reason.NO_SUCH_PROC) {
-        throw e;
-      }
-    }
+    d.procs.stop(host, name);
     d.runtime.teardown(d.runners.runner(host), name);
     d.procs.remove(host, name);
   }
