@@ -8,7 +8,10 @@ mount --bind '/srv/data' '/srv/data' && mount -o remount,bind,ro '/srv/data' '/s
 echo $$ > '/sys/fs/cgroup/memory/vr.demo-web/cgroup.procs' || exit 111
 if [ "$1" = shell ]; then exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin setpriv --reuid=65534 --regid=65534 --clear-groups -- /bin/sh '/apps/procs/p/vr/start.sh' exec /bin/sh; fi
 child= stop=
-stop_child() { kill -TERM $child -$child 2>/dev/null; }
+stop_child() {
+  while ! kill -0 -$child 2>/dev/null && kill -TERM $child 2>/dev/null; do sleep 0.01; done
+  kill -TERM -$child 2>/dev/null
+}
 trap 'stop=1; [ -z "$child" ] || stop_child' TERM INT HUP
 setsid -w env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin setpriv --reuid=65534 --regid=65534 --clear-groups -- /bin/sh '/apps/procs/p/vr/start.sh' "$@" &
 child=$!

@@ -96,9 +96,15 @@ final class Scripts {
     // Anything else runs in its own session, so SIGTERM reaches every process the command started.
     // The trap is set before the child exists: a stop that comes while the child is being started
     // must not kill only this script and orphan the app. Until the child has called setsid() there
-    // is no group to signal, hence the child's pid as well as its group.
+    // is no group to signal, hence the child's pid as well as its group. Until then the child may
+    // still be this shell's fork, which takes a TERM with the inherited trap and loses it (about
+    // 1 stop in 50 a few ms into the start, and the app then ran with the wrapper waiting on it):
+    // so the pid gets TERM again until it is gone or has its own group, which gets TERM once.
     b.append("child= stop=\n")
-        .append("stop_child() { kill -TERM $child -$child 2>/dev/null; }\n")
+        .append("stop_child() {\n")
+        .append("  while ! kill -0 -$child 2>/dev/null && kill -TERM $child 2>/dev/null; do sleep 0.01; done\n")
+        .append("  kill -TERM -$child 2>/dev/null\n")
+        .append("}\n")
         .append("trap 'stop=1; [ -z \"$child\" ] || stop_child' TERM INT HUP\n")
         .append("setsid -w ").append(exec).append(" \"$@\" &\n")
         .append("child=$!\n")
