@@ -74,7 +74,7 @@ public final class Runner {
       throw RunnerException.failed(paths.procYaml().toString(), "the LXC runtime must run as root"
           + " (Supervisor's program user=root); use the plain runtime on machines without root");
     }
-    try (ProcLock ignored = ProcLock.take(paths)) {
+    try (ProcLock ignored = ProcLock.takeForSetup(paths)) {
       ProcYaml proc = ProcYaml.read(paths.procYaml(), config.hostEnv());
       checkVolumes(proc);
       Files2.deleteTree(paths.runSh());
@@ -233,7 +233,7 @@ public final class Runner {
       Files2.mkdirs(paths.rootfs().resolve(d));
     }
     String command = command(proc, appLower);
-    writeVrFiles(paths.vr(), proc, "/app", "/vr", command);
+    writeVrFiles(paths.vr(), proc, "/app", "/vr", command, Optional.of(ids));
     Files2.writeAtomically(paths.vr().resolve("init"), Scripts.initSh("/vr"), "rwxr-xr-x");
     Files2.writeAtomically(paths.dir.resolve("app.lower"), appLower + "\n", "rw-r--r--");
     LxcConfig rc = lxcConfig(paths, proc, paths.name, image, binds, paths.rootfs(),
@@ -291,7 +291,7 @@ public final class Runner {
     }
     Optional<String> cgroup = plainMemoryCgroup(paths, proc);
     String command = command(proc, paths.plainApp());
-    writeVrFiles(paths.vr(), proc, paths.plainApp().toString(), paths.vr().toString(), command);
+    writeVrFiles(paths.vr(), proc, paths.plainApp().toString(), paths.vr().toString(), command, ids);
     List<String> readOnly = proc.volumes.stream().filter(ProcYaml.VolumeSpec::readOnly)
         .map(ProcYaml.VolumeSpec::hostDir).toList();
     if (!readOnly.isEmpty() && !root) {
@@ -341,8 +341,12 @@ public final class Runner {
     return Optional.of(cg.toString());
   }
 
-  private void writeVrFiles(Path vr, ProcYaml proc, String appDir, String vrDir, String command) {
-    Files2.writeAtomically(vr.resolve("env.sh"), Scripts.envSh(proc.env), "rw-r--r--");
+  /** env.sh holds the proc's secrets: only its run-as user (the owner, when known) may read it. */
+  private void writeVrFiles(Path vr, ProcYaml proc, String appDir, String vrDir, String command,
+      Optional<int[]> owner) {
+    Path env = vr.resolve("env.sh");
+    Files2.writeAtomically(env, Scripts.envSh(proc.env), "rw-------");
+    owner.ifPresent(ids -> chown(env, ids));
     Files2.writeAtomically(vr.resolve("settings.yaml"), settingsYaml(proc.settings), "rw-r--r--");
     Files2.writeAtomically(vr.resolve("start.sh"),
         Scripts.startSh(appDir, vrDir, proc.port, command), "rwxr-xr-x");
@@ -733,8 +737,22 @@ public final class Runner {
       this.lock = lock;
     }
 
+    /** Takes the lock of a proc that setup made; never creates the proc directory. */
     static ProcLock take(ProcPaths paths) {
+      if (!Files.isDirectory(paths.dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw RunnerException.failed(paths.procYaml().toString(),
+            paths.procYaml() + " is not set up: no proc directory " + paths.dir);
+      }
+      return open(paths);
+    }
+
+    /** Setup's lock: setup is the one command that makes the proc directory. */
+    static ProcLock takeForSetup(ProcPaths paths) {
       Files2.mkdirs(paths.dir);
+      return open(paths);
+    }
+
+    private static ProcLock open(ProcPaths paths) {
       FileChannel ch = null;
       try {
         ch = FileChannel.open(paths.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

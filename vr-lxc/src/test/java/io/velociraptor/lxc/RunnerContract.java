@@ -262,6 +262,29 @@ abstract class RunnerContract {
   }
 
   @Test
+  void envShIsReadableOnlyByTheRunAsUser() throws Exception {
+    Path yaml = proc("demo.envmode", Fixtures.freePort(), build(Map.of()), serve());
+    runner.setup(yaml);
+    Path env = root.resolve("procs/demo.envmode/vr/env.sh");
+    assertThat(java.nio.file.Files.getPosixFilePermissions(env))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    assertThat(java.nio.file.Files.getOwner(env).getName()).isEqualTo("nobody");
+    runner.teardown(yaml);
+  }
+
+  @Test
+  void runAndUptestAfterTeardownFailAndDoNotRecreateTheProcDir() throws Exception {
+    Path yaml = proc("demo.respawn", Fixtures.freePort(), build(Map.of()), serve());
+    runner.setup(yaml);
+    runner.teardown(yaml);
+    assertThatThrownBy(() -> runner.run(yaml)).isInstanceOf(RunnerException.class)
+        .hasMessageContaining("not set up");
+    assertThatThrownBy(() -> runner.uptest(yaml, java.time.Duration.ofSeconds(5)))
+        .isInstanceOf(RunnerException.class);
+    assertThat(root.resolve("procs/demo.respawn")).doesNotExist();
+  }
+
+  @Test
   void aSecondRunnerCommandIsRefusedWhileTheProcIsLocked() throws Exception {
     Path yaml = proc("demo.lock", Fixtures.freePort(), build(Map.of()), serve());
     Path lock = yaml.resolveSibling(".lock");

@@ -396,9 +396,18 @@ final class RunExecution {
     });
   }
 
-  /** Stop, tear down, then uninstall: a crash between steps leaves a stopped program the next plan retires. */
+  /**
+   * Stop, tear down, then uninstall: a crash between steps leaves a stopped program the next plan
+   * retires. A program that was never installed (its setup failed) still has its proc dir torn down.
+   */
   private void retire(Host host, ProcName name) {
-    d.procs.stop(host, name);
+    try {
+      d.procs.stop(host, name);
+    } catch (io.velociraptor.core.spi.ProcControlException e) {
+      if (e.reason() != io.velociraptor.core.spi.ProcControlException.Reason.NO_SUCH_PROC) {
+        throw e;
+      }
+    }
     d.runtime.teardown(d.runners.runner(host), name);
     d.procs.remove(host, name);
   }
