@@ -78,6 +78,31 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     host.runChecked(runner("teardown", procYamlPath(proc.format())).timeout(settings.setupTimeout()).build());
   }
 
+  /**
+   * Lists {@code <root>/procs/} on the host: every directory whose name is a proc name of vr's
+   * (what a failed setup or a crash left is there too: setup uploads proc.yaml first).
+   */
+  @Override
+  public List<ProcName> procDirs(CommandRunner host) {
+    String procs = settings.root() + "/procs";
+    if (!host.exists(procs)) {
+      return List.of();
+    }
+    CommandResult r = host.runChecked(Command.of("find", procs, "-mindepth", "1", "-maxdepth", "1",
+        "-type", "d", "-printf", "%f\\n"));
+    List<ProcName> out = new java.util.ArrayList<>();
+    for (String line : r.stdout().split("\n")) {
+      if (!line.isEmpty() && ProcPaths.PROC_DIR_NAME.matcher(line).matches()) {
+        ProcName name = ProcName.parse(line);
+        if (name.kind() != ProcName.Kind.FOREIGN) {
+          out.add(name);
+        }
+      }
+    }
+    java.util.Collections.sort(out);
+    return List.copyOf(out);
+  }
+
   private Command.Builder runner(String command, String yamlPath) {
     return Command.builder().argv(settings.launcher(), command, yamlPath);
   }

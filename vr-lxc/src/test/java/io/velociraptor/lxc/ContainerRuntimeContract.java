@@ -143,6 +143,26 @@ abstract class ContainerRuntimeContract {
   }
 
   @Test
+  void listsItsProcDirectoriesIncludingAFailedSetupsAndLeavesOutForeignOnes() throws Exception {
+    assertThat(runtime.procDirs(host)).isEmpty();
+    ProcData data = proc(Fixtures.freePort());
+    runtime.setup(host, data);
+    ProcData refused = ProcData.builder().from(data).port(data.port().getAsInt() + 1)
+        .buildMd5("0".repeat(32)).build();
+    assertThatThrownBy(() -> runtime.setup(host, refused)).isInstanceOf(VrException.class);
+    Path foreign = Files.createDirectories(root.resolve("procs/nginx"));
+    try {
+      assertThat(runtime.procDirs(host)).containsExactlyInAnyOrder(
+          ProcName.parse(data.programName()), ProcName.parse(refused.programName()));
+      runtime.teardown(host, ProcName.parse(refused.programName()));
+      assertThat(root.resolve("procs").resolve(refused.programName())).doesNotExist();
+      assertThat(runtime.procDirs(host)).containsExactly(ProcName.parse(data.programName()));
+    } finally {
+      Files.delete(foreign);
+    }
+  }
+
+  @Test
   void refusesToTearDownAForeignProgram() {
     assertThatThrownBy(() -> runtime.teardown(host, ProcName.parse("nginx")))
         .isInstanceOf(RunnerException.class).hasMessageContaining("\"nginx\"");

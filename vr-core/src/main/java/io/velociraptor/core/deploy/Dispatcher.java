@@ -6,7 +6,10 @@ import io.velociraptor.core.model.FleetSnapshot;
 import io.velociraptor.core.model.Host;
 import io.velociraptor.core.model.HostSnapshot;
 import io.velociraptor.core.model.InvalidValueException;
+import io.velociraptor.core.model.ObservedProc;
 import io.velociraptor.core.model.PoolState;
+import io.velociraptor.core.model.ProcName;
+import io.velociraptor.core.model.RunState;
 import io.velociraptor.core.model.Release;
 import io.velociraptor.core.model.SquadName;
 import io.velociraptor.core.model.Swarm;
@@ -28,6 +31,8 @@ import io.velociraptor.core.spi.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -130,7 +135,9 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
-   * Makes the swarm so, and stores it as the swarm's desired state.
+   * Makes the swarm so, and, once that succeeded, stores it as the swarm's desired state (what
+   * {@link #reconcile} converges to). A swarm the store does not have yet is stored at once, so
+   * that it is listed and can be deleted even when its first dispatch fails.
    *
    * @param swarm the desired swarm
    * @return the finished run; {@link DispatchResult#succeeded()} says whether it is done
@@ -160,8 +167,13 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
-   * Re-dispatches every stored swarm (of one squad, or all) whose plan is not a no-op: what an
-   * operator does after a host died or came back.
+   * Re-dispatches every stored swarm (of one squad, or all) whose plan is not a no-op, or that
+   * has proc directories with no program: what an operator does after a host died or came back.
+   * The swarm a reconcile converges to is the stored one, which is the last that was dispatched
+   * successfully (a failed dispatch stays in the run history only); a swarm that has never been
+   * dispatched successfully is skipped, as dispatching it again would fail the same way. Proc
+   * directories with no program of swarms that are not stored (deleted, or never stored) and
+   * have no live run are torn down here.
    *
    * @param squad only swarms of this squad, or all when empty
    * @param concurrency how many swarms to dispatch at once (at least 1)
@@ -171,16 +183,27 @@ public final class Dispatcher implements AutoCloseable {
     if (concurrency < 1) {
       throw InvalidValueException.of("reconcile concurrency", concurrency, "must be at least 1");
     }
+    List<Swarm> stored = store.swarms();
+    Map<Host, List<ProcName.Ours>> orphans = orphanDirs(observer.observe(fleet.hosts()));
+    Set<SwarmId> withOrphans = new HashSet<>();
+    orphans.values().forEach(names -> names.forEach(n -> withOrphans.add(n.swarmId())));
+    tearDownOrphansOfUnstoredSwarms(orphans, stored);
     List<Swarm> todo = new ArrayList<>();
-    for (Swarm s : store.swarms()) {
+    for (Swarm s : stored) {
       if (squad.isPresent() && !s.squad().equals(squad.get())) {
         continue;
       }
-      boolean needed;
-      try {
-        needed = !plan(s).isNoop();
-      } catch (InvalidValueException noBuildYet) {
-        needed = true;
+      if (store.history(s.id()).stream().noneMatch(r -> r.state() == RunState.DONE)) {
+        LOG.info("reconcile skips swarm {}: it has never been dispatched successfully (dispatch it again)", s.name());
+        continue;
+      }
+      boolean needed = withOrphans.contains(s.id());
+      if (!needed) {
+        try {
+          needed = !plan(s).isNoop();
+        } catch (InvalidValueException noBuildYet) {
+          needed = true;
+        }
       }
       if (needed) {
         todo.add(s);
@@ -219,6 +242,69 @@ public final class Dispatcher implements AutoCloseable {
       return out;
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The proc directories on reachable hosts that Supervisor has no program for: left by a crashed
+   * run, or by a failed setup that could not be cleaned up. A host whose directories cannot be
+   * listed is left out, with a warning.
+   */
+  Map<Host, List<ProcName.Ours>> orphanDirs(List<HostSnapshot> hosts) {
+    Map<HostSnapshot, Future<List<ProcName>>> listed = new LinkedHashMap<>();
+    for (HostSnapshot h : hosts) {
+      if (h.reachable()) {
+        listed.put(h, hostPool.submit(() -> runtime.procDirs(runners.runner(h.host()))));
+      }
+    }
+    Map<Host, List<ProcName.Ours>> out = new LinkedHashMap<>();
+    for (Map.Entry<HostSnapshot, Future<List<ProcName>>> e : listed.entrySet()) {
+      HostSnapshot h = e.getKey();
+      List<ProcName> dirs;
+      try {
+        dirs = e.getValue().get();
+      } catch (ExecutionException ex) {
+        LOG.warn("could not list the proc directories on {}: {}", h.host().name(), ex.getCause().getMessage());
+        continue;
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while listing proc directories", ex);
+      }
+      Set<ProcName> programs = new HashSet<>();
+      for (ObservedProc p : h.procs()) {
+        programs.add(p.name());
+      }
+      List<ProcName.Ours> orphans = new ArrayList<>();
+      for (ProcName d : dirs) {
+        if (d instanceof ProcName.Ours ours && !programs.contains(d)) {
+          orphans.add(ours);
+        }
+      }
+      if (!orphans.isEmpty()) {
+        out.put(h.host(), orphans);
+      }
+    }
+    return out;
+  }
+
+  private void tearDownOrphansOfUnstoredSwarms(Map<Host, List<ProcName.Ours>> orphans, List<Swarm> stored) {
+    Set<SwarmId> known = new HashSet<>();
+    stored.forEach(s -> known.add(s.id()));
+    for (Map.Entry<Host, List<ProcName.Ours>> e : orphans.entrySet()) {
+      for (ProcName.Ours name : e.getValue()) {
+        // a swarm being dispatched for the first time may be setting this proc up right now
+        if (known.contains(name.swarmId()) || store.activeRun(name.swarmId()).isPresent()) {
+          continue;
+        }
+        try {
+          runtime.teardown(runners.runner(e.getKey()), name);
+          LOG.warn("reconcile removed the proc directory of {} on {}: no program, and its swarm {} is not stored",
+              name.format(), e.getKey().name(), name.swarmId());
+        } catch (RuntimeException ex) {
+          LOG.warn("reconcile could not remove the proc directory of {} on {}: {}", name.format(), e.getKey().name(),
+              ex.getMessage());
+        }
+      }
     }
   }
 

@@ -6,6 +6,8 @@ import io.velociraptor.core.model.BuildStatus;
 import io.velociraptor.core.model.FleetSnapshot;
 import io.velociraptor.core.model.Host;
 import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.HostSnapshot;
+import io.velociraptor.core.model.ObservedProc;
 import io.velociraptor.core.model.PoolMember;
 import io.velociraptor.core.model.Port;
 import io.velociraptor.core.model.ProcData;
@@ -78,14 +80,15 @@ final class RunExecution {
     try {
       Optional<Release> release = deleting ? Optional.empty() : Optional.of(resolveRelease());
       FleetSnapshot snapshot = d.observe(swarm);
+      sweepOrphans(snapshot);
       DesiredSwarm desired = release.map(r -> DesiredSwarm.of(swarm, r)).orElse(DesiredSwarm.of(swarm, RETIRING));
       plan = Planner.plan(desired, snapshot, deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
       run = d.store.recordPlan(run.id(), VrJson.writeJson(plan));
-      if (!deleting) {
-        // a stored record is written (and fsynced) only when it changed: a no-op run stays cheap
-        if (!d.store.swarm(swarm.id()).equals(Optional.of(swarm))) {
-          d.store.putSwarm(swarm);
-        }
+      if (!deleting && d.store.swarm(swarm.id()).isEmpty()) {
+        // A first dispatch stores its swarm at once, so that it is listed and can be deleted
+        // whatever happens. A later one replaces the stored swarm only when it succeeds (finish):
+        // what a reconcile converges to is never a failed attempt.
+        d.store.putSwarm(swarm);
       }
       d.emit(new DispatchEvent.Planned(run.id(), now(), plan.summary().toString(), plan.render()));
       for (UnreachableHost u : plan.unreachable()) {
@@ -126,6 +129,30 @@ final class RunExecution {
       return finish(plan, plan.summary().toString());
     } catch (RuntimeException | Error e) {
       return fail(plan, e);
+    }
+  }
+
+  /**
+   * Tears down this swarm's proc directories that have no program (a crashed run's, or a failed
+   * setup's that nothing could clean up). This run holds the swarm, so none is being set up now.
+   */
+  private void sweepOrphans(FleetSnapshot snapshot) {
+    for (Map.Entry<Host, List<ProcName.Ours>> e : d.orphanDirs(snapshot.hosts()).entrySet()) {
+      for (ProcName.Ours name : e.getValue()) {
+        if (!name.swarmId().equals(swarm.id())) {
+          continue;
+        }
+        Instant started = now();
+        String where = name.format() + " on " + e.getKey().name();
+        try {
+          d.runtime.teardown(d.runners.runner(e.getKey()), name);
+          warn("removed the proc directory of " + where + ": Supervisor has no program for it (a failed or crashed run left it)");
+          step("sweep", Optional.of(e.getKey().name()), name.format(), RunStep.Outcome.OK, "proc directory with no program", started);
+        } catch (RuntimeException ex) {
+          warn("could not remove the proc directory of " + where + " (the next dispatch retries): " + ex.getMessage());
+          step("sweep", Optional.of(e.getKey().name()), name.format(), RunStep.Outcome.FAILED, ex.getMessage(), started);
+        }
+      }
     }
   }
 
@@ -184,7 +211,7 @@ final class RunExecution {
       try {
         reservePorts(plan);
         return plan;
-      } catch (PortTakenException taken) {
+      } catch (PortTakenException | PortInUse taken) {
         d.store.release(run.id());
         if (attempt >= RESERVE_ATTEMPTS) {
           throw new StepFailed("ports were taken by concurrent dispatches " + attempt + " times; last: " + taken.getMessage(), taken);
@@ -204,6 +231,34 @@ final class RunExecution {
     }
     for (Map.Entry<HostName, List<Port>> e : byHost.entrySet()) {
       d.store.reserve(e.getKey(), e.getValue(), run.id());
+    }
+    checkNotInUse(byHost);
+  }
+
+  /**
+   * With the locks held, looks at the hosts again. A dispatch that observed before another one's
+   * procs started, and reserves after that one released its locks (once its procs ran), would
+   * otherwise hold ports those procs use: the locks alone only catch a dispatch still running.
+   */
+  private void checkNotInUse(Map<HostName, List<Port>> byHost) {
+    List<Host> hosts = byHost.keySet().stream().map(d::host).toList();
+    for (HostSnapshot h : d.observer.observe(hosts)) {
+      List<Port> mine = byHost.getOrDefault(h.host().name(), List.of());
+      for (ObservedProc p : h.procs()) {
+        if (p.port().isPresent() && mine.contains(p.port().get())) {
+          throw new PortInUse("port " + p.port().get() + " on " + h.host().name() + " is used by " + p.name().format()
+              + ", started by a concurrent dispatch after this one observed the host");
+        }
+      }
+    }
+  }
+
+  /** A planned port that a proc started meanwhile uses. */
+  private static final class PortInUse extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    PortInUse(String message) {
+      super(message, null, false, false);
     }
   }
 
@@ -397,8 +452,11 @@ final class RunExecution {
   }
 
   /**
-   * Stop, tear down, then uninstall: a crash between steps leaves a stopped program the next plan
-   * retires. A program that was never installed (its setup failed) still has its proc dir torn down.
+   * Stop, uninstall, then tear down. The program goes before its proc directory, so Supervisor
+   * cannot respawn it (autorestart after an exit it counts as unexpected) while the directory is
+   * being removed. A crash between the steps leaves a stopped program the next plan retires, or a
+   * directory with no program the next dispatch sweeps. A program that was never installed (its
+   * setup failed) still has its proc directory torn down.
    */
   private void retire(Host host, ProcName name) {
     try {
@@ -408,8 +466,8 @@ final class RunExecution {
         throw e;
       }
     }
-    d.runtime.teardown(d.runners.runner(host), name);
     d.procs.remove(host, name);
+    d.runtime.teardown(d.runners.runner(host), name);
   }
 
   private interface HostWork<T> {
@@ -444,6 +502,10 @@ final class RunExecution {
     // a no-op plan was made from an observation taken moments ago: observing again proves nothing
     boolean confirmed = plan.isNoop() || confirm();
     d.store.release(run.id());
+    // written (and fsynced) only when it changed: a no-op run stays cheap
+    if (!deleting && !d.store.swarm(swarm.id()).equals(Optional.of(swarm))) {
+      d.store.putSwarm(swarm);
+    }
     run = d.store.transition(run.id(), RunState.DONE, summary);
     d.emit(new DispatchEvent.StateChanged(run.id(), now(), RunState.DONE, summary));
     d.emit(new DispatchEvent.RunDone(run.id(), now(), summary));

@@ -69,6 +69,22 @@ public interface ContainerRuntime {
   void teardown(CommandRunner host, ProcName proc);
 
   /**
+   * Lists the proc directories this runtime keeps on the host, whether or not Supervisor still
+   * has a program for them. The dispatcher tears down those of a swarm that have no program (left
+   * by a crash, or by a setup that failed where nothing could clean up), so none outlives its
+   * swarm's next dispatch, its deletion or a reconcile.
+   *
+   * @param host the host to look at
+   * @return the program names of the proc directories there (foreign names are left out), sorted;
+   *     the default is empty, for runtimes written before this method (their leftovers are not
+   *     found)
+   * @throws VrException if the host cannot be read
+   */
+  default List<ProcName> procDirs(CommandRunner host) {
+    return List.of();
+  }
+
+  /**
    * Runs a command once, to completion, in a throwaway container on the host (for a runtime
    * without containers: as {@link OneShot#user()}, in its own session), streaming its output.
    *

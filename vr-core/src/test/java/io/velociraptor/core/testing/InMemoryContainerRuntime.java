@@ -18,6 +18,7 @@ import java.util.function.Predicate;
 public final class InMemoryContainerRuntime implements ContainerRuntime {
   private final Set<String> dirs = new TreeSet<>();
   private Predicate<ProcData> uptestPasses = p -> true;
+  private Predicate<ProcData> setupFails = p -> false;
 
   @Override
   public String name() {
@@ -29,6 +30,26 @@ public final class InMemoryContainerRuntime implements ContainerRuntime {
     this.uptestPasses = passes;
   }
 
+  /**
+   * Setups of these procs fail after making the proc directory, as the real runner's do when it
+   * refuses a value (proc.yaml is uploaded first).
+   *
+   * @param fails which setups fail
+   */
+  public synchronized void setupsFail(Predicate<ProcData> fails) {
+    this.setupFails = fails;
+  }
+
+  /**
+   * A proc directory with no program, as a crashed dispatch leaves one.
+   *
+   * @param host the host's runner name
+   * @param program the program name
+   */
+  public synchronized void leaveDir(String host, String program) {
+    dirs.add(host + "/" + program);
+  }
+
   /** @return {@code host/program} of every proc directory that exists */
   public synchronized Set<String> procDirs() {
     return new TreeSet<>(dirs);
@@ -37,6 +58,17 @@ public final class InMemoryContainerRuntime implements ContainerRuntime {
   @Override
   public synchronized void setup(CommandRunner host, ProcData proc) {
     dirs.add(host.host() + "/" + proc.programName());
+    if (setupFails.test(proc)) {
+      throw new io.velociraptor.core.VrException("setup of " + proc.programName() + " on " + host.host()
+          + " refused: run_as \"nosuchuser\" does not exist");
+    }
+  }
+
+  @Override
+  public synchronized List<ProcName> procDirs(CommandRunner host) {
+    return dirs.stream().filter(d -> d.startsWith(host.host() + "/"))
+        .map(d -> ProcName.parse(d.substring(host.host().length() + 1)))
+        .filter(n -> n.kind() != ProcName.Kind.FOREIGN).sorted().toList();
   }
 
   @Override

@@ -76,6 +76,11 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
     }
   }
 
+  /** @param host a host @return whether it was made unreachable */
+  public synchronized boolean isUnreachable(HostName host) {
+    return unreachable.contains(host);
+  }
+
   /** @param failing which program names fail to start */
   public synchronized void failStartsOf(Predicate<String> failing) {
     this.failStart = failing;

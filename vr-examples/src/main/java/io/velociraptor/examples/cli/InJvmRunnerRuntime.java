@@ -82,6 +82,11 @@ final class InJvmRunnerRuntime implements ContainerRuntime {
     runner.teardown(procYaml(proc.format()));
   }
 
+  @Override
+  public List<ProcName> procDirs(CommandRunner host) {
+    return launcher.procDirs(host);
+  }
+
   /** One-shot commands (the demo's isolated builds) need no runner: the launcher's runtime runs them. */
   @Override
   public CommandResult runOneShot(CommandRunner host, OneShot job, LineListener output) {

@@ -44,6 +44,11 @@ final class HostRuntimes implements ContainerRuntime {
   }
 
   @Override
+  public java.util.List<io.velociraptor.core.model.ProcName> procDirs(CommandRunner host) {
+    return forRunner(host).procDirs(host);
+  }
+
+  @Override
   public void setup(CommandRunner host, ProcData proc) {
     forRunner(host).setup(host, proc);
   }
