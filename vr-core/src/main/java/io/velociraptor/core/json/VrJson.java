@@ -271,6 +271,11 @@ public final class VrJson {
   static InvalidInputException translate(String format, String what, JacksonException e) {
     String path = e instanceof JsonMappingException m ? path(m) : "";
     Matcher coerced = COERCED.matcher(e.getOriginalMessage() == null ? "" : e.getOriginalMessage());
+    if (e instanceof MismatchedInputException mi && (mi.getTargetType() == boolean.class
+        || mi.getTargetType() == Boolean.class) && coerced.find() && coerced.group(1).equals("String")) {
+      return new InvalidInputException("invalid " + what + (path.isEmpty() ? "" : " at " + path)
+          + ": must be true or false, not " + coerced.group(2) + " (a string; write it without quotes)", path, e);
+    }
     if (e instanceof MismatchedInputException mi && wholeNumber(mi.getTargetType()) && coerced.find()) {
       String shown = coerced.group(1).equals("String")
           ? coerced.group(2) + " (a string; write the number without quotes)" : coerced.group(2);

@@ -127,5 +127,8 @@ class VrJsonTest {
         .replace("\"size\" : 3", "\"size\" : 3.0"), Swarm.class))
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("at size: must be a whole number, not 3.0");
+    assertThatThrownBy(() -> VrJson.readYaml(SWARM + "one_per_host: \"true\"\n", Swarm.class))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("at one_per_host: must be true or false, not \"true\" (a string");
   }
 }
