@@ -49,12 +49,28 @@ import org.slf4j.LoggerFactory;
  *       runs/<swarm id>/<run id>.json} (finished runs), {@code meta/live.json} (port locks, live
  *       runs and run numbers, changed together). Name characters outside {@code [A-Za-z0-9_.-]},
  *       and a leading {@code .}, are written as {@code %XX}.
+ *   <li>A key whose encoded name is over {@link #MAX_PLAIN_NAME} bytes (a 128-character version
+ *       can encode to 1152) is kept as {@code <encoded prefix>~<digest>.json}, the digest a
+ *       SHA-256 of the full key, with the full key beside it in {@code <same>.key} (written
+ *       before the record, deleted after it), so every file name, temporary ones included, fits
+ *       the 255 bytes of common file systems while listing still returns the original key.
  * </ul>
  */
 public final class FileStore extends RecordStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileStore.class);
   private static final String SUFFIX = ".json";
   private static final String TEMP_SUFFIX = ".tmp";
+  private static final String KEY_SUFFIX = ".key";
+  /**
+   * The longest encoded key kept under its own name. Its temporary file adds {@code .}, the
+   * {@code .json} suffix, {@code .}, up to 20 random digits and {@code .tmp}: 31 bytes, so 224
+   * keeps that within 255 bytes.
+   */
+  static final int MAX_PLAIN_NAME = 224;
+  /** The longest file name (in bytes) the store relies on a file system accepting. */
+  static final int MAX_FILE_NAME = 255;
+  private static final char DIGEST_MARK = '~';
+  private static final int DIGEST_HEX = 32;
 
   private final Path dir;
   private final Duration lockTimeout;
@@ -145,14 +161,65 @@ public final class FileStore extends RecordStore {
   }
 
   private Path file(String collection, String key) {
-    return collectionDir(collection).resolve(encode(key) + SUFFIX);
+    return collectionDir(collection).resolve(baseName(key) + SUFFIX);
+  }
+
+  /**
+   * The file name of a key, without the suffix: its encoding, or, when that is too long, a
+   * prefix of it cut between escapes, {@code ~} (which encoding never writes) and a digest of
+   * the full key.
+   */
+  static String baseName(String key) {
+    String encoded = encode(key);
+    if (encoded.length() <= MAX_PLAIN_NAME) {
+      return encoded;
+    }
+    int cut = MAX_PLAIN_NAME - 1 - DIGEST_HEX;
+    while (cut > 0 && (encoded.charAt(cut - 1) == '%' || (cut > 1 && encoded.charAt(cut - 2) == '%'))) {
+      cut--;
+    }
+    return encoded.substring(0, cut) + DIGEST_MARK + digest(key);
+  }
+
+  private static String digest(String key) {
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d, 0, DIGEST_HEX / 2);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private static boolean digested(String base) {
+    return base.indexOf(DIGEST_MARK) >= 0;
+  }
+
+  /**
+   * Where a key too long for its own name was kept by versions of vr that wrote the plain name
+   * whenever it fit (its temporary file could still fit with fewer random digits).
+   */
+  private Optional<Path> legacyFile(String collection, String key) {
+    String encoded = encode(key);
+    if (encoded.length() <= MAX_PLAIN_NAME || encoded.length() + SUFFIX.length() > MAX_FILE_NAME) {
+      return Optional.empty();
+    }
+    return Optional.of(collectionDir(collection).resolve(encoded + SUFFIX));
+  }
+
+  private static Path keyFile(Path record) {
+    String name = record.getFileName().toString();
+    return record.resolveSibling(name.substring(0, name.length() - SUFFIX.length()) + KEY_SUFFIX);
   }
 
   // ---- primitives ---------------------------------------------------------------------------
 
   @Override
   Optional<String> read(String collection, String key) {
-    Path f = file(collection, key);
+    Optional<String> found = read(file(collection, key));
+    return found.isPresent() ? found : legacyFile(collection, key).flatMap(FileStore::read);
+  }
+
+  private static Optional<String> read(Path f) {
     try {
       return Optional.of(Files.readString(f, StandardCharsets.UTF_8));
     } catch (NoSuchFileException e) {
@@ -170,7 +237,17 @@ public final class FileStore extends RecordStore {
       for (Path p : entries) {
         String name = p.getFileName().toString();
         if (!name.startsWith(".") && name.endsWith(SUFFIX)) {
-          out.add(decode(name.substring(0, name.length() - SUFFIX.length())));
+          String base = name.substring(0, name.length() - SUFFIX.length());
+          if (!digested(base)) {
+            out.add(decode(base));
+          } else {
+            Optional<String> key = read(keyFile(p));
+            if (key.isPresent() && baseName(key.get()).equals(base)) {
+              out.add(key.get());
+            } else {
+              LOG.warn("skipping {}: its key file {} is {}", p, keyFile(p), key.isPresent() ? "not its key" : "missing");
+            }
+          }
         }
       }
     } catch (NoSuchFileException e) {
@@ -186,12 +263,32 @@ public final class FileStore extends RecordStore {
   void write(String collection, String key, String json) {
     Path d = collectionDir(collection);
     Path target = file(collection, key);
+    if (digested(baseName(key))) {
+      Path keyFile = keyFile(target);
+      if (!read(keyFile).equals(Optional.of(key))) {
+        writeFile(d, keyFile, key);
+      }
+    }
+    writeFile(d, target, json);
+    Optional<Path> legacy = legacyFile(collection, key);
+    if (legacy.isPresent()) {
+      try {
+        if (Files.deleteIfExists(legacy.get())) {
+          fsyncDirectory(d);
+        }
+      } catch (IOException e) {
+        throw new StoreException(legacy.get().toString(), "write", "cannot delete the record's older copy: " + e, e);
+      }
+    }
+  }
+
+  private void writeFile(Path d, Path target, String text) {
     Path temp = null;
     try {
       ensureDirectory(d);
       temp = Files.createTempFile(d, "." + target.getFileName() + ".", TEMP_SUFFIX);
       try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer buf = ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
+        ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
         while (buf.hasRemaining()) {
           ch.write(buf);
         }
@@ -239,6 +336,15 @@ public final class FileStore extends RecordStore {
   @Override
   boolean delete(String collection, String key) {
     Path f = file(collection, key);
+    boolean existed = delete(f);
+    if (digested(f.getFileName().toString())) {
+      delete(keyFile(f));
+    }
+    Optional<Path> legacy = legacyFile(collection, key);
+    return legacy.isPresent() ? delete(legacy.get()) || existed : existed;
+  }
+
+  private static boolean delete(Path f) {
     try {
       boolean existed = Files.deleteIfExists(f);
       if (existed) {

@@ -85,4 +85,50 @@ class VrJsonTest {
     FleetSnapshot empty = FleetSnapshot.builder().build();
     assertThat(VrJson.readJson(VrJson.writeJson(empty), FleetSnapshot.class)).isEqualTo(empty);
   }
+
+  @Test
+  void refusesADuplicateTopLevelKeyNamingItAndBothLines() {
+    assertThatThrownBy(() -> VrJson.readYaml(SWARM + "size: 5\n", Swarm.class))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("duplicate key 'size' at line 16 (first at line 6)");
+    assertThatThrownBy(() -> VrJson.readYaml(SWARM + "size: 5\n", Object.class))
+        .hasMessageContaining("duplicate key 'size' at line 16 (first at line 6)");
+  }
+
+  @Test
+  void refusesADuplicateKeyInsideEnvAndDeepInsideSettings() {
+    String env = SWARM.replace("env: {PORT_BASE: 8000, DEBUG: true}", "env:\n  DEBUG: true\n  X: 1\n  DEBUG: false");
+    assertThatThrownBy(() -> VrJson.readYaml(env, Swarm.class))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("duplicate key 'DEBUG' at line 11 (first at line 9) in env");
+    String deep = SWARM.replace("settings: {db: {host: x, port: 5432}}",
+        "settings:\n  db:\n    host: x\n    list:\n      - {a: 1, b: 2, a: 3}\n");
+    assertThatThrownBy(() -> VrJson.readYaml(deep, Swarm.class))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("duplicate key 'a' at line 13 (first at line 13) in settings.db.list.0");
+  }
+
+  @Test
+  void refusesADuplicateJsonKeyNamingItAndBothLines() {
+    assertThatThrownBy(() -> VrJson.readJson("{\n  \"a\": 1,\n  \"b\": {\"c\": 1,\n    \"c\": 2}\n}", Object.class))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("duplicate key 'c' at line 4 (first at line 3) in b");
+  }
+
+  @Test
+  void aWholeNumberFieldTakesNeitherAFractionNorAString() {
+    assertThatThrownBy(() -> VrJson.readYaml(SWARM.replace("size: 3", "size: 3.5"), Swarm.class))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("at size: must be a whole number, not 3.5");
+    assertThatThrownBy(() -> VrJson.readYaml(SWARM.replace("size: 3", "size: \"3\""), Swarm.class))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("at size: must be a whole number, not \"3\" (a string");
+    assertThatThrownBy(() -> VrJson.readJson(VrJson.writeJson(VrJson.readYaml(SWARM, Swarm.class))
+        .replace("\"size\" : 3", "\"size\" : 3.0"), Swarm.class))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("at size: must be a whole number, not 3.0");
+    assertThatThrownBy(() -> VrJson.readYaml(SWARM + "one_per_host: \"true\"\n", Swarm.class))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("at one_per_host: must be true or false, not \"true\" (a string");
+  }
 }

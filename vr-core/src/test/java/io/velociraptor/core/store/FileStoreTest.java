@@ -3,21 +3,27 @@ package io.velociraptor.core.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.velociraptor.core.json.VrJson;
 import io.velociraptor.core.model.App;
 import io.velociraptor.core.model.AppName;
+import io.velociraptor.core.model.Build;
+import io.velociraptor.core.model.BuildStatus;
 import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.Port;
 import io.velociraptor.core.model.RunState;
 import io.velociraptor.core.model.SwarmId;
 import io.velociraptor.core.model.SwarmRun;
+import io.velociraptor.core.model.Version;
 import io.velociraptor.core.spi.BeginRun;
 import io.velociraptor.core.spi.StoreException;
 import io.velociraptor.core.testing.Gen;
 import io.velociraptor.core.testing.ModelGen;
 import io.velociraptor.core.testing.PropertyRunner;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -135,6 +141,68 @@ class FileStoreTest {
       }
       assertThat(store.history(SwarmId.of("abcdefgh"))).extracting(SwarmRun::id)
           .containsExactly("abcdefgh-000003", "abcdefgh-000004", "abcdefgh-000005");
+    }
+  }
+
+  private static Build build(String app, String version) {
+    return Build.builder().app(AppName.of(app)).version(Version.of(version)).status(BuildStatus.SUCCESS)
+        .artifact("/builds/a.tar.gz").sha256("a".repeat(64)).sizeBytes(10).build();
+  }
+
+  @Test
+  void everyFileNameFitsIn255BytesForTheLongestVersionAndAnotherStoreListsItsKey() throws Exception {
+    Path dir = tmp.resolve("s");
+    String app = "A".repeat(64);
+    String version = "\u20ac".repeat(128);
+    try (FileStore store = FileStore.open(dir)) {
+      store.putBuild(build(app, version));
+      store.putBuild(build(app, version));
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      assertThat(files).allSatisfy(f -> assertThat(f.getFileName().toString().getBytes(StandardCharsets.UTF_8).length)
+          .isLessThanOrEqualTo(255));
+    }
+    try (Stream<Path> files = Files.list(dir.resolve("builds").resolve(app))) {
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .hasSize(2).allSatisfy(n -> assertThat(n).contains("~").matches(".*\\.(json|key)"));
+    }
+    try (FileStore store = FileStore.open(dir)) {
+      assertThat(store.builds(AppName.of(app))).extracting(b -> b.version().value()).containsExactly(version);
+      assertThat(store.deleteBuild(AppName.of(app), Version.of(version))).isTrue();
+    }
+    try (Stream<Path> files = Files.list(dir.resolve("builds").resolve(app))) {
+      assertThat(files).isEmpty();
+    }
+  }
+
+  @Test
+  void aLongKeyAnOlderVrKeptUnderItsPlainNameIsStillReadListedAndReplacedOnce() throws Exception {
+    Path dir = tmp.resolve("s");
+    String version = "/".repeat(75);
+    String plain = FileStore.encode(version) + ".json";
+    assertThat(plain.length()).isGreaterThan(FileStore.MAX_PLAIN_NAME).isLessThanOrEqualTo(255);
+    Files.createDirectories(dir.resolve("builds/app"));
+    Files.writeString(dir.resolve("builds/app").resolve(plain), VrJson.writeJson(build("app", version)));
+    try (FileStore store = FileStore.open(dir)) {
+      assertThat(store.build(AppName.of("app"), Version.of(version))).isPresent();
+      assertThat(store.builds(AppName.of("app"))).hasSize(1);
+      store.putBuild(build("app", version));
+      assertThat(store.builds(AppName.of("app"))).hasSize(1);
+      assertThat(dir.resolve("builds/app").resolve(plain)).doesNotExist();
+      assertThat(store.deleteBuild(AppName.of("app"), Version.of(version))).isTrue();
+      assertThat(store.builds(AppName.of("app"))).isEmpty();
+    }
+  }
+
+  @Test
+  void aShortenedNameNeverCutsAnEscapeAndDiffersForKeysSharingThePrefix() {
+    for (int pad = 0; pad < 3; pad++) {
+      String key = "x".repeat(pad) + "/".repeat(120);
+      String base = FileStore.baseName(key);
+      assertThat(base.length()).isLessThanOrEqualTo(FileStore.MAX_PLAIN_NAME);
+      String prefix = base.substring(0, base.indexOf('~'));
+      assertThat(FileStore.encode(FileStore.decode(prefix))).isEqualTo(prefix);
+      assertThat(FileStore.baseName(key + "a")).isNotEqualTo(FileStore.baseName(key + "b"));
     }
   }
 }

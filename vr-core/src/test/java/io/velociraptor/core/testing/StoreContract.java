@@ -192,6 +192,37 @@ public abstract class StoreContract {
   }
 
   @Test
+  public void theLongestVersionsAndAppNameValidationAcceptsAreStoredListedReadAndDeleted() {
+    String app = "A".repeat(64);
+    String euro = "\u20ac".repeat(127);
+    List<String> versions = List.of(
+        "x".repeat(128),
+        "/".repeat(128),
+        euro + "\u20ac",
+        euro + "a",
+        euro + "b",
+        "\ud83d\ude00".repeat(64),
+        "%".repeat(128),
+        "." + "-".repeat(127));
+    for (String v : versions) {
+      assertThat(v).hasSize(128);
+      store.putBuild(build(app, v));
+    }
+    assertThat(store.builds(AppName.of(app))).extracting(bu -> bu.version().value())
+        .containsExactlyElementsOf(versions.stream().sorted().toList());
+    for (String v : versions) {
+      assertThat(store.build(AppName.of(app), Version.of(v))).map(bu -> bu.version().value()).contains(v);
+    }
+    store.putBuild(build(app, euro + "a"));
+    assertThat(store.builds(AppName.of(app))).hasSize(versions.size());
+    assertThat(store.deleteBuild(AppName.of(app), Version.of(euro + "a"))).isTrue();
+    assertThat(store.deleteBuild(AppName.of(app), Version.of(euro + "a"))).isFalse();
+    assertThat(store.build(AppName.of(app), Version.of(euro + "a"))).isEmpty();
+    assertThat(store.build(AppName.of(app), Version.of(euro + "b"))).isPresent();
+    assertThat(store.builds(AppName.of(app))).hasSize(versions.size() - 1);
+  }
+
+  @Test
   public void reserveLocksAllPortsOrNoneAndNamesTheHolder() {
     assertThat(store.reserve(HOST_A, ports(5000, 5001), "run-1")).extracting(PortLock::port)
         .containsExactly(Port.of(5000), Port.of(5001));

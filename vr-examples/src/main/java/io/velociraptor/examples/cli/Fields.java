@@ -78,6 +78,10 @@ final class Fields {
     if (s.isEmpty()) {
       return dflt;
     }
+    Object raw = map.get(key);
+    if (raw instanceof String) {
+      throw error(key, "\"" + s.get() + "\" is a string, not a whole number (write the number without quotes)");
+    }
     int v;
     try {
       v = Integer.parseInt(s.get().trim());
