@@ -351,7 +351,9 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
       log.accept("Build of " + app + " " + version + " finished in "
           + Duration.between(started, finished).toMillis() + " ms");
       log.flush();
-      URI compileLog = store.attach(artifact.sha256(), "compile.log", log.file());
+      // keyed by the build: builds whose tarballs are byte-identical share the artifact, not
+      // their logs (results written before keep pointing at their "compile.log")
+      URI compileLog = store.attach(artifact.sha256(), compileLogName(started), log.file());
 
       return Build.builder()
           .app(req.app().name())
@@ -372,6 +374,11 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
           .startedAt(started)
           .finishedAt(finished)
           .build();
+    }
+
+    /** The name of this build's log among its artifact's attachments. */
+    private String compileLogName(Instant started) {
+      return "compile-" + LOG_STAMP.format(started) + "-" + id + ".log";
     }
 
     private Optional<String> checkoutSource() throws IOException {
