@@ -541,6 +541,36 @@ class BuildpackBuildBackendIT {
   }
 
   @Test
+  void aRelativeSymlinkOutOfTheBuildFailsTheTarballStepNamingItInsteadOfFailingAtDeploy()
+      throws IOException {
+    Path up = fx.buildpack("up", "echo up", "mkdir \"$1/conf\"; ln -s ../../secrets \"$1/conf/s\"",
+        "printf -- '---\\ndefault_process_types:\\n  web: x\\n'");
+    assertThatThrownBy(() -> build(gitApp("shellapp", repo(), local(up)), "main"))
+        .isInstanceOf(BuildFailedException.class)
+        .hasMessageContaining("step tarball")
+        .hasMessageContaining("'conf/s'")
+        .hasMessageContaining("outside the build");
+    assertThat(fx.store.list()).isEmpty();
+  }
+
+  @Test
+  void aFifoInALocalSourceFailsTheCheckoutNamingItInsteadOfBeingDropped() throws Exception {
+    Path dir = fx.root.resolve("local-src");
+    BuildFixture.writeFiles(dir, Map.of("app.sh*", "echo local\n"));
+    Files.createDirectories(dir.resolve("run"));
+    Process p = new ProcessBuilder("mkfifo", dir.resolve("run/pipe").toString()).inheritIO()
+        .start();
+    assertThat(p.waitFor()).isZero();
+    App app = App.builder().name(AppName.of("localapp")).repoUrl(dir.toString())
+        .repoType(App.RepoType.LOCAL).addBuildpacks(local(shellBp)).build();
+    assertThatThrownBy(() -> build(app, "dev"))
+        .isInstanceOf(BuildFailedException.class)
+        .hasMessageContaining("step checkout")
+        .hasMessageContaining("'run/pipe'")
+        .hasMessageContaining("special file");
+  }
+
+  @Test
   void aBuildpackThatCreatesAHostileFileNameFailsTheTarballStepInsteadOfPackingIt()
       throws IOException {
     Path evil = fx.buildpack("evil", "echo evil", "touch \"$1/$(printf 'evil\\nname')\"",
