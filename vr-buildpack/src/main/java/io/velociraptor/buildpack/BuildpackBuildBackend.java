@@ -235,7 +235,12 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
           + LOG_STAMP.format(started) + "-" + id + ".log");
       Thread building = Thread.currentThread();
       Thread hook = new Thread(() -> stopForShutdown(building), "vr-build-shutdown-" + id);
-      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        Runtime.getRuntime().addShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        throw new BuildFailedException(app, version, "prepare", "the JVM is shutting down",
+            OptionalInt.empty(), List.of(), Optional.empty(), shuttingDown);
+      }
       try (BuildLog l = new BuildLog(logFile, listener)) {
         this.log = l;
         return steps(started);
