@@ -39,7 +39,7 @@ class BuildShutdownIT {
   }
 
   @ParameterizedTest(name = "route {0}")
-  @ValueSource(strings = {"self", "user", "plain"})
+  @ValueSource(strings = {"self", "user", "plain", "lxc"})
   @Timeout(180)
   void aSigtermMidCompileStopsTheWholeCompileTreeAndRemovesTheWorkDir(String route)
       throws Exception {
@@ -95,6 +95,12 @@ class BuildShutdownIT {
       assertThat(processesMentioning(work.toString())).as("the compile script").isEmpty();
       assertThat(work).as("the build's work dir").doesNotExist();
       assertThat(fx.home.resolve("trash").resolve(work.getFileName())).doesNotExist();
+      Path oneShots = fx.root.resolve("runtime/oneshot");
+      if (Files.isDirectory(oneShots)) {
+        try (Stream<Path> left = Files.list(oneShots)) {
+          assertThat(left.toList()).as("one-shot directories of the runtime").isEmpty();
+        }
+      }
     } finally {
       jvm.destroyForcibly();
     }

@@ -7,13 +7,15 @@ import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.store.FileSystemArtifactStore;
+import io.velociraptor.lxc.LxcContainerRuntime;
 import io.velociraptor.lxc.PlainContainerRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * A JVM that runs one build and prints its log lines, for {@link BuildShutdownIT} to signal.
- * Args: fixture root, route ({@code self}, {@code user} or {@code plain}), buildpack dir, local
+ * Args: fixture root, route ({@code self}, {@code user},
+ * {@code plain} or {@code lxc}), buildpack dir, local
  * source dir.
  */
 final class BuildShutdownProbe {
@@ -29,7 +31,10 @@ final class BuildShutdownProbe {
       case "plain" -> b.buildUser(BuildFixture.USER).containerRuntime(
           PlainContainerRuntime.of("/nonexistent/vr-runner", root.resolve("runtime").toString(),
               Duration.ofMinutes(1)), LocalCommandRunner.builder().root(root).build());
-      default -> throw new IllegalArgumentException("route must be self, user or plain, got "
+      case "lxc" -> b.buildUser(BuildFixture.USER).containerRuntime(
+          LxcContainerRuntime.of("/nonexistent/vr-runner", root.resolve("runtime").toString(),
+              Duration.ofMinutes(1)), LocalCommandRunner.builder().root(root).build());
+      default -> throw new IllegalArgumentException("route must be self, user, plain or lxc, got "
           + args[1]);
     }
     App app = App.builder().name(AppName.of("hangapp")).repoUrl(args[3])
