@@ -131,12 +131,13 @@ final class LocalExec {
     });
     // without a PID namespace, a process that calls setsid itself and outlives its parent is in
     // neither the group nor the tree: it is found by a variable it inherits
-    Optional<String> mark = runAs.filter(RunAs::pidNamespace).isPresent() ? Optional.empty()
-        : Optional.of(MARK + "=" + UUID.randomUUID());
+    Optional<String> markValue = runAs.filter(RunAs::pidNamespace).isPresent()
+        ? Optional.empty() : Optional.of(UUID.randomUUID().toString());
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
     pb.environment().clear();
     pb.environment().putAll(env);
-    mark.ifPresent(m -> pb.environment().put(MARK, m.substring(MARK.length() + 1)));
+    markValue.ifPresent(v -> pb.environment().put(MARK, v));
+    Optional<String> mark = markValue.map(v -> MARK + "=" + v);
     pb.redirectErrorStream(!captureStdout);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     LOG.debug("running {} in {} as {}", argv, workDir, runAs.map(RunAs::name).orElse("self"));
