@@ -59,7 +59,10 @@ final class BuildFiles {
 
   /**
    * Copies a tree, keeping symlinks as symlinks and permissions; skips (relative) paths the
-   * filter rejects, and special files (fifos, sockets, devices).
+   * filter rejects.
+   *
+   * @throws InvalidBuildInputException naming a special file (fifo, socket, device) in the tree,
+   *     which a build cannot hold
    */
   static void copyTree(Path from, Path to, Predicate<Path> include) throws IOException {
     Files.createDirectories(to);
@@ -79,8 +82,12 @@ final class BuildFiles {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         Path rel = from.relativize(file);
-        if (!include.test(rel) || !(attrs.isRegularFile() || attrs.isSymbolicLink())) {
+        if (!include.test(rel)) {
           return FileVisitResult.CONTINUE;
+        }
+        if (!(attrs.isRegularFile() || attrs.isSymbolicLink())) {
+          throw new InvalidBuildInputException("directory " + from, 0, rel.toString(),
+              "is a special file (fifo, socket or device), which a build cannot hold; remove it");
         }
         Files.copy(file, to.resolve(rel.toString()), LinkOption.NOFOLLOW_LINKS,
             StandardCopyOption.COPY_ATTRIBUTES);

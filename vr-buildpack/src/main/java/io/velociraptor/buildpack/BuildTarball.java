@@ -35,7 +35,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * (depth first), every mtime is {@link #MTIME}, owner and group are 0 with no names, directories
  * are 0755, files 0755 when the owner may execute them and 0644 otherwise, symlinks are stored as
  * symlinks (never followed). Names are relative ({@code Procfile}, {@code bin/run}). Names or link
- * targets holding control characters, and special files (fifos, sockets, devices), are refused.
+ * targets holding control characters, relative symlinks that point above the build directory,
+ * and special files (fifos, sockets, devices), are refused naming the path.
  */
 public final class BuildTarball {
 
@@ -103,6 +104,7 @@ public final class BuildTarball {
       if (attrs.isSymbolicLink()) {
         String target = Files.readSymbolicLink(child).toString();
         requireSafeName(target, "symlink target of '" + name + "'");
+        requireInside(name, target, "build directory");
         e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
         e.setLinkName(target);
         e.setMode(0120777);
@@ -149,7 +151,8 @@ public final class BuildTarball {
    * @param tarball a gzipped tar
    * @return entry names in tarball order
    * @throws InvalidBuildInputException naming the first hostile entry: an absolute name, a
-   *     {@code ..} segment, control characters, a hard link or a device
+   *     {@code ..} segment, control characters, a hard link, a device or fifo, or a relative
+   *     symlink that points outside
    * @throws UncheckedIOException if the tarball cannot be read
    */
   public static List<String> entries(Path tarball) {
@@ -237,6 +240,25 @@ public final class BuildTarball {
     }
     if (e.isSymbolicLink()) {
       requireSafeName(e.getLinkName(), "symlink target of '" + name + "'");
+      requireInside(name, e.getLinkName(), "build tarball");
+    }
+  }
+
+  /**
+   * Refuses a relative symlink whose target climbs above the tree's root, resolved as the runner
+   * resolves it (lexically, from the link's directory); absolute targets resolve inside the
+   * container and are kept.
+   */
+  private static void requireInside(String name, String target, String source) {
+    if (target.startsWith("/")) {
+      return;
+    }
+    Path dir = Path.of(name).getParent();
+    Path resolved = (dir == null ? Path.of(target) : dir.resolve(target)).normalize();
+    if (resolved.getNameCount() > 0 && resolved.getName(0).toString().equals("..")) {
+      throw new InvalidBuildInputException(source, 0, name, "is a relative symlink to '"
+          + target + "', which points outside the build (the runner refuses it at deploy);"
+          + " make it point inside the build or use an absolute path");
     }
   }
 

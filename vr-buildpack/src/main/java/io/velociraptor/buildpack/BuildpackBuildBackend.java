@@ -90,6 +90,8 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
   private static final long MAX_TEXT_FILE = 1 << 20;
   private static final DateTimeFormatter LOG_STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  /** How long a JVM shutdown waits for a running build to stop its script and clean up. */
+  private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(20);
   private static final String SCRIPT_PATH =
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -231,6 +233,14 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
       Instant started = clock.instant();
       Path logFile = home.resolve("logs").resolve(app + "-" + req.version().nameForm() + "-"
           + LOG_STAMP.format(started) + "-" + id + ".log");
+      Thread building = Thread.currentThread();
+      Thread hook = new Thread(() -> stopForShutdown(building), "vr-build-shutdown-" + id);
+      try {
+        Runtime.getRuntime().addShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        throw new BuildFailedException(app, version, "prepare", "the JVM is shutting down",
+            OptionalInt.empty(), List.of(), Optional.empty(), shuttingDown);
+      }
       try (BuildLog l = new BuildLog(logFile, listener)) {
         this.log = l;
         return steps(started);
@@ -241,6 +251,40 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
       } finally {
         if (!keepWorkDirs) {
           discard(work);
+        }
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is running or has run
+        }
+      }
+    }
+
+    /**
+     * On a JVM shutdown (SIGTERM, SIGINT) in the middle of this build: interrupts the build,
+     * whose running script is then killed (SIGTERM, then SIGKILL, with all it started) as at a
+     * timeout, waits for it to end, and removes the work directory (the background deletion it
+     * was queued for would die with the JVM).
+     */
+    private void stopForShutdown(Thread building) {
+      LOG.warn("the JVM is shutting down: stopping the build of {} {} in step {}", app, version,
+          step);
+      building.interrupt();
+      try {
+        building.join(SHUTDOWN_WAIT.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (building.isAlive()) {
+        LOG.warn("the build of {} {} did not stop within {}", app, version, SHUTDOWN_WAIT);
+      }
+      if (!keepWorkDirs) {
+        for (Path dir : List.of(work, home.resolve("trash").resolve(work.getFileName()))) {
+          try {
+            BuildFiles.deleteTree(dir);
+          } catch (IOException e) {
+            LOG.warn("could not remove build work directory {}: {}", dir, e.toString());
+          }
         }
       }
     }
@@ -351,7 +395,9 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
       log.accept("Build of " + app + " " + version + " finished in "
           + Duration.between(started, finished).toMillis() + " ms");
       log.flush();
-      URI compileLog = store.attach(artifact.sha256(), "compile.log", log.file());
+      // keyed by the build: builds whose tarballs are byte-identical share the artifact, not
+      // their logs (results written before keep pointing at their "compile.log")
+      URI compileLog = store.attach(artifact.sha256(), compileLogName(started), log.file());
 
       return Build.builder()
           .app(req.app().name())
@@ -372,6 +418,11 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
           .startedAt(started)
           .finishedAt(finished)
           .build();
+    }
+
+    /** The name of this build's log among its artifact's attachments. */
+    private String compileLogName(Instant started) {
+      return "compile-" + LOG_STAMP.format(started) + "-" + id + ".log";
     }
 
     private Optional<String> checkoutSource() throws IOException {

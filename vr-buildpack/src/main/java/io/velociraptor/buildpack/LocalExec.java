@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -35,6 +36,11 @@ import org.slf4j.LoggerFactory;
 final class LocalExec {
   private static final Logger LOG = LoggerFactory.getLogger(LocalExec.class);
   private static final Duration DRAIN = Duration.ofSeconds(5);
+  /** How long a script's processes get between SIGTERM and SIGKILL. */
+  static final Duration TERM_GRACE = Duration.ofSeconds(2);
+  /** The variable that marks a script's processes when it has no PID namespace. */
+  static final String MARK = "VR_BUILD_SCRIPT";
+  private static final long OWN_PID = ProcessHandle.current().pid();
 
   /**
    * The user to run as, and how.
@@ -123,13 +129,22 @@ final class LocalExec {
       c.addAll(argv);
       return c;
     });
+    // without a PID namespace, a process that calls setsid itself and outlives its parent is in
+    // neither the group nor the tree: it is found by a variable it inherits
+    Optional<String> markValue = runAs.filter(RunAs::pidNamespace).isPresent()
+        ? Optional.empty() : Optional.of(UUID.randomUUID().toString());
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
     pb.environment().clear();
     pb.environment().putAll(env);
+    markValue.ifPresent(v -> pb.environment().put(MARK, v));
+    Optional<String> mark = markValue.map(v -> MARK + "=" + v);
     pb.redirectErrorStream(!captureStdout);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     LOG.debug("running {} in {} as {}", argv, workDir, runAs.map(RunAs::name).orElse("self"));
     Process p = pb.start();
+    // read before it can be reaped: what the script starts starts no earlier
+    long[] first = readStat("/proc/" + p.pid() + "/stat", new byte[4096], true);
+    Group group = new Group(p.pid(), mark, first.length == 0 ? 0 : first[2]);
     StringBuilder out = new StringBuilder();
     Thread outReader = pump(p.getInputStream(), captureStdout
         ? line -> {
@@ -143,7 +158,7 @@ final class LocalExec {
     try {
       finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
-      killGroup(p);
+      killGroup(p, group);
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while running " + argv, e);
     }
@@ -154,7 +169,7 @@ final class LocalExec {
     // also on success: nothing a buildpack started may outlive its step (in a PID namespace, the
     // kernel killed what was left when the namespace's init ended, before unshare did)
     if (!finished || runAs.map(u -> !u.pidNamespace()).orElse(true)) {
-      killGroup(p);
+      killGroup(p, group);
     }
     try {
       p.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
@@ -181,20 +196,26 @@ final class LocalExec {
         : new Result(-1, stdout, true);
   }
 
-  private static void killGroup(Process p) {
+  private static void killGroup(Process p, Group group) {
     // setsid made the child a session and process group leader: its pid is the group id (under
     // unshare, everything in the namespace descends from the child instead). Java
-    // cannot signal a group, so each member found in /proc is killed (a few rounds, in case one
-    // forks meanwhile); this avoids spawning kill(1) after every script. One pass over /proc
-    // finds the group and the child's descendants together (reading it costs ~15 us a process).
-    // a killed process lives on until it is scheduled (long on a busy machine): kill and look
-    // again until none is left, so that nothing of the script runs once this returns
-    long deadline = System.nanoTime() + DRAIN.toNanos();
-    while (true) {
-      List<ProcessHandle> left = leftovers(p.pid());
-      if (left.isEmpty()) {
-        break;
+    // cannot signal a group, so each member found in /proc is signalled; this avoids spawning
+    // kill(1) after every script. One pass over /proc finds the group and the child's
+    // descendants together (reading it costs ~15 us a process). SIGTERM first, so that a
+    // compile's tools can end cleanly, then SIGKILL (a few rounds, in case one forks meanwhile)
+    // until none is left: a killed process lives on until it is scheduled (long on a busy
+    // machine), and nothing of the script may run once this returns
+    List<ProcessHandle> left = group.members();
+    if (!left.isEmpty()) {
+      left.forEach(ProcessHandle::destroy);
+      long grace = System.nanoTime() + TERM_GRACE.toNanos();
+      while (!left.isEmpty() && System.nanoTime() - grace < 0) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        left = group.members();
       }
+    }
+    long deadline = System.nanoTime() + DRAIN.toNanos();
+    while (!left.isEmpty()) {
       left.forEach(ProcessHandle::destroyForcibly);
       if (System.nanoTime() - deadline > 0) {
         LOG.warn("processes of {} still alive {} after SIGKILL: {}", p.pid(), DRAIN,
@@ -202,6 +223,7 @@ final class LocalExec {
         break;
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      left = group.members();
     }
     // the handle, not Process.destroyForcibly(): that closes the output pipes, losing output
     // that has not been read yet
@@ -209,10 +231,29 @@ final class LocalExec {
   }
 
   /**
+   * A running script: its process group (the child's pid), the mark its processes inherit (when
+   * it has no PID namespace) and the child's start time in clock ticks after boot.
+   */
+  private record Group(long pid, Optional<String> mark, long startTicks) {
+    List<ProcessHandle> members() {
+      return leftovers(pid, mark, startTicks);
+    }
+  }
+
+  /**
    * Live (not zombie) processes in the process group {@code pid} or descending from {@code pid}
    * (a descendant may have moved to a group of its own), sorted by pid.
    */
   static List<ProcessHandle> leftovers(long pid) {
+    return leftovers(pid, Optional.empty(), 0);
+  }
+
+  /**
+   * As {@link #leftovers(long)}, plus processes started at {@code sinceTicks} or later whose
+   * environment holds {@code mark} ({@code NAME=value}): they may have left both the group and
+   * the tree (setsid, then their parent ended).
+   */
+  static List<ProcessHandle> leftovers(long pid, Optional<String> mark, long sinceTicks) {
     String[] names = new File("/proc").list();
     if (names == null) {
       return List.of();
@@ -224,12 +265,13 @@ final class LocalExec {
       if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
         continue;
       }
-      long[] stat = readStat("/proc/" + name + "/stat", buf);
+      long[] stat = readStat("/proc/" + name + "/stat", buf, false);
       if (stat.length == 0) {
         continue; // gone while we looked, or a zombie
       }
       long self = Long.parseLong(name);
-      if (stat[1] == pid) {
+      if (stat[1] == pid || (mark.isPresent() && stat[2] >= sinceTicks && self != OWN_PID
+          && environHolds("/proc/" + name + "/environ", mark.get()))) {
         hit.add(self);
       }
       children.computeIfAbsent(stat[0], k -> new ArrayList<>()).add(self);
@@ -250,11 +292,35 @@ final class LocalExec {
     return out;
   }
 
+  /** Whether a {@code /proc/<pid>/environ} holds the entry {@code NAME=value}. */
+  private static boolean environHolds(String file, String entry) {
+    byte[] env;
+    try {
+      env = java.nio.file.Files.readAllBytes(Path.of(file));
+    } catch (IOException gone) {
+      return false;
+    }
+    byte[] want = entry.getBytes(StandardCharsets.UTF_8);
+    for (int start = 0; start < env.length; ) {
+      int end = start;
+      while (end < env.length && env[end] != 0) {
+        end++;
+      }
+      if (end - start == want.length
+          && java.util.Arrays.equals(env, start, end, want, 0, want.length)) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
+  }
+
   /**
-   * @return {ppid, pgrp} from a {@code /proc/<pid>/stat}, or an empty array if the process is
-   *     gone or a zombie
+   * @param zombies also read a zombie's stat
+   * @return {ppid, pgrp, starttime} from a {@code /proc/<pid>/stat}, or an empty array if the
+   *     process is gone or (unless asked for) a zombie
    */
-  private static long[] readStat(String file, byte[] buf) {
+  private static long[] readStat(String file, byte[] buf, boolean zombies) {
     int n = 0;
     try (FileInputStream in = new FileInputStream(file)) {
       int r;
@@ -269,12 +335,13 @@ final class LocalExec {
     while (i >= 0 && buf[i] != ')') {
       i--;
     }
-    if (i < 0 || i + 3 >= n || buf[i + 2] == 'Z') {
+    if (i < 0 || i + 3 >= n || (buf[i + 2] == 'Z' && !zombies)) {
       return new long[0];
     }
-    long[] f = new long[2];
+    // fields 4 (ppid), 5 (pgrp) and 22 (starttime) of proc(5)
+    long[] f = new long[3];
     int pos = i + 4;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 19; k++) {
       long v = 0;
       boolean neg = false;
       if (pos < n && buf[pos] == '-') {
@@ -284,7 +351,11 @@ final class LocalExec {
       while (pos < n && buf[pos] >= '0' && buf[pos] <= '9') {
         v = v * 10 + (buf[pos++] - '0');
       }
-      f[k] = neg ? -v : v;
+      if (k < 2) {
+        f[k] = neg ? -v : v;
+      } else if (k == 18) {
+        f[2] = v;
+      }
       pos++; // the space
     }
     return f;

@@ -55,7 +55,9 @@ class BuildTarballProperties {
         continue;
       }
       char kind = "ffffdl".charAt(r.nextInt(6));
-      String content = kind == 'l' ? (r.nextBoolean() ? "../" + NAMES[r.nextInt(NAMES.length)]
+      // a relative target climbs at most to the root: one climbing out is refused
+      String content = kind == 'l' ? (r.nextBoolean()
+          ? "../".repeat(r.nextInt(depth)) + NAMES[r.nextInt(NAMES.length)]
           : "/etc/passwd") : "content " + r.nextInt(1000) + "\n".repeat(r.nextInt(3));
       entries.put(p, new Entry(p, kind, content, r.nextBoolean()));
     }

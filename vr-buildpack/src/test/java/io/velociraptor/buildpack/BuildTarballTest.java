@@ -140,6 +140,66 @@ class BuildTarballTest {
   }
 
   @Test
+  void refusesARelativeSymlinkThatClimbsOutOfTheTreeNamingIt() throws IOException {
+    Path a = Files.createDirectories(tmp.resolve("a/sub"));
+    Files.createSymbolicLink(a.resolve("up"), Path.of("../../x")); // a/sub/../../x: above a
+    Path t = tmp.resolve("a.tar.gz");
+    assertThatThrownBy(() -> BuildTarball.write(tmp.resolve("a"), t))
+        .isInstanceOf(InvalidBuildInputException.class)
+        .hasMessageContaining("'sub/up'")
+        .hasMessageContaining("outside the build");
+  }
+
+  @Test
+  void keepsRelativeSymlinksThatStayInsideAndAbsoluteOnes() throws IOException {
+    Path a = Files.createDirectories(tmp.resolve("a/sub"));
+    Files.createSymbolicLink(a.resolve("sibling"), Path.of("../Procfile"));
+    Files.createSymbolicLink(a.resolve("self"), Path.of(".."));
+    Files.createSymbolicLink(a.resolve("abs"), Path.of("/usr/bin/env"));
+    BuildTarball.write(tmp.resolve("a"), tmp.resolve("a.tar.gz"));
+    assertThat(BuildTarball.entries(tmp.resolve("a.tar.gz")))
+        .containsExactly("sub/", "sub/abs", "sub/self", "sub/sibling");
+  }
+
+  @Test
+  void refusesACharDeviceNamingIt() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(BuildFixture.isRoot(), "mknod needs root");
+    Path a = Files.createDirectories(tmp.resolve("a"));
+    Process p = new ProcessBuilder("mknod", a.resolve("null").toString(), "c", "1", "3")
+        .inheritIO().start();
+    assertThat(p.waitFor()).isZero();
+    assertThatThrownBy(() -> BuildTarball.write(a, tmp.resolve("a.tar.gz")))
+        .isInstanceOf(InvalidBuildInputException.class)
+        .hasMessageContaining("'null'")
+        .hasMessageContaining("special file");
+  }
+
+  @Test
+  void listingOrExtractingRefusesASymlinkEntryThatPointsOutside() throws IOException {
+    Path t = tmp.resolve("out.tar.gz");
+    craftedTarball(t, "app/etc", TarConstants.LF_SYMLINK, "../../etc");
+    assertThatThrownBy(() -> BuildTarball.entries(t))
+        .isInstanceOf(InvalidBuildInputException.class)
+        .hasMessageContaining("'app/etc'").hasMessageContaining("outside the build");
+    assertThatThrownBy(() -> BuildTarball.extract(t, tmp.resolve("x")))
+        .isInstanceOf(InvalidBuildInputException.class).hasMessageContaining("'app/etc'");
+    assertThat(tmp.resolve("etc")).doesNotExist();
+  }
+
+  @Test
+  void listingOrExtractingRefusesACharDeviceOrFifoEntry() throws IOException {
+    for (byte type : new byte[] {TarConstants.LF_CHR, TarConstants.LF_FIFO}) {
+      Path t = tmp.resolve("dev" + type + ".tar.gz");
+      craftedTarball(t, "dev/null", type, "");
+      assertThatThrownBy(() -> BuildTarball.entries(t))
+          .isInstanceOf(InvalidBuildInputException.class).hasMessageContaining("'dev/null'");
+      assertThatThrownBy(() -> BuildTarball.extract(t, tmp.resolve("x" + type)))
+          .isInstanceOf(InvalidBuildInputException.class).hasMessageContaining("'dev/null'");
+      assertThat(tmp.resolve("x" + type + "/dev/null")).doesNotExist();
+    }
+  }
+
+  @Test
   void namesThatLookHostileToAShellAreJustNames() throws IOException {
     Path a = Files.createDirectories(tmp.resolve("a"));
     for (String n : List.of("-rf", "$(reboot)", "a b", "..x", "back\\slash")) {
@@ -208,6 +268,19 @@ class BuildTarballTest {
       e.setSize(body.length);
       tar.putArchiveEntry(e);
       tar.write(body);
+      tar.closeArchiveEntry();
+    }
+  }
+
+  private static void craftedTarball(Path t, String name, byte type, String link)
+      throws IOException {
+    try (OutputStream f = Files.newOutputStream(t);
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(f))) {
+      TarArchiveEntry e = new TarArchiveEntry(name, type);
+      if (!link.isEmpty()) {
+        e.setLinkName(link);
+      }
+      tar.putArchiveEntry(e);
       tar.closeArchiveEntry();
     }
   }

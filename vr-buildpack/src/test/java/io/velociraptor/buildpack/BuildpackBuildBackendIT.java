@@ -275,6 +275,29 @@ class BuildpackBuildBackendIT {
     assertThat(b.startedAt()).isNotEqualTo(Optional_empty());
   }
 
+  @Test
+  void twoBuildsWithByteIdenticalTarballsEachKeepTheirOwnCompileLog() throws IOException {
+    // the compile prints a build env value but packs nothing from it: same bytes, other logs
+    Path bp = fx.buildpack("greet", "echo greet", "echo \"greeting is $(cat \"$3/GREETING\")\"",
+        "printf -- '---\\ndefault_process_types:\\n  web: x\\n'");
+    App app = gitApp("shellapp", repo(), local(bp));
+    BuildpackBuildBackend backend = fx.backend().build();
+    Build first = backend.build(BuildRequest.of(App.builder().from(app)
+        .buildEnv(Env.of(Map.of("GREETING", "first"))).build(), Version.of("main")),
+        BuildListener.NONE);
+    Build second = backend.build(BuildRequest.of(App.builder().from(app)
+        .buildEnv(Env.of(Map.of("GREETING", "second"))).build(), Version.of("main")),
+        BuildListener.NONE);
+
+    assertThat(second.sha256()).isEqualTo(first.sha256());
+    assertThat(second.compileLog()).isNotEqualTo(first.compileLog());
+    assertThat(Path.of(java.net.URI.create(first.compileLog().orElseThrow())))
+        .content(StandardCharsets.UTF_8).contains("greeting is first")
+        .doesNotContain("greeting is second");
+    assertThat(Path.of(java.net.URI.create(second.compileLog().orElseThrow())))
+        .content(StandardCharsets.UTF_8).contains("greeting is second");
+  }
+
   private static java.util.Optional<java.time.Instant> Optional_empty() {
     return java.util.Optional.empty();
   }
@@ -300,7 +323,10 @@ class BuildpackBuildBackendIT {
     assertThat(lines).anyMatch(l -> l.startsWith("compiling in "));
     assertThat(steps).containsSubsequence("checkout", "detect", "compile", "release", "tarball",
         "store");
-    try (InputStream in = fx.store.openAttachment(b.sha256().orElseThrow(), "compile.log")
+    String name = Path.of(java.net.URI.create(b.compileLog().orElseThrow())).getFileName()
+        .toString();
+    assertThat(name).matches("compile-\\d{8}T\\d{6}Z-[0-9a-f]{8}\\.log");
+    try (InputStream in = fx.store.openAttachment(b.sha256().orElseThrow(), name)
         .orElseThrow()) {
       assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).contains("compiling in ");
     }
@@ -512,6 +538,36 @@ class BuildpackBuildBackendIT {
         .isInstanceOf(BuildFailedException.class)
         .hasMessageContaining("step tarball")
         .hasMessageContaining("'pipe'");
+  }
+
+  @Test
+  void aRelativeSymlinkOutOfTheBuildFailsTheTarballStepNamingItInsteadOfFailingAtDeploy()
+      throws IOException {
+    Path up = fx.buildpack("up", "echo up", "mkdir \"$1/conf\"; ln -s ../../secrets \"$1/conf/s\"",
+        "printf -- '---\\ndefault_process_types:\\n  web: x\\n'");
+    assertThatThrownBy(() -> build(gitApp("shellapp", repo(), local(up)), "main"))
+        .isInstanceOf(BuildFailedException.class)
+        .hasMessageContaining("step tarball")
+        .hasMessageContaining("'conf/s'")
+        .hasMessageContaining("outside the build");
+    assertThat(fx.store.list()).isEmpty();
+  }
+
+  @Test
+  void aFifoInALocalSourceFailsTheCheckoutNamingItInsteadOfBeingDropped() throws Exception {
+    Path dir = fx.root.resolve("local-src");
+    BuildFixture.writeFiles(dir, Map.of("app.sh*", "echo local\n"));
+    Files.createDirectories(dir.resolve("run"));
+    Process p = new ProcessBuilder("mkfifo", dir.resolve("run/pipe").toString()).inheritIO()
+        .start();
+    assertThat(p.waitFor()).isZero();
+    App app = App.builder().name(AppName.of("localapp")).repoUrl(dir.toString())
+        .repoType(App.RepoType.LOCAL).addBuildpacks(local(shellBp)).build();
+    assertThatThrownBy(() -> build(app, "dev"))
+        .isInstanceOf(BuildFailedException.class)
+        .hasMessageContaining("step checkout")
+        .hasMessageContaining("'run/pipe'")
+        .hasMessageContaining("special file");
   }
 
   @Test

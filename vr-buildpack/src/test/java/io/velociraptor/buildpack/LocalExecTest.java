@@ -46,6 +46,42 @@ class LocalExecTest {
   }
 
   @Test
+  void aDaemonThatLeftTheScriptsSessionAndWasOrphanedIsKilledWhenTheScriptEnds()
+      throws IOException {
+    String marker = marker();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c",
+        orphanedDaemon(marker)), ENV,
+        tmp, Optional.empty(), Duration.ofSeconds(30), false, line -> { });
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(processesMentioning(marker)).as("orphaned setsid daemon of the script").isEmpty();
+  }
+
+  @Test
+  void asTheBuildUserWithoutAPidNamespaceAnOrphanedDaemonIsKilledWhenTheScriptEnds()
+      throws IOException {
+    String marker = marker();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c",
+        orphanedDaemon(marker)), ENV,
+        Path.of("/"), Optional.of(buildUser().withPidNamespace(false)), Duration.ofSeconds(30),
+        false, line -> { });
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(processesMentioning(marker)).as("orphaned setsid daemon of the script").isEmpty();
+  }
+
+  @Test
+  void aScriptThatTrapsSigtermAtItsTimeLimitGetsItBeforeSigkill() throws IOException {
+    List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+    LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c",
+        "trap 'echo got TERM; exit 1' TERM; echo started; while :; do sleep 1; done"), ENV, tmp,
+        Optional.empty(), Duration.ofSeconds(1), false, lines::add);
+
+    assertThat(r.timedOut()).isTrue();
+    assertThat(lines).containsSubsequence("started", "got TERM");
+  }
+
+  @Test
   void leftoversFindsAGroupMemberWhoseNameHoldsParenthesesAndSpaces() throws Exception {
     Path weird = tmp.resolve("x) 1 2 (y");
     Files.copy(Path.of("/bin/sleep"), weird, StandardCopyOption.COPY_ATTRIBUTES);
@@ -144,6 +180,15 @@ class LocalExecTest {
   private static long[] sessionAndTerminal(String stat) {
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).strip().split(" ");
     return new long[] {Long.parseLong(f[3]), Long.parseLong(f[4])};
+  }
+
+  /**
+   * A script that starts a daemon and ends once the daemon is in a session of its own and its
+   * parent has ended: it is then in neither the script's process group nor its process tree.
+   */
+  private static String orphanedDaemon(String marker) {
+    return "sh -c \"setsid sh -c 'echo ready; exec sleep " + marker + " >/dev/null 2>&1' &\""
+        + " | head -n 1; echo started";
   }
 
   /** The build user, as root; these tests need root (to switch users and create namespaces). */

@@ -14,13 +14,16 @@ import java.util.EnumSet;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Extracts a build or image tarball under one directory and nowhere else: entries that are
  * absolute or climb with {@code ..}, relative symlinks that point above the root, hard links to
- * outside, and device nodes are rejected; nothing is ever written through a symlink.
+ * outside, device nodes, fifos, entries of any other type, and names or link targets holding a
+ * control character (a newline) are rejected, naming the entry; nothing is ever written through a
+ * symlink.
  * Absolute symlink targets are kept: inside a container they resolve against the container root.
  */
 final class SafeUntar {
@@ -46,6 +49,7 @@ final class SafeUntar {
           chmod(target, e.getMode() | 0700);
         } else if (e.isSymbolicLink()) {
           String link = e.getLinkName();
+          requireNoControlCharacter(tarball, name, link, "symlink target");
           if (!link.startsWith("/")) {
             Path resolved = target.getParent().resolve(link).normalize();
             if (!resolved.startsWith(root)) {
@@ -63,7 +67,10 @@ final class SafeUntar {
           ensureParentsAreRealDirs(tarball, root, source);
           Files.deleteIfExists(target);
           Files.createLink(target, source);
-        } else if (e.isFile()) {
+        } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+          // no business in a build; the container gets its /dev from LXC
+          throw unsafe(tarball, name, "is a device node or fifo");
+        } else if (isRegularFile(e)) {
           Files.deleteIfExists(target);
           try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
               StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
@@ -71,8 +78,10 @@ final class SafeUntar {
           }
           chmod(target, e.getMode() | 0400);
         } else {
-          // device nodes and fifos have no business in a build; the container gets its /dev from LXC
-          throw unsafe(tarball, name, "is a device node or fifo");
+          // commons-compress calls any entry not named like a directory a file: a type it does
+          // not know would be extracted as an empty file
+          throw unsafe(tarball, name, "has the tar entry type '" + (char) e.getLinkFlag()
+              + "', which is not a file, directory or link");
         }
       }
     } catch (FileAlreadyExistsException e) {
@@ -98,13 +107,20 @@ final class SafeUntar {
         "has an unsupported extension; use .tar.gz, .tgz, .tar.bz2 or .tar");
   }
 
+  private static boolean isRegularFile(TarArchiveEntry e) {
+    byte t = e.getLinkFlag();
+    return t == TarConstants.LF_NORMAL || t == TarConstants.LF_OLDNORM
+        || t == TarConstants.LF_CONTIG;
+  }
+
   private static Path resolveInside(Path tarball, Path root, String name) {
     if (name.startsWith("/")) {
       throw unsafe(tarball, name, "is an absolute path");
     }
-    if (name.indexOf('\0') >= 0 || name.indexOf('\\') >= 0) {
-      throw unsafe(tarball, name, "contains a NUL or backslash");
+    if (name.indexOf('\\') >= 0) {
+      throw unsafe(tarball, name, "contains a backslash");
     }
+    requireNoControlCharacter(tarball, name, name, "name");
     for (String part : name.split("/")) {
       if (part.equals("..")) {
         throw unsafe(tarball, name, "climbs out of the archive with '..'");
@@ -115,6 +131,17 @@ final class SafeUntar {
       throw unsafe(tarball, name, "resolves outside the archive");
     }
     return p;
+  }
+
+  /** A newline in a name breaks every line-based tool and log that shows it: refused. */
+  private static void requireNoControlCharacter(Path tarball, String entry, String s,
+      String what) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        throw unsafe(tarball, entry, "has a " + what + " holding a control character");
+      }
+    }
   }
 
   /** Every existing ancestor below the root must be a real directory, never a symlink. */

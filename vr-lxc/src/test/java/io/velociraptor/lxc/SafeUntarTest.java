@@ -19,7 +19,10 @@ class SafeUntarTest {
   @TempDir
   Path dir;
 
-  /** Writes a .tar.gz of entries: "f:name=content", "d:name", "l:name->target", "h:name->target". */
+  /**
+   * Writes a .tar.gz of entries: "f:name=content", "d:name", "l:name->target", "h:name->target",
+   * "c:name" (a char device), "p:name" (a fifo).
+   */
   private Path tarball(String... entries) throws IOException {
     Path out = dir.resolve("t" + entries.length + "-" + Math.abs(String.join("|", entries).hashCode()) + ".tar.gz");
     try (OutputStream raw = Files.newOutputStream(out);
@@ -36,6 +39,12 @@ class SafeUntarTest {
           te.setMode(0644);
           tar.putArchiveEntry(te);
           tar.write(data);
+        } else if (kind == 'c' || kind == 'p') {
+          TarArchiveEntry te = new TarArchiveEntry(rest,
+              kind == 'c' ? TarArchiveEntry.LF_CHR : TarArchiveEntry.LF_FIFO);
+          te.setDevMajor(1);
+          te.setDevMinor(3);
+          tar.putArchiveEntry(te);
         } else if (kind == 'd') {
           TarArchiveEntry te = new TarArchiveEntry(rest.endsWith("/") ? rest : rest + "/");
           tar.putArchiveEntry(te);
@@ -80,6 +89,41 @@ class SafeUntarTest {
     assertThatThrownBy(() -> SafeUntar.extract(t, dir.resolve("out")))
         .isInstanceOf(RunnerException.class).hasMessageContaining("absolute");
     assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void rejectsACharDeviceNamingItInsteadOfExtractingAnEmptyFile() throws IOException {
+    Path t = tarball("d:app", "c:app/null");
+    assertThatThrownBy(() -> SafeUntar.extract(t, dir.resolve("out")))
+        .isInstanceOf(RunnerException.class).hasMessageContaining("\"app/null\"")
+        .hasMessageContaining("device node");
+    assertThat(dir.resolve("out/app/null")).doesNotExist();
+  }
+
+  @Test
+  void rejectsAFifoNamingIt() throws IOException {
+    Path t = tarball("p:pipe");
+    assertThatThrownBy(() -> SafeUntar.extract(t, dir.resolve("out")))
+        .isInstanceOf(RunnerException.class).hasMessageContaining("\"pipe\"")
+        .hasMessageContaining("fifo");
+    assertThat(dir.resolve("out/pipe")).doesNotExist();
+  }
+
+  @Test
+  void rejectsAnEntryWhoseNameHoldsANewline() throws IOException {
+    Path t = tarball("f:evil\nname=x");
+    assertThatThrownBy(() -> SafeUntar.extract(t, dir.resolve("out")))
+        .isInstanceOf(RunnerException.class).hasMessageContaining("\"evil\\nname\"")
+        .hasMessageContaining("control character");
+    assertThat(dir.resolve("out/evil\nname")).doesNotExist();
+  }
+
+  @Test
+  void rejectsASymlinkWhoseTargetHoldsANewline() throws IOException {
+    Path t = tarball("l:link->a\nb");
+    assertThatThrownBy(() -> SafeUntar.extract(t, dir.resolve("out")))
+        .isInstanceOf(RunnerException.class).hasMessageContaining("\"link\"")
+        .hasMessageContaining("symlink target holding a control character");
   }
 
   @Test

@@ -48,7 +48,7 @@ public interface ArtifactStore {
   List<Artifact> list();
 
   /**
-   * Stores a named file that belongs to an artifact (for example {@code compile.log}),
+   * Stores a named file that belongs to an artifact (for example a build's compile log),
    * replacing one of the same name.
    *
    * @param sha256 the artifact it belongs to
