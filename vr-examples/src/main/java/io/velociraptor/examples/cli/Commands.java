@@ -393,7 +393,7 @@ final class Commands {
       Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
       FleetSnapshot snap = fleet.snapshot();
       List<Map<String, Object>> rows = Views.procRows(snap, Optional.ofNullable(host), id, Instant.now());
-      print(json() ? VrMain.toJson(Views.procsJson(snap, Optional.ofNullable(host), rows)) : Views.procTable(snap, rows));
+      print(json() ? VrMain.toJson(Views.procsJson(snap, Optional.ofNullable(host), rows)) : Views.procTable(snap, Optional.ofNullable(host), rows));
       return VrMain.OK;
     }
   }

@@ -70,8 +70,16 @@ final class Views {
   }
 
   static String procTable(FleetSnapshot snap, List<Map<String, Object>> rows) {
+    return procTable(snap, Optional.empty(), rows);
+  }
+
+  /** The text of {@code vr procs}: the hosts asked about that are unreachable, then the proc rows. */
+  static String procTable(FleetSnapshot snap, Optional<String> host, List<Map<String, Object>> rows) {
     StringBuilder out = new StringBuilder();
     for (HostSnapshot h : snap.hosts()) {
+      if (host.isPresent() && !h.host().name().value().equals(host.get())) {
+        continue; // as the JSON does: only the hosts asked about
+      }
       if (!h.reachable()) {
         out.append("host ").append(h.host().name()).append(" is UNREACHABLE: ")
             .append(h.unreachableReason().orElse("")).append(" (its procs are unknown)\n");

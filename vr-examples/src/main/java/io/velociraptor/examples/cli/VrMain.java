@@ -20,8 +20,9 @@ import picocli.CommandLine.ScopeType;
 /**
  * The {@code vr} command-line tool. Exit codes: 0 success (and "no change" for {@code vr plan}),
  * 1 changes pending ({@code vr plan}) or a run that failed, 2 invalid input (usage, config file,
- * swarm file), 3 anything else (a host, the store, a build). Errors print as one line plus a
- * hint; {@code --debug} adds the stack trace.
+ * swarm file), 3 anything else (a host, the store, a build). Errors print on stderr as one line
+ * plus a hint, or with {@code --json} as one JSON object {@code {"error", "hint", "exit_code"}};
+ * {@code --debug} adds the stack trace.
  */
 @Command(name = "vr", mixinStandardHelpOptions = true, versionProvider = VrMain.Version.class,
     description = "Velociraptor for Java: build apps, dispatch swarms of procs, watch hosts.",
