@@ -89,6 +89,15 @@ final class Commands {
     }
 
     abstract int run(VrConfig config, Fleet fleet) throws Exception;
+
+    /** @return the stored run of that id; empty if there is none or the id is no run id (a lock's owner can be any text) */
+    static Optional<SwarmRun> runNamed(Fleet fleet, String runId) {
+      try {
+        return fleet.store.status(runId);
+      } catch (RuntimeException notARunId) {
+        return Optional.empty();
+      }
+    }
   }
 
   @Command(name = "plan", mixinStandardHelpOptions = true,
@@ -223,8 +232,13 @@ final class Commands {
 
     @Override
     int run(VrConfig config, Fleet fleet) throws IOException {
+      Optional<SquadName> only = Optional.ofNullable(squad).map(SquadName::of);
+      if (only.isPresent() && config.fleet.squad(only.get()).isEmpty()) {
+        throw InvalidValueException.of("--squad", squad, "is not a configured squad ("
+            + config.fleet.squads().stream().map(x -> x.name().value()).toList() + ")");
+      }
       follow(config, fleet);
-      return summarize(fleet.dispatcher().reconcile(Optional.ofNullable(squad).map(SquadName::of), concurrency));
+      return summarize(fleet.dispatcher().reconcile(only, concurrency));
     }
   }
 
@@ -379,7 +393,7 @@ final class Commands {
       Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
       FleetSnapshot snap = fleet.snapshot();
       List<Map<String, Object>> rows = Views.procRows(snap, Optional.ofNullable(host), id, Instant.now());
-      print(json() ? VrMain.toJson(rows) : Views.procTable(snap, rows));
+      print(json() ? VrMain.toJson(Views.procsJson(snap, Optional.ofNullable(host), rows)) : Views.procTable(snap, Optional.ofNullable(host), rows));
       return VrMain.OK;
     }
   }
@@ -410,7 +424,17 @@ final class Commands {
     int run(VrConfig config, Fleet fleet) {
       Host h = config.fleet.host(HostName.of(host));
       ProcName name = ProcName.parse(proc);
-      String result = act(fleet, h, name);
+      String result;
+      try {
+        result = act(fleet, h, name);
+      } catch (io.velociraptor.core.spi.ProcControlException e) {
+        if (e.reason() != io.velociraptor.core.spi.ProcControlException.Reason.NO_SUCH_PROC) {
+          throw e;
+        }
+        // supervisord's BAD_NAME: the name is the operator's mistake, not the host's failure
+        throw InvalidValueException.of("proc", proc, "is not a program on host " + host + " (`vr procs --host "
+            + host + "` lists them)");
+      }
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("host", host);
@@ -491,7 +515,8 @@ final class Commands {
     @Override
     int run(VrConfig config, Fleet fleet) {
       Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
-      List<Map<String, Object>> rows = Views.portRows(fleet.snapshot(), Optional.ofNullable(host));
+      List<Map<String, Object>> rows = Views.portRows(fleet.snapshot(), Optional.ofNullable(host),
+          runId -> Views.lockStaleness(runNamed(fleet, runId)));
       print(json() ? VrMain.toJson(rows) : Views.portTable(rows));
       return VrMain.OK;
     }
@@ -531,7 +556,12 @@ final class Commands {
     @Override
     int run(VrConfig config, Fleet fleet) {
       List<Build> builds = new ArrayList<>();
-      for (var a : fleet.store.apps()) {
+      var apps = fleet.store.apps();
+      if (app != null && apps.stream().noneMatch(a -> a.name().value().equals(app))) {
+        throw InvalidValueException.of("app", app, "is not an app of the config file or the store ("
+            + apps.stream().map(a -> a.name().value()).toList() + ")");
+      }
+      for (var a : apps) {
         if (app == null || a.name().value().equals(app)) {
           builds.addAll(fleet.store.builds(a.name()));
         }

@@ -47,9 +47,39 @@ final class Views {
     return rows;
   }
 
+  /**
+   * The JSON of {@code vr procs}: every host asked about with its reachability (an unreachable
+   * host's procs are unknown, not none), then the proc rows.
+   */
+  static Map<String, Object> procsJson(FleetSnapshot snap, Optional<String> host, List<Map<String, Object>> rows) {
+    List<Map<String, Object>> hosts = new ArrayList<>();
+    for (HostSnapshot h : snap.hosts()) {
+      if (host.isPresent() && !h.host().name().value().equals(host.get())) {
+        continue;
+      }
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("host", h.host().name().value());
+      m.put("reachable", h.reachable());
+      m.put("unreachable_reason", h.reachable() ? null : h.unreachableReason().orElse(""));
+      hosts.add(m);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("hosts", hosts);
+    out.put("procs", rows);
+    return out;
+  }
+
   static String procTable(FleetSnapshot snap, List<Map<String, Object>> rows) {
+    return procTable(snap, Optional.empty(), rows);
+  }
+
+  /** The text of {@code vr procs}: the hosts asked about that are unreachable, then the proc rows. */
+  static String procTable(FleetSnapshot snap, Optional<String> host, List<Map<String, Object>> rows) {
     StringBuilder out = new StringBuilder();
     for (HostSnapshot h : snap.hosts()) {
+      if (host.isPresent() && !h.host().name().value().equals(host.get())) {
+        continue; // as the JSON does: only the hosts asked about
+      }
       if (!h.reachable()) {
         out.append("host ").append(h.host().name()).append(" is UNREACHABLE: ")
             .append(h.unreachableReason().orElse("")).append(" (its procs are unknown)\n");
@@ -63,6 +93,17 @@ final class Views {
 
   /** Port accounting rows: every used or locked port of every host, then the free count. */
   static List<Map<String, Object>> portRows(FleetSnapshot snap, Optional<String> host) {
+    return portRows(snap, host, owner -> Optional.empty());
+  }
+
+  /**
+   * Port accounting rows: every used or locked port of every host, then one row per host with its
+   * free count, or, for an unreachable host, {@code free} null and why it is unreachable.
+   *
+   * @param staleness why a lock's owner no longer holds it (finished, or its process is gone), if so
+   */
+  static List<Map<String, Object>> portRows(FleetSnapshot snap, Optional<String> host,
+      java.util.function.Function<String, Optional<String>> staleness) {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (HostSnapshot h : snap.hosts()) {
       String hn = h.host().name().value();
@@ -79,7 +120,9 @@ final class Views {
       }
       for (PortLock l : snap.portLocks()) {
         if (l.host().equals(h.host().name())) {
-          byPort.computeIfAbsent(l.port().value(), k -> row(hn, k)).put("locked_by", l.owner());
+          Map<String, Object> r = byPort.computeIfAbsent(l.port().value(), k -> row(hn, k));
+          r.put("locked_by", l.owner());
+          r.put("lock_stale", staleness.apply(l.owner()).orElse(""));
         }
       }
       var range = h.host().portRange();
@@ -88,8 +131,12 @@ final class Views {
       Map<String, Object> free = new LinkedHashMap<>();
       free.put("host", hn);
       free.put("range", range.start() + "-" + range.endExclusive());
-      free.put("free", range.size() - taken);
+      // an unreachable host's used ports are unknown, so is its free count
+      free.put("free", h.reachable() ? range.size() - taken : null);
       free.put("reachable", h.reachable());
+      if (!h.reachable()) {
+        free.put("unreachable_reason", h.unreachableReason().orElse(""));
+      }
       rows.add(free);
     }
     return rows;
@@ -102,6 +149,7 @@ final class Views {
     r.put("used_by", "");
     r.put("state", "");
     r.put("locked_by", "");
+    r.put("lock_stale", "");
     return r;
   }
 
@@ -110,14 +158,34 @@ final class Views {
     StringBuilder free = new StringBuilder();
     for (Map<String, Object> r : rows) {
       if (r.containsKey("free")) {
-        free.append("host ").append(r.get("host")).append(": ").append(r.get("free")).append(" of range ")
-            .append(r.get("range")).append(" free").append(Boolean.TRUE.equals(r.get("reachable")) ? "" : " (UNREACHABLE: unknown)")
-            .append('\n');
+        if (Boolean.TRUE.equals(r.get("reachable"))) {
+          free.append("host ").append(r.get("host")).append(": ").append(r.get("free")).append(" of range ")
+              .append(r.get("range")).append(" free\n");
+        } else {
+          free.append("host ").append(r.get("host")).append(" is UNREACHABLE: ").append(r.get("unreachable_reason"))
+              .append(" (its used and free ports of range ").append(r.get("range")).append(" are unknown)\n");
+        }
       } else {
-        used.add(List.of(s(r.get("host")), s(r.get("port")), s(r.get("used_by")), s(r.get("state")), s(r.get("locked_by"))));
+        String lock = s(r.get("locked_by")) + (s(r.get("lock_stale")).isEmpty() ? "" : " (stale: owner gone)");
+        used.add(List.of(s(r.get("host")), s(r.get("port")), s(r.get("used_by")), s(r.get("state")), lock));
       }
     }
     return table(List.of("HOST", "PORT", "USED BY", "STATE", "LOCKED BY RUN"), used) + free;
+  }
+
+  /**
+   * @param owner the run that holds a port lock, if the store has it
+   * @return why that run no longer holds it (finished, or its owner process is gone), as a dispatch would reclaim it
+   */
+  static Optional<String> lockStaleness(Optional<SwarmRun> owner) {
+    if (owner.isEmpty()) {
+      return Optional.empty();
+    }
+    SwarmRun r = owner.get();
+    if (r.state().isTerminal()) {
+      return Optional.of("run " + r.id() + " is " + r.state().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    return io.velociraptor.core.store.RunOwners.goneReason(r.owner());
   }
 
   static List<Map<String, Object>> runRows(List<SwarmRun> runs) {

@@ -20,8 +20,9 @@ import picocli.CommandLine.ScopeType;
 /**
  * The {@code vr} command-line tool. Exit codes: 0 success (and "no change" for {@code vr plan}),
  * 1 changes pending ({@code vr plan}) or a run that failed, 2 invalid input (usage, config file,
- * swarm file), 3 anything else (a host, the store, a build). Errors print as one line plus a
- * hint; {@code --debug} adds the stack trace.
+ * swarm file), 3 anything else (a host, the store, a build). Errors print on stderr as one line
+ * plus a hint, or with {@code --json} as one JSON object {@code {"error", "hint", "exit_code"}};
+ * {@code --debug} adds the stack trace.
  */
 @Command(name = "vr", mixinStandardHelpOptions = true, versionProvider = VrMain.Version.class,
     description = "Velociraptor for Java: build apps, dispatch swarms of procs, watch hosts.",
@@ -72,26 +73,82 @@ public final class VrMain {
    * @return the exit code
    */
   public static int run(String... args) {
+    return run(null, null, args);
+  }
+
+  /**
+   * Runs the tool without exiting, printing to the given writers (for tests).
+   *
+   * @param out standard output, or null for {@code System.out}
+   * @param err standard error, or null for {@code System.err}
+   * @param args the command line
+   * @return the exit code
+   */
+  static int run(PrintWriter out, PrintWriter err, String... args) {
     VrMain root = new VrMain();
     CommandLine cl = new CommandLine(root);
+    if (out != null) {
+      cl.setOut(out);
+    }
+    if (err != null) {
+      cl.setErr(err);
+    }
+    // scanned, not parsed: a usage error can come before picocli has set the option, or instead of it
+    boolean jsonArg = jsonAsked(args);
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
-      PrintWriter err = line.getErr();
-      err.println("vr: error: " + oneLine(message(e)));
-      err.println("hint: " + hint(e, qualified(line)));
-      if (root.debug) {
-        e.printStackTrace(err);
-      }
-      err.flush();
-      return isInvalid(e) ? INVALID : ERROR;
+      int code = isInvalid(e) ? INVALID : ERROR;
+      printError(line.getErr(), root.json || jsonArg, message(e), hint(e, qualified(line)), code,
+          root.debug ? e : null);
+      return code;
     });
     cl.setParameterExceptionHandler((e, a) -> {
-      PrintWriter err = e.getCommandLine().getErr();
-      err.println("vr: error: " + oneLine(e.getMessage()));
-      err.println("hint: see `" + ("vr " + qualified(e.getCommandLine())).trim() + " --help`");
-      err.flush();
+      printError(e.getCommandLine().getErr(), root.json || jsonArg, e.getMessage(),
+          "see `" + ("vr " + qualified(e.getCommandLine())).trim() + " --help`", INVALID, null);
       return INVALID;
     });
     return cl.execute(args);
+  }
+
+  /** @return whether {@code --json} is among the options (before a {@code --} that ends them) */
+  static boolean jsonAsked(String... args) {
+    for (String a : args) {
+      if (a.equals("--")) {
+        return false;
+      }
+      if (a.equals("--json")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Prints an error: as text, one line and a hint line; with {@code --json}, one JSON object
+   * {@code {"error":..., "hint":..., "exit_code":...}} on one line (with {@code --debug}, a
+   * {@code stack_trace} member too).
+   */
+  static void printError(PrintWriter err, boolean json, String message, String hint, int exitCode, Throwable debug) {
+    if (json) {
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("error", oneLine(message == null ? "" : message));
+      m.put("hint", hint);
+      m.put("exit_code", exitCode);
+      if (debug != null) {
+        java.io.StringWriter trace = new java.io.StringWriter();
+        debug.printStackTrace(new PrintWriter(trace));
+        m.put("stack_trace", trace.toString());
+      }
+      err.println(jsonLine(m));
+    } else {
+      err.println("vr: error: " + oneLine(message == null ? "" : message));
+      if (hint != null) {
+        err.println("hint: " + hint);
+      }
+      if (debug != null) {
+        debug.printStackTrace(err);
+      }
+    }
+    err.flush();
   }
 
   static boolean isInvalid(Throwable e) {
@@ -170,6 +227,16 @@ public final class VrMain {
 
   VrConfig loadConfig() {
     return VrConfig.load(configFile());
+  }
+
+  /** @return the value's JSON on one line */
+  static String jsonLine(Object value) {
+    try {
+      return VrJson.json().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+    }
   }
 
   static String toJson(Object value) {

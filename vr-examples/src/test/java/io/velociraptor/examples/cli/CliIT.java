@@ -72,6 +72,14 @@ class CliIT {
     return VrJson.json().readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
   }
 
+  /** @return the proc rows of {@code vr procs --json} (the object also lists each host's reachability) */
+  @SuppressWarnings("unchecked")
+  static List<Object> procRows(String json) throws Exception {
+    Map<String, Object> m = map(json);
+    assertThat((List<Map<String, Object>>) m.get("hosts")).allSatisfy(h -> assertThat(h).containsEntry("reachable", true));
+    return (List<Object>) m.get("procs");
+  }
+
   static List<Object> list(String json) throws Exception {
     return VrJson.json().readValue(json, new com.fasterxml.jackson.core.type.TypeReference<List<Object>>() {});
   }
@@ -173,9 +181,9 @@ class CliIT {
     assertThat(procs.exit()).as(procs.toString()).isZero();
     assertThat(procs.out()).contains("HOST").contains("ours").contains("RUNNING");
     assertThat(procs.out().lines().filter(l -> l.contains("java_hello-1-c1-"))).hasSize(2);
-    List<?> h1 = list(vr("procs", "--host", "h1", "--json").out());
+    List<?> h1 = procRows(vr("procs", "--host", "h1", "--json").out());
     assertThat(h1).hasSize(1);
-    List<?> bySwarm = list(vr("procs", "--swarm", swarmName, "--json").out());
+    List<?> bySwarm = procRows(vr("procs", "--swarm", swarmName, "--json").out());
     assertThat(bySwarm).hasSize(2);
     VrJar.Result ports = vr("ports");
     assertThat(ports.out()).contains("USED BY").contains("java_hello-1-c1-").contains("host h1: 9 of range");
@@ -203,7 +211,7 @@ class CliIT {
   @Test
   @Order(9)
   void procStopStartRestartLogsAndDeleteActOnOneProc() throws Exception {
-    List<?> rows = list(vr("procs", "--host", "h1", "--swarm", swarmName, "--json").out());
+    List<?> rows = procRows(vr("procs", "--host", "h1", "--swarm", swarmName, "--json").out());
     String name = (String) ((Map<?, ?>) rows.get(0)).get("name");
     assertThat(vr("proc", "stop", "h1", name).out()).contains("stopped " + name);
     assertThat(vr("procs", "--host", "h1").out()).contains("STOPPED");

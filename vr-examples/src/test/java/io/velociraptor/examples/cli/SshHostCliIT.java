@@ -89,8 +89,12 @@ class SshHostCliIT {
     return VrJar.run(dir, args);
   }
 
+  /** @return the proc rows of {@code vr procs --json} (beside them: each host's reachability) */
   static List<Map<String, Object>> rows(String json) throws Exception {
-    return VrJson.json().readValue(json, new com.fasterxml.jackson.core.type.TypeReference<List<Map<String, Object>>>() {});
+    Map<String, List<Map<String, Object>>> m = VrJson.json().readValue(json,
+        new com.fasterxml.jackson.core.type.TypeReference<Map<String, List<Map<String, Object>>>>() {});
+    assertThat(m.get("hosts")).allSatisfy(h -> assertThat(h).containsEntry("reachable", true));
+    return m.get("procs");
   }
 
   @Test
