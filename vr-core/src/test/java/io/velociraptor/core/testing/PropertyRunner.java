@@ -11,8 +11,10 @@ import java.util.function.Function;
  * library. Each case {@code i} uses seed {@code base + i * GAMMA}; the base seed defaults to a
  * hash of the property's name (so CI is repeatable) and is overridden by the system property
  * {@code vr.property.seed}. The number of cases is {@code vr.property.cases} (default 1,000).
- * A failing case is shrunk (at most {@link #MAX_SHRINK_STEPS} steps) and reported with its seed:
- * run again with {@code -Dvr.property.seed=<seed> -Dvr.property.cases=1} to replay it.
+ * A failing case is shrunk (at most {@link #MAX_SHRINK_STEPS} steps) and reported with the line
+ * that replays it: {@code -Dvr.property.replay=<seed>:<size>} runs exactly that one case, at its
+ * size, whatever the code says about cases and seed; it fails the same way and shrinks to the same
+ * case (shrinkers are deterministic).
  */
 public final class PropertyRunner {
   /** Spacing between case seeds (the golden-ratio increment of SplittableRandom). */
@@ -23,6 +25,8 @@ public final class PropertyRunner {
   private final String name;
   private int cases;
   private long seed;
+  /** Seed and size of the one case to replay, from {@code vr.property.replay} or {@link #replay}. */
+  private long[] replay;
   private Function<Object, String> describe = String::valueOf;
 
   private PropertyRunner(String name) {
@@ -30,6 +34,26 @@ public final class PropertyRunner {
     this.cases = Integer.getInteger("vr.property.cases", 1000);
     String fixed = System.getProperty("vr.property.seed");
     this.seed = fixed != null && !fixed.isBlank() ? Long.parseLong(fixed.trim()) : name.hashCode() * 0x5DEECE66DL;
+    String replayed = System.getProperty("vr.property.replay");
+    if (replayed != null && !replayed.isBlank()) {
+      this.replay = parseReplay(replayed.trim());
+    }
+  }
+
+  private static long[] parseReplay(String text) {
+    String[] parts = text.split(":");
+    try {
+      if (parts.length == 2) {
+        long size = Long.parseLong(parts[1]);
+        if (size >= 1 && size <= 100) {
+          return new long[] {Long.parseLong(parts[0]), size};
+        }
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("vr.property.replay \"" + text + "\" is not SEED:SIZE (size 1 to 100),"
+        + " as a failure prints it");
   }
 
   /**
@@ -58,6 +82,18 @@ public final class PropertyRunner {
    */
   public PropertyRunner seed(long seed) {
     this.seed = seed;
+    return this;
+  }
+
+  /**
+   * Runs only the case a failure reported (what {@code -Dvr.property.replay=SEED:SIZE} does).
+   *
+   * @param seed the reported case seed
+   * @param size the reported size, 1 to 100
+   * @return this runner
+   */
+  public PropertyRunner replay(long seed, int size) {
+    this.replay = parseReplay(seed + ":" + size);
     return this;
   }
 
@@ -93,16 +129,17 @@ public final class PropertyRunner {
    * @param <T> the case type
    */
   public <T> void check(Gen<T> gen, Shrinker<T> shrinker, Consumer<T> property) {
-    for (int i = 0; i < cases; i++) {
-      long caseSeed = seed + i * GAMMA;
-      int size = 1 + (int) ((long) i * 99 / Math.max(1, cases - 1));
-      T value = gen.generate(new SplittableRandom(caseSeed), cases == 1 ? 100 : size);
+    int n = replay != null ? 1 : cases;
+    for (int i = 0; i < n; i++) {
+      long caseSeed = replay != null ? replay[0] : seed + i * GAMMA;
+      int size = replay != null ? (int) replay[1] : n == 1 ? 100 : 1 + (int) ((long) i * 99 / (n - 1));
+      T value = gen.generate(new SplittableRandom(caseSeed), size);
       Throwable failure = run(property, value);
       if (failure != null) {
         Shrunk<T> shrunk = shrink(value, failure, shrinker, property);
         throw new AssertionError(
-            "property '" + name + "' failed at case " + i + " of " + cases + " (seed " + caseSeed + ", size " + size + ")\n"
-                + "replay: -Dvr.property.seed=" + caseSeed + " -Dvr.property.cases=1\n"
+            "property '" + name + "' failed at case " + i + " of " + n + " (seed " + caseSeed + ", size " + size + ")\n"
+                + "replay: -Dvr.property.replay=" + caseSeed + ":" + size + "\n"
                 + "shrunk in " + shrunk.steps + " steps to:\n  " + describe.apply(shrunk.value) + "\n"
                 + "failure: " + shrunk.failure + "\n"
                 + "original case:\n  " + describe.apply(value),

@@ -15,12 +15,12 @@ class PropertyRunnerTest {
             .check(lists, Shrinker.dropElements(), l -> assertThat(l).allMatch(i -> i <= 90)))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("property 'no element above 90' failed")
-        .hasMessageContaining("replay: -Dvr.property.seed=")
+        .hasMessageContaining("replay: -Dvr.property.replay=")
         .hasMessageMatching("(?s).*shrunk in \\d+ steps to:\\n  \\[9[1-9]\\].*|(?s).*shrunk in \\d+ steps to:\\n  \\[100\\].*");
   }
 
   @Test
-  void replayingTheReportedSeedWithOneCaseReproducesTheFailingCase() {
+  void replayingTheReportedSeedAndSizeInCodeReproducesTheFailingCase() {
     Gen<Integer> ints = Gen.ints(0, 1_000_000);
     List<Integer> seen = new ArrayList<>();
     String message = "";
@@ -33,14 +33,73 @@ class PropertyRunnerTest {
       message = e.getMessage();
     }
     assertThat(message).contains("replay:");
-    long seed = Long.parseLong(message.replaceAll("(?s).*vr\\.property\\.seed=(-?\\d+).*", "$1"));
+    long seed = Long.parseLong(message.replaceAll("(?s).*vr\\.property\\.replay=(-?\\d+):(\\d+).*", "$1"));
+    int size = Integer.parseInt(message.replaceAll("(?s).*vr\\.property\\.replay=(-?\\d+):(\\d+).*", "$2"));
     int failing = seen.get(seen.size() - 1);
     List<Integer> replayed = new ArrayList<>();
-    assertThatThrownBy(() -> PropertyRunner.property("below 990000").seed(seed).cases(1).check(ints, i -> {
+    assertThatThrownBy(() -> PropertyRunner.property("below 990000").replay(seed, size).check(ints, i -> {
       replayed.add(i);
       assertThat(i).isLessThan(990_000);
     })).isInstanceOf(AssertionError.class);
     assertThat(replayed).containsExactly(failing);
+  }
+
+  /** A generator whose cases depend on the size, and a shrinker: the replay must match both. */
+  @Test
+  void thePrintedReplayLineReproducesTheFailingCaseAndItsShrinkExactly() {
+    Gen<List<Integer>> lists = (r, size) -> {
+      List<Integer> out = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        out.add(r.nextInt(size * 10 + 1));
+      }
+      return out;
+    };
+    java.util.function.Consumer<List<Integer>> property = l -> assertThat(l.stream().mapToInt(Integer::intValue).sum())
+        .isLessThan(3000);
+    String first = failure(() -> PropertyRunner.property("sum below 3000").cases(200)
+        .check(lists, Shrinker.dropElements(), property));
+    String line = first.replaceAll("(?s).*replay: (-Dvr\\.property\\.replay=\\S+).*", "$1");
+    assertThat(line).startsWith("-Dvr.property.replay=");
+    String value = line.substring(line.indexOf('=') + 1);
+
+    String previous = System.setProperty("vr.property.replay", value);
+    try {
+      // the code's own cases and seed must not get in the way of the replay
+      String again = failure(() -> PropertyRunner.property("sum below 3000").cases(500).seed(7)
+          .check(lists, Shrinker.dropElements(), property));
+      assertThat(again).contains("failed at case 0 of 1");
+      assertThat(shrunkCase(again)).isEqualTo(shrunkCase(first));
+      assertThat(originalCase(again)).isEqualTo(originalCase(first));
+    } finally {
+      if (previous == null) {
+        System.clearProperty("vr.property.replay");
+      } else {
+        System.setProperty("vr.property.replay", previous);
+      }
+    }
+  }
+
+  @Test
+  void aMalformedReplayIsRefusedNamingIt() {
+    assertThatThrownBy(() -> PropertyRunner.property("x").replay(1, 101))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"1:101\"");
+  }
+
+  private static String failure(Runnable r) {
+    try {
+      r.run();
+    } catch (AssertionError e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("the property did not fail");
+  }
+
+  private static String shrunkCase(String message) {
+    return message.replaceAll("(?s).*steps to:\n  ([^\n]*)\n.*", "$1");
+  }
+
+  private static String originalCase(String message) {
+    return message.replaceAll("(?s).*original case:\n  ([^\n]*).*", "$1");
   }
 
   @Test
