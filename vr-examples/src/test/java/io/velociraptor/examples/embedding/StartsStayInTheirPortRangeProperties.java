@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
  * invariants and simulator vr publishes in vr-core's test-jar ({@code io.velociraptor.core.testing}).
  * Add the test-jar as a test dependency ({@code <type>test-jar</type>}) and write rules like these.
  *
- * <p>A failure prints the property's name, the seed and the shrunk case; rerun one case with
- * {@code -Dvr.property.seed=<seed>}.
+ * <p>A failure prints the property's name, the shrunk case and a replay line; rerun exactly that case with
+ * {@code -Dvr.property.replay=<seed>:<size>} as printed.
  */
 class StartsStayInTheirPortRangeProperties {
 
