@@ -27,7 +27,6 @@ public final class PropertyRunner {
   private long seed;
   /** Seed and size of the one case to replay, from {@code vr.property.replay} or {@link #replay}. */
   private long[] replay;
-  private Function<Object, String> describe = String::valueOf;
 
   private PropertyRunner(String name) {
     this.name = Objects.requireNonNull(name, "name");
@@ -98,13 +97,50 @@ public final class PropertyRunner {
   }
 
   /**
-   * @param describe how to print a case on failure
-   * @return this runner
+   * @param describe how to print a case on failure; its type must fit the generator's, so a
+   *     mistyped describer does not compile (it used to fail with a ClassCastException that hid
+   *     the property's own failure)
+   * @param <T> the case type
+   * @return this runner, for cases of that type
    */
-  @SuppressWarnings("unchecked")
-  public PropertyRunner describedBy(Function<?, String> describe) {
-    this.describe = (Function<Object, String>) describe;
-    return this;
+  public <T> Described<T> describedBy(Function<? super T, String> describe) {
+    return new Described<>(this, Objects.requireNonNull(describe, "describe"));
+  }
+
+  /**
+   * A runner with a describer for cases of one type.
+   *
+   * @param <T> the case type
+   */
+  public static final class Described<T> {
+    private final PropertyRunner runner;
+    private final Function<? super T, String> describe;
+
+    private Described(PropertyRunner runner, Function<? super T, String> describe) {
+      this.runner = runner;
+      this.describe = describe;
+    }
+
+    /**
+     * As {@link PropertyRunner#check(Gen, Consumer)}.
+     *
+     * @param gen the case generator
+     * @param property throws when the property fails
+     */
+    public void check(Gen<T> gen, Consumer<T> property) {
+      runner.run(gen, Shrinker.none(), property, describe);
+    }
+
+    /**
+     * As {@link PropertyRunner#check(Gen, Shrinker, Consumer)}.
+     *
+     * @param gen the case generator
+     * @param shrinker proposes smaller cases
+     * @param property throws when the property fails
+     */
+    public void check(Gen<T> gen, Shrinker<T> shrinker, Consumer<T> property) {
+      runner.run(gen, shrinker, property, describe);
+    }
   }
 
   /**
@@ -129,6 +165,10 @@ public final class PropertyRunner {
    * @param <T> the case type
    */
   public <T> void check(Gen<T> gen, Shrinker<T> shrinker, Consumer<T> property) {
+    run(gen, shrinker, property, String::valueOf);
+  }
+
+  private <T> void run(Gen<T> gen, Shrinker<T> shrinker, Consumer<T> property, Function<? super T, String> describe) {
     int n = replay != null ? 1 : cases;
     for (int i = 0; i < n; i++) {
       long caseSeed = replay != null ? replay[0] : seed + i * GAMMA;

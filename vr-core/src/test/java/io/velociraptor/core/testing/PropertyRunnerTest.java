@@ -80,6 +80,32 @@ class PropertyRunnerTest {
   }
 
   @Test
+  void aDescriberOfTheWrongTypeDoesNotCompile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    String good = "io.velociraptor.core.testing.PropertyRunner.property(\"x\").describedBy((Integer i) -> \"#\" + i)"
+        + ".check(io.velociraptor.core.testing.Gen.ints(0, 9), i -> { });";
+    String bad = "io.velociraptor.core.testing.PropertyRunner.property(\"x\").describedBy((String s) -> s)"
+        + ".check(io.velociraptor.core.testing.Gen.ints(0, 9), i -> { });";
+    assertThat(compile(dir.resolve("good"), good)).as("the well-typed describer compiles").isEmpty();
+    assertThat(compile(dir.resolve("bad"), bad)).as("the mistyped describer").isNotEmpty();
+  }
+
+  /** Compiles one statement against the test classpath; returns the compiler's errors. */
+  private static List<String> compile(java.nio.file.Path dir, String statement) throws Exception {
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Path src = dir.resolve("Probe.java");
+    java.nio.file.Files.writeString(src, "class Probe { void run() { " + statement + " } }\n");
+    javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+    javax.tools.DiagnosticCollector<javax.tools.JavaFileObject> diagnostics = new javax.tools.DiagnosticCollector<>();
+    try (javax.tools.StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, null, null)) {
+      javac.getTask(null, files, diagnostics, List.of("-d", dir.toString(), "-cp", System.getProperty("java.class.path")),
+          null, files.getJavaFileObjects(src.toFile())).call();
+    }
+    return diagnostics.getDiagnostics().stream().filter(d -> d.getKind() == javax.tools.Diagnostic.Kind.ERROR)
+        .map(d -> d.getMessage(null)).toList();
+  }
+
+  @Test
   void aMalformedReplayIsRefusedNamingIt() {
     assertThatThrownBy(() -> PropertyRunner.property("x").replay(1, 101))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"1:101\"");
