@@ -22,6 +22,39 @@ public interface Gen<T> {
   T generate(SplittableRandom random, int size);
 
   /**
+   * The shrinker that comes with this generator's values; {@link PropertyRunner#check(Gen,
+   * java.util.function.Consumer)} shrinks with it. {@link #ints}, {@link #listOf} (drops
+   * elements, then shrinks each with its element generator's shrinker), {@code PlanGen.cases()}
+   * and {@code HostileStrings.lists} have one; {@link #map}, {@link #flatMap} and a plain
+   * lambda have none (give one with {@link #shrinkingWith}).
+   *
+   * @return the shrinker, {@link Shrinker#none()} by default
+   */
+  default Shrinker<T> shrinker() {
+    return Shrinker.none();
+  }
+
+  /**
+   * @param shrinker how this generator's values shrink
+   * @return this generator, with that shrinker
+   */
+  default Gen<T> shrinkingWith(Shrinker<T> shrinker) {
+    java.util.Objects.requireNonNull(shrinker, "shrinker");
+    Gen<T> self = this;
+    return new Gen<T>() {
+      @Override
+      public T generate(SplittableRandom random, int size) {
+        return self.generate(random, size);
+      }
+
+      @Override
+      public Shrinker<T> shrinker() {
+        return shrinker;
+      }
+    };
+  }
+
+  /**
    * @param f a function
    * @param <R> its result
    * @return a generator of {@code f} applied to this one's values
@@ -70,7 +103,8 @@ public interface Gen<T> {
    * @return uniform ints
    */
   static Gen<Integer> ints(int min, int max) {
-    return (r, s) -> min + r.nextInt(max - min + 1);
+    Gen<Integer> ints = (r, s) -> min + r.nextInt(max - min + 1);
+    return ints.shrinkingWith(Shrinker.towards(Math.max(min, Math.min(max, 0))));
   }
 
   /**
@@ -137,7 +171,7 @@ public interface Gen<T> {
    * @return lists
    */
   static <T> Gen<List<T>> listOf(Gen<T> element, int min, int max) {
-    return (r, s) -> {
+    Gen<List<T>> lists = (r, s) -> {
       int top = Math.max(min, Math.min(max, min + (max - min) * s / 100));
       int n = min + r.nextInt(top - min + 1);
       List<T> out = new ArrayList<>(n);
@@ -146,5 +180,7 @@ public interface Gen<T> {
       }
       return out;
     };
+    Shrinker<List<T>> shorter = Shrinker.<T>dropElements().keeping(l -> l.size() >= min);
+    return lists.shrinkingWith(shorter.or(Shrinker.eachElement(element.shrinker())));
   }
 }

@@ -77,7 +77,8 @@ public final class HostileStrings {
    * @return a generator of lists of 0 to {@code max} hostile strings, for {@link PropertyRunner}
    */
   public static Gen<List<String>> lists(int max) {
-    return (random, size) -> nextList(random, max);
+    Gen<List<String>> lists = (random, size) -> nextList(random, max);
+    return lists.shrinkingWith(shrinker());
   }
 
   /**

@@ -126,6 +126,10 @@ public final class PlanGen {
 
   /** @return whole planner inputs: a deployed swarm's leftovers in a mixed fleet, and its edit */
   public static Gen<PlanCase> cases() {
+    return rawCases().shrinkingWith(PlanShrinker.shrinker());
+  }
+
+  private static Gen<PlanCase> rawCases() {
     return (r, s) -> {
       Swarm previous = swarms().generate(r, s);
       String previousHash = pick(r, HASHES);

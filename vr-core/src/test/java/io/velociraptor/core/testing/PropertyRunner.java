@@ -128,7 +128,7 @@ public final class PropertyRunner {
      * @param property throws when the property fails
      */
     public void check(Gen<T> gen, Consumer<T> property) {
-      runner.run(gen, Shrinker.none(), property, describe);
+      runner.run(gen, gen.shrinker(), property, describe);
     }
 
     /**
@@ -144,14 +144,15 @@ public final class PropertyRunner {
   }
 
   /**
-   * Runs the property without shrinking.
+   * Runs the property, shrinking a failing case with the generator's own shrinker
+   * ({@link Gen#shrinker()}; none for a generator that has none).
    *
    * @param gen the case generator
    * @param property throws (an assertion error or any exception) when the property fails
    * @param <T> the case type
    */
   public <T> void check(Gen<T> gen, Consumer<T> property) {
-    check(gen, Shrinker.none(), property);
+    check(gen, gen.shrinker(), property);
   }
 
   /**

@@ -21,7 +21,7 @@ class PropertyRunnerTest {
 
   @Test
   void replayingTheReportedSeedAndSizeInCodeReproducesTheFailingCase() {
-    Gen<Integer> ints = Gen.ints(0, 1_000_000);
+    Gen<Integer> ints = Gen.ints(0, 1_000_000).shrinkingWith(Shrinker.none()); // every value seen is a case
     List<Integer> seen = new ArrayList<>();
     String message = "";
     try {
@@ -126,6 +126,24 @@ class PropertyRunnerTest {
 
   private static String originalCase(String message) {
     return message.replaceAll("(?s).*original case:\n  ([^\n]*).*", "$1");
+  }
+
+  @Test
+  void theShortFormShrinksWithTheGeneratorsOwnShrinkerDownToOneMinimalElement() {
+    Gen<List<Integer>> lists = Gen.listOf(Gen.ints(0, 100), 0, 30);
+    String message = failure(() -> PropertyRunner.property("no element above 90").cases(500)
+        .check(lists, l -> assertThat(l).allMatch(i -> i <= 90)));
+    // dropping elements leaves one above 90; shrinking it element-wise makes it the smallest: 91
+    assertThat(shrunkCase(message)).isEqualTo("[91]");
+  }
+
+  @Test
+  void intsShrinkTowardsZeroOrTheNearestBoundAndNeverLeaveTheirRange() {
+    assertThat(Gen.ints(0, 100).shrinker().shrink(40)).containsExactly(0, 20, 30, 35, 38, 39);
+    assertThat(Gen.ints(5, 9).shrinker().shrink(8)).containsExactly(5, 7);
+    assertThat(Gen.ints(-9, -5).shrinker().shrink(-8)).containsExactly(-5, -7);
+    assertThat(Gen.listOf(Gen.ints(0, 9), 2, 5).shrinker().shrink(List.of(1, 2)))
+        .allMatch(l -> l.size() >= 2).contains(List.of(0, 2), List.of(1, 0));
   }
 
   @Test

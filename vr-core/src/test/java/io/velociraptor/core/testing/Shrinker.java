@@ -51,6 +51,48 @@ public interface Shrinker<T> {
   }
 
   /**
+   * Shrinks an int towards a target: the target, then halfway, then one step.
+   *
+   * @param target where ints shrink to
+   * @return the shrinker
+   */
+  static Shrinker<Integer> towards(int target) {
+    return v -> {
+      List<Integer> out = new ArrayList<>();
+      long d = (long) v - target;
+      while (d != 0) {
+        out.add((int) (v - d));
+        d /= 2;
+      }
+      return out.stream();
+    };
+  }
+
+  /**
+   * Shrinks one element of a list at a time, leaving the rest.
+   *
+   * @param element shrinks an element
+   * @param <T> element type
+   * @return the list shrinker
+   */
+  static <T> Shrinker<List<T>> eachElement(Shrinker<T> element) {
+    return list -> java.util.stream.IntStream.range(0, list.size()).boxed()
+        .flatMap(i -> element.shrink(list.get(i)).map(e -> {
+          List<T> copy = new ArrayList<>(list);
+          copy.set(i, e);
+          return copy;
+        }));
+  }
+
+  /**
+   * @param keep which candidates to propose (those a generator could have made)
+   * @return this shrinker's proposals that {@code keep} holds for
+   */
+  default Shrinker<T> keeping(java.util.function.Predicate<? super T> keep) {
+    return v -> shrink(v).filter(keep);
+  }
+
+  /**
    * @param other another shrinker of the same type
    * @return proposals of this one, then of {@code other}
    */
