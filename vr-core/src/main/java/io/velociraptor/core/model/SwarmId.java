@@ -52,6 +52,29 @@ public record SwarmId(@JsonValue String value) implements Comparable<SwarmId> {
     return new SwarmId(new String(out));
   }
 
+  /**
+   * The id the {@code vr} tool gives a swarm file without an {@code id} whose swarm is not stored
+   * yet: the first 40 bits of the SHA-256 of the swarm's name ({@code app-config-proc}), so
+   * applying the same file again, from the tool or a program of yours, names the same swarm.
+   *
+   * @param swarmName the swarm's name, {@link Swarm#name()}
+   * @return the id derived from it
+   */
+  public static SwarmId derivedFrom(String swarmName) {
+    byte[] d;
+    try {
+      d = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(swarmName.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+    long bits = 0;
+    for (int i = 0; i < 8; i++) {
+      bits = (bits << 8) | (d[i] & 0xff);
+    }
+    return fromBits(bits);
+  }
+
   @Override
   public int compareTo(SwarmId other) {
     return value.compareTo(other.value);

@@ -102,4 +102,12 @@ class IdentityTest {
     assertThat(SwarmId.fromBits(0xFFFFFFFFFFL).value()).isEqualTo("77777777");
     assertThat(SwarmId.fromBits(12345)).isNotEqualTo(SwarmId.fromBits(12346));
   }
+
+  /** Tools and the vr tool must keep deriving the same id for the same name, release after release. */
+  @org.junit.jupiter.api.Test
+  void aSwarmIdDerivedFromANameIsStable() {
+    org.assertj.core.api.Assertions.assertThat(SwarmId.derivedFrom("shop-prod-web")).isEqualTo(SwarmId.of("x27267vu"));
+    org.assertj.core.api.Assertions.assertThat(SwarmId.derivedFrom("shop-prod-worker"))
+        .isNotEqualTo(SwarmId.derivedFrom("shop-prod-web"));
+  }
 }

@@ -8,12 +8,9 @@ import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.SwarmId;
 import io.velociraptor.core.spi.Store;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,15 +102,6 @@ record SwarmFile(Swarm swarm, Optional<ReleaseHash> releaseHash, boolean idGiven
 
   /** A stable id from the swarm's name, so re-running a file without an id is idempotent. */
   static SwarmId derivedId(String swarmName) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(swarmName.getBytes(StandardCharsets.UTF_8));
-      long bits = 0;
-      for (int i = 0; i < 8; i++) {
-        bits = (bits << 8) | (d[i] & 0xff);
-      }
-      return SwarmId.fromBits(bits);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return SwarmId.derivedFrom(swarmName);
   }
 }
