@@ -20,6 +20,15 @@ public interface Swarm {
   /** Upper bound on {@link #size()}: beyond it a typo is likelier than intent. */
   int MAX_SIZE = 10_000;
 
+  /**
+   * The longest program name a swarm may make: the runner names each proc's directory (and
+   * container) after it, and allows 200 characters, well inside a file name's 255 bytes.
+   */
+  int MAX_PROGRAM_NAME = 200;
+
+  /** A program name's fixed part: a 12-character release hash, a 5-digit port, the 8-character id, 6 dashes. */
+  int PROGRAM_NAME_FIXED = 12 + 5 + 8 + 6;
+
   /** @return the stable id */
   SwarmId id();
 
@@ -101,6 +110,16 @@ public interface Swarm {
     }
     if (pool().isPresent() && balancer().isEmpty()) {
       throw InvalidValueException.of("swarm pool", pool().get(), "a swarm that names a pool must name its balancer");
+    }
+    int programName = app().value().length() + version().nameForm().length() + config().value().length()
+        + procType().value().length() + PROGRAM_NAME_FIXED;
+    if (programName > MAX_PROGRAM_NAME) {
+      // refused here, not when the runner first names a directory after the program mid-dispatch
+      throw InvalidValueException.of("swarm", app() + " " + version() + " " + config() + " " + procType(),
+          "makes program names of up to " + programName + " characters (app " + app().value().length()
+              + " + version " + version().nameForm().length() + " + config " + config().value().length()
+              + " + proc " + procType().value().length() + " + " + PROGRAM_NAME_FIXED + "), over the "
+              + MAX_PROGRAM_NAME + " a proc directory allows: shorten the version, app, config or proc name");
     }
     runAs().ifPresent(u -> Checks.user("run-as user", u));
     Set<IngredientName> seen = new HashSet<>();

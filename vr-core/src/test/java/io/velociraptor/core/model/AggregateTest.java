@@ -24,6 +24,21 @@ class AggregateTest {
   }
 
   @Test
+  void aSwarmWhoseProgramNamesWouldNotFitAProcDirectoryIsRefusedNamingTheParts() {
+    Swarm fits = swarm().version(Version.of("v".repeat(128))).build();
+    ProcName name = ProcName.of(fits.app(), fits.version(), fits.config(), ReleaseHash.of("abcdef012345"),
+        fits.procType(), Port.of(65535), fits.id());
+    assertThat(name.format().length()).isLessThanOrEqualTo(Swarm.MAX_PROGRAM_NAME);
+    // each part at its own limit is valid; together they make a 351-character program name
+    assertThatThrownBy(() -> swarm().app(AppName.of("a".repeat(64))).config(ConfigName.of("c".repeat(64)))
+        .procType(ProcTypeName.of("p".repeat(64))).version(Version.of("v".repeat(128))).build())
+        .isInstanceOf(InvalidValueException.class)
+        .hasMessageContaining("up to 351 characters")
+        .hasMessageContaining("app 64 + version 128 + config 64 + proc 64 + 31")
+        .hasMessageContaining("200");
+  }
+
+  @Test
   void releaseEnvIsBuildThenIngredientsInListedOrderThenSwarm() {
     Swarm s = swarm()
         .addIngredients(ConfigIngredient.builder().name(IngredientName.of("zeta")).env(Env.of(Map.of("B", "zeta", "C", "zeta"))).build())
