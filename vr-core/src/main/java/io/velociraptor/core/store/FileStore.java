@@ -49,12 +49,16 @@ import org.slf4j.LoggerFactory;
  *       runs/<swarm id>/<run id>.json} (finished runs), {@code meta/live.json} (port locks, live
  *       runs and run numbers, changed together). Name characters outside {@code [A-Za-z0-9_.-]},
  *       and a leading {@code .}, are written as {@code %XX}.
+ *   <li>Records are plain JSON, env values included, with mode {@code 0600} (owner only).
  * </ul>
  */
 public final class FileStore extends RecordStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileStore.class);
   private static final String SUFFIX = ".json";
   private static final String TEMP_SUFFIX = ".tmp";
+  private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+      java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
   private final Path dir;
   private final Duration lockTimeout;
@@ -189,7 +193,9 @@ public final class FileStore extends RecordStore {
     Path temp = null;
     try {
       ensureDirectory(d);
-      temp = Files.createTempFile(d, "." + target.getFileName() + ".", TEMP_SUFFIX);
+      // owner only, whatever the umask: records hold env values in plain JSON; the rename keeps the mode
+      temp = d.getFileSystem().supportedFileAttributeViews().contains("posix") ? Files.createTempFile(d, "." + target.getFileName() + ".", TEMP_SUFFIX, OWNER_ONLY)
+          : Files.createTempFile(d, "." + target.getFileName() + ".", TEMP_SUFFIX);
       try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer buf = ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
         while (buf.hasRemaining()) {

@@ -63,6 +63,16 @@ final class Commands {
       return root().json;
     }
 
+    /** @return the value's JSON; env values redacted unless --show-secrets */
+    String toJson(Object value) {
+      return Secrets.json(value, root().showSecrets);
+    }
+
+    /** @return the value's YAML; env values redacted unless --show-secrets */
+    String toYaml(Object value) {
+      return Secrets.yaml(value, root().showSecrets);
+    }
+
     void print(String text) {
       out().print(text.endsWith("\n") ? text : text + "\n");
       out().flush();
@@ -139,7 +149,7 @@ final class Commands {
     }
 
     private int show(SwarmPlan plan) {
-      print(json() ? VrMain.toJson(plan) : plan.render());
+      print(json() ? toJson(plan) : plan.render());
       return plan.exitCode();
     }
   }
@@ -235,7 +245,7 @@ final class Commands {
       List<Swarm> swarms = new ArrayList<>(fleet.store.swarms());
       swarms.sort(Comparator.comparing(Swarm::name));
       if (json()) {
-        print(VrMain.toJson(swarms));
+        print(toJson(swarms));
         return VrMain.OK;
       }
       List<List<String>> rows = new ArrayList<>();
@@ -271,7 +281,7 @@ final class Commands {
     @Override
     int run(VrConfig config, Fleet fleet) {
       Swarm s = swarmByNameOrId(fleet, name);
-      print(json() ? VrMain.toJson(s) : "swarm " + s.name() + "\n" + VrJson.writeYaml(s));
+      print(json() ? toJson(s) : "swarm " + s.name() + "\n" + toYaml(s));
       return VrMain.OK;
     }
   }
@@ -285,7 +295,7 @@ final class Commands {
     int run(VrConfig config, Fleet fleet) {
       Swarm s = swarmByNameOrId(fleet, name);
       List<Map<String, Object>> rows = Views.runRows(fleet.store.history(s.id()));
-      print(json() ? VrMain.toJson(rows) : Views.runTable(rows));
+      print(json() ? toJson(rows) : Views.runTable(rows));
       return VrMain.OK;
     }
   }
@@ -314,7 +324,7 @@ final class Commands {
       }
       runs.sort(Comparator.comparing(SwarmRun::createdAt).thenComparing(SwarmRun::id));
       List<Map<String, Object>> rows = Views.runRows(runs);
-      print(json() ? VrMain.toJson(rows) : Views.runTable(rows));
+      print(json() ? toJson(rows) : Views.runTable(rows));
       return VrMain.OK;
     }
   }
@@ -340,7 +350,7 @@ final class Commands {
       SwarmRun r = fleet.store.status(id)
           .orElseThrow(() -> InvalidValueException.of("run id", id, "is not a stored run (`vr runs` lists them)"));
       if (json()) {
-        print(VrMain.toJson(r));
+        print(toJson(r));
         return VrMain.OK;
       }
       StringBuilder b = new StringBuilder();
@@ -379,7 +389,7 @@ final class Commands {
       Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
       FleetSnapshot snap = fleet.snapshot();
       List<Map<String, Object>> rows = Views.procRows(snap, Optional.ofNullable(host), id, Instant.now());
-      print(json() ? VrMain.toJson(rows) : Views.procTable(snap, rows));
+      print(json() ? toJson(rows) : Views.procTable(snap, rows));
       return VrMain.OK;
     }
   }
@@ -417,7 +427,7 @@ final class Commands {
         m.put("proc", proc);
         m.put("action", spec.name());
         m.put("result", result);
-        print(VrMain.toJson(m));
+        print(toJson(m));
       } else {
         print(result);
       }
@@ -492,7 +502,7 @@ final class Commands {
     int run(VrConfig config, Fleet fleet) {
       Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
       List<Map<String, Object>> rows = Views.portRows(fleet.snapshot(), Optional.ofNullable(host));
-      print(json() ? VrMain.toJson(rows) : Views.portTable(rows));
+      print(json() ? toJson(rows) : Views.portTable(rows));
       return VrMain.OK;
     }
   }
@@ -516,7 +526,7 @@ final class Commands {
         }
       });
       fleet.store.putBuild(b);
-      print(json() ? VrMain.toJson(b) : "build " + b.app() + " " + b.version() + ": "
+      print(json() ? toJson(b) : "build " + b.app() + " " + b.version() + ": "
           + b.status().name().toLowerCase(java.util.Locale.ROOT) + b.sha256().map(s -> " sha256 " + s).orElse("")
           + " process types " + b.processTypes().keySet());
       return b.isUsable() ? VrMain.OK : VrMain.CHANGES;
@@ -538,7 +548,7 @@ final class Commands {
       }
       builds.sort(Comparator.comparing((Build b) -> b.app().value()).thenComparing(b -> b.version().value()));
       if (json()) {
-        print(VrMain.toJson(builds));
+        print(toJson(builds));
         return VrMain.OK;
       }
       print(Views.table(List.of("APP", "VERSION", "STATUS", "SHA256", "PROCESS TYPES"), builds.stream()
@@ -554,7 +564,7 @@ final class Commands {
   static final class Snapshot extends FleetCommand {
     @Override
     int run(VrConfig config, Fleet fleet) {
-      print(VrMain.toJson(fleet.snapshot()));
+      print(toJson(fleet.snapshot()));
       return VrMain.OK;
     }
   }

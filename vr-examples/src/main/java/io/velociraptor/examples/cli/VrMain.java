@@ -49,6 +49,10 @@ public final class VrMain {
   @Option(names = "--debug", scope = ScopeType.INHERIT, description = "print stack traces with errors")
   boolean debug;
 
+  @Option(names = "--show-secrets", scope = ScopeType.INHERIT,
+      description = "print env values as they are (by default each is shown as <redacted, N bytes>)")
+  boolean showSecrets;
+
   VrMain() {}
 
   /**
@@ -172,8 +176,9 @@ public final class VrMain {
     return VrConfig.load(configFile());
   }
 
+  /** @return the value's JSON, env values redacted (commands that honour --show-secrets use {@link Secrets}) */
   static String toJson(Object value) {
-    return VrJson.writeJson(value);
+    return Secrets.json(value, false);
   }
 
   /** @return the jar (or classes directory) vr runs from, as the runner's classpath on local hosts */
