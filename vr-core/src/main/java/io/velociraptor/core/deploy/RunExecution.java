@@ -46,12 +46,15 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import io.velociraptor.core.VrException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** One dispatch of one swarm, from its build to its confirmation. */
 final class RunExecution {
   private static final Logger LOG = LoggerFactory.getLogger(RunExecution.class);
+  /** Each failed run, once; a caller that reports outcomes itself (the vr tool) turns it off. */
+  private static final Logger OUTCOMES = LoggerFactory.getLogger("io.velociraptor.core.deploy.outcomes");
   /** A deleted swarm's procs are all retired, so the hash it plans with never matches anything. */
   private static final ReleaseHash RETIRING = ReleaseHash.of("000000000000");
 
@@ -476,8 +479,15 @@ final class RunExecution {
 
   private DispatchResult fail(SwarmPlan plan, Throwable e) {
     RunState failedIn = run.state();
-    String reason = e instanceof StepFailed ? e.getMessage() : e.toString();
-    LOG.warn("run {} of swarm {} failed in {}: {}", run.id(), swarm.name(), failedIn.wire(), reason, e instanceof StepFailed ? null : e);
+    // a bug keeps its exception's class in the reason; a host's, the store's or a build's message says it all
+    String reason = e instanceof VrException && e.getMessage() != null ? e.getMessage() : e.toString();
+    if (e instanceof VrException) {
+      // an expected failure (a host, the store, a build): its message says what failed; the trace is for --debug
+      OUTCOMES.warn("run {} of swarm {} failed in {}: {}", run.id(), swarm.name(), failedIn.wire(), reason);
+      LOG.debug("run {} failed", run.id(), e);
+    } else {
+      OUTCOMES.warn("run {} of swarm {} failed in {}: {}", run.id(), swarm.name(), failedIn.wire(), reason, e);
+    }
     if (!routingStarted) {
       tearDownCreated();
     }
@@ -486,7 +496,17 @@ final class RunExecution {
     } catch (RuntimeException releaseFailed) {
       warn("could not release the port locks of run " + run.id() + ": " + releaseFailed.getMessage());
     }
-    run = d.store.transition(run.id(), RunState.FAILED, reason);
+    try {
+      run = d.store.transition(run.id(), RunState.FAILED, reason);
+    } catch (RuntimeException notRecorded) {
+      if (notRecorded.getMessage() != null && reason.contains(notRecorded.getMessage())) {
+        throw notRecorded; // the store failed again the same way: say it once
+      }
+      VrException both = new VrException("run " + run.id() + " failed (" + reason + ") and the failure could not be recorded: "
+          + notRecorded.getMessage(), notRecorded);
+      both.addSuppressed(e);
+      throw both;
+    }
     d.emit(new DispatchEvent.StateChanged(run.id(), now(), RunState.FAILED, reason));
     d.emit(new DispatchEvent.RunFailed(run.id(), now(), failedIn, reason));
     if (e instanceof Error err) {

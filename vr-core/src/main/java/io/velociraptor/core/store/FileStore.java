@@ -162,7 +162,7 @@ public final class FileStore extends RecordStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new StoreException(f.toString(), "read", "cannot read the record: " + e, e);
+      throw new StoreException(f.toString(), "read", "cannot read the record: " + why(e), e);
     }
   }
 
@@ -180,7 +180,7 @@ public final class FileStore extends RecordStore {
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
-      throw new StoreException(d.toString(), "list", "cannot list the directory: " + e, e);
+      throw new StoreException(d.toString(), "list", "cannot list the directory: " + why(e), e);
     }
     out.sort(null);
     return out;
@@ -211,7 +211,7 @@ public final class FileStore extends RecordStore {
       temp = null;
       fsyncDirectory(d);
     } catch (IOException e) {
-      throw new StoreException(target.toString(), "write", "cannot write the record: " + e, e);
+      throw new StoreException(target.toString(), "write", "cannot write the record: " + why(e), e);
     } finally {
       if (temp != null) {
         try {
@@ -223,6 +223,24 @@ public final class FileStore extends RecordStore {
     }
   }
 
+  /**
+   * @return the cause as a person reads it: the system's reason ("No space left on device", "Not a
+   *     directory"), and the other file when it is not the one the message names (a temporary file)
+   */
+  static String why(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f) {
+      String reason = f.getReason() != null ? f.getReason()
+          : e instanceof NoSuchFileException ? "no such file or directory"
+          : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+          : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+          : e instanceof java.nio.file.NotDirectoryException ? "not a directory"
+          : e.getClass().getSimpleName();
+      return f.getFile() == null || Path.of(f.getFile()).getFileName().toString().startsWith(".")
+          ? reason : reason + " (" + f.getFile() + ")";
+    }
+    return e.getMessage() != null ? e.getMessage() : e.toString();
+  }
+
   private void ensureDirectory(Path d) throws IOException {
     if (Files.isDirectory(d)) {
       return;
@@ -231,6 +249,9 @@ public final class FileStore extends RecordStore {
     try {
       Files.createDirectory(d);
     } catch (java.nio.file.FileAlreadyExistsException e) {
+      if (!Files.isDirectory(d)) {
+        throw new java.nio.file.NotDirectoryException(d.toString()); // a file where the store keeps a directory
+      }
       return;
     }
     fsyncDirectory(d.getParent());
@@ -252,7 +273,7 @@ public final class FileStore extends RecordStore {
       }
       return existed;
     } catch (IOException e) {
-      throw new StoreException(f.toString(), "delete", "cannot delete the record: " + e, e);
+      throw new StoreException(f.toString(), "delete", "cannot delete the record: " + why(e), e);
     }
   }
 
@@ -300,7 +321,7 @@ public final class FileStore extends RecordStore {
       } catch (OverlappingFileLockException e) {
         // another FileStore on this directory in this JVM holds it: wait like for a process
       } catch (IOException e) {
-        throw new StoreException(dir.resolve("store.lock").toString(), operation, "cannot lock: " + e, e);
+        throw new StoreException(dir.resolve("store.lock").toString(), operation, "cannot lock: " + why(e), e);
       }
       if (System.nanoTime() > deadline) {
         throw new StoreException(dir.resolve("store.lock").toString(), operation,
@@ -340,7 +361,7 @@ public final class FileStore extends RecordStore {
         }
       });
     } catch (IOException e) {
-      throw new StoreException(dir.toString(), "open", "cannot scan the store: " + e, e);
+      throw new StoreException(dir.toString(), "open", "cannot scan the store: " + why(e), e);
     }
     if (swept[0] > 0) {
       LOG.info("deleted {} temporary files left by crashed writers in {}", swept[0], dir);
@@ -429,7 +450,7 @@ public final class FileStore extends RecordStore {
         Files.createDirectories(abs);
         channel = FileChannel.open(abs.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       } catch (IOException e) {
-        throw new StoreException(abs.toString(), "open", "cannot create or open the store: " + e, e);
+        throw new StoreException(abs.toString(), "open", "cannot create or open the store: " + why(e), e);
       }
       FileStore store;
       try {

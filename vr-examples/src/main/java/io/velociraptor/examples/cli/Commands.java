@@ -158,10 +158,27 @@ final class Commands {
   abstract static class Dispatching extends FleetCommand {
     void follow(VrConfig config, Fleet fleet) throws IOException {
       Files.createDirectories(config.storeDir);
-      Writer log = Files.newBufferedWriter(config.storeDir.resolve("events.jsonl"), StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Path logFile = config.storeDir.resolve("events.jsonl");
+      Writer log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
       JsonLinesEventSink sink = JsonLinesEventSink.to(log);
-      fleet.listen(sink);
+      java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+      fleet.listen(e -> {
+        if (broken.get()) {
+          return;
+        }
+        try {
+          sink.on(e);
+        } catch (java.io.UncheckedIOException failed) {
+          // a full disk: say so once, and let the dispatch go on (the run itself is in the store)
+          if (broken.compareAndSet(false, true)) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("vr: warning: cannot append to " + logFile + ": " + failed.getCause().getMessage()
+                + "; the event log misses the rest of this dispatch's events");
+            err.flush();
+          }
+        }
+      });
       fleet.listen(e -> {
         if (json()) {
           print(JsonLinesEventSink.line(e));

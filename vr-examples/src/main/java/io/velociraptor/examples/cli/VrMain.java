@@ -65,6 +65,7 @@ public final class VrMain {
       // before the first logger exists: slf4j-simple reads its level once
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
       System.setProperty("org.slf4j.simpleLogger.log.io.velociraptor.core.remote.JschCommandRunner", "debug");
+      System.setProperty("org.slf4j.simpleLogger.log.io.velociraptor.core.deploy.outcomes", "debug");
     }
     System.exit(run(args));
   }
