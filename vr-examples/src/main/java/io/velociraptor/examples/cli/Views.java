@@ -143,7 +143,16 @@ final class Views {
             s(r.get("failure_reason")))).toList());
   }
 
-  static String table(List<String> header, List<List<String>> rows) {
+  /** A table row is one line: a multi-line text shows its first line and " …" (`vr run show` has it all). */
+  static String firstLine(String text) {
+    String t = text.strip();
+    int nl = t.indexOf('\n');
+    return nl < 0 ? t : t.substring(0, nl).stripTrailing() + " \u2026";
+  }
+
+  /** @return the rows as aligned columns; a cell of several lines shows its first (see {@link #firstLine}) */
+  static String table(List<String> header, List<List<String>> cells) {
+    List<List<String>> rows = cells.stream().map(r -> r.stream().map(Views::firstLine).toList()).toList();
     int[] w = new int[header.size()];
     for (int i = 0; i < w.length; i++) {
       w[i] = header.get(i).length();

@@ -20,4 +20,16 @@ class ViewsTest {
     assertThat((String) rows.get(0).get("stale")).contains("has exited");
     assertThat(Views.runTable(rows)).contains("(stale: owner gone)");
   }
+
+  @Test
+  void aMultiLineFailureIsItsFirstLineInTheRunsTableAndWholeInTheRows() {
+    SwarmRun run = SwarmRun.begin("abcdefgh-000001", SwarmId.of("abcdefgh"), "t", RunOwners.current(), Instant.now())
+        .withState(io.velociraptor.core.model.RunState.FAILED, "uptest failed on h1:\n  http_ok: exit 1\n  curl: (7) refused",
+            Instant.now());
+    var rows = Views.runRows(List.of(run));
+    String table = Views.runTable(rows);
+    assertThat(table.lines()).hasSize(2);
+    assertThat(table).contains("uptest failed on h1: \u2026").doesNotContain("curl");
+    assertThat((String) rows.get(0).get("failure_reason")).contains("curl: (7) refused");
+  }
 }
