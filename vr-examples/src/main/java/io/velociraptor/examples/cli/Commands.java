@@ -182,13 +182,10 @@ final class Commands {
       fleet.listen(e -> {
         if (json()) {
           print(JsonLinesEventSink.line(e));
-        } else if (e instanceof DispatchEvent.StateChanged sc
-            && (sc.state() == io.velociraptor.core.model.RunState.DONE || sc.state() == io.velociraptor.core.model.RunState.FAILED)) {
-          return; // the run_done / run_failed event says it once
-        } else if (!(e instanceof DispatchEvent.Planned)) {
-          print(e.at().toString().substring(11, 19) + "  " + e.describe());
+        } else if (e instanceof DispatchEvent.Planned p) {
+          print(p.rendering());
         } else {
-          print(((DispatchEvent.Planned) e).rendering());
+          Views.progress(e).ifPresent(line -> print(e.at().toString().substring(11, 19) + "  " + line));
         }
       });
     }
@@ -658,7 +655,10 @@ final class Commands {
           }
           for (String line : new String(buf.array(), 0, end, StandardCharsets.UTF_8).split("\n")) {
             if (!line.isBlank()) {
-              print(json() ? line : human(line));
+              String text = json() ? line : human(line);
+              if (text != null) {
+                print(text);
+              }
             }
           }
           offset += end;
@@ -667,10 +667,12 @@ final class Commands {
       return offset;
     }
 
+    /** @return the event's progress line, or null for one that another event of the run says */
     private static String human(String line) {
       try {
         DispatchEvent e = VrJson.readJson(line, DispatchEvent.class);
-        return e.at() + "  " + e.runId() + "  " + (e instanceof DispatchEvent.Planned p ? p.summary() : e.describe());
+        Optional<String> text = e instanceof DispatchEvent.Planned p ? Optional.of(p.summary()) : Views.progress(e);
+        return text.map(t -> e.at() + "  " + e.runId() + "  " + t).orElse(null);
       } catch (RuntimeException unreadable) {
         return line;
       }

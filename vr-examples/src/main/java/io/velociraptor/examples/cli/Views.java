@@ -5,6 +5,7 @@ import io.velociraptor.core.model.HostSnapshot;
 import io.velociraptor.core.model.ObservedProc;
 import io.velociraptor.core.model.PortLock;
 import io.velociraptor.core.model.ProcName;
+import io.velociraptor.core.model.RunState;
 import io.velociraptor.core.model.SwarmRun;
 import java.time.Duration;
 import java.time.Instant;
@@ -118,6 +119,19 @@ final class Views {
       }
     }
     return table(List.of("HOST", "PORT", "USED BY", "STATE", "LOCKED BY RUN"), used) + free;
+  }
+
+  /**
+   * The progress line of an event, the same in {@code vr dispatch} and {@code vr events}; empty for
+   * a state change that the next event says better (build_started after "building", run_done and
+   * run_failed after "done" and "failed"), so each is said once.
+   */
+  static Optional<String> progress(io.velociraptor.core.deploy.DispatchEvent e) {
+    if (e instanceof io.velociraptor.core.deploy.DispatchEvent.StateChanged sc && (sc.state() == RunState.DONE
+        || sc.state() == RunState.FAILED || sc.state() == RunState.BUILDING)) {
+      return Optional.empty();
+    }
+    return Optional.of(e.describe());
   }
 
   static List<Map<String, Object>> runRows(List<SwarmRun> runs) {

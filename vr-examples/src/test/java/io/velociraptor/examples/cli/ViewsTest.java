@@ -32,4 +32,19 @@ class ViewsTest {
     assertThat(table).contains("uptest failed on h1: \u2026").doesNotContain("curl");
     assertThat((String) rows.get(0).get("failure_reason")).contains("curl: (7) refused");
   }
+
+  @Test
+  void aRunsProgressSaysBuildingAndDoneOnceEach() {
+    Instant t = Instant.now();
+    String id = "abcdefgh-000001";
+    List<io.velociraptor.core.deploy.DispatchEvent> events = List.of(
+        new io.velociraptor.core.deploy.DispatchEvent.StateChanged(id, t, io.velociraptor.core.model.RunState.BUILDING,
+            "building app1 1"),
+        new io.velociraptor.core.deploy.DispatchEvent.BuildStarted(id, t, "app1", "1"),
+        new io.velociraptor.core.deploy.DispatchEvent.StateChanged(id, t, io.velociraptor.core.model.RunState.DONE,
+            "1 started"),
+        new io.velociraptor.core.deploy.DispatchEvent.RunDone(id, t, "1 started"));
+    List<String> lines = events.stream().flatMap(e -> Views.progress(e).stream()).toList();
+    assertThat(lines).containsExactly("building app1 1", "done: 1 started");
+  }
 }
