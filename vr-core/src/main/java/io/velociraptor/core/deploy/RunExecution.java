@@ -322,7 +322,7 @@ final class RunExecution {
               .map(UptestResult::name).reduce((a, b) -> a + ", " + b).orElse("") + ")");
         }
         step("uptest", Optional.of(host.name()), ref.name().format(), passed ? RunStep.Outcome.OK : RunStep.Outcome.FAILED,
-            results.size() + " test(s)", started);
+            uptestDetail(results), started);
       }
       if (!mine.isEmpty()) {
         throw new StepFailed(String.join("; ", mine));
@@ -441,6 +441,36 @@ final class RunExecution {
       }
     }
     return failures;
+  }
+
+  /** The most lines of a failed test's output an uptest step keeps, and the most characters of each. */
+  static final int UPTEST_TAIL_LINES = 10;
+  static final int UPTEST_TAIL_LINE_CHARS = 300;
+
+  /**
+   * An uptest step's detail: the count on the first line, then each failed test's name, how it
+   * ended (exit code, timed out) and the end of its output, so `vr run show` says why.
+   */
+  static String uptestDetail(List<UptestResult> results) {
+    long failed = results.stream().filter(r -> !r.passed()).count();
+    StringBuilder b = new StringBuilder(failed == 0 ? results.size() + " test(s) passed"
+        : failed + " of " + results.size() + " test(s) failed");
+    for (UptestResult r : results) {
+      if (r.passed()) {
+        continue;
+      }
+      b.append('\n').append(r.name()).append(": ").append(r.outcome()).append(" after ").append(r.durationMs())
+          .append(" ms");
+      List<String> lines = r.output().strip().lines().toList();
+      if (lines.size() > UPTEST_TAIL_LINES) {
+        b.append("\n  | ... (").append(lines.size() - UPTEST_TAIL_LINES).append(" line(s) before)");
+      }
+      for (String line : lines.subList(Math.max(0, lines.size() - UPTEST_TAIL_LINES), lines.size())) {
+        b.append("\n  | ").append(line.length() > UPTEST_TAIL_LINE_CHARS
+            ? line.substring(0, UPTEST_TAIL_LINE_CHARS) + " ..." : line);
+      }
+    }
+    return b.toString();
   }
 
   private DispatchResult finish(SwarmPlan plan, String summary) {

@@ -11,7 +11,6 @@ import io.velociraptor.core.model.Host;
 import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.model.ProcName;
-import io.velociraptor.core.model.RunStep;
 import io.velociraptor.core.model.SquadName;
 import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.SwarmId;
@@ -367,23 +366,7 @@ final class Commands {
         print(toJson(r));
         return VrMain.OK;
       }
-      StringBuilder b = new StringBuilder();
-      b.append("run ").append(r.id()).append(" of swarm ").append(r.swarmId()).append(": ")
-          .append(r.state().name().toLowerCase(java.util.Locale.ROOT)).append('\n');
-      r.failureReason().ifPresent(x -> b.append("failure: ").append(x).append('\n'));
-      b.append("created ").append(r.createdAt()).append(r.finishedAt().map(t -> ", finished " + t).orElse(""))
-          .append('\n');
-      List<List<String>> steps = new ArrayList<>();
-      for (RunStep s : r.steps()) {
-        steps.add(List.of(s.name(), s.host().map(Object::toString).orElse(""), s.target().orElse(""),
-            s.outcome().name().toLowerCase(java.util.Locale.ROOT), s.detail().orElse("")));
-      }
-      b.append(Views.table(List.of("STEP", "HOST", "TARGET", "OUTCOME", "DETAIL"), steps));
-      for (SwarmRun.Transition t : r.history()) {
-        b.append(t.at()).append("  ").append(t.state().name().toLowerCase(java.util.Locale.ROOT)).append("  ")
-            .append(t.message()).append('\n');
-      }
-      print(b.toString());
+      print(Views.runShow(r));
       return VrMain.OK;
     }
   }

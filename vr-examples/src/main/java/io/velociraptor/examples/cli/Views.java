@@ -157,6 +157,38 @@ final class Views {
             s(r.get("failure_reason")))).toList());
   }
 
+  /** {@code vr run show}: state, failure, the steps table, each multi-line step detail in full, then the history. */
+  static String runShow(SwarmRun r) {
+    StringBuilder b = new StringBuilder();
+    b.append("run ").append(r.id()).append(" of swarm ").append(r.swarmId()).append(": ")
+        .append(r.state().name().toLowerCase(java.util.Locale.ROOT)).append('\n');
+    r.failureReason().ifPresent(x -> b.append("failure: ").append(x).append('\n'));
+    b.append("created ").append(r.createdAt()).append(r.finishedAt().map(t -> ", finished " + t).orElse(""))
+        .append('\n');
+    List<List<String>> steps = new ArrayList<>();
+    for (io.velociraptor.core.model.RunStep s : r.steps()) {
+      steps.add(List.of(s.name(), s.host().map(Object::toString).orElse(""), s.target().orElse(""),
+          s.outcome().name().toLowerCase(java.util.Locale.ROOT), s.detail().orElse("")));
+    }
+    b.append(table(List.of("STEP", "HOST", "TARGET", "OUTCOME", "DETAIL"), steps));
+    for (io.velociraptor.core.model.RunStep s : r.steps()) {
+      // the table shows a detail's first line: one of several lines (an uptest's tests) is shown whole here
+      if (s.detail().filter(d -> d.strip().contains("\n")).isPresent()) {
+        b.append('\n').append(s.name()).append(s.host().map(h -> " on " + h).orElse(""))
+            .append(s.target().map(t -> " " + t).orElse("")).append(":\n");
+        s.detail().get().strip().lines().forEach(l -> b.append("  ").append(l).append('\n'));
+      }
+    }
+    if (r.steps().stream().anyMatch(s -> s.detail().filter(d -> d.strip().contains("\n")).isPresent())) {
+      b.append('\n');
+    }
+    for (SwarmRun.Transition t : r.history()) {
+      b.append(t.at()).append("  ").append(t.state().name().toLowerCase(java.util.Locale.ROOT)).append("  ")
+          .append(t.message()).append('\n');
+    }
+    return b.toString();
+  }
+
   /** A table row is one line: a multi-line text shows its first line and " …" (`vr run show` has it all). */
   static String firstLine(String text) {
     String t = text.strip();

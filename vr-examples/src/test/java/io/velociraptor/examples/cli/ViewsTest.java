@@ -47,4 +47,19 @@ class ViewsTest {
     List<String> lines = events.stream().flatMap(e -> Views.progress(e).stream()).toList();
     assertThat(lines).containsExactly("building app1 1", "done: 1 started");
   }
+
+  @Test
+  void runShowPrintsAnUptestStepsTestsInFullBelowTheTable() {
+    Instant t = Instant.now();
+    String detail = "1 of 2 test(s) failed\nhttp_ok: exit 7 after 41 ms\n  | curl: (7) connection refused";
+    SwarmRun run = SwarmRun.begin("abcdefgh-000001", SwarmId.of("abcdefgh"), "t", RunOwners.current(), t)
+        .withStep(io.velociraptor.core.model.RunStep.builder().name("uptest")
+            .host(io.velociraptor.core.model.HostName.of("h1")).target("app-1-c-h-web-5000-abcdefgh")
+            .outcome(io.velociraptor.core.model.RunStep.Outcome.FAILED).startedAt(t)
+            .duration(java.time.Duration.ofMillis(41)).detail(detail).build(), t);
+    String shown = Views.runShow(run);
+    assertThat(shown).contains("uptest  h1    app-1-c-h-web-5000-abcdefgh  failed   1 of 2 test(s) failed \u2026")
+        .contains("uptest on h1 app-1-c-h-web-5000-abcdefgh:\n  1 of 2 test(s) failed\n  http_ok: exit 7 after 41 ms\n"
+            + "    | curl: (7) connection refused\n");
+  }
 }
