@@ -357,6 +357,13 @@ final class RunExecution {
         } catch (RuntimeException ex) {
           last = ex;
           LOG.warn("route change on {} failed (attempt {} of {}): {}", e.getKey(), attempt, d.routeAttempts, ex.getMessage());
+          if (attempt < d.routeAttempts) {
+            // a reloading balancer or a blip: give it time, more each try
+            Duration pause = d.routeBackoff(attempt);
+            if (!pause.isZero()) {
+              d.pause.accept(pause);
+            }
+          }
         }
       }
       String target = e.getKey() + " " + e.getValue();
