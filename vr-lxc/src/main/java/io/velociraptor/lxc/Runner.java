@@ -543,7 +543,7 @@ public final class Runner {
     String out = r.timedOut()
         ? r.output() + "\n[killed: uptest ran longer than " + perTest.toMillis() + " ms]"
         : r.output();
-    return UptestResult.of(test, out, !r.timedOut() && r.exitCode() == 0, r.durationMs());
+    return UptestResult.of(test, out, r.exitCode(), r.timedOut(), r.durationMs());
   }
 
   /** A fresh rcfile for a second container over the proc's build, env, volumes and limits. */

@@ -44,7 +44,8 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     host.runChecked(Command.of("mkdir", "-p", "--", settings.root() + "/builds",
         settings.root() + "/images", yamlPath.substring(0, yamlPath.lastIndexOf('/'))));
     ProcData onHost = withUploadedArtifacts(host, proc);
-    host.upload(VrJson.writeYaml(onHost).getBytes(java.nio.charset.StandardCharsets.UTF_8), yamlPath, 0644);
+    // 0600: it holds the proc's env, as env.sh does; only the runner (root, or vr's own user) reads it
+    host.upload(VrJson.writeYaml(onHost).getBytes(java.nio.charset.StandardCharsets.UTF_8), yamlPath, 0600);
     host.runChecked(runner("setup", yamlPath).timeout(settings.setupTimeout()).build());
     LOG.info("set up proc {} on {} ({})", proc.programName(), host.host(), name());
   }

@@ -1,6 +1,5 @@
 package io.velociraptor.lxc;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.velociraptor.core.VrException;
 import io.velociraptor.core.spi.UptestResult;
 import java.io.PrintStream;
@@ -80,7 +79,9 @@ public final class RunnerMain {
         case "teardown" -> runner.teardown(procYaml);
         case "uptest" -> {
           List<UptestResult> results = runner.uptest(procYaml, runner.config().uptestTimeout());
-          out.println(new ObjectMapper().writeValueAsString(results));
+          // vr's mapper: it writes exit_code (an Optional) and keeps the one-line form
+          out.println(io.velociraptor.core.json.VrJson.json().writer()
+              .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
         }
         default -> {
           err.println("ERROR: command must be one of: setup, run, uptest, teardown, shell; not " + command);

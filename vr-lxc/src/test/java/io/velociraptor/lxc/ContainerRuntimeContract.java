@@ -108,6 +108,9 @@ abstract class ContainerRuntimeContract {
     ProcData data = proc(port);
 
     runtime.setup(host, data);
+    // proc.yaml holds the env, like env.sh: owner only
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+        root.resolve("procs").resolve(data.programName()).resolve("proc.yaml")))).isEqualTo("rw-------");
     List<String> argv = runtime.runCommand(data);
     assertThat(argv).containsExactly(launcher.toString(), "run",
         root + "/procs/" + data.programName() + "/proc.yaml");

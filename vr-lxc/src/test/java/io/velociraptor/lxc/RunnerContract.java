@@ -155,6 +155,7 @@ abstract class RunnerContract {
     assertThat(results.get(1).output()).contains("no luck on 127.0.0.1:" + port);
     assertThat(results.get(2).output()).contains("started").contains("killed");
     assertThat(results.get(2).durationMs()).isBetween(1900L, 15000L);
+    assertThat(results).extracting(UptestResult::outcome).containsExactly("passed", "exit 3", "timed out");
   }
 
   @Test
@@ -192,6 +193,8 @@ abstract class RunnerContract {
     assertThat(json.get(0).get("output").asText()).isEqualTo("fine\n");
     assertThat(json.get(0).get("passed").asBoolean()).isTrue();
     assertThat(json.get(0).has("duration_ms")).isTrue();
+    assertThat(json.get(0).get("exit_code").asInt(-1)).isZero();
+    assertThat(json.get(0).get("timed_out").asBoolean(true)).isFalse();
   }
 
   @Test

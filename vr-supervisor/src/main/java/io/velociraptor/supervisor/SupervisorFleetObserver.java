@@ -108,7 +108,9 @@ public final class SupervisorFleetObserver implements FleetObserver, AutoCloseab
       return HostSnapshot.reachable(host, SupervisorProcController.toObserved(host, client.getAllProcessInfo()));
     } catch (SupervisorException e) {
       LOG.debug("host {} is unreachable: {}", host.name(), e.getMessage());
-      return HostSnapshot.unreachable(host, e.kind().name().toLowerCase(java.util.Locale.ROOT) + ": " + e.getMessage());
+      // the message says what happened ("cannot reach ...: connection refused", "did not answer within ...");
+      // a kind prefix would make the plan say "unreachable h3: unreachable: ..."
+      return HostSnapshot.unreachable(host, e.getMessage());
     }
   }
 

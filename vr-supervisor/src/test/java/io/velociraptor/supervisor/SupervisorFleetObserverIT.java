@@ -62,9 +62,13 @@ class SupervisorFleetObserverIT {
         assertThat(snap.get(1).reachable()).isTrue();
         assertThat(snap.get(1).procs()).isEmpty();
         assertThat(snap.get(2).reachable()).isFalse();
-        assertThat(snap.get(2).unreachableReason()).hasValueSatisfying(r -> assertThat(r).contains("authentication"));
-        assertThat(snap.get(3).unreachableReason()).hasValueSatisfying(r -> assertThat(r).contains("unreachable"));
-        assertThat(snap.get(4).unreachableReason()).hasValueSatisfying(r -> assertThat(r).contains("timeout"));
+        // each reason says what happened once: the plan prints "unreachable HOST: <reason>"
+        assertThat(snap.get(2).unreachableReason()).hasValueSatisfying(r -> assertThat(r)
+            .startsWith("supervisor on host-badauth refused the credentials"));
+        assertThat(snap.get(3).unreachableReason()).hasValueSatisfying(r -> assertThat(r)
+            .startsWith("cannot reach supervisor on host-refused: connection refused"));
+        assertThat(snap.get(4).unreachableReason()).hasValueSatisfying(r -> assertThat(r)
+            .startsWith("supervisor on").contains("did not answer within"));
         // the silent host costs its deadline once, not once per call, and the others run meanwhile
         // (a second call would make it 4 s; the margin is for a loaded machine)
         assertThat(took).isLessThan(Duration.ofMillis(3900));

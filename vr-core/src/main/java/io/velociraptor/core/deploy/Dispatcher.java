@@ -80,8 +80,33 @@ public final class Dispatcher implements AutoCloseable {
   final Clock clock;
   final Duration uptestTimeout;
   final int routeAttempts;
+  final Duration routeBackoff;
+  final java.util.function.Consumer<Duration> pause;
   final SwarmRun.Owner owner;
   final ExecutorService hostPool;
+
+  /** The longest pause between two attempts of a route change. */
+  public static final Duration MAX_ROUTE_BACKOFF = Duration.ofSeconds(5);
+
+  /** @return the pause before attempt {@code attempt + 1} (attempt counts from 1) */
+  Duration routeBackoff(int attempt) {
+    Duration d = routeBackoff;
+    for (int i = 1; i < attempt && d.compareTo(MAX_ROUTE_BACKOFF) < 0; i++) {
+      d = d.multipliedBy(2);
+    }
+    return d.compareTo(MAX_ROUTE_BACKOFF) > 0 ? MAX_ROUTE_BACKOFF : d;
+  }
+
+  /** Parks until the pause is over (a wake-up before it parks again); an interrupt ends it early. */
+  private static void pauseFor(Duration pause) {
+    long deadline = System.nanoTime() + pause.toNanos();
+    for (long left = pause.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+      java.util.concurrent.locks.LockSupport.parkNanos(left);
+      if (Thread.currentThread().isInterrupted()) {
+        return;
+      }
+    }
+  }
 
   private Dispatcher(Builder b) {
     this.store = Objects.requireNonNull(b.store, "store");
@@ -96,6 +121,8 @@ public final class Dispatcher implements AutoCloseable {
     this.clock = b.clock;
     this.uptestTimeout = b.uptestTimeout;
     this.routeAttempts = b.routeAttempts;
+    this.routeBackoff = b.routeBackoff;
+    this.pause = b.pause;
     this.owner = Objects.requireNonNull(b.owner, "owner");
     this.hostPool = Executors.newFixedThreadPool(b.parallelism, r -> {
       Thread t = new Thread(r, "vr-dispatch");
@@ -401,6 +428,8 @@ public final class Dispatcher implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Duration uptestTimeout = Duration.ofSeconds(30);
     private int routeAttempts = 3;
+    private Duration routeBackoff = Duration.ofMillis(200);
+    private java.util.function.Consumer<Duration> pause = Dispatcher::pauseFor;
     private int parallelism = 8;
     private SwarmRun.Owner owner = RunIds.thisProcess();
 
@@ -517,6 +546,26 @@ public final class Dispatcher implements AutoCloseable {
         throw InvalidValueException.of("route attempts", attempts, "must be at least 1");
       }
       this.routeAttempts = attempts;
+      return this;
+    }
+
+    /**
+     * @param first the pause before the second attempt of a route change; it doubles before each
+     *     later one, up to {@link #MAX_ROUTE_BACKOFF} (default 200 ms; zero retries at once)
+     * @return this
+     * @throws InvalidValueException if it is negative
+     */
+    public Builder routeBackoff(Duration first) {
+      if (first.isNegative()) {
+        throw InvalidValueException.of("route backoff", first, "must not be negative");
+      }
+      this.routeBackoff = first;
+      return this;
+    }
+
+    /** How the dispatcher pauses between route attempts; tests record the pauses instead. */
+    Builder pause(java.util.function.Consumer<Duration> pause) {
+      this.pause = Objects.requireNonNull(pause, "pause");
       return this;
     }
 

@@ -48,12 +48,15 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import io.velociraptor.core.VrException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** One dispatch of one swarm, from its build to its confirmation. */
 final class RunExecution {
   private static final Logger LOG = LoggerFactory.getLogger(RunExecution.class);
+  /** Each failed run, once; a caller that reports outcomes itself (the vr tool) turns it off. */
+  private static final Logger OUTCOMES = LoggerFactory.getLogger("io.velociraptor.core.deploy.outcomes");
   /** A deleted swarm's procs are all retired, so the hash it plans with never matches anything. */
   private static final ReleaseHash RETIRING = ReleaseHash.of("000000000000");
 
@@ -374,7 +377,7 @@ final class RunExecution {
               .map(UptestResult::name).reduce((a, b) -> a + ", " + b).orElse("") + ")");
         }
         step("uptest", Optional.of(host.name()), ref.name().format(), passed ? RunStep.Outcome.OK : RunStep.Outcome.FAILED,
-            results.size() + " test(s)", started);
+            uptestDetail(results), started);
       }
       if (!mine.isEmpty()) {
         throw new StepFailed(String.join("; ", mine));
@@ -409,6 +412,13 @@ final class RunExecution {
         } catch (RuntimeException ex) {
           last = ex;
           LOG.warn("route change on {} failed (attempt {} of {}): {}", e.getKey(), attempt, d.routeAttempts, ex.getMessage());
+          if (attempt < d.routeAttempts) {
+            // a reloading balancer or a blip: give it time, more each try
+            Duration pause = d.routeBackoff(attempt);
+            if (!pause.isZero()) {
+              d.pause.accept(pause);
+            }
+          }
         }
       }
       String target = e.getKey() + " " + e.getValue();
@@ -498,6 +508,36 @@ final class RunExecution {
     return failures;
   }
 
+  /** The most lines of a failed test's output an uptest step keeps, and the most characters of each. */
+  static final int UPTEST_TAIL_LINES = 10;
+  static final int UPTEST_TAIL_LINE_CHARS = 300;
+
+  /**
+   * An uptest step's detail: the count on the first line, then each failed test's name, how it
+   * ended (exit code, timed out) and the end of its output, so `vr run show` says why.
+   */
+  static String uptestDetail(List<UptestResult> results) {
+    long failed = results.stream().filter(r -> !r.passed()).count();
+    StringBuilder b = new StringBuilder(failed == 0 ? results.size() + " test(s) passed"
+        : failed + " of " + results.size() + " test(s) failed");
+    for (UptestResult r : results) {
+      if (r.passed()) {
+        continue;
+      }
+      b.append('\n').append(r.name()).append(": ").append(r.outcome()).append(" after ").append(r.durationMs())
+          .append(" ms");
+      List<String> lines = r.output().strip().lines().toList();
+      if (lines.size() > UPTEST_TAIL_LINES) {
+        b.append("\n  | ... (").append(lines.size() - UPTEST_TAIL_LINES).append(" line(s) before)");
+      }
+      for (String line : lines.subList(Math.max(0, lines.size() - UPTEST_TAIL_LINES), lines.size())) {
+        b.append("\n  | ").append(line.length() > UPTEST_TAIL_LINE_CHARS
+            ? line.substring(0, UPTEST_TAIL_LINE_CHARS) + " ..." : line);
+      }
+    }
+    return b.toString();
+  }
+
   private DispatchResult finish(SwarmPlan plan, String summary) {
     // a no-op plan was made from an observation taken moments ago: observing again proves nothing
     boolean confirmed = plan.isNoop() || confirm();
@@ -538,8 +578,15 @@ final class RunExecution {
 
   private DispatchResult fail(SwarmPlan plan, Throwable e) {
     RunState failedIn = run.state();
-    String reason = e instanceof StepFailed ? e.getMessage() : e.toString();
-    LOG.warn("run {} of swarm {} failed in {}: {}", run.id(), swarm.name(), failedIn.wire(), reason, e instanceof StepFailed ? null : e);
+    // a bug keeps its exception's class in the reason; a host's, the store's or a build's message says it all
+    String reason = e instanceof VrException && e.getMessage() != null ? e.getMessage() : e.toString();
+    if (e instanceof VrException) {
+      // an expected failure (a host, the store, a build): its message says what failed; the trace is for --debug
+      OUTCOMES.warn("run {} of swarm {} failed in {}: {}", run.id(), swarm.name(), failedIn.wire(), reason);
+      LOG.debug("run {} failed", run.id(), e);
+    } else {
+      OUTCOMES.warn("run {} of swarm {} failed in {}: {}", run.id(), swarm.name(), failedIn.wire(), reason, e);
+    }
     if (!routingStarted) {
       tearDownCreated();
     }
@@ -548,7 +595,17 @@ final class RunExecution {
     } catch (RuntimeException releaseFailed) {
       warn("could not release the port locks of run " + run.id() + ": " + releaseFailed.getMessage());
     }
-    run = d.store.transition(run.id(), RunState.FAILED, reason);
+    try {
+      run = d.store.transition(run.id(), RunState.FAILED, reason);
+    } catch (RuntimeException notRecorded) {
+      if (notRecorded.getMessage() != null && reason.contains(notRecorded.getMessage())) {
+        throw notRecorded; // the store failed again the same way: say it once
+      }
+      VrException both = new VrException("run " + run.id() + " failed (" + reason + ") and the failure could not be recorded: "
+          + notRecorded.getMessage(), notRecorded);
+      both.addSuppressed(e);
+      throw both;
+    }
     d.emit(new DispatchEvent.StateChanged(run.id(), now(), RunState.FAILED, reason));
     d.emit(new DispatchEvent.RunFailed(run.id(), now(), failedIn, reason));
     if (e instanceof Error err) {

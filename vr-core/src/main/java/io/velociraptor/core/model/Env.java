@@ -71,7 +71,9 @@ public final class Env {
           "env variable " + name, value, "must be a string, number or boolean");
     }
     if (text.indexOf('\0') >= 0) {
-      throw InvalidValueException.of("env variable " + name, text, "must not contain NUL");
+      // the value is not shown: env values may hold secrets
+      throw InvalidValueException.of("env variable " + name, "(" + text.getBytes(StandardCharsets.UTF_8).length
+          + " bytes)", "must not contain NUL");
     }
     requireFits("env variable " + name, name, text);
     return text;

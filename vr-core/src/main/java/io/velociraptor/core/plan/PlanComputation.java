@@ -552,10 +552,21 @@ final class PlanComputation {
       if (m != null && !m.host.reachable()) {
         continue; // unknown, never empty: a proc on an unreachable host keeps its route
       }
-      RouteReason reason = m != null && stopped.containsKey(m.ref()) ? RouteReason.STOPPED_PROC : RouteReason.NOT_IN_SWARM;
+      RouteReason reason = m != null && stopped.containsKey(m.ref()) ? RouteReason.STOPPED_PROC
+          : m == null && onUnreachableHost(member) ? RouteReason.ON_UNREACHABLE_HOST : RouteReason.NOT_IN_SWARM;
       routes.removes.add(new RouteChange(pool, member, reason, Optional.ofNullable(m).map(Mine::ref)));
     }
     return routes;
+  }
+
+  /** @return whether the member is an address and port of an unreachable host's range */
+  private boolean onUnreachableHost(PoolMember member) {
+    for (HostSnapshot h : snapshot.hosts()) {
+      if (!h.reachable() && h.host().address().equals(member.address()) && h.host().portRange().contains(member.port().value())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

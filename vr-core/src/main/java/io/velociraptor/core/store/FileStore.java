@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
  *       SHA-256 of the full key, with the full key beside it in {@code <same>.key} (written
  *       before the record, deleted after it), so every file name, temporary ones included, fits
  *       the 255 bytes of common file systems while listing still returns the original key.
+ *   <li>Records are plain JSON, env values included, with mode {@code 0600} (owner only).
  * </ul>
  */
 public final class FileStore extends RecordStore {
@@ -71,6 +72,9 @@ public final class FileStore extends RecordStore {
   static final int MAX_FILE_NAME = 255;
   private static final char DIGEST_MARK = '~';
   private static final int DIGEST_HEX = 32;
+  private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+      java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
   private final Path dir;
   private final Duration lockTimeout;
@@ -225,7 +229,7 @@ public final class FileStore extends RecordStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new StoreException(f.toString(), "read", "cannot read the record: " + e, e);
+      throw new StoreException(f.toString(), "read", "cannot read the record: " + why(e), e);
     }
   }
 
@@ -253,7 +257,7 @@ public final class FileStore extends RecordStore {
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
-      throw new StoreException(d.toString(), "list", "cannot list the directory: " + e, e);
+      throw new StoreException(d.toString(), "list", "cannot list the directory: " + why(e), e);
     }
     out.sort(null);
     return out;
@@ -286,7 +290,9 @@ public final class FileStore extends RecordStore {
     Path temp = null;
     try {
       ensureDirectory(d);
-      temp = Files.createTempFile(d, "." + target.getFileName() + ".", TEMP_SUFFIX);
+      // owner only, whatever the umask: records hold env values in plain JSON; the rename keeps the mode
+      temp = d.getFileSystem().supportedFileAttributeViews().contains("posix") ? Files.createTempFile(d, "." + target.getFileName() + ".", TEMP_SUFFIX, OWNER_ONLY)
+          : Files.createTempFile(d, "." + target.getFileName() + ".", TEMP_SUFFIX);
       try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
         while (buf.hasRemaining()) {
@@ -302,7 +308,7 @@ public final class FileStore extends RecordStore {
       temp = null;
       fsyncDirectory(d);
     } catch (IOException e) {
-      throw new StoreException(target.toString(), "write", "cannot write the record: " + e, e);
+      throw new StoreException(target.toString(), "write", "cannot write the record: " + why(e), e);
     } finally {
       if (temp != null) {
         try {
@@ -314,6 +320,24 @@ public final class FileStore extends RecordStore {
     }
   }
 
+  /**
+   * @return the cause as a person reads it: the system's reason ("No space left on device", "Not a
+   *     directory"), and the other file when it is not the one the message names (a temporary file)
+   */
+  static String why(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f) {
+      String reason = f.getReason() != null ? f.getReason()
+          : e instanceof NoSuchFileException ? "no such file or directory"
+          : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+          : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+          : e instanceof java.nio.file.NotDirectoryException ? "not a directory"
+          : e.getClass().getSimpleName();
+      return f.getFile() == null || Path.of(f.getFile()).getFileName().toString().startsWith(".")
+          ? reason : reason + " (" + f.getFile() + ")";
+    }
+    return e.getMessage() != null ? e.getMessage() : e.toString();
+  }
+
   private void ensureDirectory(Path d) throws IOException {
     if (Files.isDirectory(d)) {
       return;
@@ -322,6 +346,9 @@ public final class FileStore extends RecordStore {
     try {
       Files.createDirectory(d);
     } catch (java.nio.file.FileAlreadyExistsException e) {
+      if (!Files.isDirectory(d)) {
+        throw new java.nio.file.NotDirectoryException(d.toString()); // a file where the store keeps a directory
+      }
       return;
     }
     fsyncDirectory(d.getParent());
@@ -352,7 +379,7 @@ public final class FileStore extends RecordStore {
       }
       return existed;
     } catch (IOException e) {
-      throw new StoreException(f.toString(), "delete", "cannot delete the record: " + e, e);
+      throw new StoreException(f.toString(), "delete", "cannot delete the record: " + why(e), e);
     }
   }
 
@@ -400,7 +427,7 @@ public final class FileStore extends RecordStore {
       } catch (OverlappingFileLockException e) {
         // another FileStore on this directory in this JVM holds it: wait like for a process
       } catch (IOException e) {
-        throw new StoreException(dir.resolve("store.lock").toString(), operation, "cannot lock: " + e, e);
+        throw new StoreException(dir.resolve("store.lock").toString(), operation, "cannot lock: " + why(e), e);
       }
       if (System.nanoTime() > deadline) {
         throw new StoreException(dir.resolve("store.lock").toString(), operation,
@@ -440,7 +467,7 @@ public final class FileStore extends RecordStore {
         }
       });
     } catch (IOException e) {
-      throw new StoreException(dir.toString(), "open", "cannot scan the store: " + e, e);
+      throw new StoreException(dir.toString(), "open", "cannot scan the store: " + why(e), e);
     }
     if (swept[0] > 0) {
       LOG.info("deleted {} temporary files left by crashed writers in {}", swept[0], dir);
@@ -529,7 +556,7 @@ public final class FileStore extends RecordStore {
         Files.createDirectories(abs);
         channel = FileChannel.open(abs.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       } catch (IOException e) {
-        throw new StoreException(abs.toString(), "open", "cannot create or open the store: " + e, e);
+        throw new StoreException(abs.toString(), "open", "cannot create or open the store: " + why(e), e);
       }
       FileStore store;
       try {

@@ -276,7 +276,6 @@ abstract class RecordStore implements Store {
         SwarmRun dead = run.withState(RunState.FAILED, "abandoned: " + why.get(), latest(now, run.updatedAt()));
         archive(dead);
         failed.add(dead);
-        LOG.warn("reclaimed run {} of swarm {}: {}", run.id(), run.swarmId(), why.get());
       }
       live = live.withRuns(keep);
       Map<String, SwarmRun> liveRuns = live.runsById();
@@ -284,12 +283,24 @@ abstract class RecordStore implements Store {
       for (PortLock lock : live.portLocks()) {
         if (lockIsStale(lock, liveRuns)) {
           released.add(lock);
-          LOG.warn("released stale port lock {}:{} of {}", lock.host(), lock.port(), lock.owner());
         } else {
           locks.add(lock);
         }
       }
       live = live.withPortLocks(locks);
+      // one line per reclaimed run, with the locks it held; then the stale locks of no run
+      for (SwarmRun dead : failed) {
+        List<String> its = released.stream().filter(l -> l.owner().equals(dead.id()))
+            .map(l -> l.host() + ":" + l.port()).toList();
+        LOG.warn("reclaimed run {} of swarm {}: {}{}", dead.id(), dead.swarmId(),
+            dead.failureReason().orElse("").replaceFirst("^abandoned: ", ""),
+            its.isEmpty() ? "" : "; released its port locks " + String.join(", ", its));
+      }
+      List<String> orphans = released.stream().filter(l -> failed.stream().noneMatch(r -> r.id().equals(l.owner())))
+          .map(l -> l.host() + ":" + l.port() + " of " + l.owner()).toList();
+      if (!orphans.isEmpty()) {
+        LOG.warn("released stale port locks {}", String.join(", ", orphans));
+      }
     }
 
     private boolean lockIsStale(PortLock lock, Map<String, SwarmRun> liveRuns) {

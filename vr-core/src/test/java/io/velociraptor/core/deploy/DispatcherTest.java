@@ -370,4 +370,39 @@ class DispatcherTest {
       assertThat(hostPorts).hasSize(ids.size() * 3).doesNotHaveDuplicates();
     }
   }
+
+  @Test
+  void aFailingRouteChangeIsRetriedAfterPausesThatDouble() {
+    java.util.concurrent.atomic.AtomicInteger failuresLeft = new java.util.concurrent.atomic.AtomicInteger(2);
+    io.velociraptor.core.spi.Balancer flaky = (io.velociraptor.core.spi.Balancer) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {io.velociraptor.core.spi.Balancer.class}, (proxy, method, args) -> {
+          if (method.getName().equals("add") && failuresLeft.getAndDecrement() > 0) {
+            throw new io.velociraptor.core.VrException("nginx -s reload failed");
+          }
+          try {
+            return method.invoke(world.balancer, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    List<java.time.Duration> pauses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Dispatcher d = Dispatcher.builder().store(world.store).fleet(world.fleet).observer(world.hosts)
+        .procs(world.hosts).runtime(world.runtime).runners(h -> world.runners.get(h.name())).balancer(flaky)
+        .routeAttempts(4).routeBackoff(java.time.Duration.ofMillis(300)).pause(pauses::add).build()) {
+      DispatchResult result = d.dispatch(DispatchWorld.swarm().build());
+      assertThat(result.succeeded()).as(result.run().failureReason().orElse("")).isTrue();
+    }
+    assertThat(pauses).containsExactly(java.time.Duration.ofMillis(300), java.time.Duration.ofMillis(600));
+  }
+
+  @Test
+  void routeBackoffDoublesUpToItsCap() {
+    try (Dispatcher d = Dispatcher.builder().store(world.store).fleet(world.fleet).observer(world.hosts)
+        .procs(world.hosts).runtime(world.runtime).runners(h -> world.runners.get(h.name())).balancer(world.balancer)
+        .routeBackoff(java.time.Duration.ofSeconds(1)).build()) {
+      assertThat(List.of(1, 2, 3, 4, 10).stream().map(d::routeBackoff).toList()).containsExactly(
+          java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(4),
+          Dispatcher.MAX_ROUTE_BACKOFF, Dispatcher.MAX_ROUTE_BACKOFF);
+    }
+  }
 }

@@ -518,6 +518,18 @@ class PlannerTest {
     }
 
     @Test
+    void aMemberOnAnUnreachableHostIsSaidToBeThereNotOutsideTheSwarm() {
+      FleetSnapshot fleet = fleet().squad("main", "h1", "h2").proc("h1", current(5000), RUNNING)
+          .unreachable("h2", "refused").pool("lb", "web_pool", "h1:5000", "h2:5003").build();
+      SwarmPlan plan = plan(1, fleet);
+      assertThat(plan.routeRemoves()).singleElement().satisfies(r -> {
+        assertThat(r.member().format()).isEqualTo("h2:5003");
+        assertThat(r.reason()).isEqualTo(RouteReason.ON_UNREACHABLE_HOST);
+      });
+      assertThat(plan.render()).contains("remove h2:5003  (on unreachable host)").doesNotContain("not in swarm");
+    }
+
+    @Test
     void routesBlindWhenThePoolsMembersAreUnknown() {
       FleetSnapshot fleet = fleet().squad("main", "h1").proc("h1", old(5000), RUNNING).build();
       SwarmPlan plan = plan(1, fleet);

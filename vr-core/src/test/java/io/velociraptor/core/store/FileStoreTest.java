@@ -52,6 +52,26 @@ class FileStoreTest {
   }
 
   @Test
+  void everyRecordFileIsReadableByItsOwnerOnly() throws Exception {
+    Path dir = tmp.resolve("s");
+    try (FileStore store = FileStore.open(dir)) {
+      store.putApp(App.builder().name(AppName.of("web")).build());
+      store.putSwarm(ModelGen.swarms().generate(new java.util.SplittableRandom(7), 20));
+      store.reserve(HostName.of("h"), List.of(Port.of(5000)), "r");
+      store.tryBeginRun(SwarmId.of("abcdefgh"), "t", RunOwners.current());
+    }
+    List<Path> records;
+    try (var files = Files.walk(dir)) {
+      records = files.filter(p -> p.toString().endsWith(".json")).toList();
+    }
+    assertThat(records).hasSizeGreaterThanOrEqualTo(3);
+    for (Path p : records) {
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+          .as(p.toString()).isEqualTo("rw-------");
+    }
+  }
+
+  @Test
   void temporaryFilesAreNeverReadAsRecordsAndOpeningDeletesThem() throws Exception {
     Path dir = tmp.resolve("s");
     try (FileStore store = FileStore.open(dir)) {

@@ -11,7 +11,6 @@ import io.velociraptor.core.model.Host;
 import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.model.ProcName;
-import io.velociraptor.core.model.RunStep;
 import io.velociraptor.core.model.SquadName;
 import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.SwarmId;
@@ -61,6 +60,16 @@ final class Commands {
 
     boolean json() {
       return root().json;
+    }
+
+    /** @return the value's JSON; env values redacted unless --show-secrets */
+    String toJson(Object value) {
+      return Secrets.json(value, root().showSecrets);
+    }
+
+    /** @return the value's YAML; env values redacted unless --show-secrets */
+    String toYaml(Object value) {
+      return Secrets.yaml(value, root().showSecrets);
     }
 
     void print(String text) {
@@ -148,7 +157,7 @@ final class Commands {
     }
 
     private int show(SwarmPlan plan) {
-      print(json() ? VrMain.toJson(plan) : plan.render());
+      print(json() ? toJson(plan) : plan.render());
       return plan.exitCode();
     }
   }
@@ -157,20 +166,34 @@ final class Commands {
   abstract static class Dispatching extends FleetCommand {
     void follow(VrConfig config, Fleet fleet) throws IOException {
       Files.createDirectories(config.storeDir);
-      Writer log = Files.newBufferedWriter(config.storeDir.resolve("events.jsonl"), StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Path logFile = config.storeDir.resolve("events.jsonl");
+      Writer log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
       JsonLinesEventSink sink = JsonLinesEventSink.to(log);
-      fleet.listen(sink);
+      java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+      fleet.listen(e -> {
+        if (broken.get()) {
+          return;
+        }
+        try {
+          sink.on(e);
+        } catch (java.io.UncheckedIOException failed) {
+          // a full disk: say so once, and let the dispatch go on (the run itself is in the store)
+          if (broken.compareAndSet(false, true)) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("vr: warning: cannot append to " + logFile + ": " + failed.getCause().getMessage()
+                + "; the event log misses the rest of this dispatch's events");
+            err.flush();
+          }
+        }
+      });
       fleet.listen(e -> {
         if (json()) {
           print(JsonLinesEventSink.line(e));
-        } else if (e instanceof DispatchEvent.StateChanged sc
-            && (sc.state() == io.velociraptor.core.model.RunState.DONE || sc.state() == io.velociraptor.core.model.RunState.FAILED)) {
-          return; // the run_done / run_failed event says it once
-        } else if (!(e instanceof DispatchEvent.Planned)) {
-          print(e.at().toString().substring(11, 19) + "  " + e.describe());
+        } else if (e instanceof DispatchEvent.Planned p) {
+          print(p.rendering());
         } else {
-          print(((DispatchEvent.Planned) e).rendering());
+          Views.progress(e).ifPresent(line -> print(e.at().toString().substring(11, 19) + "  " + line));
         }
       });
     }
@@ -249,7 +272,7 @@ final class Commands {
       List<Swarm> swarms = new ArrayList<>(fleet.store.swarms());
       swarms.sort(Comparator.comparing(Swarm::name));
       if (json()) {
-        print(VrMain.toJson(swarms));
+        print(toJson(swarms));
         return VrMain.OK;
       }
       List<List<String>> rows = new ArrayList<>();
@@ -285,7 +308,7 @@ final class Commands {
     @Override
     int run(VrConfig config, Fleet fleet) {
       Swarm s = swarmByNameOrId(fleet, name);
-      print(json() ? VrMain.toJson(s) : "swarm " + s.name() + "\n" + VrJson.writeYaml(s));
+      print(json() ? toJson(s) : "swarm " + s.name() + "\n" + toYaml(s));
       return VrMain.OK;
     }
   }
@@ -299,7 +322,7 @@ final class Commands {
     int run(VrConfig config, Fleet fleet) {
       Swarm s = swarmByNameOrId(fleet, name);
       List<Map<String, Object>> rows = Views.runRows(fleet.store.history(s.id()));
-      print(json() ? VrMain.toJson(rows) : Views.runTable(rows));
+      print(json() ? toJson(rows) : Views.runTable(rows));
       return VrMain.OK;
     }
   }
@@ -328,7 +351,7 @@ final class Commands {
       }
       runs.sort(Comparator.comparing(SwarmRun::createdAt).thenComparing(SwarmRun::id));
       List<Map<String, Object>> rows = Views.runRows(runs);
-      print(json() ? VrMain.toJson(rows) : Views.runTable(rows));
+      print(json() ? toJson(rows) : Views.runTable(rows));
       return VrMain.OK;
     }
   }
@@ -354,26 +377,10 @@ final class Commands {
       SwarmRun r = fleet.store.status(id)
           .orElseThrow(() -> InvalidValueException.of("run id", id, "is not a stored run (`vr runs` lists them)"));
       if (json()) {
-        print(VrMain.toJson(r));
+        print(toJson(r));
         return VrMain.OK;
       }
-      StringBuilder b = new StringBuilder();
-      b.append("run ").append(r.id()).append(" of swarm ").append(r.swarmId()).append(": ")
-          .append(r.state().name().toLowerCase(java.util.Locale.ROOT)).append('\n');
-      r.failureReason().ifPresent(x -> b.append("failure: ").append(x).append('\n'));
-      b.append("created ").append(r.createdAt()).append(r.finishedAt().map(t -> ", finished " + t).orElse(""))
-          .append('\n');
-      List<List<String>> steps = new ArrayList<>();
-      for (RunStep s : r.steps()) {
-        steps.add(List.of(s.name(), s.host().map(Object::toString).orElse(""), s.target().orElse(""),
-            s.outcome().name().toLowerCase(java.util.Locale.ROOT), s.detail().orElse("")));
-      }
-      b.append(Views.table(List.of("STEP", "HOST", "TARGET", "OUTCOME", "DETAIL"), steps));
-      for (SwarmRun.Transition t : r.history()) {
-        b.append(t.at()).append("  ").append(t.state().name().toLowerCase(java.util.Locale.ROOT)).append("  ")
-            .append(t.message()).append('\n');
-      }
-      print(b.toString());
+      print(Views.runShow(r));
       return VrMain.OK;
     }
   }
@@ -393,7 +400,7 @@ final class Commands {
       Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
       FleetSnapshot snap = fleet.snapshot();
       List<Map<String, Object>> rows = Views.procRows(snap, Optional.ofNullable(host), id, Instant.now());
-      print(json() ? VrMain.toJson(Views.procsJson(snap, Optional.ofNullable(host), rows)) : Views.procTable(snap, Optional.ofNullable(host), rows));
+      print(json() ? toJson(Views.procsJson(snap, Optional.ofNullable(host), rows)) : Views.procTable(snap, Optional.ofNullable(host), rows));
       return VrMain.OK;
     }
   }
@@ -441,7 +448,7 @@ final class Commands {
         m.put("proc", proc);
         m.put("action", spec.name());
         m.put("result", result);
-        print(VrMain.toJson(m));
+        print(toJson(m));
       } else {
         print(result);
       }
@@ -517,7 +524,7 @@ final class Commands {
       Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
       List<Map<String, Object>> rows = Views.portRows(fleet.snapshot(), Optional.ofNullable(host),
           runId -> Views.lockStaleness(runNamed(fleet, runId)));
-      print(json() ? VrMain.toJson(rows) : Views.portTable(rows));
+      print(json() ? toJson(rows) : Views.portTable(rows));
       return VrMain.OK;
     }
   }
@@ -541,7 +548,7 @@ final class Commands {
         }
       });
       fleet.store.putBuild(b);
-      print(json() ? VrMain.toJson(b) : "build " + b.app() + " " + b.version() + ": "
+      print(json() ? toJson(b) : "build " + b.app() + " " + b.version() + ": "
           + b.status().name().toLowerCase(java.util.Locale.ROOT) + b.sha256().map(s -> " sha256 " + s).orElse("")
           + " process types " + b.processTypes().keySet());
       return b.isUsable() ? VrMain.OK : VrMain.CHANGES;
@@ -568,7 +575,7 @@ final class Commands {
       }
       builds.sort(Comparator.comparing((Build b) -> b.app().value()).thenComparing(b -> b.version().value()));
       if (json()) {
-        print(VrMain.toJson(builds));
+        print(toJson(builds));
         return VrMain.OK;
       }
       print(Views.table(List.of("APP", "VERSION", "STATUS", "SHA256", "PROCESS TYPES"), builds.stream()
@@ -584,7 +591,7 @@ final class Commands {
   static final class Snapshot extends FleetCommand {
     @Override
     int run(VrConfig config, Fleet fleet) {
-      print(VrMain.toJson(fleet.snapshot()));
+      print(toJson(fleet.snapshot()));
       return VrMain.OK;
     }
   }
@@ -661,7 +668,10 @@ final class Commands {
           }
           for (String line : new String(buf.array(), 0, end, StandardCharsets.UTF_8).split("\n")) {
             if (!line.isBlank()) {
-              print(json() ? line : human(line));
+              String text = json() ? line : human(line);
+              if (text != null) {
+                print(text);
+              }
             }
           }
           offset += end;
@@ -670,10 +680,12 @@ final class Commands {
       return offset;
     }
 
+    /** @return the event's progress line, or null for one that another event of the run says */
     private static String human(String line) {
       try {
         DispatchEvent e = VrJson.readJson(line, DispatchEvent.class);
-        return e.at() + "  " + e.runId() + "  " + (e instanceof DispatchEvent.Planned p ? p.summary() : e.describe());
+        Optional<String> text = e instanceof DispatchEvent.Planned p ? Optional.of(p.summary()) : Views.progress(e);
+        return text.map(t -> e.at() + "  " + e.runId() + "  " + t).orElse(null);
       } catch (RuntimeException unreadable) {
         return line;
       }

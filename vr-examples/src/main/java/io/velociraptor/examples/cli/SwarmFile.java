@@ -93,12 +93,25 @@ record SwarmFile(Swarm swarm, Optional<ReleaseHash> releaseHash, boolean idGiven
     try {
       return new SwarmFile(VrJson.readJson(VrJson.writeJson(map), Swarm.class), hash, idGiven);
     } catch (InvalidInputException e) {
-      throw new ConfigException(name, e.path().isEmpty() ? "a field" : e.path().replace("proc_type", "proc"),
+      throw new ConfigException(name, e.path().isEmpty() ? checkedKey(e) : e.path().replace("proc_type", "proc"),
           "is not valid: " + e.getMessage());
     } catch (VrException e) {
       throw new ConfigException(name, "the swarm", "is not valid: " + e.getMessage());
     }
   }
+
+  /**
+   * The key a whole-swarm check was about: those checks run after every field is read, so Jackson
+   * knows no path, but their error names the model's field.
+   */
+  private static String checkedKey(InvalidInputException e) {
+    return VrMain.cause(e, io.velociraptor.core.model.InvalidValueException.class)
+        .map(v -> CHECKED_FIELDS.get(v.field())).orElse("a field");
+  }
+
+  private static final java.util.Map<String, String> CHECKED_FIELDS = java.util.Map.of("run-as user", "run_as",
+      "swarm size", "size", "swarm pool", "pool", "config ingredient", "ingredients",
+      "volume container dir", "volumes", "memsw limit", "memsw_limit");
 
   /** A stable id from the swarm's name, so re-running a file without an id is idempotent. */
   static SwarmId derivedId(String swarmName) {

@@ -5,6 +5,7 @@ import io.velociraptor.core.model.HostSnapshot;
 import io.velociraptor.core.model.ObservedProc;
 import io.velociraptor.core.model.PortLock;
 import io.velociraptor.core.model.ProcName;
+import io.velociraptor.core.model.RunState;
 import io.velociraptor.core.model.SwarmRun;
 import java.time.Duration;
 import java.time.Instant;
@@ -188,6 +189,19 @@ final class Views {
     return io.velociraptor.core.store.RunOwners.goneReason(r.owner());
   }
 
+  /**
+   * The progress line of an event, the same in {@code vr dispatch} and {@code vr events}; empty for
+   * a state change that the next event says better (build_started after "building", run_done and
+   * run_failed after "done" and "failed"), so each is said once.
+   */
+  static Optional<String> progress(io.velociraptor.core.deploy.DispatchEvent e) {
+    if (e instanceof io.velociraptor.core.deploy.DispatchEvent.StateChanged sc && (sc.state() == RunState.DONE
+        || sc.state() == RunState.FAILED || sc.state() == RunState.BUILDING)) {
+      return Optional.empty();
+    }
+    return Optional.of(e.describe());
+  }
+
   static List<Map<String, Object>> runRows(List<SwarmRun> runs) {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (SwarmRun r : runs) {
@@ -211,7 +225,48 @@ final class Views {
             s(r.get("failure_reason")))).toList());
   }
 
-  static String table(List<String> header, List<List<String>> rows) {
+  /** {@code vr run show}: state, failure, the steps table, each multi-line step detail in full, then the history. */
+  static String runShow(SwarmRun r) {
+    StringBuilder b = new StringBuilder();
+    b.append("run ").append(r.id()).append(" of swarm ").append(r.swarmId()).append(": ")
+        .append(r.state().name().toLowerCase(java.util.Locale.ROOT)).append('\n');
+    r.failureReason().ifPresent(x -> b.append("failure: ").append(x).append('\n'));
+    b.append("created ").append(r.createdAt()).append(r.finishedAt().map(t -> ", finished " + t).orElse(""))
+        .append('\n');
+    List<List<String>> steps = new ArrayList<>();
+    for (io.velociraptor.core.model.RunStep s : r.steps()) {
+      steps.add(List.of(s.name(), s.host().map(Object::toString).orElse(""), s.target().orElse(""),
+          s.outcome().name().toLowerCase(java.util.Locale.ROOT), s.detail().orElse("")));
+    }
+    b.append(table(List.of("STEP", "HOST", "TARGET", "OUTCOME", "DETAIL"), steps));
+    for (io.velociraptor.core.model.RunStep s : r.steps()) {
+      // the table shows a detail's first line: one of several lines (an uptest's tests) is shown whole here
+      if (s.detail().filter(d -> d.strip().contains("\n")).isPresent()) {
+        b.append('\n').append(s.name()).append(s.host().map(h -> " on " + h).orElse(""))
+            .append(s.target().map(t -> " " + t).orElse("")).append(":\n");
+        s.detail().get().strip().lines().forEach(l -> b.append("  ").append(l).append('\n'));
+      }
+    }
+    if (r.steps().stream().anyMatch(s -> s.detail().filter(d -> d.strip().contains("\n")).isPresent())) {
+      b.append('\n');
+    }
+    for (SwarmRun.Transition t : r.history()) {
+      b.append(t.at()).append("  ").append(t.state().name().toLowerCase(java.util.Locale.ROOT)).append("  ")
+          .append(t.message()).append('\n');
+    }
+    return b.toString();
+  }
+
+  /** A table row is one line: a multi-line text shows its first line and " …" (`vr run show` has it all). */
+  static String firstLine(String text) {
+    String t = text.strip();
+    int nl = t.indexOf('\n');
+    return nl < 0 ? t : t.substring(0, nl).stripTrailing() + " \u2026";
+  }
+
+  /** @return the rows as aligned columns; a cell of several lines shows its first (see {@link #firstLine}) */
+  static String table(List<String> header, List<List<String>> cells) {
+    List<List<String>> rows = cells.stream().map(r -> r.stream().map(Views::firstLine).toList()).toList();
     int[] w = new int[header.size()];
     for (int i = 0; i < w.length; i++) {
       w[i] = header.get(i).length();

@@ -50,6 +50,10 @@ public final class VrMain {
   @Option(names = "--debug", scope = ScopeType.INHERIT, description = "print stack traces with errors")
   boolean debug;
 
+  @Option(names = "--show-secrets", scope = ScopeType.INHERIT,
+      description = "print env values as they are (by default each is shown as <redacted, N bytes>)")
+  boolean showSecrets;
+
   VrMain() {}
 
   /**
@@ -62,6 +66,7 @@ public final class VrMain {
       // before the first logger exists: slf4j-simple reads its level once
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
       System.setProperty("org.slf4j.simpleLogger.log.io.velociraptor.core.remote.JschCommandRunner", "debug");
+      System.setProperty("org.slf4j.simpleLogger.log.io.velociraptor.core.deploy.outcomes", "debug");
     }
     System.exit(run(args));
   }
@@ -239,8 +244,9 @@ public final class VrMain {
     }
   }
 
+  /** @return the value's JSON, env values redacted (commands that honour --show-secrets use {@link Secrets}) */
   static String toJson(Object value) {
-    return VrJson.writeJson(value);
+    return Secrets.json(value, false);
   }
 
   /** @return the jar (or classes directory) vr runs from, as the runner's classpath on local hosts */

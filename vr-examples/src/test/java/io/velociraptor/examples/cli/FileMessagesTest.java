@@ -34,6 +34,15 @@ class FileMessagesTest {
   }
 
   @Test
+  void aBadRunAsUserIsNamedAsRunAs() throws IOException {
+    Path f = dir.resolve("swarm.yaml");
+    Files.writeString(f, "app: a\nversion: \"1\"\nconfig: c\nproc: web\nsquad: s\nsize: 1\nrun_as: \"Bad User\"\n");
+    assertThatThrownBy(() -> SwarmFile.read(f, Optional.empty()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.field()).isEqualTo("run_as"))
+        .hasMessageContaining("\"Bad User\"");
+  }
+
+  @Test
   void theTopLevelCommandIsNotNamedTwice() {
     CommandLine cl = new CommandLine(new VrMain());
     assertThat(VrMain.qualified(cl)).isEmpty();

@@ -50,4 +50,46 @@ class ViewsTest {
     m.put("unreachable_reason", reason);
     return m;
   }
+
+  @Test
+  void aMultiLineFailureIsItsFirstLineInTheRunsTableAndWholeInTheRows() {
+    SwarmRun run = SwarmRun.begin("abcdefgh-000001", SwarmId.of("abcdefgh"), "t", RunOwners.current(), Instant.now())
+        .withState(io.velociraptor.core.model.RunState.FAILED, "uptest failed on h1:\n  http_ok: exit 1\n  curl: (7) refused",
+            Instant.now());
+    var rows = Views.runRows(List.of(run));
+    String table = Views.runTable(rows);
+    assertThat(table.lines()).hasSize(2);
+    assertThat(table).contains("uptest failed on h1: \u2026").doesNotContain("curl");
+    assertThat((String) rows.get(0).get("failure_reason")).contains("curl: (7) refused");
+  }
+
+  @Test
+  void aRunsProgressSaysBuildingAndDoneOnceEach() {
+    Instant t = Instant.now();
+    String id = "abcdefgh-000001";
+    List<io.velociraptor.core.deploy.DispatchEvent> events = List.of(
+        new io.velociraptor.core.deploy.DispatchEvent.StateChanged(id, t, io.velociraptor.core.model.RunState.BUILDING,
+            "building app1 1"),
+        new io.velociraptor.core.deploy.DispatchEvent.BuildStarted(id, t, "app1", "1"),
+        new io.velociraptor.core.deploy.DispatchEvent.StateChanged(id, t, io.velociraptor.core.model.RunState.DONE,
+            "1 started"),
+        new io.velociraptor.core.deploy.DispatchEvent.RunDone(id, t, "1 started"));
+    List<String> lines = events.stream().flatMap(e -> Views.progress(e).stream()).toList();
+    assertThat(lines).containsExactly("building app1 1", "done: 1 started");
+  }
+
+  @Test
+  void runShowPrintsAnUptestStepsTestsInFullBelowTheTable() {
+    Instant t = Instant.now();
+    String detail = "1 of 2 test(s) failed\nhttp_ok: exit 7 after 41 ms\n  | curl: (7) connection refused";
+    SwarmRun run = SwarmRun.begin("abcdefgh-000001", SwarmId.of("abcdefgh"), "t", RunOwners.current(), t)
+        .withStep(io.velociraptor.core.model.RunStep.builder().name("uptest")
+            .host(io.velociraptor.core.model.HostName.of("h1")).target("app-1-c-h-web-5000-abcdefgh")
+            .outcome(io.velociraptor.core.model.RunStep.Outcome.FAILED).startedAt(t)
+            .duration(java.time.Duration.ofMillis(41)).detail(detail).build(), t);
+    String shown = Views.runShow(run);
+    assertThat(shown).contains("uptest  h1    app-1-c-h-web-5000-abcdefgh  failed   1 of 2 test(s) failed \u2026")
+        .contains("uptest on h1 app-1-c-h-web-5000-abcdefgh:\n  1 of 2 test(s) failed\n  http_ok: exit 7 after 41 ms\n"
+            + "    | curl: (7) connection refused\n");
+  }
 }
