@@ -48,6 +48,16 @@ public interface App {
     return ImmutableApp.builder();
   }
 
+  /**
+   * Copy with changes: {@code x.toBuilder().field(value).build()} is {@code x} with that field
+   * changed, validated as a new value is.
+   *
+   * @return a builder holding this value's fields
+   */
+  default ImmutableApp.Builder toBuilder() {
+    return ImmutableApp.builder().from(this);
+  }
+
   /** Rejects control characters in the repo URL and stack. */
   @Value.Check
   default void check() {

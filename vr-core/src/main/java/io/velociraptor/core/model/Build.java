@@ -117,6 +117,16 @@ public interface Build {
     return ImmutableBuild.builder();
   }
 
+  /**
+   * Copy with changes: {@code x.toBuilder().field(value).build()} is {@code x} with that field
+   * changed, validated as a new value is.
+   *
+   * @return a builder holding this value's fields
+   */
+  default ImmutableBuild.Builder toBuilder() {
+    return ImmutableBuild.builder().from(this);
+  }
+
   /** Checks hashes, sizes, texts, process type names and that names match buildpacks. */
   @Value.Check
   default void check() {

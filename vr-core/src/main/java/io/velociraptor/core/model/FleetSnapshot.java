@@ -60,6 +60,16 @@ public interface FleetSnapshot {
   }
 
   /**
+   * Copy with changes: {@code x.toBuilder().field(value).build()} is {@code x} with that field
+   * changed, validated as a new value is.
+   *
+   * @return a builder holding this value's fields
+   */
+  default ImmutableFleetSnapshot.Builder toBuilder() {
+    return ImmutableFleetSnapshot.builder().from(this);
+  }
+
+  /**
    * Checks that host, squad and pool names and locked ports are unique, a host is in at most one
    * squad, and squads name known hosts; sorts hosts by name and locks by host and port.
    *

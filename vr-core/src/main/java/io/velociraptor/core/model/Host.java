@@ -50,6 +50,16 @@ public interface Host {
     return ImmutableHost.builder();
   }
 
+  /**
+   * Copy with changes: {@code x.toBuilder().field(value).build()} is {@code x} with that field
+   * changed, validated as a new value is.
+   *
+   * @return a builder holding this value's fields
+   */
+  default ImmutableHost.Builder toBuilder() {
+    return ImmutableHost.builder().from(this);
+  }
+
   /** Checks the address and Supervisor port. */
   @Value.Check
   default void check() {

@@ -50,6 +50,16 @@ public interface HostSnapshot extends Comparable<HostSnapshot> {
   }
 
   /**
+   * Copy with changes: {@code x.toBuilder().field(value).build()} is {@code x} with that field
+   * changed, validated as a new value is.
+   *
+   * @return a builder holding this value's fields
+   */
+  default ImmutableHostSnapshot.Builder toBuilder() {
+    return ImmutableHostSnapshot.builder().from(this);
+  }
+
+  /**
    * Checks that the reason is present exactly when unreachable, that procs are on this host and
    * each program name is listed once, and sorts the procs by name.
    *

@@ -116,6 +116,16 @@ public interface ProcData {
     return ImmutableProcData.builder();
   }
 
+  /**
+   * Copy with changes: {@code x.toBuilder().field(value).build()} is {@code x} with that field
+   * changed, validated as a new value is.
+   *
+   * @return a builder holding this value's fields
+   */
+  default ImmutableProcData.Builder toBuilder() {
+    return ImmutableProcData.builder().from(this);
+  }
+
   /** Rejects a proc.yaml without proc_name and cmd, and path-unsafe names, users and hashes. */
   @Value.Check
   default void check() {

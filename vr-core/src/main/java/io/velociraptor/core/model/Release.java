@@ -89,6 +89,16 @@ public interface Release {
     return ImmutableRelease.builder();
   }
 
+  /**
+   * Copy with changes: {@code x.toBuilder().field(value).build()} is {@code x} with that field
+   * changed, validated as a new value is.
+   *
+   * @return a builder holding this value's fields
+   */
+  default ImmutableRelease.Builder toBuilder() {
+    return ImmutableRelease.builder().from(this);
+  }
+
   /** Checks the user and that mem+swap is not below mem, and that the build has a hash. */
   @Value.Check
   default void check() {

@@ -21,4 +21,14 @@ public interface Squad {
   static ImmutableSquad.Builder builder() {
     return ImmutableSquad.builder();
   }
+
+  /**
+   * Copy with changes: {@code x.toBuilder().field(value).build()} is {@code x} with that field
+   * changed, validated as a new value is.
+   *
+   * @return a builder holding this value's fields
+   */
+  default ImmutableSquad.Builder toBuilder() {
+    return ImmutableSquad.builder().from(this);
+  }
 }

@@ -102,6 +102,32 @@ public interface Swarm {
     return ImmutableSwarm.builder();
   }
 
+  /**
+   * Copy with changes: {@code x.toBuilder().field(value).build()} is {@code x} with that field
+   * changed, validated as a new value is.
+   *
+   * @return a builder holding this value's fields
+   */
+  default ImmutableSwarm.Builder toBuilder() {
+    return ImmutableSwarm.builder().from(this);
+  }
+
+  /**
+   * @param size the new size
+   * @return this swarm with that size
+   */
+  default Swarm withSize(int size) {
+    return toBuilder().size(size).build();
+  }
+
+  /**
+   * @param version the new version
+   * @return this swarm at that version
+   */
+  default Swarm withVersion(Version version) {
+    return toBuilder().version(version).build();
+  }
+
   /** Checks size, pool/balancer pairing, user and distinct ingredients and volume targets. */
   @Value.Check
   default void check() {

@@ -23,6 +23,19 @@ class AggregateTest {
         .config(ConfigName.of("prod")).squad(SquadName.of("main")).version(Version.of("v1"));
   }
 
+  /** A consumer copies with changes through the public interfaces, never naming Immutable* types. */
+  @Test
+  void copiesWithChangesThroughThePublicInterfacesAndValidatesThem() {
+    Swarm s = swarm().size(3).build();
+    Swarm five = s.withSize(5);
+    assertThat(five.size()).isEqualTo(5);
+    assertThat(five).isEqualTo(s.toBuilder().size(5).build()).isNotEqualTo(s);
+    assertThat(s.withVersion(Version.of("v2")).version()).isEqualTo(Version.of("v2"));
+    assertThatThrownBy(() -> s.withSize(-1)).isInstanceOf(InvalidValueException.class).hasMessageContaining("-1");
+    Host h = Host.of("h1");
+    assertThat(h.toBuilder().address("10.0.0.1").build().address()).isEqualTo("10.0.0.1");
+  }
+
   @Test
   void aSwarmWhoseProgramNamesWouldNotFitAProcDirectoryIsRefusedNamingTheParts() {
     Swarm fits = swarm().version(Version.of("v".repeat(128))).build();
