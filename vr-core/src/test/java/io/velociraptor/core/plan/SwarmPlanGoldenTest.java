@@ -4,7 +4,7 @@ import static io.velociraptor.core.model.ProcState.FATAL;
 import static io.velociraptor.core.model.ProcState.RUNNING;
 import static io.velociraptor.core.plan.PlannerTest.current;
 import static io.velociraptor.core.plan.PlannerTest.old;
-import static io.velociraptor.core.testing.FleetBuilder.fleet;
+import static io.velociraptor.core.model.FleetBuilder.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.model.FleetSnapshot;
 import io.velociraptor.core.model.ProcState;
-import io.velociraptor.core.testing.FleetBuilder;
+import io.velociraptor.core.model.FleetBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -18,7 +18,7 @@ import io.velociraptor.core.plan.PlanPolicy;
 import io.velociraptor.core.plan.Planner;
 import io.velociraptor.core.plan.Start;
 import io.velociraptor.core.plan.SwarmPlan;
-import io.velociraptor.core.testing.FleetBuilder;
+import io.velociraptor.core.model.FleetBuilder;
 import io.velociraptor.core.testing.PlanCase;
 import io.velociraptor.core.testing.PlanGen;
 import io.velociraptor.core.testing.PlanInvariants;

@@ -1,23 +1,5 @@
-package io.velociraptor.core.testing;
+package io.velociraptor.core.model;
 
-import io.velociraptor.core.model.BalancerName;
-import io.velociraptor.core.model.FleetSnapshot;
-import io.velociraptor.core.model.Host;
-import io.velociraptor.core.model.HostName;
-import io.velociraptor.core.model.HostSnapshot;
-import io.velociraptor.core.model.ImmutableFleetSnapshot;
-import io.velociraptor.core.model.ImmutableHostSnapshot;
-import io.velociraptor.core.model.ObservedProc;
-import io.velociraptor.core.model.PoolMember;
-import io.velociraptor.core.model.PoolName;
-import io.velociraptor.core.model.PoolState;
-import io.velociraptor.core.model.Port;
-import io.velociraptor.core.model.PortLock;
-import io.velociraptor.core.model.PortRange;
-import io.velociraptor.core.model.ProcName;
-import io.velociraptor.core.model.ProcState;
-import io.velociraptor.core.model.Squad;
-import io.velociraptor.core.model.SquadName;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +8,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * A small fluent way to write fleet snapshots in tests: hosts (reachable or not, active or not,
+ * A small fluent way to write fleet snapshots in tests and tools (what-if plans, examples): hosts (reachable or not, active or not,
  * with a port range), squads, procs by program name, port locks and pools.
  *
  * <pre>{@code
