@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
  * What every {@link Balancer} must do, run against the in-memory and the nginx balancer. The
  * subclass supplies the balancer; each test uses pools of its own (from {@link #newPool()}), so
  * the balancer may be shared and may hold other pools.
+ *
+ * <p>Test dependencies: JUnit Jupiter (this is a JUnit test class: extend it) and AssertJ; the
+ * test-jar does not bring them (see docs/embedding.md).
  */
 public abstract class BalancerContract {
   private static final AtomicInteger POOLS = new AtomicInteger();

@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Test;
  * The behaviour every {@link CommandRunner} must have. A subclass supplies a runner acting on a
  * host whose file system this JVM can also see (the local machine, or sshd on 127.0.0.1), and a
  * scratch directory on it that is inside the runner's removal root.
+ *
+ * <p>Test dependencies: JUnit Jupiter (this is a JUnit test class: extend it) and AssertJ; the
+ * test-jar does not bring them (see docs/embedding.md).
  */
 public abstract class CommandRunnerContract {
 

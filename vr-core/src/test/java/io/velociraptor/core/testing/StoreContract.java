@@ -52,6 +52,9 @@ import org.junit.jupiter.api.Test;
  * What every {@link Store} must do, run against the in-memory and the file store; a store kept in
  * your own database can extend it too. The subclass opens a fresh, empty store on the given clock
  * and TTL.
+ *
+ * <p>Test dependencies: JUnit Jupiter (this is a JUnit test class: extend it) and AssertJ; the
+ * test-jar does not bring them (see docs/embedding.md).
  */
 public abstract class StoreContract {
   /** The TTL the contract's stores are opened with. */
