@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 class PlannerProperties {
   private static void property(String name, Consumer<PlanCase> check) {
     PropertyRunner.property(name).describedBy((PlanCase c) -> c + "plan:\n" + c.plan().render())
+        .classifiedBy(PlanGen::labels)
         .check(PlanGen.cases(), PlanShrinker.shrinker(), check);
   }
 

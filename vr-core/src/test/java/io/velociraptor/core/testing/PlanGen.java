@@ -124,6 +124,44 @@ public final class PlanGen {
     return cases().map(PlanCase::fleet);
   }
 
+  /**
+   * What a planner case exercises, for {@link PropertyRunner.Described#classifiedBy}: how many
+   * hosts, whether one is unreachable, whether foreign procs or port locks are in the way, whether
+   * the plan could not place every proc (a full port range), a deletion, a no-op.
+   *
+   * @param c a case
+   * @return its labels
+   */
+  public static List<String> labels(PlanCase c) {
+    List<String> out = new ArrayList<>();
+    int hosts = c.fleet().hosts().size();
+    out.add(hosts == 1 ? "1 host" : hosts <= 3 ? "2-3 hosts" : "4+ hosts");
+    if (c.fleet().hosts().stream().anyMatch(h -> !h.reachable())) {
+      out.add("unreachable host");
+    }
+    if (c.fleet().hosts().stream().flatMap(h -> h.procs().stream())
+        .anyMatch(p -> p.name().kind() == io.velociraptor.core.model.ProcName.Kind.FOREIGN)) {
+      out.add("foreign proc");
+    }
+    if (!c.fleet().portLocks().isEmpty()) {
+      out.add("port locks");
+    }
+    if (c.desired().swarm().onePerHost()) {
+      out.add("one per host");
+    }
+    if (c.policy().deleting()) {
+      out.add("deleting");
+    }
+    var plan = c.plan();
+    if (!plan.unplaced().isEmpty()) {
+      out.add("unplaced (exhausted)");
+    }
+    if (plan.isNoop()) {
+      out.add("no-op");
+    }
+    return out;
+  }
+
   /** @return whole planner inputs: a deployed swarm's leftovers in a mixed fleet, and its edit */
   public static Gen<PlanCase> cases() {
     return rawCases().shrinkingWith(PlanShrinker.shrinker());

@@ -1,6 +1,7 @@
 package io.velociraptor.core.testing;
 
 import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
@@ -115,10 +116,24 @@ public final class PropertyRunner {
   public static final class Described<T> {
     private final PropertyRunner runner;
     private final Function<? super T, String> describe;
+    private Function<? super T, ? extends java.util.Collection<String>> labels = v -> List.of();
 
     private Described(PropertyRunner runner, Function<? super T, String> describe) {
       this.runner = runner;
       this.describe = describe;
+    }
+
+    /**
+     * Labels each case (say {@code "3 hosts"}, {@code "unreachable host"}); when every case passed,
+     * the runner prints how often each label came up, so a property that never met an unreachable
+     * host or a full port range says so. {@code PlanGen.labels} labels planner cases.
+     *
+     * @param labels the labels of one case (none is fine)
+     * @return this runner
+     */
+    public Described<T> classifiedBy(Function<? super T, ? extends java.util.Collection<String>> labels) {
+      this.labels = Objects.requireNonNull(labels, "labels");
+      return this;
     }
 
     /**
@@ -128,7 +143,7 @@ public final class PropertyRunner {
      * @param property throws when the property fails
      */
     public void check(Gen<T> gen, Consumer<T> property) {
-      runner.run(gen, gen.shrinker(), property, describe);
+      runner.run(gen, gen.shrinker(), property, describe, labels);
     }
 
     /**
@@ -139,7 +154,7 @@ public final class PropertyRunner {
      * @param property throws when the property fails
      */
     public void check(Gen<T> gen, Shrinker<T> shrinker, Consumer<T> property) {
-      runner.run(gen, shrinker, property, describe);
+      runner.run(gen, shrinker, property, describe, labels);
     }
   }
 
@@ -166,15 +181,29 @@ public final class PropertyRunner {
    * @param <T> the case type
    */
   public <T> void check(Gen<T> gen, Shrinker<T> shrinker, Consumer<T> property) {
-    run(gen, shrinker, property, String::valueOf);
+    run(gen, shrinker, property, String::valueOf, v -> List.of());
   }
 
-  private <T> void run(Gen<T> gen, Shrinker<T> shrinker, Consumer<T> property, Function<? super T, String> describe) {
+  /**
+   * @param labels the labels of one case; see {@link Described#classifiedBy}
+   * @param <T> the case type
+   * @return a runner for cases of that type that prints how often each label came up
+   */
+  public <T> Described<T> classifiedBy(Function<? super T, ? extends java.util.Collection<String>> labels) {
+    return new Described<T>(this, String::valueOf).classifiedBy(labels);
+  }
+
+  private <T> void run(Gen<T> gen, Shrinker<T> shrinker, Consumer<T> property, Function<? super T, String> describe,
+      Function<? super T, ? extends java.util.Collection<String>> labels) {
+    java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
     int n = replay != null ? 1 : cases;
     for (int i = 0; i < n; i++) {
       long caseSeed = replay != null ? replay[0] : seed + i * GAMMA;
       int size = replay != null ? (int) replay[1] : n == 1 ? 100 : 1 + (int) ((long) i * 99 / (n - 1));
       T value = gen.generate(new SplittableRandom(caseSeed), size);
+      for (String label : labels.apply(value)) {
+        seen.merge(label, 1, Integer::sum);
+      }
       Throwable failure = run(property, value);
       if (failure != null) {
         Shrunk<T> shrunk = shrink(value, failure, shrinker, property);
@@ -187,6 +216,20 @@ public final class PropertyRunner {
             shrunk.failure);
       }
     }
+    if (!seen.isEmpty()) {
+      System.out.println(statistics(name, n, seen));
+    }
+  }
+
+  /** @return one line: the property, its case count, and each label's share, most frequent first */
+  static String statistics(String name, int cases, java.util.Map<String, Integer> seen) {
+    StringBuilder b = new StringBuilder("property '").append(name).append("': ").append(cases).append(" cases;");
+    seen.entrySet().stream()
+        .sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(java.util.Map.Entry.comparingByKey()))
+        .forEach(e -> b.append(' ').append(e.getKey()).append(' ')
+            .append(Math.round(100.0 * e.getValue() / cases)).append("%,"));
+    b.setLength(b.length() - 1);
+    return b.toString();
   }
 
   private record Shrunk<T>(T value, Throwable failure, int steps) {}

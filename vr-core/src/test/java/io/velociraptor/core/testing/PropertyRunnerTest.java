@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PropertyRunnerTest {
@@ -144,6 +145,35 @@ class PropertyRunnerTest {
     assertThat(Gen.ints(-9, -5).shrinker().shrink(-8)).containsExactly(-5, -7);
     assertThat(Gen.listOf(Gen.ints(0, 9), 2, 5).shrinker().shrink(List.of(1, 2)))
         .allMatch(l -> l.size() >= 2).contains(List.of(0, 2), List.of(1, 0));
+  }
+
+  @Test
+  void aPassingPropertyPrintsHowOftenEachLabelCameUpMostFrequentFirst() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream previous = System.out;
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      PropertyRunner.property("evens").cases(100).classifiedBy((Integer i) -> i % 2 == 0 ? List.of("even") : List.of("odd", "not even"))
+          .check(Gen.ints(0, 9).shrinkingWith(Shrinker.none()), i -> { });
+    } finally {
+      System.setOut(previous);
+    }
+    String line = out.toString(java.nio.charset.StandardCharsets.UTF_8).trim();
+    assertThat(line).matches("property 'evens': 100 cases; \\S.* \\d+%, \\S.* \\d+%, \\S.* \\d+%");
+    Map<String, Integer> shares = new java.util.HashMap<>();
+    for (String part : line.substring(line.indexOf("; ") + 2).split(", ")) {
+      shares.put(part.substring(0, part.lastIndexOf(' ')), Integer.parseInt(part.substring(part.lastIndexOf(' ') + 1,
+          part.length() - 1)));
+    }
+    assertThat(shares).containsOnlyKeys("even", "odd", "not even");
+    assertThat(shares.get("even") + shares.get("odd")).isEqualTo(100);
+    assertThat(shares.get("not even")).isEqualTo(shares.get("odd"));
+  }
+
+  @Test
+  void theStatisticsLineOrdersLabelsByFrequency() {
+    assertThat(PropertyRunner.statistics("p", 10, new java.util.TreeMap<>(Map.of("a", 1, "b", 7, "c", 2))))
+        .isEqualTo("property 'p': 10 cases; b 70%, c 20%, a 10%");
   }
 
   @Test
