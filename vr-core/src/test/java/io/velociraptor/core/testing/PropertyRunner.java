@@ -197,6 +197,20 @@ public final class PropertyRunner {
       Function<? super T, ? extends java.util.Collection<String>> labels) {
     java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
     int n = replay != null ? 1 : cases;
+    if (replay == null) {
+      // the case that failed last time goes first: a fix is checked at once, a flaky pass is not missed
+      java.util.Optional<long[]> remembered = Memory.recall(name);
+      if (remembered.isPresent()) {
+        long[] c = remembered.get();
+        T value = gen.generate(new SplittableRandom(c[0]), (int) c[1]);
+        Throwable failure = run(property, value);
+        if (failure != null) {
+          throw failed("the case that failed last time (seed " + c[0] + ", size " + c[1] + ", remembered in "
+              + Memory.file(name) + ")", c[0], (int) c[1], value, failure, shrinker, property, describe);
+        }
+        Memory.forget(name);
+      }
+    }
     for (int i = 0; i < n; i++) {
       long caseSeed = replay != null ? replay[0] : seed + i * GAMMA;
       int size = replay != null ? (int) replay[1] : n == 1 ? 100 : 1 + (int) ((long) i * 99 / (n - 1));
@@ -206,18 +220,88 @@ public final class PropertyRunner {
       }
       Throwable failure = run(property, value);
       if (failure != null) {
-        Shrunk<T> shrunk = shrink(value, failure, shrinker, property);
-        throw new AssertionError(
-            "property '" + name + "' failed at case " + i + " of " + n + " (seed " + caseSeed + ", size " + size + ")\n"
-                + "replay: -Dvr.property.replay=" + caseSeed + ":" + size + "\n"
-                + "shrunk in " + shrunk.steps + " steps to:\n  " + describe.apply(shrunk.value) + "\n"
-                + "failure: " + shrunk.failure + "\n"
-                + "original case:\n  " + describe.apply(value),
-            shrunk.failure);
+        if (replay == null) {
+          Memory.remember(name, caseSeed, size);
+        }
+        throw failed("case " + i + " of " + n + " (seed " + caseSeed + ", size " + size + ")", caseSeed, size, value,
+            failure, shrinker, property, describe);
       }
     }
     if (!seen.isEmpty()) {
       System.out.println(statistics(name, n, seen));
+    }
+  }
+
+  private <T> AssertionError failed(String where, long caseSeed, int size, T value, Throwable failure,
+      Shrinker<T> shrinker, Consumer<T> property, Function<? super T, String> describe) {
+    Shrunk<T> shrunk = shrink(value, failure, shrinker, property);
+    return new AssertionError(
+        "property '" + name + "' failed at " + where + "\n"
+            + "replay: -Dvr.property.replay=" + caseSeed + ":" + size + "\n"
+            + "shrunk in " + shrunk.steps + " steps to:\n  " + describe.apply(shrunk.value) + "\n"
+            + "failure: " + shrunk.failure + "\n"
+            + "original case:\n  " + describe.apply(value),
+        shrunk.failure);
+  }
+
+  /**
+   * Where failing cases are remembered between runs: {@code vr.property.failures} (a directory),
+   * by default {@code target/vr-property-failures} when the working directory has a
+   * {@code target} (a Maven module's), else nowhere. One file per property, named by a digest of
+   * its name, holding {@code SEED:SIZE}; deleted once that case passes.
+   */
+  static final class Memory {
+    private Memory() {}
+
+    static java.util.Optional<java.nio.file.Path> dir() {
+      String configured = System.getProperty("vr.property.failures");
+      if (configured != null && !configured.isBlank()) {
+        return java.util.Optional.of(java.nio.file.Path.of(configured.trim()));
+      }
+      java.nio.file.Path target = java.nio.file.Path.of("target");
+      return java.nio.file.Files.isDirectory(target)
+          ? java.util.Optional.of(target.resolve("vr-property-failures")) : java.util.Optional.empty();
+    }
+
+    static java.nio.file.Path file(String name) {
+      try {
+        byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+            .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return dir().orElse(java.nio.file.Path.of(".")).resolve(java.util.HexFormat.of().formatHex(d, 0, 8) + ".replay");
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+      }
+    }
+
+    static java.util.Optional<long[]> recall(String name) {
+      if (dir().isEmpty() || !java.nio.file.Files.isRegularFile(file(name))) {
+        return java.util.Optional.empty();
+      }
+      try {
+        return java.util.Optional.of(parseReplay(java.nio.file.Files.readString(file(name)).trim()));
+      } catch (java.io.IOException | IllegalArgumentException unreadable) {
+        return java.util.Optional.empty(); // a damaged memory is no reason to fail a property
+      }
+    }
+
+    static void remember(String name, long seed, int size) {
+      if (dir().isEmpty()) {
+        return;
+      }
+      try {
+        java.nio.file.Files.createDirectories(dir().get());
+        java.nio.file.Files.writeString(file(name), seed + ":" + size + "\n");
+      } catch (java.io.IOException e) {
+        System.err.println("vr property runner: cannot remember the failing case in " + file(name) + ": " + e);
+      }
+    }
+
+    static void forget(String name) {
+      try {
+        java.nio.file.Files.deleteIfExists(file(name));
+      } catch (java.io.IOException e) {
+        System.err.println("vr property runner: cannot delete " + file(name) + ": " + e);
+      }
     }
   }
 

@@ -9,6 +9,47 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PropertyRunnerTest {
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path memory;
+
+  /** Failing cases are remembered in a directory of this test's own, not in target/. */
+  @org.junit.jupiter.api.BeforeEach
+  void rememberInATemporaryDirectory() {
+    System.setProperty("vr.property.failures", memory.toString());
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void forgetTheDirectory() {
+    System.clearProperty("vr.property.failures");
+  }
+
+  @Test
+  void aFailingCaseIsRememberedTriedFirstNextTimeAndForgottenOnceItPasses() throws Exception {
+    Gen<Integer> ints = Gen.ints(0, 1_000_000).shrinkingWith(Shrinker.none());
+    String message = failure(() -> PropertyRunner.property("below 990000").cases(1000)
+        .check(ints, i -> assertThat(i).isLessThan(990_000)));
+    String replay = message.replaceAll("(?s).*vr\\.property\\.replay=(\\S+).*", "$1");
+    java.nio.file.Path remembered;
+    try (var files = java.nio.file.Files.list(memory)) {
+      remembered = files.collect(java.util.stream.Collectors.toList()).get(0);
+    }
+    assertThat(java.nio.file.Files.readString(remembered).trim()).isEqualTo(replay);
+
+    // the next run tries that case first: still failing, it fails at once, saying so
+    List<Integer> seen = new ArrayList<>();
+    String again = failure(() -> PropertyRunner.property("below 990000").cases(1000).check(ints, i -> {
+      seen.add(i);
+      assertThat(i).isLessThan(990_000);
+    }));
+    assertThat(again).contains("the case that failed last time");
+    assertThat(seen).hasSize(1);
+    int failing = seen.get(0);
+
+    // once it passes (the "fix"), it is forgotten and the run goes on with every case
+    List<Integer> fixed = new ArrayList<>();
+    PropertyRunner.property("below 990000").cases(50).check(ints, fixed::add);
+    assertThat(fixed).hasSize(51).first().isEqualTo(failing);
+    assertThat(remembered).doesNotExist();
+  }
   @Test
   void shrinksAFailingListToTheSmallestCounterexampleAndPrintsTheSeed() {
     Gen<List<Integer>> lists = Gen.listOf(Gen.ints(0, 100), 0, 30);
