@@ -1,0 +1,51 @@
+package io.velociraptor.core.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.velociraptor.core.model.ReleaseHash;
+import io.velociraptor.core.model.SwarmId;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** A tool reads a swarm file through the library as the vr tool does, and derives the same id. */
+class SwarmFileFormatTest {
+  private static final String FILE = "app: shop\nversion: '1.0'\nconfig: prod\nproc: web\nsquad: main\nsize: 3\n";
+
+  @Test
+  void aFileWithoutAnIdGetsTheStoredSwarmsIdOrTheDerivedOne() {
+    SwarmFileFormat.Parsed fresh = SwarmFileFormat.parse(FILE, name -> Optional.empty());
+    assertThat(fresh.swarm().id()).isEqualTo(SwarmId.derivedFrom("shop-prod-web"));
+    assertThat(fresh.idGiven()).isFalse();
+    assertThat(fresh.swarm().size()).isEqualTo(3);
+    assertThat(fresh.releaseHash()).isEmpty();
+
+    SwarmFileFormat.Parsed stored = SwarmFileFormat.parse(FILE,
+        name -> name.equals("shop-prod-web") ? Optional.of(SwarmId.of("keepthis")) : Optional.empty());
+    assertThat(stored.swarm().id()).isEqualTo(SwarmId.of("keepthis"));
+  }
+
+  @Test
+  void procTypeIsAnotherSpellingOfProcAndReleaseHashAndIdAreRead() {
+    SwarmFileFormat.Parsed p = SwarmFileFormat.parse(FILE.replace("proc: web", "proc_type: web")
+        + "id: abcdefgh\nrelease_hash: 0123456789ab\n", name -> Optional.empty());
+    assertThat(p.swarm().id()).isEqualTo(SwarmId.of("abcdefgh"));
+    assertThat(p.idGiven()).isTrue();
+    assertThat(p.releaseHash()).contains(ReleaseHash.of("0123456789ab"));
+  }
+
+  @Test
+  void mistakesNameTheKeyAsTheFileWritesIt() {
+    assertThatThrownBy(() -> SwarmFileFormat.parse(FILE + "sise: 2\n", n -> Optional.empty()))
+        .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class, e -> assertThat(e.field()).isEqualTo("sise"));
+    assertThatThrownBy(() -> SwarmFileFormat.parse(FILE.replace("proc: web\n", ""), n -> Optional.empty()))
+        .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class, e -> {
+          assertThat(e.field()).isEqualTo("proc");
+          assertThat(e.problem()).isEqualTo("is required");
+        });
+    assertThatThrownBy(() -> SwarmFileFormat.parse(FILE + "run_as: 'no body'\n", n -> Optional.empty()))
+        .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class, e -> assertThat(e.field()).isEqualTo("run_as"));
+    assertThatThrownBy(() -> SwarmFileFormat.parse("- a\n- b\n", n -> Optional.empty()))
+        .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class, e -> assertThat(e.field()).isEqualTo("the document"));
+  }
+}
