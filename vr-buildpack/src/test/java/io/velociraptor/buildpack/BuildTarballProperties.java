@@ -2,8 +2,8 @@ package io.velociraptor.buildpack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.velociraptor.core.testing.Gen;
-import io.velociraptor.core.testing.PropertyRunner;
+import io.velociraptor.testkit.Gen;
+import io.velociraptor.testkit.PropertyRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

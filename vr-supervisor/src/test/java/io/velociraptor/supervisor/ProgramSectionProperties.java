@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.spi.ProgramSpec;
-import io.velociraptor.core.testing.PropertyRunner;
+import io.velociraptor.testkit.PropertyRunner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -3,9 +3,9 @@ package io.velociraptor.core.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.json.VrJson;
-import io.velociraptor.core.testing.Gen;
-import io.velociraptor.core.testing.ModelGen;
-import io.velociraptor.core.testing.PropertyRunner;
+import io.velociraptor.testkit.Gen;
+import io.velociraptor.testkit.ModelGen;
+import io.velociraptor.testkit.PropertyRunner;
 import org.junit.jupiter.api.Test;
 
 class ModelProperties {

@@ -2,8 +2,8 @@ package io.velociraptor.core.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.velociraptor.core.testing.Gen;
-import io.velociraptor.core.testing.PropertyRunner;
+import io.velociraptor.testkit.Gen;
+import io.velociraptor.testkit.PropertyRunner;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;

@@ -1,7 +1,7 @@
 package io.velociraptor.core.remote;
 
 import io.velociraptor.core.spi.CommandRunner;
-import io.velociraptor.core.testing.CommandRunnerContract;
+import io.velociraptor.testkit.CommandRunnerContract;
 import io.velociraptor.core.testing.SshdFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;

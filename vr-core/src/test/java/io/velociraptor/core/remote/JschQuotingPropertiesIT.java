@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.spi.CommandResult;
-import io.velociraptor.core.testing.HostileStrings;
-import io.velociraptor.core.testing.PropertyRunner;
+import io.velociraptor.testkit.HostileStrings;
+import io.velociraptor.testkit.PropertyRunner;
 import io.velociraptor.core.testing.SshdFixture;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package io.velociraptor.core.remote;
 
 import io.velociraptor.core.spi.CommandRunner;
-import io.velociraptor.core.testing.CommandRunnerContract;
+import io.velociraptor.testkit.CommandRunnerContract;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

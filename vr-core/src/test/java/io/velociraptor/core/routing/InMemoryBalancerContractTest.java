@@ -7,7 +7,7 @@ import io.velociraptor.core.model.BalancerName;
 import io.velociraptor.core.model.PoolName;
 import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.BalancerException;
-import io.velociraptor.core.testing.BalancerContract;
+import io.velociraptor.testkit.BalancerContract;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -12,7 +12,7 @@ import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.BalancerException;
 import io.velociraptor.core.spi.Command;
-import io.velociraptor.core.testing.BalancerContract;
+import io.velociraptor.testkit.BalancerContract;
 import io.velociraptor.core.testing.NginxFixture;
 import io.velociraptor.core.testing.PrivateProcess;
 import io.velociraptor.core.testing.SshdFixture;

@@ -3,7 +3,7 @@ package io.velociraptor.core.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.velociraptor.core.testing.InMemoryContainerRuntime;
+import io.velociraptor.testkit.InMemoryContainerRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

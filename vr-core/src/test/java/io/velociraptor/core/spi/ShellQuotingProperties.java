@@ -2,8 +2,8 @@ package io.velociraptor.core.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.velociraptor.core.testing.HostileStrings;
-import io.velociraptor.core.testing.PropertyRunner;
+import io.velociraptor.testkit.HostileStrings;
+import io.velociraptor.testkit.PropertyRunner;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package io.velociraptor.core.store;
 
+import io.velociraptor.testkit.ArtifactStoreContract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.spi.Artifact;
@@ -19,12 +20,12 @@ class FileSystemArtifactStoreTest extends ArtifactStoreContract {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
   @Override
-  ArtifactStore store() {
+  protected ArtifactStore store() {
     return FileSystemArtifactStore.of(tmp.resolve("store"), clock);
   }
 
   @Override
-  void advanceClock(Duration d) {
+  protected void advanceClock(Duration d) {
     clock.now = clock.now.plus(d);
   }
 

@@ -1,8 +1,8 @@
 package io.velociraptor.core.store;
 
 import io.velociraptor.core.spi.Store;
-import io.velociraptor.core.testing.StoreContract;
-import io.velociraptor.core.testing.TestClock;
+import io.velociraptor.testkit.StoreContract;
+import io.velociraptor.testkit.TestClock;
 import java.time.Duration;
 
 class InMemoryStoreContractTest extends StoreContract {

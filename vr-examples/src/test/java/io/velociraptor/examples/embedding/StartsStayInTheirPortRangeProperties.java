@@ -19,11 +19,11 @@ import io.velociraptor.core.plan.Planner;
 import io.velociraptor.core.plan.Start;
 import io.velociraptor.core.plan.SwarmPlan;
 import io.velociraptor.core.model.FleetBuilder;
-import io.velociraptor.core.testing.PlanCase;
-import io.velociraptor.core.testing.PlanGen;
-import io.velociraptor.core.testing.PlanInvariants;
-import io.velociraptor.core.testing.PlanSimulator;
-import io.velociraptor.core.testing.PropertyRunner;
+import io.velociraptor.testkit.PlanCase;
+import io.velociraptor.testkit.PlanGen;
+import io.velociraptor.testkit.PlanInvariants;
+import io.velociraptor.testkit.PlanSimulator;
+import io.velociraptor.testkit.PropertyRunner;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

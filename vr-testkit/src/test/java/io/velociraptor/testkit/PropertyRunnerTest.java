@@ -1,4 +1,4 @@
-package io.velociraptor.core.testing;
+package io.velociraptor.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -124,10 +124,10 @@ class PropertyRunnerTest {
   @Test
   void aDescriberOfTheWrongTypeDoesNotCompile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
-    String good = "io.velociraptor.core.testing.PropertyRunner.property(\"x\").describedBy((Integer i) -> \"#\" + i)"
-        + ".check(io.velociraptor.core.testing.Gen.ints(0, 9), i -> { });";
-    String bad = "io.velociraptor.core.testing.PropertyRunner.property(\"x\").describedBy((String s) -> s)"
-        + ".check(io.velociraptor.core.testing.Gen.ints(0, 9), i -> { });";
+    String good = "io.velociraptor.testkit.PropertyRunner.property(\"x\").describedBy((Integer i) -> \"#\" + i)"
+        + ".check(io.velociraptor.testkit.Gen.ints(0, 9), i -> { });";
+    String bad = "io.velociraptor.testkit.PropertyRunner.property(\"x\").describedBy((String s) -> s)"
+        + ".check(io.velociraptor.testkit.Gen.ints(0, 9), i -> { });";
     assertThat(compile(dir.resolve("good"), good)).as("the well-typed describer compiles").isEmpty();
     assertThat(compile(dir.resolve("bad"), bad)).as("the mistyped describer").isNotEmpty();
   }

@@ -1,4 +1,4 @@
-package io.velociraptor.core.testing;
+package io.velociraptor.testkit;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;

@@ -1,4 +1,4 @@
-package io.velociraptor.core.testing;
+package io.velociraptor.testkit;
 
 import io.velociraptor.core.model.FleetSnapshot;
 import io.velociraptor.core.model.HostSnapshot;

@@ -1,4 +1,4 @@
-package io.velociraptor.core.testing;
+package io.velociraptor.testkit;
 
 import io.velociraptor.core.model.AppName;
 import io.velociraptor.core.model.BalancerName;

@@ -1,4 +1,4 @@
-package io.velociraptor.core.store;
+package io.velociraptor.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -23,18 +23,41 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What every {@link ArtifactStore} does; subclasses supply the store. */
-abstract class ArtifactStoreContract {
+/**
+ * What every {@link ArtifactStore} does; subclasses supply the store. A JUnit 5 test class:
+ * extend it, and every test here runs against your store.
+ */
+public abstract class ArtifactStoreContract {
 
-  @TempDir Path tmp;
+  /** A fresh directory per test, for the store and the files it is given. */
+  @TempDir protected Path tmp;
 
-  /** @return a fresh, empty store whose clock reads {@code now()} */
-  abstract ArtifactStore store();
+  /** Creates the contract; subclasses supply the store. */
+  protected ArtifactStoreContract() {}
 
-  /** Moves the store's clock forward. */
-  abstract void advanceClock(Duration d);
+  /**
+   * A fresh, empty store on a clock the test can move with {@link #advanceClock}.
+   *
+   * @return the store
+   */
+  protected abstract ArtifactStore store();
 
-  Path file(String name, String content) throws IOException {
+  /**
+   * Moves the store's clock forward.
+   *
+   * @param d how far
+   */
+  protected abstract void advanceClock(Duration d);
+
+  /**
+   * Writes a file in {@link #tmp}.
+   *
+   * @param name its name
+   * @param content its text
+   * @return its path
+   * @throws IOException if it cannot be written
+   */
+  protected Path file(String name, String content) throws IOException {
     Path f = tmp.resolve(name);
     Files.writeString(f, content);
     return f;

@@ -1,4 +1,4 @@
-package io.velociraptor.core.testing;
+package io.velociraptor.testkit;
 
 import io.velociraptor.core.model.ProcData;
 import io.velociraptor.core.model.ProcName;

@@ -1,4 +1,4 @@
-package io.velociraptor.core.testing;
+package io.velociraptor.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

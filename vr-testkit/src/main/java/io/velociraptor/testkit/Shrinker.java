@@ -1,4 +1,4 @@
-package io.velociraptor.core.testing;
+package io.velociraptor.testkit;
 
 import java.util.ArrayList;
 import java.util.List;
