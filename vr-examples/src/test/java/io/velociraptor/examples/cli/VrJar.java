@@ -24,7 +24,7 @@ final class VrJar {
 
   private static List<String> command(String... args) {
     if (!Files.isRegularFile(JAR)) {
-      throw new IllegalStateException(JAR + " is missing: run the package phase first (./mvnw verify does)");
+      throw new IllegalStateException(JAR + " is missing: run the package phase first (./mvnw verify and install do)");
     }
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));

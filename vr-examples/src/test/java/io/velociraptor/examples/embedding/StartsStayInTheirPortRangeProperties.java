@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Embedding example: a user's own property test of a planner rule, written with the generators,
- * invariants and simulator vr publishes in vr-core's test-jar ({@code io.velociraptor.core.testing}).
- * Add the test-jar as a test dependency ({@code <type>test-jar</type>}) and write rules like these.
+ * invariants and simulator vr publishes in its test kit ({@code io.velociraptor:vr-testkit}, package
+ * {@code io.velociraptor.testkit}). Add it as a test dependency and write rules like these.
  *
  * <p>A failure prints the property's name, the shrunk case and a replay line; rerun exactly that case with
  * {@code -Dvr.property.replay=<seed>:<size>} as printed.
