@@ -144,21 +144,18 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
-   * Dry run: what a dispatch of this swarm would do now, without acting. Needs the swarm's build
-   * to exist (a dispatch would build it first).
+   * Dry run: what a dispatch of this swarm would do now, without acting. When the swarm's build
+   * does not exist yet, the plan says so ({@link SwarmPlan#buildPending()}) and replaces every
+   * proc of the swarm: a dispatch builds first, and the build decides the release.
    *
    * @param swarm the desired swarm
    * @return the plan
-   * @throws InvalidValueException if the swarm's squad is not configured or its build does not
-   *     exist yet
+   * @throws InvalidValueException if the swarm's squad is not configured
    */
   public SwarmPlan plan(Swarm swarm) {
     requireSquad(swarm);
-    Build build = store.build(swarm.app(), swarm.version()).filter(Build::isUsable)
-        .orElseThrow(() -> InvalidValueException.of("build", swarm.app() + " " + swarm.version(),
-            "does not exist yet; a dispatch builds it first (or build it now)"));
-    Release release = Release.of(swarm, build);
-    return Planner.plan(DesiredSwarm.of(swarm, release), observe(swarm), PlanPolicy.defaults());
+    FleetSnapshot snapshot = observe(swarm);
+    return Planner.plan(DesiredSwarm.resolve(swarm, snapshot), snapshot, PlanPolicy.defaults());
   }
 
   /**
@@ -337,7 +334,7 @@ public final class Dispatcher implements AutoCloseable {
 
   /**
    * Observes every configured host plus the pools this swarm (and its stored previous form)
-   * route to.
+   * route to; the snapshot carries the swarm's build when it exists.
    *
    * @param swarm the swarm whose pools to read
    * @return the snapshot the planner reads
@@ -367,8 +364,19 @@ public final class Dispatcher implements AutoCloseable {
         .squads(fleet.squads())
         .portLocks(store.portLocks())
         .pools(pools)
+        .builds(store.build(swarm.app(), swarm.version()).filter(Build::isUsable).map(Dispatcher::withoutLog).stream().toList())
         .build();
   }
+  /**
+   * A build as a snapshot carries it: what resolves a release, without the compile log.
+   *
+   * @param build a build
+   * @return the build without its compile log
+   */
+  public static Build withoutLog(Build build) {
+    return build.toBuilder().compileLog(Optional.empty()).build();
+  }
+
 
   private void requireSquad(Swarm swarm) {
     if (fleet.squad(swarm.squad()).isEmpty()) {

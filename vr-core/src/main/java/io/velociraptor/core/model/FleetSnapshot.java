@@ -30,6 +30,27 @@ public interface FleetSnapshot {
   List<PoolState> pools();
 
   /**
+   * The builds of the app versions the snapshot's procs run (and of the swarm planned, when it
+   * exists), without their compile logs: with them a tool resolves a swarm's release, and so
+   * plans a config change, offline ({@code DesiredSwarm.resolve(swarm, snapshot)}). Sorted by
+   * app and version, each once; empty in snapshots written before it existed.
+   *
+   * @return the builds
+   */
+  List<Build> builds();
+
+  /**
+   * The build of an app version, if the snapshot carries it.
+   *
+   * @param app an app
+   * @param version a version of it
+   * @return its build
+   */
+  default Optional<Build> build(AppName app, Version version) {
+    return builds().stream().filter(b -> b.app().equals(app) && b.version().equals(version)).findFirst();
+  }
+
+  /**
    * @param name a host name
    * @return that host's snapshot
    */
@@ -70,8 +91,8 @@ public interface FleetSnapshot {
   }
 
   /**
-   * Checks that host, squad and pool names and locked ports are unique, a host is in at most one
-   * squad, and squads name known hosts; sorts hosts by name and locks by host and port.
+   * Checks that host, squad and pool names, locked ports and builds are unique, a host is in at most one
+   * squad, and squads name known hosts; sorts hosts by name, locks by host and port, builds by app and version.
    *
    * @return this snapshot, or a copy with its hosts and locks sorted
    * @throws InvalidValueException naming what is listed twice or unknown
@@ -80,6 +101,7 @@ public interface FleetSnapshot {
   default FleetSnapshot normalize() {
     List<HostSnapshot> hosts = Checks.sortedUnique(hosts(), h -> h.host().name(), "host", "in the fleet snapshot");
     List<PortLock> locks = Checks.sortedUnique(portLocks(), l -> l, "port lock", "in the fleet snapshot");
+    List<Build> builds = Checks.sortedUnique(builds(), b -> b.app() + " " + b.version(), "build", "in the fleet snapshot");
     Set<HostName> names = new HashSet<>();
     hosts.forEach(h -> names.add(h.host().name()));
     Set<SquadName> squadNames = new HashSet<>();
@@ -103,7 +125,7 @@ public interface FleetSnapshot {
         throw InvalidValueException.of("pool", p.balancer() + "/" + p.pool(), "is listed twice in the fleet snapshot");
       }
     }
-    return hosts == hosts() && locks == portLocks()
-        ? this : ImmutableFleetSnapshot.builder().from(this).hosts(hosts).portLocks(locks).build();
+    return hosts == hosts() && locks == portLocks() && builds == builds()
+        ? this : ImmutableFleetSnapshot.builder().from(this).hosts(hosts).portLocks(locks).builds(builds).build();
   }
 }

@@ -45,6 +45,7 @@ final class PlanComputation {
   private final ConfigName config;
   private final ProcTypeName procType;
   private final ReleaseHash hash;
+  private final boolean buildPending;
   private final String hashText;
   private final String versionName;
   private final boolean deleting;
@@ -78,6 +79,7 @@ final class PlanComputation {
     this.config = swarm.config();
     this.procType = swarm.procType();
     this.hash = desired.releaseHash();
+    this.buildPending = desired.buildPending();
     this.hashText = hash.value();
     this.versionName = swarm.version().nameForm();
     this.deleting = policy.deleting();
@@ -111,6 +113,7 @@ final class PlanComputation {
         .swarmName(swarm.name())
         .squad(swarm.squad())
         .releaseHash(hash)
+        .buildPending(buildPending)
         .version(swarm.version())
         .target(target)
         .onePerHost(swarm.onePerHost())

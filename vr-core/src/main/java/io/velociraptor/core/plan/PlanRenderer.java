@@ -10,6 +10,11 @@ final class PlanRenderer {
     StringBuilder out = new StringBuilder();
     out.append("swarm ").append(plan.swarmName()).append(" (id ").append(plan.swarmId()).append(") on squad ")
         .append(plan.squad()).append('\n');
+    if (plan.buildPending()) {
+      out.append("  build of version ").append(plan.version())
+          .append(" pending: a dispatch builds it first; its release hash will replace ").append(plan.releaseHash())
+          .append(" below\n");
+    }
     out.append("  release ").append(plan.releaseHash()).append(", version ").append(plan.version()).append(", ");
     if (plan.deleting()) {
       out.append("being deleted");

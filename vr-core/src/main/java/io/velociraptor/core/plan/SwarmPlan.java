@@ -1,6 +1,7 @@
 package io.velociraptor.core.plan;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.velociraptor.core.model.ReleaseHash;
@@ -42,6 +43,19 @@ public interface SwarmPlan {
 
   /** @return the desired release hash */
   ReleaseHash releaseHash();
+
+  /**
+   * Whether the swarm's build does not exist yet: a dispatch builds it first, so the plan cannot
+   * know the release, shows {@code DesiredSwarm.PENDING_RELEASE} in the new procs' names and
+   * replaces every proc of the swarm. Written to JSON only when true.
+   *
+   * @return whether the build is pending
+   */
+  @Value.Default
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  default boolean buildPending() {
+    return false;
+  }
 
   /** @return the desired version */
   Version version();

@@ -303,6 +303,28 @@ class DispatcherTest {
   }
 
   @Test
+  void aDryRunBeforeTheBuildExistsSaysTheBuildIsPendingAndBuildsNothing() {
+    Swarm swarm = DispatchWorld.swarm().version(io.velociraptor.core.model.Version.of("v3")).build();
+    try (Dispatcher d = world.dispatcher()) {
+      SwarmPlan plan = d.plan(swarm);
+      assertThat(plan.buildPending()).isTrue();
+      assertThat(plan.starts()).hasSize(3);
+      assertThat(world.store.build(swarm.app(), swarm.version())).isEmpty();
+      assertThat(world.ours()).isEmpty();
+    }
+  }
+
+  @Test
+  void theSnapshotADispatcherObservesCarriesTheSwarmsBuildWithoutItsLog() {
+    Swarm swarm = DispatchWorld.swarm().build();
+    try (Dispatcher d = world.dispatcher()) {
+      assertThat(d.observe(swarm).builds()).singleElement()
+          .satisfies(b -> assertThat(b.version()).isEqualTo(swarm.version()))
+          .satisfies(b -> assertThat(b.compileLog()).isEmpty());
+    }
+  }
+
+  @Test
   void reconcileRedispatchesOnlySwarmsThatDrifted() {
     try (Dispatcher d = world.dispatcher()) {
       d.dispatch(DispatchWorld.swarm().build());

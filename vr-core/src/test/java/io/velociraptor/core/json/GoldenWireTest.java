@@ -138,6 +138,10 @@ class GoldenWireTest {
         .addPortLocks(PortLock.of(h1.name(), Port.of(5006), "run-42"))
         .addPools(PoolState.builder().balancer(BalancerName.of("default")).pool(PoolName.of("shop-web"))
             .addMembers(PoolMember.parse("host1.example:5003")).build())
+        .addBuilds(io.velociraptor.core.model.Build.builder().app(io.velociraptor.core.model.AppName.of("shop"))
+            .version(io.velociraptor.core.model.Version.of("release 1.0"))
+            .status(io.velociraptor.core.model.BuildStatus.SUCCESS).artifact("/var/lib/vr/artifacts/" + "ab".repeat(32) + ".tar.gz")
+            .sha256("ab".repeat(32)).putProcfileTypes("web", "bin/serve").build())
         .build();
     Golden.assertMatches("fleet_snapshot.json", VrJson.writeJson(fleet));
     assertThat(VrJson.readJson(Golden.read("fleet_snapshot.json"), FleetSnapshot.class)).isEqualTo(fleet);

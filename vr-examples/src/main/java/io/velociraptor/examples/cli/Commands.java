@@ -121,7 +121,8 @@ final class Commands {
     Path snapshot;
 
     @Option(names = "--release-hash", paramLabel = "HASH", description = "the release hash to plan (else the file's"
-        + " release_hash, else the stored build's release)")
+        + " release_hash, else the release of the stored build, or of the snapshot's build offline; without a build"
+        + " the plan says it is pending)")
     String releaseHash;
 
     @Override
@@ -139,10 +140,10 @@ final class Commands {
             + e.getMessage());
       }
       SwarmFile f = SwarmFile.read(swarmFile, Optional.empty());
-      var hash = Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash)
-          .orElseThrow(() -> new ConfigException(swarmFile.toString(), "release_hash",
-              "is required to plan offline (give it in the file or with --release-hash)"));
-      return show(Planner.plan(DesiredSwarm.of(f.swarm(), hash), snap));
+      // the release: as given, else resolved from the builds the snapshot carries, else pending
+      var hash = Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash);
+      return show(Planner.plan(hash.map(h -> DesiredSwarm.of(f.swarm(), h))
+          .orElseGet(() -> DesiredSwarm.resolve(f.swarm(), snap)), snap));
     }
 
     @Override

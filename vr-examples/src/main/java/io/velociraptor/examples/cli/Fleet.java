@@ -213,7 +213,17 @@ final class Fleet implements AutoCloseable {
         pools.add(b.state(p));
       }
     }
-    return FleetSnapshot.builder().hosts(hosts).squads(config.squads()).portLocks(store.portLocks()).pools(pools).build();
+    // the builds of the stored swarms, so that `vr plan --snapshot` resolves a changed config's release offline
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    List<io.velociraptor.core.model.Build> builds = new ArrayList<>();
+    for (var swarm : store.swarms()) {
+      if (seen.add(swarm.app() + " " + swarm.version())) {
+        store.build(swarm.app(), swarm.version()).filter(io.velociraptor.core.model.Build::isUsable)
+            .map(io.velociraptor.core.deploy.Dispatcher::withoutLog).ifPresent(builds::add);
+      }
+    }
+    return FleetSnapshot.builder().hosts(hosts).squads(config.squads()).portLocks(store.portLocks()).pools(pools)
+        .builds(builds).build();
   }
 
   @Override

@@ -100,10 +100,13 @@ class CliIT {
 
   @Test
   @Order(1)
-  void planningBeforeTheBuildExistsSaysSoAndExitsTwo() throws Exception {
+  void planningBeforeTheBuildExistsSaysTheBuildIsPending() throws Exception {
     VrJar.Result r = vr("plan", "swarm.yaml");
-    assertThat(r.exit()).as(r.toString()).isEqualTo(2);
-    assertThat(r.err()).contains("does not exist yet");
+    assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+    assertThat(r.out()).contains("build of version 1 pending: a dispatch builds it first")
+        .contains("+   start ").contains("-000000000000-");
+    VrJar.Result json = vr("--json", "plan", "swarm.yaml");
+    assertThat(((Map<?, ?>) map(json.out())).get("build_pending")).isEqualTo(true);
   }
 
   @Test
