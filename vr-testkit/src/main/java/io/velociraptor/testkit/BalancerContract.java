@@ -30,10 +30,10 @@ import org.junit.jupiter.api.Test;
 public abstract class BalancerContract {
   private static final AtomicInteger POOLS = new AtomicInteger();
 
-  /** @return the balancer under test */
+  /** The balancer under test. */
   protected abstract Balancer balancer();
 
-  /** @return a pool name no other test uses */
+  /** A pool name no other test uses. */
   protected PoolName newPool() {
     return PoolName.of("contract_" + getClass().getSimpleName().toLowerCase() + "_" + POOLS.incrementAndGet());
   }
@@ -47,14 +47,14 @@ public abstract class BalancerContract {
   }
 
   @Test
-  public void aPoolNoOneAddedToHasNoMembersAndIsNotListed() {
+  void aPoolNoOneAddedToHasNoMembersAndIsNotListed() {
     PoolName pool = newPool();
     assertThat(balancer().members(pool)).isEmpty();
     assertThat(balancer().pools()).doesNotContain(pool);
   }
 
   @Test
-  public void addedMembersAreListedSortedAndMakeThePoolExist() {
+  void addedMembersAreListedSortedAndMakeThePoolExist() {
     PoolName pool = newPool();
     balancer().add(pool, List.of(member(3), member(1)));
     balancer().add(pool, List.of(member(2)));
@@ -63,7 +63,7 @@ public abstract class BalancerContract {
   }
 
   @Test
-  public void addingMembersAlreadyThereChangesNothing() {
+  void addingMembersAlreadyThereChangesNothing() {
     PoolName pool = newPool();
     balancer().add(pool, List.of(member(1), member(2)));
     balancer().add(pool, List.of(member(2), member(1)));
@@ -72,7 +72,7 @@ public abstract class BalancerContract {
   }
 
   @Test
-  public void removingMembersThatAreNotThereOrFromAMissingPoolIsHarmless() {
+  void removingMembersThatAreNotThereOrFromAMissingPoolIsHarmless() {
     PoolName pool = newPool();
     balancer().remove(pool, List.of(member(1)));
     assertThat(balancer().members(pool)).isEmpty();
@@ -85,7 +85,7 @@ public abstract class BalancerContract {
   }
 
   @Test
-  public void removingTheLastMemberDeletesThePool() {
+  void removingTheLastMemberDeletesThePool() {
     PoolName pool = newPool();
     balancer().add(pool, List.of(member(1), member(2)));
     balancer().remove(pool, List.of(member(1), member(2)));
@@ -96,7 +96,7 @@ public abstract class BalancerContract {
   }
 
   @Test
-  public void poolsAreIndependent() {
+  void poolsAreIndependent() {
     PoolName a = newPool();
     PoolName b = newPool();
     balancer().add(a, List.of(member(1)));
@@ -107,7 +107,7 @@ public abstract class BalancerContract {
   }
 
   @Test
-  public void ipv6MembersAreKeptInBracketsSoTheyReadBackAsAdded() {
+  void ipv6MembersAreKeptInBracketsSoTheyReadBackAsAdded() {
     PoolName pool = newPool();
     balancer().add(pool, List.of(PoolMember.of("::1", Port.of(8080))));
     assertThat(balancer().members(pool)).extracting(PoolMember::format).containsExactly("[::1]:8080");
@@ -116,7 +116,7 @@ public abstract class BalancerContract {
   }
 
   @Test
-  public void hostilePoolNamesAreRefusedByTheModelOrTheBalancer() {
+  void hostilePoolNamesAreRefusedByTheModelOrTheBalancer() {
     for (String hostile : List.of("a;b", "a b", "a/b", "../x", "$x", "a{b", "a}b", "a#b", "a\nb", "-x", "")) {
       assertThatThrownBy(() -> PoolName.of(hostile)).as(hostile).isInstanceOf(InvalidValueException.class);
     }
@@ -128,7 +128,7 @@ public abstract class BalancerContract {
   }
 
   @Test
-  public void unsafeMemberAddressesAreRefusedBeforeAnythingChanges() {
+  void unsafeMemberAddressesAreRefusedBeforeAnythingChanges() {
     PoolName pool = newPool();
     balancer().add(pool, List.of(member(1)));
     for (String address : List.of("a\"b", "a'b", "a$b", "a\\b", "[host]", "a:b:zz", "bad..name", "-lead")) {
@@ -139,7 +139,7 @@ public abstract class BalancerContract {
   }
 
   @Test
-  public void concurrentChangesFromThreadsAreNotLost() throws Exception {
+  void concurrentChangesFromThreadsAreNotLost() throws Exception {
     PoolName pool = newPool();
     ExecutorService threads = Executors.newFixedThreadPool(4);
     CountDownLatch go = new CountDownLatch(1);

@@ -36,10 +36,10 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class CommandRunnerContract {
 
-  /** @return the runner under test; the subclass closes it */
+  /** The runner under test; the subclass closes it. */
   protected abstract CommandRunner runner();
 
-  /** @return an empty directory on the host, strictly inside the runner's removal root */
+  /** An empty directory on the host, strictly inside the runner's removal root. */
   protected abstract Path scratch();
 
   private String path(String name) {
@@ -53,7 +53,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void reportsExitCodesAsResultsNotExceptions() {
+  void reportsExitCodesAsResultsNotExceptions() {
     assertThat(runner().run(Command.of("true")).exitCode()).isZero();
     assertThat(runner().run(Command.of("false")).exitCode()).isEqualTo(1);
     CommandResult r = sh("exit 42");
@@ -63,7 +63,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void keepsStdoutAndStderrSeparate() {
+  void keepsStdoutAndStderrSeparate() {
     CommandResult r = sh("echo out1; echo err1 >&2; echo out2; echo err2 >&2");
     assertThat(r.stdout()).isEqualTo("out1\nout2\n");
     assertThat(r.stderr()).isEqualTo("err1\nerr2\n");
@@ -72,7 +72,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void passesArgumentsVerbatimWithoutAShell() {
+  void passesArgumentsVerbatimWithoutAShell() {
     List<String> hostile = List.of("a b", "'", "\"", "$(echo pwned)", "`id`", "; rm -rf /", "",
         "*", "line1\nline2", "ünïcödé ✓", "\\", "-n", "--", "x=y", "~");
     List<String> argv = new ArrayList<>(List.of("printf", "%s\\0"));
@@ -83,14 +83,14 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void feedsStdinToTheCommand() {
+  void feedsStdinToTheCommand() {
     byte[] input = "hello\nworld\n".getBytes(StandardCharsets.UTF_8);
     CommandResult r = runner().run(Command.builder().argv("cat").stdin(input).build());
     assertThat(r.stdout()).isEqualTo("hello\nworld\n");
   }
 
   @Test
-  public void givesCommandsWithoutStdinAnImmediateEndOfFile() {
+  void givesCommandsWithoutStdinAnImmediateEndOfFile() {
     CommandResult r = runner().run(
         Command.builder().argv("cat").timeout(Duration.ofSeconds(10)).build());
     assertThat(r.timedOut()).isFalse();
@@ -99,7 +99,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void setsEnvironmentVariablesWithoutInterpretingTheirValues() {
+  void setsEnvironmentVariablesWithoutInterpretingTheirValues() {
     String value = "it's $(not) `run`; \"quoted\" \\ ünï\nnext";
     CommandResult r = runner().run(Command.builder()
         .argv("sh", "-c", "printf '%s|%s' \"$VR_ONE\" \"$VR_TWO\"")
@@ -110,7 +110,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void runsInTheGivenWorkingDirectory() throws IOException {
+  void runsInTheGivenWorkingDirectory() throws IOException {
     Path dir = Files.createDirectory(scratch().resolve("work dir ' $x"));
     CommandResult r = runner().run(
         Command.builder().argv("pwd", "-P").workingDir(dir.toString()).build());
@@ -118,7 +118,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void reportsAMissingWorkingDirectoryAsExitCode126NamingIt() {
+  void reportsAMissingWorkingDirectoryAsExitCode126NamingIt() {
     String missing = path("no-such-dir");
     CommandResult r = runner().run(Command.builder().argv("true").workingDir(missing).build());
     assertThat(r.exitCode()).isEqualTo(126);
@@ -126,21 +126,21 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void reportsAMissingProgramAsExitCode127NamingIt() {
+  void reportsAMissingProgramAsExitCode127NamingIt() {
     CommandResult r = runner().run(Command.of("vr-no-such-program-xyz", "arg"));
     assertThat(r.exitCode()).isEqualTo(127);
     assertThat(r.stderr()).contains("vr-no-such-program-xyz");
   }
 
   @Test
-  public void reportsDeathBySignalAs128PlusTheSignal() {
+  void reportsDeathBySignalAs128PlusTheSignal() {
     CommandResult r = sh("kill -9 $$");
     assertThat(r.exitCode()).isEqualTo(137);
     assertThat(r.timedOut()).isFalse();
   }
 
   @Test
-  public void killsATimedOutCommandAndEverythingItStarted() throws IOException {
+  void killsATimedOutCommandAndEverythingItStarted() throws IOException {
     Path marker = scratch().resolve("marker");
     Path pids = scratch().resolve("pids");
     // the child keeps running after its parent unless the runner kills the whole tree
@@ -169,7 +169,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void returnsAtOnceWhenABackgroundProcessHasItsOutputRedirected() {
+  void returnsAtOnceWhenABackgroundProcessHasItsOutputRedirected() {
     CommandResult detached = runner().run(Command.builder()
         .argv("sh", "-c", "sleep 15 > /dev/null 2>&1 & echo started")
         .timeout(Duration.ofSeconds(30))
@@ -182,7 +182,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void keepsPartialOutputOfATimedOutCommand() {
+  void keepsPartialOutputOfATimedOutCommand() {
     CommandResult r = runner().run(Command.builder()
         .argv("sh", "-c", "echo before; echo oops >&2; sleep 30")
         .timeout(Duration.ofSeconds(3))
@@ -193,7 +193,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void capturesLargeOutputsCompletely() {
+  void capturesLargeOutputsCompletely() {
     // 3 MB on stdout and 1 MB on stderr at once: no deadlock, nothing lost
     CommandResult r = runner().run(Command.builder()
         .argv("sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' e >&2 & "
@@ -209,7 +209,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void capsCapturedOutputAtTheLimitAndSaysSo() {
+  void capsCapturedOutputAtTheLimitAndSaysSo() {
     CommandResult r = runner().run(Command.builder()
         .argv("sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x; echo short >&2")
         .outputLimit(1000)
@@ -223,7 +223,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void streamsTaggedLinesAsTheyArrive() {
+  void streamsTaggedLinesAsTheyArrive() {
     List<String> lines = Collections.synchronizedList(new ArrayList<>());
     Path gate = scratch().resolve("gate");
     // the command waits for the listener to react to its first line: lines must arrive live
@@ -257,7 +257,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void runsCommandsAsTheSudoUserWithTheirEnvironment() {
+  void runsCommandsAsTheSudoUserWithTheirEnvironment() {
     assumeSudo();
     CommandResult r = runner().run(Command.builder()
         .argv("sh", "-c", "id -un; printf '%s' \"$VR_SECRET\"")
@@ -269,7 +269,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void killsATimedOutSudoCommand() {
+  void killsATimedOutSudoCommand() {
     assumeSudo();
     CommandResult r = runner().run(Command.builder()
         .argv("sh", "-c", "echo $$; exec sleep 30")
@@ -283,7 +283,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void streamsEveryLineEvenPastTheCaptureLimit() {
+  void streamsEveryLineEvenPastTheCaptureLimit() {
     List<String> lines = Collections.synchronizedList(new ArrayList<>());
     CommandResult r = runner().stream(Command.builder()
         .argv("sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo \"line $i\"; i=$((i+1)); done")
@@ -296,7 +296,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void aListenerThatThrowsDoesNotStopTheCommand() {
+  void aListenerThatThrowsDoesNotStopTheCommand() {
     List<String> lines = Collections.synchronizedList(new ArrayList<>());
     CommandResult r = runner().stream(Command.of("sh", "-c", "echo a; echo b; echo c"),
         (channel, line) -> {
@@ -309,7 +309,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void runCheckedThrowsNamingHostCommandExitCodeAndStderr() {
+  void runCheckedThrowsNamingHostCommandExitCodeAndStderr() {
     Command failing = Command.of("sh", "-c", "echo 'disk full' >&2; exit 3");
     assertThatThrownBy(() -> runner().runChecked(failing))
         .isInstanceOfSatisfying(CommandFailedException.class, e -> {
@@ -323,7 +323,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void runCheckedThrowsOnTimeout() {
+  void runCheckedThrowsOnTimeout() {
     Command slow = Command.builder().argv("sleep", "30").timeout(Duration.ofMillis(300)).build();
     assertThatThrownBy(() -> runner().runChecked(slow))
         .isInstanceOfSatisfying(CommandFailedException.class, e -> {
@@ -333,7 +333,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void uploadsAndDownloadsBinaryFilesByteForByte() {
+  void uploadsAndDownloadsBinaryFilesByteForByte() {
     byte[] content = new byte[300_000];
     new SplittableRandom(7).nextBytes(content);
     runner().upload(content, path("blob.bin"), 0640);
@@ -350,7 +350,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void uploadsLocalFilesWithTheGivenMode() throws IOException {
+  void uploadsLocalFilesWithTheGivenMode() throws IOException {
     Path local = Files.createTempFile("vr-upload", ".bin");
     try {
       byte[] content = new byte[2_000_000];
@@ -367,7 +367,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void setsTheModeOfUploadedFiles() throws IOException {
+  void setsTheModeOfUploadedFiles() throws IOException {
     runner().upload(new byte[] {1}, path("secret"), 0600);
     assertThat(PosixFilePermissions.toString(
         Files.getPosixFilePermissions(scratch().resolve("secret")))).isEqualTo("rw-------");
@@ -377,7 +377,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void replacesFilesAtomicallySoReadersNeverSeeAPart() throws Exception {
+  void replacesFilesAtomicallySoReadersNeverSeeAPart() throws Exception {
     byte[] a = new byte[1_000_000];
     byte[] b = new byte[1_000_000];
     java.util.Arrays.fill(a, (byte) 'a');
@@ -411,7 +411,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void refusesToUploadIntoAMissingDirectoryNamingThePath() {
+  void refusesToUploadIntoAMissingDirectoryNamingThePath() {
     String target = path("missing/file");
     assertThatThrownBy(() -> runner().upload(new byte[] {1}, target, 0644))
         .isInstanceOf(RemoteFileException.class)
@@ -420,7 +420,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void refusesBadUploadPathsAndModes() {
+  void refusesBadUploadPathsAndModes() {
     assertThatThrownBy(() -> runner().upload(new byte[] {1}, "relative/file", 0644))
         .isInstanceOf(PathRefusedException.class).hasMessageContaining("relative/file");
     assertThatThrownBy(() -> runner().upload(new byte[] {1}, "/", 0644))
@@ -432,7 +432,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void downloadOfAMissingFileNamesHostAndPath() {
+  void downloadOfAMissingFileNamesHostAndPath() {
     String missing = path("nope");
     assertThatThrownBy(() -> runner().download(missing))
         .isInstanceOf(RemoteFileException.class)
@@ -441,7 +441,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void tellsWhetherPathsExistCountingDanglingSymlinks() throws IOException {
+  void tellsWhetherPathsExistCountingDanglingSymlinks() throws IOException {
     assertThat(runner().exists(scratch().toString())).isTrue();
     assertThat(runner().exists(path("nope"))).isFalse();
     Files.createSymbolicLink(scratch().resolve("dangling"), scratch().resolve("nope"));
@@ -452,7 +452,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void removesFilesAndDirectoriesAndIgnoresMissingOnes() throws IOException {
+  void removesFilesAndDirectoriesAndIgnoresMissingOnes() throws IOException {
     Files.write(scratch().resolve("f"), new byte[] {1});
     Files.createDirectories(scratch().resolve("tree/a/b"));
     Files.write(scratch().resolve("tree/a/b/c"), new byte[] {1});
@@ -468,7 +468,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void refusesToRemoveANonEmptyDirectoryWithoutRecursive() throws IOException {
+  void refusesToRemoveANonEmptyDirectoryWithoutRecursive() throws IOException {
     Files.createDirectories(scratch().resolve("full"));
     Files.write(scratch().resolve("full/x"), new byte[] {1});
     assertThatThrownBy(() -> runner().remove(path("full"), false))
@@ -478,7 +478,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void removesASymlinkNotItsTarget() throws IOException {
+  void removesASymlinkNotItsTarget() throws IOException {
     Path keep = Files.createDirectories(scratch().resolve("keep"));
     Files.write(keep.resolve("precious"), new byte[] {1});
     Files.createSymbolicLink(scratch().resolve("link"), keep);
@@ -488,7 +488,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void refusesDangerousRemoves() {
+  void refusesDangerousRemoves() {
     for (String bad : List.of("/", "", "//", "/.", "relative", "/etc", "/etc/passwd")) {
       assertThatThrownBy(() -> runner().remove(bad, true))
           .as("remove('%s')", bad)
@@ -502,7 +502,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void refusesToRemoveThroughASymlinkThatLeavesTheRoot() throws IOException {
+  void refusesToRemoveThroughASymlinkThatLeavesTheRoot() throws IOException {
     Path outside = Files.createTempDirectory("vr-outside");
     try {
       Files.write(outside.resolve("precious"), new byte[] {1});
@@ -518,7 +518,7 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
-  public void runsCommandsConcurrently() throws Exception {
+  void runsCommandsConcurrently() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       List<Future<CommandResult>> results = new ArrayList<>();
@@ -535,7 +535,7 @@ public abstract class CommandRunnerContract {
     }
   }
 
-  /** @return a listener that ignores lines (for subclasses) */
+  /** A listener that ignores lines (for subclasses). */
   protected static LineListener ignoring() {
     return LineListener.ignoring();
   }

@@ -25,7 +25,11 @@ public final class InMemoryContainerRuntime implements ContainerRuntime {
     return "in-memory";
   }
 
-  /** @param passes which procs pass their uptests */
+  /**
+   * Decides which procs pass their uptests (all do until this is called).
+   *
+   * @param passes which procs pass
+   */
   public synchronized void uptestsPass(Predicate<ProcData> passes) {
     this.uptestPasses = passes;
   }
@@ -50,7 +54,7 @@ public final class InMemoryContainerRuntime implements ContainerRuntime {
     dirs.add(host + "/" + program);
   }
 
-  /** @return {@code host/program} of every proc directory that exists */
+  /** {@code host/program} of every proc directory that exists. */
   public synchronized Set<String> procDirs() {
     return new TreeSet<>(dirs);
   }

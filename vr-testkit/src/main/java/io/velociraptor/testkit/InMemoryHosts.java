@@ -39,18 +39,22 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
       this.state = state;
     }
 
-    /** @return its spec */
+    /** Its spec. */
     public ProgramSpec spec() {
       return spec;
     }
 
-    /** @return its state */
+    /** Its state. */
     public ProcState state() {
       return state;
     }
   }
 
-  /** @param host a host that exists, with no programs yet */
+  /**
+   * Adds a host that answers and has no programs yet.
+   *
+   * @param host the host
+   */
   public synchronized void addHost(HostName host) {
     hosts.computeIfAbsent(host, h -> new TreeMap<>());
   }
@@ -67,7 +71,13 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
         .put(name, new Program(ProgramSpec.builder().name(name).argv("/bin/true").build(), state));
   }
 
-  /** @param host a host that no longer answers @param down whether it is down */
+  /**
+   * Makes a host stop answering (observations report it unreachable, calls to it fail), or
+   * answer again.
+   *
+   * @param host the host
+   * @param down whether it is down
+   */
   public synchronized void setUnreachable(HostName host, boolean down) {
     if (down) {
       unreachable.add(host);
@@ -76,12 +86,21 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
     }
   }
 
-  /** @param host a host @return whether it was made unreachable */
+  /**
+   * Whether a host was made unreachable with {@link #setUnreachable}.
+   *
+   * @param host a host
+   * @return whether it is down
+   */
   public synchronized boolean isUnreachable(HostName host) {
     return unreachable.contains(host);
   }
 
-  /** @param failing which program names fail to start */
+  /**
+   * Makes the programs whose names match fail to start (FATAL), as a crashing app would.
+   *
+   * @param failing which program names fail to start
+   */
   public synchronized void failStartsOf(Predicate<String> failing) {
     this.failStart = failing;
   }

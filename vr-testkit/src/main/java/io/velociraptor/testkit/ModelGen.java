@@ -43,62 +43,62 @@ public final class ModelGen {
     return Gen.strings(NAME_CHARS, 1, max).filter(s -> !s.chars().allMatch(c -> c == '.'));
   }
 
-  /** @return valid app names */
+  /** Valid app names. */
   public static Gen<AppName> appNames() {
     return nameText(20).map(AppName::of);
   }
 
-  /** @return valid config names */
+  /** Valid config names. */
   public static Gen<ConfigName> configNames() {
     return nameText(12).map(ConfigName::of);
   }
 
-  /** @return valid proc type names */
+  /** Valid proc type names. */
   public static Gen<ProcTypeName> procTypes() {
     return Gen.frequency(Gen.oneOf("web", "worker", "clock").map(ProcTypeName::of),
         nameText(10).map(ProcTypeName::of));
   }
 
-  /** @return free-text versions, often with dashes and slashes */
+  /** Free-text versions, often with dashes and slashes. */
   public static Gen<Version> versions() {
     return Gen.frequency(
         Gen.oneOf("v1", "1.0", "release-1.0", "feature/x", "v2 beta", "ü-1").map(Version::of),
         Gen.strings(NAME_CHARS + "-/ +~", 1, 30).filter(s -> !s.isBlank()).map(Version::of));
   }
 
-  /** @return 8-to-16-character hashes */
+  /** 8-to-16-character hashes. */
   public static Gen<ReleaseHash> releaseHashes() {
     return Gen.strings(HEX, 8, 16).map(ReleaseHash::of);
   }
 
-  /** @return swarm ids */
+  /** Swarm ids. */
   public static Gen<SwarmId> swarmIds() {
     return Gen.strings(BASE32, 8, 8).map(SwarmId::of);
   }
 
-  /** @return ports */
+  /** Ports. */
   public static Gen<Port> ports() {
     return Gen.ints(1, 65535).map(Port::of);
   }
 
-  /** @return host names */
+  /** Host names. */
   public static Gen<HostName> hostNames() {
     return Gen.ints(0, 999).map(i -> HostName.of("host" + i + ".example"));
   }
 
-  /** @return squad names */
+  /** Squad names. */
   public static Gen<SquadName> squadNames() {
     return Gen.oneOf("main", "edge", "batch-1").map(SquadName::of);
   }
 
-  /** @return program names vr writes */
+  /** Program names vr writes. */
   public static Gen<ProcName.Ours> oursNames() {
     return (r, s) -> ProcName.of(appNames().generate(r, s), versions().generate(r, s),
         configNames().generate(r, s), releaseHashes().generate(r, s), procTypes().generate(r, s),
         ports().generate(r, s), swarmIds().generate(r, s));
   }
 
-  /** @return program names of every kind, including arbitrary foreign text */
+  /** Program names of every kind, including arbitrary foreign text. */
   public static Gen<ProcName> procNames() {
     Gen<ProcName> legacy = (r, s) -> ProcName.parse(appNames().generate(r, s) + "-" + versions().generate(r, s).nameForm()
         + "-" + configNames().generate(r, s) + "-" + Gen.strings(HEX, 8, 8).generate(r, s) + "-"
@@ -107,7 +107,7 @@ public final class ModelGen {
     return Gen.frequency(oursNames().map(n -> (ProcName) n), legacy, foreign);
   }
 
-  /** @return settings trees up to three levels deep */
+  /** Settings trees up to three levels deep. */
   public static Gen<Settings> settings() {
     return (r, s) -> Settings.of(settingsMap(r, s, 0));
   }
@@ -137,7 +137,7 @@ public final class ModelGen {
     return out;
   }
 
-  /** @return env maps with hostile values */
+  /** Env maps with hostile values. */
   public static Gen<Env> envs() {
     return (r, s) -> {
       Map<String, String> out = new LinkedHashMap<>();
@@ -149,7 +149,7 @@ public final class ModelGen {
     };
   }
 
-  /** @return volumes with distinct container dirs */
+  /** Volumes with distinct container dirs. */
   public static Gen<List<Volume>> volumes() {
     return (r, s) -> {
       List<Volume> out = new ArrayList<>();
@@ -160,7 +160,7 @@ public final class ModelGen {
     };
   }
 
-  /** @return valid swarms with every optional part sometimes present */
+  /** Valid swarms with every optional part sometimes present. */
   public static Gen<Swarm> swarms() {
     return (r, s) -> {
       var b = Swarm.builder()

@@ -22,14 +22,21 @@ import java.util.Objects;
  * @param policy the policy
  */
 public record PlanCase(DesiredSwarm desired, FleetSnapshot fleet, PlanPolicy policy) {
-  /** @throws NullPointerException if a field is null */
+  /**
+   * A planner input.
+   *
+   * @param desired the desired swarm
+   * @param fleet the fleet snapshot
+   * @param policy the policy
+   * @throws NullPointerException if a field is null
+   */
   public PlanCase {
     Objects.requireNonNull(desired, "desired");
     Objects.requireNonNull(fleet, "fleet");
     Objects.requireNonNull(policy, "policy");
   }
 
-  /** @return the planner's plan for this case */
+  /** The planner's plan for this case. */
   public SwarmPlan plan() {
     return Planner.plan(desired, fleet, policy);
   }

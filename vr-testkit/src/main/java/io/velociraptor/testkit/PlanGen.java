@@ -60,7 +60,7 @@ public final class PlanGen {
 
   private PlanGen() {}
 
-  /** @return swarms drawn from the small name pools, size 0 to 6, sometimes one per host or pooled */
+  /** Swarms drawn from the small name pools, size 0 to 6, sometimes one per host or pooled. */
   public static Gen<Swarm> swarms() {
     return (r, s) -> {
       ImmutableSwarm.Builder b = Swarm.builder()
@@ -119,7 +119,7 @@ public final class PlanGen {
     };
   }
 
-  /** @return fleets: the snapshots of {@link #cases()} */
+  /** Fleets: the snapshots of {@link #cases()}. */
   public static Gen<FleetSnapshot> fleets() {
     return cases().map(PlanCase::fleet);
   }
@@ -162,7 +162,7 @@ public final class PlanGen {
     return out;
   }
 
-  /** @return whole planner inputs: a deployed swarm's leftovers in a mixed fleet, and its edit */
+  /** Whole planner inputs: a deployed swarm's leftovers in a mixed fleet, and its edit. */
   public static Gen<PlanCase> cases() {
     return rawCases().shrinkingWith(PlanShrinker.shrinker());
   }

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 public final class PlanShrinker {
   private PlanShrinker() {}
 
-  /** @return the shrinker */
+  /** The shrinker. */
   public static Shrinker<PlanCase> shrinker() {
     return PlanShrinker::candidates;
   }

@@ -24,6 +24,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Test
 @ExtendWith(PlannerPropertyExtension.class)
 public @interface PlannerProperty {
-  /** @return how many cases; 0 (the default) means {@code vr.property.cases} (1,000 unless set) */
+  /** How many cases; 0 (the default) means {@code vr.property.cases} (1,000 unless set). */
   int cases() default 0;
 }

@@ -305,7 +305,7 @@ public final class PropertyRunner {
     }
   }
 
-  /** @return one line: the property, its case count, and each label's share, most frequent first */
+  /** One line: the property, its case count, and each label's share, most frequent first. */
   static String statistics(String name, int cases, java.util.Map<String, Integer> seen) {
     StringBuilder b = new StringBuilder("property '").append(name).append("': ").append(cases).append(" cases;");
     seen.entrySet().stream()

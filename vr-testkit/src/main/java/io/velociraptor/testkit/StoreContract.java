@@ -64,6 +64,7 @@ public abstract class StoreContract {
   private static final SwarmId SWARM = SwarmId.of("abcdefgh");
   private static final SwarmId OTHER_SWARM = SwarmId.of("zyxwvuts");
 
+  /** The clock the store is opened with; tests move it to expire leases and runs. */
   protected final TestClock clock = TestClock.at(Instant.parse("2026-01-02T03:04:05Z"));
   private Store store;
 
@@ -84,7 +85,7 @@ public abstract class StoreContract {
     store.close();
   }
 
-  /** @return the store under test */
+  /** The store under test. */
   protected Store store() {
     return store;
   }
@@ -119,7 +120,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void storesAndReadsBackAppsSwarmsBuildsAndReleasesSortedByKey() {
+  void storesAndReadsBackAppsSwarmsBuildsAndReleasesSortedByKey() {
     App b = App.builder().name(AppName.of("b_app")).repoUrl("https://example.com/b.git")
         .buildEnv(Env.of(Map.of("X", "1"))).build();
     App a = App.builder().name(AppName.of("a_app")).build();
@@ -162,7 +163,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void newSwarmIdsAreValidAndUnused() {
+  void newSwarmIdsAreValidAndUnused() {
     store.putSwarm(swarm(SWARM, "app"));
     Set<SwarmId> ids = new java.util.HashSet<>();
     for (int i = 0; i < 50; i++) {
@@ -174,7 +175,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void putReplacesTheRecordWithTheSameKey() {
+  void putReplacesTheRecordWithTheSameKey() {
     store.putSwarm(swarm(SWARM, "app"));
     Swarm bigger = Swarm.builder().from(swarm(SWARM, "app")).size(9).build();
     store.putSwarm(bigger);
@@ -182,7 +183,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void versionsThatLookLikePathsAreStoredApartAndReadBackVerbatim() {
+  void versionsThatLookLikePathsAreStoredApartAndReadBackVerbatim() {
     List<String> versions = List.of("1.0/beta", "..", ".", "a%2Fb", "a/b", "v 1 ünï ✓", "-rc", "%", ".hidden");
     for (String v : versions) {
       store.putBuild(build("app", v));
@@ -195,7 +196,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void theLongestVersionsAndAppNameValidationAcceptsAreStoredListedReadAndDeleted() {
+  void theLongestVersionsAndAppNameValidationAcceptsAreStoredListedReadAndDeleted() {
     String app = "A".repeat(64);
     String euro = "\u20ac".repeat(127);
     List<String> versions = List.of(
@@ -226,7 +227,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void reserveLocksAllPortsOrNoneAndNamesTheHolder() {
+  void reserveLocksAllPortsOrNoneAndNamesTheHolder() {
     assertThat(store.reserve(HOST_A, ports(5000, 5001), "run-1")).extracting(PortLock::port)
         .containsExactly(Port.of(5000), Port.of(5001));
     assertThatThrownBy(() -> store.reserve(HOST_A, ports(5001, 5002), "run-2"))
@@ -243,7 +244,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void reservingPortsAlreadyHeldBySameOwnerIsHarmless() {
+  void reservingPortsAlreadyHeldBySameOwnerIsHarmless() {
     store.reserve(HOST_A, ports(5000), "run-1");
     assertThat(store.reserve(HOST_A, ports(5000, 5001), "run-1")).extracting(PortLock::port)
         .containsExactly(Port.of(5000), Port.of(5001));
@@ -252,7 +253,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void releasesByOwnerOrByHostAndPort() {
+  void releasesByOwnerOrByHostAndPort() {
     store.reserve(HOST_A, ports(1, 2, 3), "run-1");
     store.reserve(HOST_B, ports(1), "run-1");
     store.reserve(HOST_B, ports(2), "run-2");
@@ -264,14 +265,14 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void anOwnerWithControlCharactersIsRefusedBeforeAnythingIsLocked() {
+  void anOwnerWithControlCharactersIsRefusedBeforeAnythingIsLocked() {
     assertThatThrownBy(() -> store.reserve(HOST_A, ports(1), "bad\nowner"))
         .isInstanceOf(InvalidValueException.class).hasMessageContaining("port lock owner");
     assertThat(store.portLocks()).isEmpty();
   }
 
   @Test
-  public void concurrentReservationsNeverGrantOnePortToTwoOwners() throws Exception {
+  void concurrentReservationsNeverGrantOnePortToTwoOwners() throws Exception {
     long seed = new SplittableRandom().nextLong();
     Map<Port, String> granted = new ConcurrentHashMap<>();
     List<String> doubles = Collections.synchronizedList(new ArrayList<>());
@@ -314,7 +315,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void oneLiveRunPerSwarmAndASecondIsToldWhoHoldsIt() {
+  void oneLiveRunPerSwarmAndASecondIsToldWhoHoldsIt() {
     SwarmRun first = begin(SWARM);
     assertThat(first.state()).isEqualTo(RunState.PENDING);
     assertThat(first.traceId()).isEqualTo("trace-" + SWARM);
@@ -327,7 +328,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void concurrentBeginsOfOneSwarmStartExactlyOneRun() throws Exception {
+  void concurrentBeginsOfOneSwarmStartExactlyOneRun() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     CountDownLatch go = new CountDownLatch(1);
     try {
@@ -351,7 +352,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void aRunRecordsItsPlanStepsAndStatesAndEndsInTheHistory() {
+  void aRunRecordsItsPlanStepsAndStatesAndEndsInTheHistory() {
     SwarmRun run = begin(SWARM);
     clock.advance(Duration.ofSeconds(1));
     store.transition(run.id(), RunState.DEPLOYING, "build exists");
@@ -378,7 +379,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void aFailedRunKeepsItsReason() {
+  void aFailedRunKeepsItsReason() {
     SwarmRun run = begin(SWARM);
     SwarmRun failed = store.transition(run.id(), RunState.FAILED, "uptest failed on host-a: HTTP 500");
     assertThat(failed.failureReason()).contains("uptest failed on host-a: HTTP 500");
@@ -386,7 +387,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void runsOnlyMoveForwardAndAFinishedRunNeverChanges() {
+  void runsOnlyMoveForwardAndAFinishedRunNeverChanges() {
     SwarmRun run = begin(SWARM);
     store.transition(run.id(), RunState.ROUTING, "routing");
     assertThatThrownBy(() -> store.transition(run.id(), RunState.DEPLOYING, "back"))
@@ -401,7 +402,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void anUnknownRunIdIsAnErrorNamingTheId() {
+  void anUnknownRunIdIsAnErrorNamingTheId() {
     assertThatThrownBy(() -> store.transition("abcdefgh-000099", RunState.DONE, "x"))
         .isInstanceOf(StoreException.class).hasMessageContaining("abcdefgh-000099");
     assertThat(store.status("abcdefgh-000099")).isEmpty();
@@ -409,7 +410,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void aRunSilentPastTheTtlIsFailedAndItsPortLocksReleased() {
+  void aRunSilentPastTheTtlIsFailedAndItsPortLocksReleased() {
     SwarmRun stuck = begin(SWARM);
     store.reserve(HOST_A, ports(6000, 6001), stuck.id());
     clock.advance(TTL.minusSeconds(1));
@@ -427,7 +428,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void aHeartbeatKeepsALongRunAlive() {
+  void aHeartbeatKeepsALongRunAlive() {
     SwarmRun run = begin(SWARM);
     clock.advance(TTL.minusSeconds(5));
     store.heartbeat(run.id());
@@ -437,7 +438,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void aRunWhoseOwnerProcessIsGoneIsReclaimedWithoutWaitingForTheTtl() throws Exception {
+  void aRunWhoseOwnerProcessIsGoneIsReclaimedWithoutWaitingForTheTtl() throws Exception {
     Process child = new ProcessBuilder("true").start();
     SwarmRun.Owner owner = RunOwners.of(child.toHandle());
     assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -455,7 +456,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void locksLeftByAFinishedRunAreReclaimedByTheNextReservation() {
+  void locksLeftByAFinishedRunAreReclaimedByTheNextReservation() {
     SwarmRun run = begin(SWARM);
     store.reserve(HOST_A, ports(6200), run.id());
     store.transition(run.id(), RunState.FAILED, "start failed");
@@ -463,7 +464,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void aLockOfNoRunExpiresAfterTheTtlButNotBefore() {
+  void aLockOfNoRunExpiresAfterTheTtlButNotBefore() {
     store.reserve(HOST_A, ports(6300), "manual");
     clock.advance(TTL);
     assertThatThrownBy(() -> store.reserve(HOST_A, ports(6300), "other")).isInstanceOf(PortTakenException.class);
@@ -472,7 +473,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void aLiveRunsLocksAreNeverReclaimedWhileItIsAlive() {
+  void aLiveRunsLocksAreNeverReclaimedWhileItIsAlive() {
     SwarmRun run = begin(SWARM);
     store.reserve(HOST_A, ports(6400), run.id());
     clock.advance(TTL.minusSeconds(1));
@@ -483,7 +484,7 @@ public abstract class StoreContract {
   }
 
   @Test
-  public void runIdsAreUniqueAndHistoryIsOldestFirst() {
+  void runIdsAreUniqueAndHistoryIsOldestFirst() {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       SwarmRun run = begin(SWARM);
