@@ -73,7 +73,7 @@ class ConsumerProjectIT {
   }
 
   @Test
-  @Order(1)
+  @Order(0)
   void theInstalledArtifactsAreTheOnesThisBuildMade() throws IOException {
     for (String module : LIBRARIES) {
       Path built = ROOT.resolve(module + "/target/" + module + "-" + version + ".jar");
@@ -87,6 +87,36 @@ class ConsumerProjectIT {
   }
 
   @Test
+  @Order(1)
+  void eachLibraryIsPublishedWithSourcesJavadocAndAModuleNameOfItsOwn() throws IOException {
+    java.util.Map<String, String> packageOwner = new java.util.TreeMap<>();
+    java.util.Set<String> moduleNames = new java.util.HashSet<>();
+    for (String module : LIBRARIES) {
+      Path dir = repo.resolve("io/velociraptor/" + module + "/" + version);
+      for (String classifier : List.of("sources", "javadoc")) {
+        assertThat(dir.resolve(module + "-" + version + "-" + classifier + ".jar")).as("%s's %s jar", module, classifier).exists();
+      }
+      try (java.util.jar.JarFile jar = new java.util.jar.JarFile(dir.resolve(module + "-" + version + ".jar").toFile())) {
+        java.util.jar.Attributes manifest = jar.getManifest().getMainAttributes();
+        String name = manifest.getValue("Automatic-Module-Name");
+        assertThat(name).as("%s's Automatic-Module-Name", module).startsWith("io.velociraptor.");
+        assertThat(moduleNames.add(name)).as("module name %s is %s's only", name, module).isTrue();
+        assertThat(manifest.getValue("Implementation-Version")).as("%s's Implementation-Version", module).isEqualTo(version);
+        jar.stream().map(e -> e.getName()).filter(n -> n.endsWith(".class") && n.contains("/"))
+            .map(n -> n.substring(0, n.lastIndexOf('/'))).distinct().forEach(pkg -> {
+              String other = packageOwner.putIfAbsent(pkg, module);
+              assertThat(other == null || other.equals(module)).as("package %s is in %s and %s", pkg, other, module).isTrue();
+            });
+      }
+      String pom = Files.readString(dir.resolve(module + "-" + version + ".pom"));
+      assertThat(pom).as("%s's pom", module).contains("<name>", "<description>", "<artifactId>vr-parent</artifactId>");
+    }
+    // the modules inherit the license and the developers from vr-parent, which is installed too
+    String parent = Files.readString(repo.resolve("io/velociraptor/vr-parent/" + version + "/vr-parent-" + version + ".pom"));
+    assertThat(parent).contains("<licenses>", "Apache-2.0", "<developers>");
+  }
+
+  @Test
   @Order(2)
   void compilesStrictlyRunsTheQuickStartPlansAndChecksItsProperties() throws Exception {
     Build build = maven("test", "-Dconsumer.ports=" + ExampleFiles.freePortBlock(10));
@@ -94,6 +124,7 @@ class ConsumerProjectIT {
     assertThat(testsRun("QuickStartTest")).isEqualTo(1);
     assertThat(testsRun("PlanAgainstSnapshotTest")).isEqualTo(1);
     assertThat(testsRun("PortRulesProperties")).isEqualTo(2);
+    assertThat(testsRun("DependenciesTest")).isEqualTo(2);
     assertThat(Files.readString(build.log)).as("the property statistics").contains("noPortIsHandedOutTwice");
   }
 
