@@ -5,6 +5,7 @@ import io.velociraptor.core.deploy.DispatchEvent;
 import io.velociraptor.core.deploy.DispatchResult;
 import io.velociraptor.core.deploy.FleetConfig;
 import io.velociraptor.core.deploy.JsonLinesEventSink;
+import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.core.model.App;
 import io.velociraptor.core.model.AppName;
 import io.velociraptor.core.model.BalancerName;
@@ -67,7 +68,6 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -195,7 +195,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (dir == null && work != null) {
       try {
-        deleteTree(work);
+        FileTrees.deleteTree(work);
       } catch (IOException e) {
         say("(cleanup: could not remove " + work + ": " + e.getMessage() + ")");
       }
@@ -442,16 +442,5 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     return Optional.empty();
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }
