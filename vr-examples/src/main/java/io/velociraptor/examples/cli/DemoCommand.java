@@ -30,6 +30,7 @@ import io.velociraptor.core.plan.SwarmPlan;
 import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.routing.InMemoryBalancer;
 import io.velociraptor.core.routing.NginxBalancer;
+import io.velociraptor.core.routing.PrivateNginx;
 import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.spi.CommandRunner;
@@ -264,13 +265,14 @@ final class DemoCommand implements Callable<Integer> {
     String balancerStory;
     Optional<Path> nginxBinary = which("nginx");
     if (real && nginxBinary.isPresent()) {
-      PrivateNginx n = own(PrivateNginx.start(nginxBinary.get(), work.resolve("nginx"), List.of(POOL)));
+      PrivateNginx n = own(PrivateNginx.start(nginxBinary.get(), work.resolve("nginx"),
+          List.of(POOL.toString()), PrivateNginx.ProxyPath.BELOW_POOL, "vr demo"));
       nginx = Optional.of(n);
       LocalCommandRunner nginxRunner = LocalCommandRunner.builder().name("nginx").root(n.dir()).build();
       own(nginxRunner);
       balancer = NginxBalancer.builder().name(BALANCER).addHost(n.host(nginxRunner)).build();
       balancerStory = "a private nginx (pid " + n.pid() + ", 127.0.0.1:" + n.port() + ", prefix " + n.dir()
-          + ") that proxies " + n.url(POOL) + " to pool " + POOL;
+          + ") that proxies " + n.url(POOL.toString()) + " to pool " + POOL;
     } else {
       if (real) {
         say("--real: nginx is not installed, so routing goes to an in-memory balancer");
@@ -401,7 +403,7 @@ final class DemoCommand implements Callable<Integer> {
       return;
     }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    URI url = nginx.get().url(POOL);
+    URI url = nginx.get().url(POOL.toString());
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString());
     say("  GET " + url + " (through nginx, pool " + BALANCER + "/" + POOL + ") -> " + r.statusCode() + " "
