@@ -115,10 +115,11 @@ public final class LocalExec {
   }
 
   /**
-   * @param exitCode the exit code: for {@link #run}, -1 when it timed out; for {@link #runHere},
-   *     what the kill left (-1 if it had not ended)
-   * @param output what was captured: stdout, when {@link #run} was asked to keep it apart from
-   *     the log (else empty); stdout and stderr together for {@link #runHere}
+   * @param exitCode the exit code: for {@link LocalExec#run}, -1 when it timed out; for {@link
+   *     LocalExec#runHere}, what the kill left (-1 if it had not ended)
+   * @param output what was captured: stdout, when {@link LocalExec#run} was asked to keep it
+   *     apart from the log (else empty); stdout and stderr together for {@link
+   *     LocalExec#runHere}
    * @param timedOut whether the time limit killed it
    * @param durationMs how long it ran, in milliseconds
    */
