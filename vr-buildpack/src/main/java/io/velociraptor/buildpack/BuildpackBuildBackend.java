@@ -1,6 +1,8 @@
 package io.velociraptor.buildpack;
 
 import io.velociraptor.core.VrException;
+import io.velociraptor.core.local.FileTrees;
+import io.velociraptor.core.local.LocalExec;
 import io.velociraptor.core.model.App;
 import io.velociraptor.core.model.Build;
 import io.velociraptor.core.model.BuildStatus;
@@ -57,6 +59,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -281,7 +284,7 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
       if (!keepWorkDirs) {
         for (Path dir : List.of(work, home.resolve("trash").resolve(work.getFileName()))) {
           try {
-            BuildFiles.deleteTree(dir);
+            FileTrees.deleteTree(dir);
           } catch (IOException e) {
             LOG.warn("could not remove build work directory {}: {}", dir, e.toString());
           }
@@ -435,7 +438,7 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
         if (!Files.isDirectory(dir)) {
           throw failure("source directory " + dir + " does not exist", OptionalInt.empty(), null);
         }
-        BuildFiles.copyTree(dir, buildDir, rel -> !rel.toString().equals(".git"));
+        copyTree(dir, buildDir, rel -> !rel.toString().equals(".git"));
         return Optional.empty();
       }
       GitCli.requireUrl(url, "app " + app + " repo_url");
@@ -458,7 +461,7 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
       Path local = Path.of(url);
       if (bp.ref().isEmpty() && !url.contains("://") && Files.isDirectory(local)) {
         log.step("buildpack", "directory " + local.toAbsolutePath());
-        BuildFiles.copyTree(local, dest, rel -> !rel.toString().equals(".git"));
+        copyTree(local, dest, rel -> !rel.toString().equals(".git"));
         return new FetchedBuildpack(bp, bp, dest, key, base);
       }
       GitCli.requireUrl(url, "buildpack");
@@ -486,7 +489,7 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
           LocalExec.Result r = sandbox.run(List.of(detect.toString(), buildDir.toString()), env,
               buildDir, List.of(work), req.scriptTimeout(), true, log);
           if (r.exitCode() == 0) {
-            bp.name = firstLine(r.stdout()).orElse(bp.base);
+            bp.name = firstLine(r.output()).orElse(bp.base);
             log.step("detect", bp.name + " (" + bp.given.format() + ")");
             return List.of(bp);
           }
@@ -506,7 +509,7 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
                 + (r.timedOut() ? " (bin/detect timed out)" : " (bin/detect exit "
                 + r.exitCode() + ")"), OptionalInt.of(r.exitCode()), null);
           }
-          bp.name = firstLine(r.stdout()).orElse(bp.base);
+          bp.name = firstLine(r.output()).orElse(bp.base);
         }
         log.step("buildpack", bp.name + " (" + bp.given.format() + ")");
       }
@@ -617,7 +620,7 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
         throw failure("bin/release of " + bp.name + " exited with " + r.exitCode(),
             OptionalInt.of(r.exitCode()), null);
       }
-      return ReleaseInfo.parse(r.stdout(), bp.given.format());
+      return ReleaseInfo.parse(r.output(), bp.given.format());
     }
 
     /** Reads a small text file of the build dir, refusing symlinks (they could point at host files). */
@@ -707,7 +710,7 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
         try {
           for (Path dir : dirs) {
             try {
-              BuildFiles.deleteTree(dir);
+              FileTrees.deleteTree(dir);
             } catch (IOException e) {
               // another backend on the same home may be removing it too
               if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -776,6 +779,21 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
   private Path lockFor(Path dir) {
     return home.resolve("locks").resolve(home.relativize(dir).toString().replace('/', '_')
         + ".lock");
+  }
+
+  /**
+   * Copies a local source tree ({@link FileTrees#copyTree}).
+   *
+   * @throws InvalidBuildInputException naming a special file (fifo, socket, device) in the tree,
+   *     which a build cannot hold
+   */
+  static void copyTree(Path from, Path to, Predicate<Path> include) throws IOException {
+    try {
+      FileTrees.copyTree(from, to, include);
+    } catch (FileTrees.SpecialFileException e) {
+      throw new InvalidBuildInputException("directory " + from, 0, e.relative(),
+          "is a special file (fifo, socket or device), which a build cannot hold; remove it");
+    }
   }
 
   private static Optional<String> firstLine(String s) {

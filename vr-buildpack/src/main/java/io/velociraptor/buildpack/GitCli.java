@@ -1,5 +1,6 @@
 package io.velociraptor.buildpack;
 
+import io.velociraptor.core.local.LocalExec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +89,7 @@ final class GitCli {
       LocalExec.Result res = exec(repo, s -> { }, true, "rev-parse", "--verify", "--quiet",
           "--end-of-options", c + "^{commit}");
       if (res.exitCode() == 0) {
-        return res.stdout().strip();
+        return res.output().strip();
       }
     }
     throw new InvalidBuildInputException("git source " + url, 0, ref.orElse("HEAD"),

@@ -1,6 +1,8 @@
 package io.velociraptor.buildpack;
 
 import io.velociraptor.core.VrException;
+import io.velociraptor.core.local.FileTrees;
+import io.velociraptor.core.local.LocalExec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class HostUserSandbox implements ScriptSandbox {
   private static final Logger LOG = LoggerFactory.getLogger(HostUserSandbox.class);
   /** User and group names that cannot be mistaken for numbers (or options). */
-  static final String NAME = "[a-z_][a-z0-9_-]{0,31}";
+  static final String NAME = LocalExec.USER_NAME;
 
   private final Optional<LocalExec.RunAs> runAs;
   private final Optional<UserPrincipal> user;
@@ -198,7 +200,7 @@ final class HostUserSandbox implements ScriptSandbox {
   @Override
   public void handOver(Path tree) throws IOException {
     if (user.isPresent()) {
-      BuildFiles.chownTree(tree, user.get(), group.get());
+      FileTrees.chownTree(tree, user.get(), group.get());
     }
   }
 

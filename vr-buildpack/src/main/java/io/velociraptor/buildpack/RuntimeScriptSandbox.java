@@ -1,5 +1,6 @@
 package io.velociraptor.buildpack;
 
+import io.velociraptor.core.local.LocalExec;
 import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.ContainerRuntime;

@@ -1,5 +1,6 @@
 package io.velociraptor.buildpack;
 
+import io.velociraptor.core.local.LocalExec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

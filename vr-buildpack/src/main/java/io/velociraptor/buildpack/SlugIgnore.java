@@ -1,5 +1,6 @@
 package io.velociraptor.buildpack;
 
+import io.velociraptor.core.local.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -139,7 +140,7 @@ public final class SlugIgnore {
       String rel = root.relativize(child).toString();
       boolean isDir = Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS);
       if (matches(rel, isDir)) {
-        BuildFiles.deleteTree(child);
+        FileTrees.deleteTree(child);
         removed.add(rel);
       } else if (isDir) {
         walk(root, child, removed);

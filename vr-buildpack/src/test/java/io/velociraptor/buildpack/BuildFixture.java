@@ -1,5 +1,6 @@
 package io.velociraptor.buildpack;
 
+import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.core.model.App;
 import io.velociraptor.core.model.AppName;
 import io.velociraptor.core.model.Buildpack;
@@ -153,6 +154,6 @@ final class BuildFixture implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    BuildFiles.deleteTree(root);
+    FileTrees.deleteTree(root);
   }
 }

@@ -2,6 +2,7 @@ package io.velociraptor.buildpack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.testkit.Gen;
 import io.velociraptor.testkit.PropertyRunner;
 import java.io.IOException;
@@ -112,7 +113,7 @@ class BuildTarballProperties {
         BuildTarball.extract(dir.resolve("one.tgz"), dir.resolve("unpacked"));
         assertThat(BuildTarball.write(dir.resolve("unpacked"), dir.resolve("again.tgz")))
             .isEqualTo(one);
-        BuildFiles.deleteTree(dir);
+        FileTrees.deleteTree(dir);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.velociraptor.core.local.LocalExec;
 import io.velociraptor.core.model.Procfile;
 import io.velociraptor.core.spi.UptestResult;
 import java.io.IOException;
@@ -478,12 +479,37 @@ public final class Runner {
 
   private void chown(Path p, int[] ids) {
     if (root) {
-      LocalExec.check(List.of("chown", "-h", ids[0] + ":" + ids[1], "--", p.toString()), TOOL_TIMEOUT);
+      check(List.of("chown", "-h", ids[0] + ":" + ids[1], "--", p.toString()), TOOL_TIMEOUT);
     }
   }
 
   private void chownTree(Path p, int[] ids) {
-    LocalExec.check(List.of("chown", "-R", "-h", ids[0] + ":" + ids[1], "--", p.toString()), TOOL_TIMEOUT);
+    check(List.of("chown", "-R", "-h", ids[0] + ":" + ids[1], "--", p.toString()), TOOL_TIMEOUT);
+  }
+
+  /**
+   * Runs a host tool here ({@link LocalExec#runHere}): in the runner's environment and session,
+   * stdout and stderr together, killed with its descendants at the time limit.
+   */
+  static LocalExec.Result exec(List<String> argv, Duration timeout, Runnable onTimeout) {
+    try {
+      return LocalExec.runHere(argv, timeout, onTimeout);
+    } catch (IOException e) {
+      throw RunnerException.failed(argv.get(0), Thread.currentThread().isInterrupted()
+          ? "interrupted while running " + argv.get(0)
+          : "cannot start " + argv.get(0) + ": " + e, e);
+    }
+  }
+
+  /** Runs a host tool and requires exit 0; the message names the command and shows its output. */
+  static String check(List<String> argv, Duration timeout) {
+    LocalExec.Result r = exec(argv, timeout, () -> { });
+    if (r.timedOut() || r.exitCode() != 0) {
+      throw RunnerException.failed(argv.get(0), String.join(" ", argv)
+          + (r.timedOut() ? " timed out after " + timeout.toMillis() + " ms" : " exited " + r.exitCode())
+          + ": " + r.output().strip());
+    }
+    return r.output();
   }
 
   private static void requireSetUp(ProcPaths paths) {
@@ -523,7 +549,7 @@ public final class Runner {
 
   private UptestResult runPlainUptest(ProcPaths paths, Path script, String host, String port,
       Duration perTest) {
-    LocalExec.Result r = LocalExec.run(List.of(paths.runSh().toString(), "exec", script.toString(),
+    LocalExec.Result r = exec(List.of(paths.runSh().toString(), "exec", script.toString(),
         host, port), perTest, () -> { });
     return result(script.getFileName().toString(), r, perTest);
   }
@@ -532,7 +558,7 @@ public final class Runner {
       String port, Duration perTest) {
     Path rc = ephemeralContainer(paths, "uptest");
     String name = paths.name + "-uptest";
-    LocalExec.Result r = LocalExec.run(List.of("lxc-execute", "-n", name, "-P",
+    LocalExec.Result r = exec(List.of("lxc-execute", "-n", name, "-P",
             paths.lxcPath().toString(), "-f", rc.toString(), "--", "/vr/start.sh", "exec",
             "/app/uptests/" + procName + "/" + test, host, port),
         perTest, () -> stopContainer(paths, name));
@@ -591,14 +617,14 @@ public final class Runner {
     if (!Files.isDirectory(paths.lxcPath())) {
       return;
     }
-    String state = LocalExec.run(List.of("lxc-info", "-n", name, "-P", paths.lxcPath().toString(),
+    String state = exec(List.of("lxc-info", "-n", name, "-P", paths.lxcPath().toString(),
         "-s"), TOOL_TIMEOUT, () -> { }).output();
     if (!state.contains("RUNNING") && !state.contains("STOPPING") && !state.contains("STARTING")) {
       return;
     }
-    LocalExec.Result r = LocalExec.run(List.of("lxc-stop", "-n", name, "-P",
+    LocalExec.Result r = exec(List.of("lxc-stop", "-n", name, "-P",
         paths.lxcPath().toString(), "-k"), config.stopTimeout(), () -> { });
-    String after = LocalExec.run(List.of("lxc-info", "-n", name, "-P", paths.lxcPath().toString(),
+    String after = exec(List.of("lxc-info", "-n", name, "-P", paths.lxcPath().toString(),
         "-s"), TOOL_TIMEOUT, () -> { }).output();
     if (after.contains("RUNNING")) {
       throw RunnerException.failed(name, "container " + name + " is still running after lxc-stop -k"

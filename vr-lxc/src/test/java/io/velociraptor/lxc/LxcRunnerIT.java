@@ -42,7 +42,7 @@ class LxcRunnerIT extends RunnerContract {
 
   @Override
   void assertNothingRunning(String procName) {
-    String info = LocalExec.run(List.of("lxc-info", "-n", procName, "-P",
+    String info = Runner.exec(List.of("lxc-info", "-n", procName, "-P",
         root.resolve("procs").resolve(procName).resolve("lxc").toString(), "-s"),
         Duration.ofSeconds(10), () -> { }).output();
     assertThat(info).doesNotContain("RUNNING");

@@ -1,5 +1,6 @@
 package io.velociraptor.core.remote;
 
+import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.spi.CommandRunner;
@@ -13,15 +14,12 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -424,7 +422,7 @@ public final class LocalCommandRunner implements CommandRunner {
     }
     try {
       if (recursive && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-        deleteTree(target);
+        FileTrees.deleteTree(target);
       } else {
         Files.deleteIfExists(target);
       }
@@ -434,25 +432,6 @@ public final class LocalCommandRunner implements CommandRunner {
     } catch (IOException e) {
       throw new RemoteFileException(host(), "remove", remotePath, e.toString(), e);
     }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.deleteIfExists(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 
   private void ensureOpen() {

@@ -1,6 +1,7 @@
 package io.velociraptor.core.store;
 
 import io.velociraptor.core.VrException;
+import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.core.spi.Artifact;
 import io.velociraptor.core.spi.ArtifactStore;
 import io.velociraptor.core.spi.ArtifactStoreException;
@@ -379,13 +380,8 @@ public final class FileSystemArtifactStore implements ArtifactStore {
   }
 
   private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      FileTrees.deleteTree(dir);
     } catch (IOException e) {
       LOG.warn("could not remove temporary files under {}: {}", dir, e.toString());
     }

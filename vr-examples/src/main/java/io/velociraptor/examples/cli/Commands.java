@@ -77,6 +77,16 @@ final class Commands {
       out().flush();
     }
 
+    /**
+     * Prints {@code value} as JSON with --json, else {@code text} (only then computed).
+     *
+     * @return {@link VrMain#OK}
+     */
+    int show(Object value, java.util.function.Supplier<String> text) {
+      print(json() ? toJson(value) : text.get());
+      return VrMain.OK;
+    }
+
     Swarm swarmByNameOrId(Fleet fleet, String nameOrId) {
       for (Swarm s : fleet.store.swarms()) {
         if (s.name().equals(nameOrId) || s.id().value().equals(nameOrId)) {
@@ -84,6 +94,20 @@ final class Commands {
         }
       }
       throw InvalidValueException.of("swarm", nameOrId, "is not a stored swarm (`vr swarms` lists them)");
+    }
+  }
+
+  /** A command that only groups subcommands: run without one, it says which there are. */
+  abstract static class Group implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+      List<String> names = new ArrayList<>(spec.subcommands().keySet());
+      String last = names.remove(names.size() - 1);
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: "
+          + (names.isEmpty() ? last : String.join(", ", names) + " or " + last));
     }
   }
 
@@ -98,6 +122,22 @@ final class Commands {
     }
 
     abstract int run(VrConfig config, Fleet fleet) throws Exception;
+
+    /**
+     * @param host a --host filter, if given
+     * @return it, once it names a configured host
+     * @throws InvalidValueException naming an unknown host
+     */
+    static Optional<String> hostFilter(VrConfig config, String host) {
+      Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
+      return Optional.ofNullable(host);
+    }
+
+    /** Prints runs as a table or, with --json, their rows. */
+    int showRuns(List<SwarmRun> runs) {
+      List<Map<String, Object>> rows = Views.runRows(runs);
+      return show(rows, () -> Views.runTable(rows));
+    }
 
     /** @return the stored run of that id; empty if there is none or the id is no run id (a lock's owner can be any text) */
     static Optional<SwarmRun> runNamed(Fleet fleet, String runId) {
@@ -158,7 +198,7 @@ final class Commands {
     }
 
     private int show(SwarmPlan plan) {
-      print(json() ? toJson(plan) : plan.render());
+      show(plan, plan::render);
       return plan.exitCode();
     }
   }
@@ -199,6 +239,13 @@ final class Commands {
       });
     }
 
+    /** Follows the dispatch {@code dispatch} starts, then summarizes its results. */
+    int dispatch(VrConfig config, Fleet fleet,
+        java.util.function.Supplier<List<DispatchResult>> dispatch) throws IOException {
+      follow(config, fleet);
+      return summarize(dispatch.get());
+    }
+
     int summarize(List<DispatchResult> results) {
       boolean ok = true;
       for (DispatchResult r : results) {
@@ -232,10 +279,10 @@ final class Commands {
       if (all == (swarmFile != null)) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give either SWARM.yaml or --all");
       }
-      follow(config, fleet);
       if (all) {
-        return summarize(fleet.dispatcher().reconcile(Optional.empty(), 2));
+        return dispatch(config, fleet, () -> fleet.dispatcher().reconcile(Optional.empty(), 2));
       }
+      follow(config, fleet);
       SwarmFile f = SwarmFile.read(swarmFile, Optional.of(fleet.store));
       if (!f.idGiven() && !json()) {
         print("swarm " + f.swarm().name() + " has id " + f.swarm().id() + " (put `id: " + f.swarm().id()
@@ -261,8 +308,7 @@ final class Commands {
         throw InvalidValueException.of("--squad", squad, "is not a configured squad ("
             + config.fleet.squads().stream().map(x -> x.name().value()).toList() + ")");
       }
-      follow(config, fleet);
-      return summarize(fleet.dispatcher().reconcile(only, concurrency));
+      return dispatch(config, fleet, () -> fleet.dispatcher().reconcile(only, concurrency));
     }
   }
 
@@ -272,33 +318,23 @@ final class Commands {
     int run(VrConfig config, Fleet fleet) {
       List<Swarm> swarms = new ArrayList<>(fleet.store.swarms());
       swarms.sort(Comparator.comparing(Swarm::name));
-      if (json()) {
-        print(toJson(swarms));
-        return VrMain.OK;
-      }
-      List<List<String>> rows = new ArrayList<>();
-      for (Swarm s : swarms) {
-        String last = fleet.store.history(s.id()).stream().reduce((a, b) -> b)
-            .map(r -> r.id() + " " + r.state().name().toLowerCase(java.util.Locale.ROOT)).orElse("");
-        rows.add(List.of(s.name(), s.id().value(), s.version().value(), s.squad().value(),
-            s.onePerHost() ? "per host" : Integer.toString(s.size()),
-            s.pool().map(p -> s.balancer().map(Object::toString).orElse("") + "/" + p).orElse(""), last));
-      }
-      print(Views.table(List.of("SWARM", "ID", "VERSION", "SQUAD", "SIZE", "POOL", "LAST RUN"), rows));
-      return VrMain.OK;
+      return show(swarms, () -> {
+        List<List<String>> rows = new ArrayList<>();
+        for (Swarm s : swarms) {
+          String last = fleet.store.history(s.id()).stream().reduce((a, b) -> b)
+              .map(r -> r.id() + " " + r.state().name().toLowerCase(java.util.Locale.ROOT)).orElse("");
+          rows.add(List.of(s.name(), s.id().value(), s.version().value(), s.squad().value(),
+              s.onePerHost() ? "per host" : Integer.toString(s.size()),
+              s.pool().map(p -> s.balancer().map(Object::toString).orElse("") + "/" + p).orElse(""), last));
+        }
+        return Views.table(List.of("SWARM", "ID", "VERSION", "SQUAD", "SIZE", "POOL", "LAST RUN"), rows);
+      });
     }
   }
 
   @Command(name = "swarm", mixinStandardHelpOptions = true, description = "Show a swarm, its run history, or delete it.",
       subcommands = {SwarmShow.class, SwarmHistory.class, SwarmDelete.class})
-  static final class SwarmCmd implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: show, history or delete");
-    }
+  static final class SwarmCmd extends Group {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a stored swarm (by name or id).")
@@ -309,8 +345,7 @@ final class Commands {
     @Override
     int run(VrConfig config, Fleet fleet) {
       Swarm s = swarmByNameOrId(fleet, name);
-      print(json() ? toJson(s) : "swarm " + s.name() + "\n" + toYaml(s));
-      return VrMain.OK;
+      return show(s, () -> "swarm " + s.name() + "\n" + toYaml(s));
     }
   }
 
@@ -321,10 +356,7 @@ final class Commands {
 
     @Override
     int run(VrConfig config, Fleet fleet) {
-      Swarm s = swarmByNameOrId(fleet, name);
-      List<Map<String, Object>> rows = Views.runRows(fleet.store.history(s.id()));
-      print(json() ? toJson(rows) : Views.runTable(rows));
-      return VrMain.OK;
+      return showRuns(fleet.store.history(swarmByNameOrId(fleet, name).id()));
     }
   }
 
@@ -337,8 +369,7 @@ final class Commands {
     @Override
     int run(VrConfig config, Fleet fleet) throws IOException {
       Swarm s = swarmByNameOrId(fleet, name);
-      follow(config, fleet);
-      return summarize(List.of(fleet.dispatcher().delete(s.id())));
+      return dispatch(config, fleet, () -> List.of(fleet.dispatcher().delete(s.id())));
     }
   }
 
@@ -351,21 +382,12 @@ final class Commands {
         runs.addAll(fleet.store.history(s.id()));
       }
       runs.sort(Comparator.comparing(SwarmRun::createdAt).thenComparing(SwarmRun::id));
-      List<Map<String, Object>> rows = Views.runRows(runs);
-      print(json() ? toJson(rows) : Views.runTable(rows));
-      return VrMain.OK;
+      return showRuns(runs);
     }
   }
 
   @Command(name = "run", mixinStandardHelpOptions = true, description = "Show a run.", subcommands = RunShow.class)
-  static final class RunCmd implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: show");
-    }
+  static final class RunCmd extends Group {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a run: state, steps, history, plan.")
@@ -377,12 +399,7 @@ final class Commands {
     int run(VrConfig config, Fleet fleet) {
       SwarmRun r = fleet.store.status(id)
           .orElseThrow(() -> InvalidValueException.of("run id", id, "is not a stored run (`vr runs` lists them)"));
-      if (json()) {
-        print(toJson(r));
-        return VrMain.OK;
-      }
-      print(Views.runShow(r));
-      return VrMain.OK;
+      return show(r, () -> Views.runShow(r));
     }
   }
 
@@ -398,26 +415,17 @@ final class Commands {
     @Override
     int run(VrConfig config, Fleet fleet) {
       Optional<String> id = Optional.ofNullable(swarm).map(s -> swarmByNameOrId(fleet, s).id().value());
-      Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
+      Optional<String> only = hostFilter(config, host);
       FleetSnapshot snap = fleet.snapshot();
-      List<Map<String, Object>> rows = Views.procRows(snap, Optional.ofNullable(host), id, Instant.now());
-      print(json() ? toJson(Views.procsJson(snap, Optional.ofNullable(host), rows)) : Views.procTable(snap, Optional.ofNullable(host), rows));
-      return VrMain.OK;
+      List<Map<String, Object>> rows = Views.procRows(snap, only, id, Instant.now());
+      return show(Views.procsJson(snap, only, rows), () -> Views.procTable(snap, only, rows));
     }
   }
 
   @Command(name = "proc", mixinStandardHelpOptions = true, description = "Start, stop, restart, read the log of, or delete one proc.",
       subcommands = {ProcAction.Start.class, ProcAction.Stop.class, ProcAction.Restart.class, ProcAction.Logs.class,
           ProcAction.Delete.class})
-  static final class ProcCmd implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "name a subcommand: start, stop, restart, logs or delete");
-    }
+  static final class ProcCmd extends Group {
   }
 
   /** One action on one proc. */
@@ -443,17 +451,12 @@ final class Commands {
         throw InvalidValueException.of("proc", proc, "is not a program on host " + host + " (`vr procs --host "
             + host + "` lists them)");
       }
-      if (json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("host", host);
-        m.put("proc", proc);
-        m.put("action", spec.name());
-        m.put("result", result);
-        print(toJson(m));
-      } else {
-        print(result);
-      }
-      return VrMain.OK;
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("host", host);
+      m.put("proc", proc);
+      m.put("action", spec.name());
+      m.put("result", result);
+      return show(m, () -> result);
     }
 
     abstract String act(Fleet fleet, Host host, ProcName name);
@@ -522,11 +525,9 @@ final class Commands {
 
     @Override
     int run(VrConfig config, Fleet fleet) {
-      Optional.ofNullable(host).ifPresent(h -> config.fleet.host(HostName.of(h)));
-      List<Map<String, Object>> rows = Views.portRows(fleet.snapshot(), Optional.ofNullable(host),
+      List<Map<String, Object>> rows = Views.portRows(fleet.snapshot(), hostFilter(config, host),
           runId -> Views.lockStaleness(runNamed(fleet, runId)));
-      print(json() ? toJson(rows) : Views.portTable(rows));
-      return VrMain.OK;
+      return show(rows, () -> Views.portTable(rows));
     }
   }
 
@@ -549,7 +550,7 @@ final class Commands {
         }
       });
       fleet.store.putBuild(b);
-      print(json() ? toJson(b) : "build " + b.app() + " " + b.version() + ": "
+      show(b, () -> "build " + b.app() + " " + b.version() + ": "
           + b.status().name().toLowerCase(java.util.Locale.ROOT) + b.sha256().map(s -> " sha256 " + s).orElse("")
           + " process types " + b.processTypes().keySet());
       return b.isUsable() ? VrMain.OK : VrMain.CHANGES;
@@ -575,15 +576,11 @@ final class Commands {
         }
       }
       builds.sort(Comparator.comparing((Build b) -> b.app().value()).thenComparing(b -> b.version().value()));
-      if (json()) {
-        print(toJson(builds));
-        return VrMain.OK;
-      }
-      print(Views.table(List.of("APP", "VERSION", "STATUS", "SHA256", "PROCESS TYPES"), builds.stream()
-          .map(b -> List.of(b.app().value(), b.version().value(), b.status().name().toLowerCase(java.util.Locale.ROOT),
+      return show(builds, () -> Views.table(List.of("APP", "VERSION", "STATUS", "SHA256", "PROCESS TYPES"),
+          builds.stream().map(b -> List.of(b.app().value(), b.version().value(),
+              b.status().name().toLowerCase(java.util.Locale.ROOT),
               b.sha256().map(s -> s.substring(0, Math.min(12, s.length()))).orElse(""),
               String.join(" ", b.processTypes().keySet()))).toList()));
-      return VrMain.OK;
     }
   }
 

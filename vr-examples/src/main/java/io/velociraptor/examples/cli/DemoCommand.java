@@ -5,6 +5,7 @@ import io.velociraptor.core.deploy.DispatchEvent;
 import io.velociraptor.core.deploy.DispatchResult;
 import io.velociraptor.core.deploy.FleetConfig;
 import io.velociraptor.core.deploy.JsonLinesEventSink;
+import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.core.model.App;
 import io.velociraptor.core.model.AppName;
 import io.velociraptor.core.model.BalancerName;
@@ -29,6 +30,7 @@ import io.velociraptor.core.plan.SwarmPlan;
 import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.routing.InMemoryBalancer;
 import io.velociraptor.core.routing.NginxBalancer;
+import io.velociraptor.core.routing.PrivateNginx;
 import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.spi.CommandRunner;
@@ -67,7 +69,6 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -195,7 +196,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (dir == null && work != null) {
       try {
-        deleteTree(work);
+        FileTrees.deleteTree(work);
       } catch (IOException e) {
         say("(cleanup: could not remove " + work + ": " + e.getMessage() + ")");
       }
@@ -264,13 +265,14 @@ final class DemoCommand implements Callable<Integer> {
     String balancerStory;
     Optional<Path> nginxBinary = which("nginx");
     if (real && nginxBinary.isPresent()) {
-      PrivateNginx n = own(PrivateNginx.start(nginxBinary.get(), work.resolve("nginx"), List.of(POOL)));
+      PrivateNginx n = own(PrivateNginx.start(nginxBinary.get(), work.resolve("nginx"),
+          List.of(POOL.toString()), PrivateNginx.ProxyPath.BELOW_POOL, "vr demo"));
       nginx = Optional.of(n);
       LocalCommandRunner nginxRunner = LocalCommandRunner.builder().name("nginx").root(n.dir()).build();
       own(nginxRunner);
       balancer = NginxBalancer.builder().name(BALANCER).addHost(n.host(nginxRunner)).build();
       balancerStory = "a private nginx (pid " + n.pid() + ", 127.0.0.1:" + n.port() + ", prefix " + n.dir()
-          + ") that proxies " + n.url(POOL) + " to pool " + POOL;
+          + ") that proxies " + n.url(POOL.toString()) + " to pool " + POOL;
     } else {
       if (real) {
         say("--real: nginx is not installed, so routing goes to an in-memory balancer");
@@ -401,7 +403,7 @@ final class DemoCommand implements Callable<Integer> {
       return;
     }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    URI url = nginx.get().url(POOL);
+    URI url = nginx.get().url(POOL.toString());
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString());
     say("  GET " + url + " (through nginx, pool " + BALANCER + "/" + POOL + ") -> " + r.statusCode() + " "
@@ -442,16 +444,5 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     return Optional.empty();
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -3,6 +3,7 @@ package io.velociraptor.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.core.model.FleetSnapshot;
 import io.velociraptor.core.model.Host;
 import io.velociraptor.core.model.HostName;
@@ -64,7 +65,7 @@ class CliIT {
         supervisors.close();
       }
     } finally {
-      DemoCommand.deleteTree(dir);
+      FileTrees.deleteTree(dir);
     }
   }
 

@@ -3,10 +3,7 @@ package io.velociraptor.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.json.VrJson;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.ServerSocket;
-import java.nio.file.Files;
+import io.velociraptor.examples.cli.CliConfigFixture.Result;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,40 +19,13 @@ class JsonErrorsTest {
   @TempDir Path tmp;
   Path config;
 
-  record Result(int exit, String out, String err) {}
-
   @BeforeEach
   void writeConfig() throws Exception {
-    int deadPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      deadPort = s.getLocalPort();
-    }
-    Files.createDirectories(tmp.resolve("src"));
-    config = tmp.resolve("vr.yaml");
-    Files.writeString(config, """
-        store_dir: store
-        runner:
-          root: %s
-          install: false
-        hosts:
-          - name: h1
-            address: 127.0.0.1
-            supervisor_port: %d
-        squads:
-          - name: s
-            hosts: [h1]
-        apps:
-          - name: app1
-            repo_type: local
-            repo_url: src
-        """.formatted(tmp.resolve("apps"), deadPort));
+    config = CliConfigFixture.in(tmp).deadSupervisorPort().localApp().write();
   }
 
   static Result vr(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = VrMain.run(new PrintWriter(out), new PrintWriter(err), args);
-    return new Result(exit, out.toString(), err.toString());
+    return CliConfigFixture.vr(args);
   }
 
   /** @return the one JSON object stderr holds, checked against the exit code */
@@ -87,6 +57,16 @@ class JsonErrorsTest {
     Result noSubcommand = vr("--json", "swarm");
     assertThat(noSubcommand.exit()).isEqualTo(VrMain.INVALID);
     assertThat((String) jsonError(noSubcommand).get("error")).contains("name a subcommand");
+  }
+
+  @Test
+  void aGroupCommandWithoutASubcommandNamesEachOfItsSubcommands() {
+    assertThat((String) jsonError(vr("--json", "swarm")).get("error"))
+        .contains("name a subcommand: show, history or delete");
+    assertThat((String) jsonError(vr("--json", "run")).get("error"))
+        .contains("name a subcommand: show");
+    assertThat((String) jsonError(vr("--json", "proc")).get("error"))
+        .contains("name a subcommand: start, stop, restart, logs or delete");
   }
 
   @Test

@@ -6,9 +6,7 @@ import io.velociraptor.core.json.VrJson;
 import io.velociraptor.core.model.Host;
 import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.PortRange;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
+import io.velociraptor.examples.cli.CliConfigFixture.Result;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -27,31 +25,12 @@ class ProcNamesTest {
   PrivateSupervisords sup;
   Path config;
 
-  record Result(int exit, String out, String err) {}
-
   @BeforeEach
   void startSupervisord() throws Exception {
     sup = PrivateSupervisords.start(tmp.resolve("sup"), List.of(Host.builder().name(HostName.of("h1"))
         .address("127.0.0.1").portRange(PortRange.of(20000, 20010)).build()));
-    config = tmp.resolve("vr.yaml");
-    Files.writeString(config, """
-        store_dir: store
-        supervisor:
-          username: vr
-          password: %s
-          include_dir: %s
-        runner:
-          root: %s
-          install: false
-        hosts:
-          - name: h1
-            address: 127.0.0.1
-            supervisor_port: %d
-            port_range: 20000-20010
-        squads:
-          - name: s
-            hosts: [h1]
-        """.formatted(sup.password, tmp.resolve("sup/h1/conf.d"), tmp.resolve("apps"), sup.hosts().get(0).supervisorPort()));
+    config = CliConfigFixture.in(tmp).supervisor(sup.password, tmp.resolve("sup/h1/conf.d"))
+        .supervisorPort(sup.hosts().get(0).supervisorPort()).portRange("20000-20010").write();
   }
 
   @AfterEach
@@ -60,14 +39,7 @@ class ProcNamesTest {
   }
 
   Result vr(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    String[] all = new String[args.length + 2];
-    all[0] = "--config";
-    all[1] = config.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int exit = VrMain.run(new PrintWriter(out), new PrintWriter(err), all);
-    return new Result(exit, out.toString(), err.toString());
+    return CliConfigFixture.vr(config, args);
   }
 
   @Test

@@ -14,24 +14,7 @@ class ReadCommandsTest {
 
   @Test
   void aReadCommandDoesNotRewriteTheConfigsAppsInTheStore() throws Exception {
-    Files.createDirectories(tmp.resolve("src"));
-    Path config = tmp.resolve("vr.yaml");
-    Files.writeString(config, """
-        store_dir: store
-        runner:
-          root: %s
-          install: false
-        hosts:
-          - name: h1
-            address: 127.0.0.1
-        squads:
-          - name: s
-            hosts: [h1]
-        apps:
-          - name: app1
-            repo_type: local
-            repo_url: src
-        """.formatted(tmp.resolve("apps")));
+    Path config = CliConfigFixture.in(tmp).localApp().write();
     assertThat(VrMain.run("--config", config.toString(), "swarms")).isEqualTo(VrMain.OK);
     Path app = tmp.resolve("store/apps/app1.json");
     BasicFileAttributes before = Files.readAttributes(app, BasicFileAttributes.class);

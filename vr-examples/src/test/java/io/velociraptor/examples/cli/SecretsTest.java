@@ -22,19 +22,7 @@ class SecretsTest {
 
   @BeforeEach
   void storeASwarmWithSecrets() throws Exception {
-    config = tmp.resolve("vr.yaml");
-    Files.writeString(config, """
-        store_dir: store
-        runner:
-          root: %s
-          install: false
-        hosts:
-          - name: h1
-            address: 127.0.0.1
-        squads:
-          - name: s
-            hosts: [h1]
-        """.formatted(tmp.resolve("apps")));
+    config = CliConfigFixture.in(tmp).write();
     Path file = tmp.resolve("swarm.yaml");
     Files.writeString(file, """
         app: app1

@@ -3,6 +3,7 @@ package io.velociraptor.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.core.model.Host;
 import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.PortRange;
@@ -80,7 +81,7 @@ class SshHostCliIT {
           sshd.close();
         }
       } finally {
-        DemoCommand.deleteTree(dir);
+        FileTrees.deleteTree(dir);
       }
     }
   }

@@ -8,7 +8,6 @@ import io.velociraptor.core.model.BuildStatus;
 import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.Version;
 import io.velociraptor.core.store.FileStore;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,25 +28,8 @@ class StoreWriteFailureTest {
 
   @BeforeEach
   void storeASwarmOnAHostThatIsDown() throws Exception {
-    int closed;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closed = s.getLocalPort(); // nothing listens there once it is closed: the host is unreachable
-    }
-    config = tmp.resolve("vr.yaml");
-    Files.writeString(config, """
-        store_dir: store
-        runner:
-          root: %s
-          install: false
-        hosts:
-          - name: h1
-            address: 127.0.0.1
-            supervisor_port: %d
-            port_range: 5000-5010
-        squads:
-          - name: s
-            hosts: [h1]
-        """.formatted(tmp.resolve("apps"), closed));
+    // nothing listens at the host's supervisord port: the host is unreachable
+    config = CliConfigFixture.in(tmp).deadSupervisorPort().portRange("5000-5010").write();
     Path file = tmp.resolve("swarm.yaml");
     Files.writeString(file, "app: app1\nversion: \"1\"\nconfig: prod\nproc: web\nsquad: s\nsize: 1\n");
     swarm = SwarmFile.read(file, Optional.empty()).swarm();

@@ -9,10 +9,7 @@ import io.velociraptor.core.model.SwarmId;
 import io.velociraptor.core.spi.BeginRun;
 import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.RunOwners;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.ServerSocket;
-import java.nio.file.Files;
+import io.velociraptor.examples.cli.CliConfigFixture.Result;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -28,46 +25,13 @@ class UnreachableHostCliTest {
   @TempDir Path tmp;
   Path config;
 
-  /** What one {@code vr} run printed and returned. */
-  record Result(int exit, String out, String err) {}
-
   @BeforeEach
   void writeConfig() throws Exception {
-    int deadPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      deadPort = s.getLocalPort(); // closed again: connecting to it is refused at once
-    }
-    Files.createDirectories(tmp.resolve("src"));
-    config = tmp.resolve("vr.yaml");
-    Files.writeString(config, """
-        store_dir: store
-        runner:
-          root: %s
-          install: false
-        hosts:
-          - name: h1
-            address: 127.0.0.1
-            supervisor_port: %d
-            port_range: 20000-20010
-        squads:
-          - name: s
-            hosts: [h1]
-        apps:
-          - name: app1
-            repo_type: local
-            repo_url: src
-        """.formatted(tmp.resolve("apps"), deadPort));
+    config = CliConfigFixture.in(tmp).deadSupervisorPort().portRange("20000-20010").localApp().write();
   }
 
   Result vr(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    String[] all = new String[args.length + 2];
-    all[0] = "--config";
-    all[1] = config.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int exit = VrMain.run(new PrintWriter(out), new PrintWriter(err), all);
-    return new Result(exit, out.toString(), err.toString());
+    return CliConfigFixture.vr(config, args);
   }
 
   static Map<?, ?> map(String json) {

@@ -1,4 +1,4 @@
-package io.velociraptor.buildpack;
+package io.velociraptor.core.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,7 +27,7 @@ class LocalExecTest {
         tmp, Optional.empty(), Duration.ofSeconds(30), true, line -> { });
 
     assertThat(r.exitCode()).isZero();
-    long child = Long.parseLong(r.stdout().strip());
+    long child = Long.parseLong(r.output().strip());
     assertThat(isRunning(child)).as("sleep started in the background by the script").isFalse();
   }
 
@@ -153,7 +153,7 @@ class LocalExecTest {
     LocalExec.Result r = LocalExec.run(List.of("/bin/sh", "-c", "id -u; id -G"), ENV,
         Path.of("/"), Optional.of(u), Duration.ofSeconds(30), true, line -> { });
 
-    assertThat(r.stdout()).isEqualTo(u.uid() + "\n" + u.gid() + "\n");
+    assertThat(r.output()).isEqualTo(u.uid() + "\n" + u.gid() + "\n");
   }
 
   @Test
@@ -162,7 +162,7 @@ class LocalExecTest {
         "A", "1"), Path.of("/"), Optional.of(buildUser()), Duration.ofSeconds(30), true,
         line -> { });
 
-    assertThat(r.stdout().lines().sorted()).containsExactly("A=1", "PATH=/usr/bin:/bin");
+    assertThat(r.output().lines().sorted()).containsExactly("A=1", "PATH=/usr/bin:/bin");
   }
 
   @Test
@@ -170,10 +170,60 @@ class LocalExecTest {
     LocalExec.Result r = LocalExec.run(List.of("/bin/cat", "/proc/self/stat"), ENV, Path.of("/"),
         Optional.of(buildUser()), Duration.ofSeconds(30), true, line -> { });
 
-    long[] script = sessionAndTerminal(r.stdout());
+    long[] script = sessionAndTerminal(r.output());
     long[] jvm = sessionAndTerminal(Files.readString(Path.of("/proc/self/stat")));
     assertThat(script[0]).as("session").isNotEqualTo(jvm[0]);
     assertThat(script[1]).as("controlling terminal").isZero();
+  }
+
+  @Test
+  void hereStdoutAndStderrAreKeptTogetherWithTheExitCode() throws IOException {
+    LocalExec.Result r = LocalExec.runHere(List.of("/bin/sh", "-c",
+        "echo out; echo err >&2; exit 3"), Duration.ofSeconds(30), () -> { });
+
+    assertThat(r.exitCode()).isEqualTo(3);
+    assertThat(r.timedOut()).isFalse();
+    assertThat(r.output()).isEqualTo("out\nerr\n");
+  }
+
+  @Test
+  void hereOnlyTheLastBytesOfALongOutputAreKeptAndTheCutIsSaid() throws IOException {
+    LocalExec.Result r = LocalExec.runHere(List.of("/bin/sh", "-c",
+        "head -c 300000 /dev/zero | tr '\\0' a; echo; echo last"), Duration.ofSeconds(30),
+        () -> { });
+
+    assertThat(r.output()).startsWith("[output truncated to the last 65536 bytes]\n")
+        .endsWith("a\nlast\n");
+    assertThat(r.output().length()).isLessThanOrEqualTo(65536 + 64);
+  }
+
+  @Test
+  void hereTheCommandSeesThisProcesssEnvironment() throws IOException {
+    LocalExec.Result r = LocalExec.runHere(List.of("/usr/bin/env"), Duration.ofSeconds(30),
+        () -> { });
+
+    assertThat(r.output().lines()).contains("PATH=" + System.getenv("PATH"));
+  }
+
+  @Test
+  void hereAtTheTimeLimitOnTimeoutRunsAndTheCommandAndItsChildrenAreKilled() throws IOException {
+    String marker = marker();
+    List<String> calls = new ArrayList<>();
+    LocalExec.Result r = LocalExec.runHere(List.of("/bin/sh", "-c",
+        "sleep " + marker + " & echo started; wait"), Duration.ofSeconds(1),
+        () -> calls.add("onTimeout"));
+
+    assertThat(r.timedOut()).isTrue();
+    assertThat(calls).containsExactly("onTimeout");
+    assertThat(r.output()).contains("started");
+    assertThat(processesMentioning(marker)).as("its background child").isEmpty();
+  }
+
+  @Test
+  void hereACommandThatCannotStartFailsNamingIt() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalExec.runHere(
+        List.of("/nonexistent/tool"), Duration.ofSeconds(5), () -> { }))
+        .isInstanceOf(IOException.class).hasMessageContaining("/nonexistent/tool");
   }
 
   /** @return fields 6 and 7 of proc(5)'s stat: the session id and the controlling terminal */
@@ -191,12 +241,28 @@ class LocalExecTest {
         + " | head -n 1; echo started";
   }
 
+  private static final String USER = "vrbuild";
+
   /** The build user, as root; these tests need root (to switch users and create namespaces). */
   private static LocalExec.RunAs buildUser() throws IOException {
-    Assumptions.assumeTrue(BuildFixture.isRoot(), "switching users needs root");
-    BuildFixture.ensureUser(BuildFixture.USER);
-    int[] ids = HostUserSandbox.lookup(BuildFixture.USER);
-    return new LocalExec.RunAs(BuildFixture.USER, ids[0], ids[1]).withPidNamespace(true);
+    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        "switching users needs root");
+    if (!getent(USER).isPresent()) {
+      LocalExec.Result r = LocalExec.runHere(List.of("useradd", "--system", "--no-create-home",
+          "--shell", "/usr/sbin/nologin", USER), Duration.ofSeconds(30), () -> { });
+      // 9: created meanwhile by a concurrent test run
+      assertThat(r.exitCode()).as("useradd " + USER + ": " + r.output()).isIn(0, 9);
+    }
+    String[] f = getent(USER).orElseThrow().split(":");
+    return new LocalExec.RunAs(USER, Integer.parseInt(f[2]), Integer.parseInt(f[3]))
+        .withPidNamespace(true);
+  }
+
+  /** @return the user's /etc/passwd line, if there is one */
+  private static Optional<String> getent(String user) throws IOException {
+    LocalExec.Result r = LocalExec.runHere(List.of("getent", "passwd", user),
+        Duration.ofSeconds(30), () -> { });
+    return r.exitCode() == 0 ? Optional.of(r.output().strip()) : Optional.empty();
   }
 
   /** A sleep duration no other process on the machine has on its command line. */

@@ -1,6 +1,7 @@
-package io.velociraptor.buildpack;
+package io.velociraptor.core.local;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -27,19 +28,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one local command in its own session (so it and everything it starts can be killed as a
- * process group) or, as another user where the kernel allows, in its own PID namespace (which the
- * kernel empties when the command ends), with a clean environment, a time limit and its output
- * delivered line by line. argv goes to execve as is (under unshare, as the arguments of a fixed
- * {@code sh -c 'unset PWD; "$@"'}, never parsed by a shell).
+ * Runs one command on this machine with a time limit, stdin from {@code /dev/null} and its
+ * output read while it runs. argv goes to execve as is (never parsed by a shell). Two ways:
+ *
+ * <ul>
+ *   <li>{@link #run isolated} (the builder's scripts): in a session of its own (so it and
+ *       everything it starts can be killed as a process group) or, as another user where the
+ *       kernel allows, in a PID namespace of its own (which the kernel empties when the command
+ *       ends; under unshare argv is the arguments of a fixed {@code sh -c 'unset PWD; "$@"'}),
+ *       with exactly the environment given, its output delivered line by line, and nothing it
+ *       started left running when it returns.
+ *   <li>{@link #runHere here} (the runner's tools, such as {@code lxc-start}, whose monitors must
+ *       outlive them): in this process's environment, directory and session, stdout and stderr
+ *       kept together (the last {@link #MAX_OUTPUT} bytes), its process tree killed only at the
+ *       time limit.
+ * </ul>
  */
-final class LocalExec {
+public final class LocalExec {
   private static final Logger LOG = LoggerFactory.getLogger(LocalExec.class);
   private static final Duration DRAIN = Duration.ofSeconds(5);
-  /** How long a script's processes get between SIGTERM and SIGKILL. */
-  static final Duration TERM_GRACE = Duration.ofSeconds(2);
-  /** The variable that marks a script's processes when it has no PID namespace. */
-  static final String MARK = "VR_BUILD_SCRIPT";
+  /** How long a process has to end after SIGKILL at the time limit of {@link #runHere}. */
+  private static final Duration KILLED_EXIT = Duration.ofSeconds(10);
+  /** How long an isolated command's processes get between SIGTERM and SIGKILL. */
+  public static final Duration TERM_GRACE = Duration.ofSeconds(2);
+  /** The variable that marks an isolated command's processes when it has no PID namespace. */
+  public static final String MARK = "VR_BUILD_SCRIPT";
+  /** How much of its output {@link #runHere} keeps: the last this many bytes. */
+  public static final int MAX_OUTPUT = 64 * 1024;
+  /** A plain user or group name, which setpriv is given as a name rather than a number. */
+  public static final String USER_NAME = "[a-z_][a-z0-9_-]{0,31}";
   private static final long OWN_PID = ProcessHandle.current().pid();
 
   /**
@@ -53,18 +70,19 @@ final class LocalExec {
    *     the kernel kills whatever it leaves when it ends; otherwise in a session of its own
    *     ({@code setsid}), whose members are looked for in {@code /proc}
    */
-  record RunAs(String name, int uid, int gid, String group, boolean pidNamespace) {
-    RunAs(String name, int uid, int gid) {
+  public record RunAs(String name, int uid, int gid, String group, boolean pidNamespace) {
+    /** The user with its primary group given by number, in a session of each command's own. */
+    public RunAs(String name, int uid, int gid) {
       this(name, uid, gid, Integer.toString(gid), false);
     }
 
     /** @return the same user, switched to in a PID namespace of each command's own, or not */
-    RunAs withPidNamespace(boolean on) {
+    public RunAs withPidNamespace(boolean on) {
       return new RunAs(name, uid, gid, group, on);
     }
 
     /** @return the command that runs {@code argv} as this user */
-    List<String> command(List<String> argv) {
+    public List<String> command(List<String> argv) {
       List<String> cmd = new ArrayList<>();
       if (pidNamespace) {
         // setsid: no controlling terminal (a script could push keystrokes into the operator's
@@ -88,24 +106,35 @@ final class LocalExec {
      * looks an argument up as a name first, and a number misses /etc/passwd and loads every
      * other NSS module on each call.
      */
-    List<String> setpriv() {
+    public List<String> setpriv() {
       return List.of("setpriv",
-          "--reuid=" + (name.matches(HostUserSandbox.NAME) ? name : Integer.toString(uid)),
-          "--regid=" + (group.matches(HostUserSandbox.NAME) ? group : Integer.toString(gid)),
+          "--reuid=" + (name.matches(USER_NAME) ? name : Integer.toString(uid)),
+          "--regid=" + (group.matches(USER_NAME) ? group : Integer.toString(gid)),
           "--clear-groups", "--");
     }
   }
 
   /**
-   * @param exitCode the exit code (-1 when it timed out)
-   * @param stdout stdout, when it was captured apart from the log
+   * @param exitCode the exit code: for {@link LocalExec#run}, -1 when it timed out; for {@link
+   *     LocalExec#runHere}, what the kill left (-1 if it had not ended)
+   * @param output what was captured: stdout, when {@link LocalExec#run} was asked to keep it
+   *     apart from the log (else empty); stdout and stderr together for {@link
+   *     LocalExec#runHere}
    * @param timedOut whether the time limit killed it
+   * @param durationMs how long it ran, in milliseconds
    */
-  record Result(int exitCode, String stdout, boolean timedOut) {}
+  public record Result(int exitCode, String output, boolean timedOut, long durationMs) {
+    /** A result whose duration nobody measured (0). */
+    public Result(int exitCode, String output, boolean timedOut) {
+      this(exitCode, output, timedOut, 0);
+    }
+  }
 
   private LocalExec() {}
 
   /**
+   * Runs a command isolated (see the class comment).
+   *
    * @param argv the command
    * @param env the whole environment (nothing is inherited)
    * @param workDir the working directory
@@ -113,15 +142,17 @@ final class LocalExec {
    * @param timeout the time limit
    * @param captureStdout keep stdout apart (returned) and send only stderr to {@code log}
    * @param log receives output lines
+   * @return how it ended
+   * @throws IOException if it cannot be started or this thread is interrupted
    */
-  static Result run(List<String> argv, Map<String, String> env, Path workDir,
+  public static Result run(List<String> argv, Map<String, String> env, Path workDir,
       Optional<RunAs> runAs, Duration timeout, boolean captureStdout, Consumer<String> log)
       throws IOException {
     return run(argv, env, workDir, runAs, timeout, captureStdout, log, () -> { });
   }
 
-  /** As above; {@code onTimeout} runs after the process group was killed for a timeout. */
-  static Result run(List<String> argv, Map<String, String> env, Path workDir,
+  /** As above; {@code onTimeout} runs at the time limit, before the process group is killed. */
+  public static Result run(List<String> argv, Map<String, String> env, Path workDir,
       Optional<RunAs> runAs, Duration timeout, boolean captureStdout, Consumer<String> log,
       Runnable onTimeout) throws IOException {
     List<String> cmd = runAs.map(u -> u.command(argv)).orElseGet(() -> {
@@ -133,35 +164,24 @@ final class LocalExec {
     // neither the group nor the tree: it is found by a variable it inherits
     Optional<String> markValue = runAs.filter(RunAs::pidNamespace).isPresent()
         ? Optional.empty() : Optional.of(UUID.randomUUID().toString());
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
-    pb.environment().clear();
-    pb.environment().putAll(env);
-    markValue.ifPresent(v -> pb.environment().put(MARK, v));
+    Map<String, String> fullEnv = new HashMap<>(env);
+    markValue.ifPresent(v -> fullEnv.put(MARK, v));
     Optional<String> mark = markValue.map(v -> MARK + "=" + v);
-    pb.redirectErrorStream(!captureStdout);
-    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     LOG.debug("running {} in {} as {}", argv, workDir, runAs.map(RunAs::name).orElse("self"));
-    Process p = pb.start();
-    // read before it can be reaped: what the script starts starts no earlier
-    long[] first = readStat("/proc/" + p.pid() + "/stat", new byte[4096], true);
-    Group group = new Group(p.pid(), mark, first.length == 0 ? 0 : first[2]);
     StringBuilder out = new StringBuilder();
-    Thread outReader = pump(p.getInputStream(), captureStdout
+    Consumer<String> stdoutLines = captureStdout
         ? line -> {
           synchronized (out) {
             out.append(line).append('\n');
           }
         }
-        : log, "stdout " + argv.get(0));
-    Thread errReader = captureStdout ? pump(p.getErrorStream(), log, "stderr " + argv.get(0)) : null;
-    boolean finished;
-    try {
-      finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      killGroup(p, group);
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while running " + argv, e);
-    }
+        : log;
+    Running r = start(argv, cmd, fullEnv, workDir, lines(stdoutLines),
+        captureStdout ? Optional.of(lines(log)) : Optional.empty());
+    // read before it can be reaped: what the script starts starts no earlier
+    long[] first = readStat("/proc/" + r.process.pid() + "/stat", new byte[4096], true);
+    Group group = new Group(r.process.pid(), mark, first.length == 0 ? 0 : first[2]);
+    boolean finished = r.waitFor(timeout, () -> killGroup(r.process, group));
     if (!finished) {
       // first, while whatever supervises the command (an LXC monitor) can still be reached
       onTimeout.run();
@@ -169,31 +189,145 @@ final class LocalExec {
     // also on success: nothing a buildpack started may outlive its step (in a PID namespace, the
     // kernel killed what was left when the namespace's init ended, before unshare did)
     if (!finished || runAs.map(u -> !u.pidNamespace()).orElse(true)) {
-      killGroup(p, group);
+      killGroup(r.process, group);
     }
-    try {
-      p.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
-      outReader.join(DRAIN.toMillis());
-      if (errReader != null) {
-        errReader.join(DRAIN.toMillis());
-      }
-      if (outReader.isAlive() || (errReader != null && errReader.isAlive())) {
-        // something that left the process group still holds the pipes: stop reading
-        LOG.warn("output of {} still open {} after it ended; closing it", argv, DRAIN);
-        p.getInputStream().close();
-        p.getErrorStream().close();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while running " + argv, e);
-    }
+    r.drain(DRAIN);
     String stdout;
     synchronized (out) {
       stdout = out.toString();
     }
     return finished
-        ? new Result(p.exitValue(), stdout, false)
-        : new Result(-1, stdout, true);
+        ? new Result(r.process.exitValue(), stdout, false, r.millis())
+        : new Result(-1, stdout, true, r.millis());
+  }
+
+  /**
+   * Runs a command here (see the class comment); at the time limit, {@code onTimeout} runs and
+   * then the command and its descendants are killed.
+   *
+   * @param argv the command
+   * @param timeout the time limit
+   * @param onTimeout runs at the time limit, before the kill
+   * @return how it ended, with the last {@link #MAX_OUTPUT} bytes of its output (marked when
+   *     cut)
+   * @throws IOException if it cannot be started or this thread is interrupted
+   */
+  public static Result runHere(List<String> argv, Duration timeout, Runnable onTimeout)
+      throws IOException {
+    TailBuffer out = new TailBuffer();
+    Running r = start(argv, argv, System.getenv(), Path.of(System.getProperty("user.dir")),
+        out::drain, Optional.empty());
+    Runnable killTree = () -> {
+      r.process.descendants().forEach(ProcessHandle::destroyForcibly);
+      r.process.destroyForcibly();
+    };
+    boolean finished = r.waitFor(timeout, killTree);
+    if (!finished) {
+      onTimeout.run();
+      killTree.run();
+      r.awaitExit(KILLED_EXIT);
+    }
+    r.awaitReaders(DRAIN);
+    return new Result(r.process.isAlive() ? -1 : r.process.exitValue(), out.text(), !finished,
+        r.millis());
+  }
+
+  /** A started command and the threads reading its output. */
+  private record Running(List<String> argv, Process process, Thread outReader,
+      Optional<Thread> errReader, long startNanos) {
+    /**
+     * @param kill what to kill if this thread is interrupted while waiting
+     * @return whether it ended within {@code timeout}
+     */
+    boolean waitFor(Duration timeout, Runnable kill) throws IOException {
+      try {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        kill.run();
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while running " + argv, e);
+      }
+    }
+
+    void awaitExit(Duration limit) throws IOException {
+      try {
+        process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while running " + argv, e);
+      }
+    }
+
+    /** @return whether every reader has finished within {@code limit} each */
+    boolean awaitReaders(Duration limit) throws IOException {
+      try {
+        outReader.join(limit.toMillis());
+        if (errReader.isPresent()) {
+          errReader.get().join(limit.toMillis());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while running " + argv, e);
+      }
+      return !outReader.isAlive() && errReader.map(t -> !t.isAlive()).orElse(true);
+    }
+
+    /** Waits for the end and the output, then stops reading what something else still holds. */
+    void drain(Duration limit) throws IOException {
+      awaitExit(limit);
+      if (!awaitReaders(limit)) {
+        // something that left the process group still holds the pipes: stop reading
+        LOG.warn("output of {} still open {} after it ended; closing it", argv, limit);
+        process.getInputStream().close();
+        process.getErrorStream().close();
+      }
+    }
+
+    long millis() {
+      return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+  }
+
+  /**
+   * Starts {@code cmd} with exactly {@code env}; {@code stdout} reads its stdout, and {@code
+   * stderr} its stderr (else stderr goes with stdout).
+   */
+  private static Running start(List<String> argv, List<String> cmd, Map<String, String> env,
+      Path workDir, Consumer<InputStream> stdout, Optional<Consumer<InputStream>> stderr)
+      throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(stderr.isEmpty());
+    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    long startNanos = System.nanoTime();
+    Process p = pb.start();
+    Thread outReader = pump(p.getInputStream(), stdout, "stdout " + argv.get(0));
+    Optional<Thread> errReader =
+        stderr.map(s -> pump(p.getErrorStream(), s, "stderr " + argv.get(0)));
+    return new Running(argv, p, outReader, errReader, startNanos);
+  }
+
+  private static Thread pump(InputStream in, Consumer<InputStream> reader, String name) {
+    Thread t = new Thread(() -> reader.accept(in), "vr-exec-" + name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** Reads a stream line by line (UTF-8) into {@code sink} until it ends. */
+  private static Consumer<InputStream> lines(Consumer<String> sink) {
+    return in -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in,
+          StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          sink.accept(line);
+        }
+      } catch (IOException e) {
+        LOG.debug("output ended: {}", e.toString());
+      }
+    };
   }
 
   private static void killGroup(Process p, Group group) {
@@ -243,8 +377,11 @@ final class LocalExec {
   /**
    * Live (not zombie) processes in the process group {@code pid} or descending from {@code pid}
    * (a descendant may have moved to a group of its own), sorted by pid.
+   *
+   * @param pid a process group id
+   * @return the processes
    */
-  static List<ProcessHandle> leftovers(long pid) {
+  public static List<ProcessHandle> leftovers(long pid) {
     return leftovers(pid, Optional.empty(), 0);
   }
 
@@ -361,20 +498,36 @@ final class LocalExec {
     return f;
   }
 
-  private static Thread pump(InputStream in, Consumer<String> sink, String name) {
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in,
-          StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          sink.accept(line);
+  /** Keeps at most {@link #MAX_OUTPUT} bytes, dropping the oldest. */
+  static final class TailBuffer {
+    private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    private boolean truncated;
+
+    void drain(InputStream in) {
+      byte[] b = new byte[8192];
+      try (in) {
+        for (int r; (r = in.read(b)) > 0; ) {
+          synchronized (this) {
+            buf.write(b, 0, r);
+            if (buf.size() > 2 * MAX_OUTPUT) {
+              byte[] all = buf.toByteArray();
+              buf.reset();
+              buf.write(all, all.length - MAX_OUTPUT, MAX_OUTPUT);
+              truncated = true;
+            }
+          }
         }
       } catch (IOException e) {
-        LOG.debug("output of {} ended: {}", name, e.toString());
+        // the process went away; what was read so far is the output
       }
-    }, "vr-build-" + name);
-    t.setDaemon(true);
-    t.start();
-    return t;
+    }
+
+    synchronized String text() {
+      byte[] all = buf.toByteArray();
+      boolean cut = truncated || all.length > MAX_OUTPUT;
+      int from = Math.max(0, all.length - MAX_OUTPUT);
+      String s = new String(all, from, all.length - from, StandardCharsets.UTF_8);
+      return cut ? "[output truncated to the last " + MAX_OUTPUT + " bytes]\n" + s : s;
+    }
   }
 }

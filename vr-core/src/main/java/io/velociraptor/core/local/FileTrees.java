@@ -1,6 +1,7 @@
-package io.velociraptor.buildpack;
+package io.velociraptor.core.local;
 
 import java.io.IOException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -16,12 +17,50 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.function.Predicate;
 
-/** File tree helpers that never follow symlinks, so a hostile tree cannot reach outside itself. */
-final class BuildFiles {
-  private BuildFiles() {}
+/**
+ * File tree helpers for this machine's disk that never follow symlinks, so a hostile tree cannot
+ * reach outside itself.
+ */
+public final class FileTrees {
+  private FileTrees() {}
 
-  /** Deletes a file, a symlink (not its target) or a directory tree. */
-  static void deleteTree(Path path) throws IOException {
+  /**
+   * A tree to copy holds a special file (fifo, socket, device), which a copy cannot hold.
+   */
+  public static final class SpecialFileException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    /** The tree being copied. */
+    private final transient Path tree;
+    /** The special file's path relative to the tree. */
+    private final String relative;
+
+    SpecialFileException(Path tree, String relative) {
+      super(tree + ": '" + relative + "' is a special file (fifo, socket or device)");
+      this.tree = tree;
+      this.relative = relative;
+    }
+
+    /** @return the tree being copied */
+    public Path tree() {
+      return tree;
+    }
+
+    /** @return the special file's path relative to the tree */
+    public String relative() {
+      return relative;
+    }
+  }
+
+  /**
+   * Deletes a file, a symlink (not its target) or a directory tree; nothing happens if it is
+   * missing. Something else may be removing parts of the tree at the same time (another backend
+   * on the same home, a test's clean-up): what vanishes meanwhile is what was wanted.
+   *
+   * @param path the file or tree
+   * @throws IOException if a part of it cannot be deleted
+   */
+  public static void deleteTree(Path path) throws IOException {
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
@@ -29,8 +68,6 @@ final class BuildFiles {
       Files.delete(path);
       return;
     }
-    // something else may be removing parts of the tree at the same time (another backend on the
-    // same home, a test's clean-up): what vanished is what we wanted
     Files.walkFileTree(path, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
@@ -61,10 +98,15 @@ final class BuildFiles {
    * Copies a tree, keeping symlinks as symlinks and permissions; skips (relative) paths the
    * filter rejects.
    *
-   * @throws InvalidBuildInputException naming a special file (fifo, socket, device) in the tree,
-   *     which a build cannot hold
+   * @param from the tree
+   * @param to where the copy goes (created if missing)
+   * @param include whether to copy a path relative to {@code from} (and, for a directory, what
+   *     is below it)
+   * @throws SpecialFileException naming a special file (fifo, socket, device) in the tree that
+   *     the filter lets through
+   * @throws IOException if reading or writing fails
    */
-  static void copyTree(Path from, Path to, Predicate<Path> include) throws IOException {
+  public static void copyTree(Path from, Path to, Predicate<Path> include) throws IOException {
     Files.createDirectories(to);
     Files.walkFileTree(from, Set.of(), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
       @Override
@@ -86,8 +128,7 @@ final class BuildFiles {
           return FileVisitResult.CONTINUE;
         }
         if (!(attrs.isRegularFile() || attrs.isSymbolicLink())) {
-          throw new InvalidBuildInputException("directory " + from, 0, rel.toString(),
-              "is a special file (fifo, socket or device), which a build cannot hold; remove it");
+          throw new SpecialFileException(from, rel.toString());
         }
         Files.copy(file, to.resolve(rel.toString()), LinkOption.NOFOLLOW_LINKS,
             StandardCopyOption.COPY_ATTRIBUTES);
@@ -106,10 +147,18 @@ final class BuildFiles {
     });
   }
 
-  /** Gives a whole tree (symlinks themselves, not their targets) to a user and group. */
-  static void chownTree(Path root, UserPrincipal user, GroupPrincipal group) throws IOException {
-    Files.walkFileTree(root, EnumSet.noneOf(java.nio.file.FileVisitOption.class),
-        Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+  /**
+   * Gives a whole tree (symlinks themselves, not their targets) to a user and group.
+   *
+   * @param root the tree
+   * @param user the new owner
+   * @param group the new group
+   * @throws IOException if a part of it cannot be changed
+   */
+  public static void chownTree(Path root, UserPrincipal user, GroupPrincipal group)
+      throws IOException {
+    Files.walkFileTree(root, EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE,
+        new SimpleFileVisitor<>() {
           @Override
           public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
               throws IOException {
