@@ -1,5 +1,7 @@
 package io.velociraptor.buildpack;
 
+import io.velociraptor.lxc.RunnerInstall;
+import io.velociraptor.lxc.RuntimeKind;
 import static io.velociraptor.buildpack.BuildFixture.gitApp;
 import static io.velociraptor.buildpack.BuildFixture.local;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,8 +55,8 @@ class LxcBuildIT {
   }
 
   private BuildpackBuildBackend lxc() {
-    return fx.backend().containerRuntime(LxcContainerRuntime.of("/nonexistent/vr-runner",
-        runtimeRoot.toString(), Duration.ofMinutes(1)), host).build();
+    return fx.backend().containerRuntime(RunnerInstall.builder().root(runtimeRoot).runtime(RuntimeKind.LXC)
+        .build().runtime(Duration.ofMinutes(1)), host).build();
   }
 
   private Path extract(Build b) {
