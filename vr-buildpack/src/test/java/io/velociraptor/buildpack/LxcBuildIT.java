@@ -1,18 +1,18 @@
 package io.velociraptor.buildpack;
 
-import io.velociraptor.lxc.RunnerInstall;
-import io.velociraptor.lxc.RuntimeKind;
 import static io.velociraptor.buildpack.BuildFixture.gitApp;
 import static io.velociraptor.buildpack.BuildFixture.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.model.Build;
-import io.velociraptor.core.remote.LocalCommandRunner;
-import io.velociraptor.lxc.LxcContainerRuntime;
 import io.velociraptor.core.model.Version;
+import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.spi.BuildTimeoutException;
+import io.velociraptor.lxc.LxcContainerRuntime;
+import io.velociraptor.lxc.RunnerInstall;
+import io.velociraptor.lxc.RuntimeKind;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

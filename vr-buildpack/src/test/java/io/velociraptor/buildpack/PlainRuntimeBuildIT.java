@@ -1,7 +1,5 @@
 package io.velociraptor.buildpack;
 
-import io.velociraptor.lxc.RunnerInstall;
-import io.velociraptor.lxc.RuntimeKind;
 import static io.velociraptor.buildpack.BuildFixture.gitApp;
 import static io.velociraptor.buildpack.BuildFixture.local;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +9,8 @@ import io.velociraptor.core.model.Version;
 import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
+import io.velociraptor.lxc.RunnerInstall;
+import io.velociraptor.lxc.RuntimeKind;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

@@ -1,7 +1,5 @@
 package io.velociraptor.examples;
 
-import io.velociraptor.lxc.RunnerInstall;
-import io.velociraptor.lxc.RuntimeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.buildpack.BuildTarball;
@@ -15,6 +13,8 @@ import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.store.FileSystemArtifactStore;
+import io.velociraptor.lxc.RunnerInstall;
+import io.velociraptor.lxc.RuntimeKind;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

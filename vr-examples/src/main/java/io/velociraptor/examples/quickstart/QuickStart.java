@@ -70,8 +70,7 @@ public final class QuickStart {
       Files.setPosixFilePermissions(bin.resolve(script), PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    // the runner Supervisor starts each proc through, in one place: its root, launcher (<root>/bin/vr-runner), classpath
+    // the runner Supervisor starts each proc through: root, launcher (<root>/bin/vr-runner), java, classpath
     RunnerInstall runner = RunnerInstall.builder().root(work.resolve("runner")).runtime(RuntimeKind.PLAIN)
         .classpathOfThisJvm().build(); // a Spring Boot fat jar: .runnerJar(..), see docs/runner.md
     Host host = Host.builder().name(HostName.of("local")).address("127.0.0.1").portRange(ports).build();
@@ -94,7 +93,7 @@ public final class QuickStart {
               .build()) {
         Swarm swarm = Swarm.builder().id(SwarmId.of("hellowww")).app(AppName.of("hello")).procType(ProcTypeName.of("web"))
             .config(ConfigName.of("demo")).squad(SquadName.of("local")).size(2).version(Version.of("1.0"))
-            .env(Env.of(Map.of("PATH", Path.of(java).getParent() + ":/usr/bin:/bin"))).build();
+            .env(Env.of(Map.of("PATH", runner.java().getParent() + ":/usr/bin:/bin"))).build();
         DispatchResult run = dispatcher.dispatch(swarm); // build, start, uptest, route, retire
         if (!run.succeeded()) {
           System.out.println("dispatch failed: " + run.run().failureReason().orElse(""));
