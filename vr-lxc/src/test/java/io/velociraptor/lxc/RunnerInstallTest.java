@@ -168,11 +168,17 @@ class RunnerInstallTest {
   }
 
   @Test
-  void installsTheRunnerJarFromAClassPathResource() throws IOException {
-    Path classes = tmp.resolve("classes");
-    Path jar = runnerJar(classes.resolve("vr/vr-lxc-runner.jar"));
+  void installsTheRunnerJarFromAClassPathResourceAlsoInsideAnAppJar() throws IOException {
+    Path jar = runnerJar(tmp.resolve("dist/vr-lxc-runner.jar"));
+    // the app's own jar with the runner jar inside, as in a fat jar's classes
+    Path app = tmp.resolve("app.jar");
+    try (OutputStream out = Files.newOutputStream(app); JarOutputStream j = new JarOutputStream(out)) {
+      j.putNextEntry(new JarEntry("vr/vr-lxc-runner.jar"));
+      j.write(Files.readAllBytes(jar));
+      j.closeEntry();
+    }
     Path root = tmp.resolve("runner");
-    try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, null);
+    try (URLClassLoader loader = new URLClassLoader(new URL[] {app.toUri().toURL()}, null);
         LocalCommandRunner host = LocalCommandRunner.builder().root(root).build()) {
       plain(root).runnerJarResource(loader, "vr/vr-lxc-runner.jar").build().install(host);
       assertThatThrownBy(() -> plain(root).runnerJarResource(loader, "vr/missing.jar").build())
