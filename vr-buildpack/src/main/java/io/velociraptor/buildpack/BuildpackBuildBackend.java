@@ -908,7 +908,7 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
      * the same paths: a {@code LocalCommandRunner} is the normal case. The runtime keeps its
      * throwaway directories under its own root, which must lie inside the runner's root.
      *
-     * @param runtime the runtime, e.g. {@code LxcContainerRuntime.of(launcher, "/apps", timeout)}
+     * @param runtime the runtime, e.g. {@code RunnerInstall.builder().root(Path.of("/apps")).build().runtime(timeout)}
      * @param host the host to run on, whose files the builder writes
      * @return this
      */

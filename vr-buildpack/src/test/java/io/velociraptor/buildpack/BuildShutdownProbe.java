@@ -7,8 +7,8 @@ import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.store.FileSystemArtifactStore;
-import io.velociraptor.lxc.LxcContainerRuntime;
-import io.velociraptor.lxc.PlainContainerRuntime;
+import io.velociraptor.lxc.RunnerInstall;
+import io.velociraptor.lxc.RuntimeKind;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -29,11 +29,11 @@ final class BuildShutdownProbe {
       case "self" -> b.runScriptsAsCurrentUser();
       case "user" -> b.buildUser(BuildFixture.USER);
       case "plain" -> b.buildUser(BuildFixture.USER).containerRuntime(
-          PlainContainerRuntime.of("/nonexistent/vr-runner", root.resolve("runtime").toString(),
-              Duration.ofMinutes(1)), LocalCommandRunner.builder().root(root).build());
+          RunnerInstall.builder().root(root.resolve("runtime")).runtime(RuntimeKind.PLAIN).build()
+              .runtime(Duration.ofMinutes(1)), LocalCommandRunner.builder().root(root).build());
       case "lxc" -> b.buildUser(BuildFixture.USER).containerRuntime(
-          LxcContainerRuntime.of("/nonexistent/vr-runner", root.resolve("runtime").toString(),
-              Duration.ofMinutes(1)), LocalCommandRunner.builder().root(root).build());
+          RunnerInstall.builder().root(root.resolve("runtime")).runtime(RuntimeKind.LXC).build()
+              .runtime(Duration.ofMinutes(1)), LocalCommandRunner.builder().root(root).build());
       default -> throw new IllegalArgumentException("route must be self, user, plain or lxc, got "
           + args[1]);
     }

@@ -5,12 +5,14 @@ import static io.velociraptor.buildpack.BuildFixture.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.model.Build;
-import io.velociraptor.core.remote.LocalCommandRunner;
-import io.velociraptor.lxc.LxcContainerRuntime;
 import io.velociraptor.core.model.Version;
+import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.spi.BuildTimeoutException;
+import io.velociraptor.lxc.LxcContainerRuntime;
+import io.velociraptor.lxc.RunnerInstall;
+import io.velociraptor.lxc.RuntimeKind;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -53,8 +55,8 @@ class LxcBuildIT {
   }
 
   private BuildpackBuildBackend lxc() {
-    return fx.backend().containerRuntime(LxcContainerRuntime.of("/nonexistent/vr-runner",
-        runtimeRoot.toString(), Duration.ofMinutes(1)), host).build();
+    return fx.backend().containerRuntime(RunnerInstall.builder().root(runtimeRoot).runtime(RuntimeKind.LXC)
+        .build().runtime(Duration.ofMinutes(1)), host).build();
   }
 
   private Path extract(Build b) {

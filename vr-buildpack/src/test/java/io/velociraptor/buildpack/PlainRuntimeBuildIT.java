@@ -9,7 +9,8 @@ import io.velociraptor.core.model.Version;
 import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
-import io.velociraptor.lxc.PlainContainerRuntime;
+import io.velociraptor.lxc.RunnerInstall;
+import io.velociraptor.lxc.RuntimeKind;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -50,8 +51,8 @@ class PlainRuntimeBuildIT {
             + "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' > \"$1/net\"",
         "printf -- '---\\ndefault_process_types:\\n  web: x\\n'");
     Path repo = fx.gitRepo("app", Map.of("app.sh*", "echo hi\n"));
-    Build b = fx.backend().containerRuntime(PlainContainerRuntime.of("/nonexistent/vr-runner",
-        fx.root.resolve("runtime").toString(), Duration.ofMinutes(1)), host).build()
+    Build b = fx.backend().containerRuntime(RunnerInstall.builder().root(fx.root.resolve("runtime"))
+        .runtime(RuntimeKind.PLAIN).build().runtime(Duration.ofMinutes(1)), host).build()
         .build(BuildRequest.of(gitApp("plainapp", repo, local(probe)), Version.of("main")),
             BuildListener.NONE);
 

@@ -13,7 +13,8 @@ import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.store.FileSystemArtifactStore;
-import io.velociraptor.lxc.LxcContainerRuntime;
+import io.velociraptor.lxc.RunnerInstall;
+import io.velociraptor.lxc.RuntimeKind;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -83,8 +84,8 @@ class ExampleAppsBuildIT {
       ensureUser();
       b.buildUser(USER);
       if (lxc) {
-        b.containerRuntime(LxcContainerRuntime.of("/nonexistent/vr-runner",
-            Files.createDirectories(root.resolve("runtime")).toString(), Duration.ofMinutes(2)), host);
+        b.containerRuntime(RunnerInstall.builder().root(Files.createDirectories(root.resolve("runtime")))
+            .runtime(RuntimeKind.LXC).build().runtime(Duration.ofMinutes(2)), host);
       }
       return own(b.build());
     }

@@ -4,14 +4,13 @@ import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.LineListener;
 import io.velociraptor.core.spi.OneShot;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link io.velociraptor.core.spi.ContainerRuntime} backed by LXC: each proc is a container
  * started by the vr runner on its host. The host needs the runner installed with
- * {@code --runtime lxc} ({@link RunnerLauncher}), LXC 4/5 and root.
+ * {@code --runtime lxc} ({@link RunnerInstall}), LXC 4/5 and root.
  *
  * <p>{@link #runOneShot one-shot commands} need only LXC, {@code sh}, coreutils and util-linux's
  * {@code setsid} on the host (not the runner): each runs in a throwaway
@@ -21,19 +20,9 @@ public final class LxcContainerRuntime extends RunnerContainerRuntime {
   /** Per host and user: how its system directories go into a one-shot container, the ids. */
   private final Map<String, OneShots.HostLayout> layouts = new ConcurrentHashMap<>();
 
-  private LxcContainerRuntime(RuntimeSettings s) {
+  /** Made by {@link RunnerInstall#lxcRuntime}, with the install's launcher and root. */
+  LxcContainerRuntime(RuntimeSettings s) {
     super(s);
-  }
-
-  /**
-   * @param launcher absolute path of the runner launcher on hosts, e.g. /usr/local/bin/vr-runner
-   * @param root the runner's root on hosts, e.g. /apps
-   * @param setupTimeout how long setup (download, unpack) and teardown may take
-   * @return the runtime
-   * @throws RunnerException if a path is not absolute and normalised or the timeout not positive
-   */
-  public static LxcContainerRuntime of(String launcher, String root, Duration setupTimeout) {
-    return new LxcContainerRuntime(new RuntimeSettings(launcher, root, setupTimeout, 50));
   }
 
   @Override

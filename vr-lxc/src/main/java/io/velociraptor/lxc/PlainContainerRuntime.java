@@ -4,7 +4,6 @@ import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.LineListener;
 import io.velociraptor.core.spi.OneShot;
-import java.time.Duration;
 
 /**
  * {@link io.velociraptor.core.spi.ContainerRuntime} for hosts without LXC (development
@@ -14,19 +13,9 @@ import java.time.Duration;
  * processes and network.
  */
 public final class PlainContainerRuntime extends RunnerContainerRuntime {
-  private PlainContainerRuntime(RuntimeSettings s) {
+  /** Made by {@link RunnerInstall#plainRuntime}, with the install's launcher and root. */
+  PlainContainerRuntime(RuntimeSettings s) {
     super(s);
-  }
-
-  /**
-   * @param launcher absolute path of the runner launcher on hosts
-   * @param root the runner's root on hosts
-   * @param setupTimeout how long setup and teardown may take
-   * @return the runtime
-   * @throws RunnerException if a path is not absolute and normalised or the timeout not positive
-   */
-  public static PlainContainerRuntime of(String launcher, String root, Duration setupTimeout) {
-    return new PlainContainerRuntime(new RuntimeSettings(launcher, root, setupTimeout, 50));
   }
 
   @Override

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives the vr runner installed on a host ({@link RunnerLauncher}) through a
+ * Drives the vr runner installed on a host ({@link RunnerInstall}) through a
  * {@link CommandRunner}: uploads proc.yaml (and the build, when it is a file on this machine),
  * then calls the runner's setup, uptest and teardown commands.
  */

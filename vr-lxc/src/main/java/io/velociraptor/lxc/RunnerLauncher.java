@@ -1,15 +1,12 @@
 package io.velociraptor.lxc;
 
-import io.velociraptor.core.spi.CommandRunner;
-import java.nio.charset.StandardCharsets;
-
 /**
  * The runner's entry point on a host: a small sh script that Supervisor's {@code command=} and
  * the runtimes call as {@code vr-runner setup|run|uptest|teardown|shell <proc.yaml>}. For
  * {@code run} of a set-up proc it execs the proc's run.sh directly (no JVM per running proc);
- * everything else goes to {@link RunnerMain}.
+ * everything else goes to {@link RunnerMain}. Written by {@link RunnerInstall#install}.
  */
-public final class RunnerLauncher {
+final class RunnerLauncher {
   private RunnerLauncher() {}
 
   /**
@@ -19,7 +16,7 @@ public final class RunnerLauncher {
    * @return the script text
    * @throws RunnerException if a path holds characters that cannot be quoted safely
    */
-  public static String script(String java, String classpath, RunnerConfig config) {
+  static String script(String java, String classpath, RunnerConfig config) {
     String procs = config.root() + "/procs/";
     return "#!/bin/sh\n"
         + "# vr-runner: the vr runner on this host (written by vr; do not edit)\n"
@@ -33,23 +30,5 @@ public final class RunnerLauncher {
         // short-lived JVMs: skip C2 and use the smallest collector, it starts measurably faster
         + "exec " + Shell.quote(java) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp " + Shell.quote(classpath)
         + " io.velociraptor.lxc.RunnerMain " + Shell.join(config.toArgs()) + " \"$@\"\n";
-  }
-
-  /**
-   * Writes the launcher to {@code path} on the host (atomically, mode 0755).
-   *
-   * @param host the host
-   * @param path absolute path of the launcher, e.g. /usr/local/bin/vr-runner
-   * @param java the java executable on the host
-   * @param classpath the runner's classpath on the host
-   * @param config the runner settings
-   * @throws io.velociraptor.core.VrException if the upload fails
-   */
-  public static void install(CommandRunner host, String path, String java, String classpath,
-      RunnerConfig config) {
-    String dir = path.substring(0, Math.max(1, path.lastIndexOf('/')));
-    host.runChecked(io.velociraptor.core.spi.Command.of("mkdir", "-p", "--", dir));
-    host.upload(script(java, classpath, config).getBytes(StandardCharsets.UTF_8),
-        ProcYaml.absoluteNormal("launcher path", path), 0755);
   }
 }

@@ -41,7 +41,10 @@ abstract class ContainerRuntimeContract {
 
   abstract RuntimeKind kind();
 
-  abstract ContainerRuntime runtime(String launcher, String root);
+  /** @return the runner's classpath: this JVM's, or the runner jar ({@link PlainRunnerJarIT}) */
+  RunnerInstall.Builder classpath(RunnerInstall.Builder b) {
+    return b.classpathOfThisJvm();
+  }
 
   abstract ImmutableProcData.Builder image(ImmutableProcData.Builder b, Path work) throws IOException;
 
@@ -52,11 +55,12 @@ abstract class ContainerRuntimeContract {
     controller = Files.createTempDirectory("vr-controller");
     Files.createDirectories(root.resolve("vol"));
     host = LocalCommandRunner.builder().root(root).build();
-    launcher = root.resolve("bin/vr-runner");
-    RunnerLauncher.install(host, launcher.toString(),
-        ProcessHandle.current().info().command().orElse("java"), System.getProperty("java.class.path"),
-        RunnerConfig.builder().root(root).runtime(kind()).allowVolumesUnder(root.resolve("vol")).build());
-    runtime = runtime(launcher.toString(), root.toString());
+    RunnerInstall install = classpath(RunnerInstall.builder().root(root).runtime(kind())
+        .allowVolumesUnder(root.resolve("vol"))).build();
+    install.install(host);
+    launcher = install.launcher();
+    assertThat(launcher).isEqualTo(root.resolve("bin/vr-runner"));
+    runtime = install.runtime(Duration.ofMinutes(2));
   }
 
   @AfterEach

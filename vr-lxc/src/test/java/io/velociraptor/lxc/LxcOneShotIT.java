@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LxcOneShotIT extends OneShotContract {
   @Override
   ContainerRuntime runtime(String root) {
-    return LxcContainerRuntime.of("/nonexistent/vr-runner", root, Duration.ofMinutes(1));
+    return RunnerInstall.builder().root(Path.of(root)).runtime(RuntimeKind.LXC).build().lxcRuntime(Duration.ofMinutes(1));
   }
 
   @Override

@@ -38,10 +38,10 @@ public final class OneShotBenchmark {
     Path work = Files.createDirectories(root.resolve("work"));
     OneShot job = OneShot.builder().argv("/bin/true").workingDir(work.toString())
         .addWritableDir(work.toString()).user("nobody").timeout(Duration.ofSeconds(30)).build();
-    ContainerRuntime lxc = LxcContainerRuntime.of("/nonexistent/vr-runner", root.toString(),
-        Duration.ofMinutes(1));
-    ContainerRuntime plain = PlainContainerRuntime.of("/nonexistent/vr-runner", root.toString(),
-        Duration.ofMinutes(1));
+    ContainerRuntime lxc = RunnerInstall.builder().root(root).runtime(RuntimeKind.LXC).build()
+        .runtime(Duration.ofMinutes(1));
+    ContainerRuntime plain = RunnerInstall.builder().root(root).runtime(RuntimeKind.PLAIN).build()
+        .runtime(Duration.ofMinutes(1));
     try (LocalCommandRunner local = LocalCommandRunner.builder().root(root).build()) {
       report("local: /bin/true through the runner (baseline)", runs,
           () -> local.run(Command.of("/bin/true")));

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class PlainOneShotIT extends OneShotContract {
   @Override
   ContainerRuntime runtime(String root) {
-    return PlainContainerRuntime.of("/nonexistent/vr-runner", root, Duration.ofMinutes(1));
+    return RunnerInstall.builder().root(Path.of(root)).runtime(RuntimeKind.PLAIN).build().plainRuntime(Duration.ofMinutes(1));
   }
 
   @Override

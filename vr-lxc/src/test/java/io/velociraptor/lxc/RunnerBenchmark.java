@@ -37,10 +37,9 @@ public final class RunnerBenchmark {
     Path root = Fixtures.tempRoot();
     try (io.velociraptor.core.remote.LocalCommandRunner host =
         io.velociraptor.core.remote.LocalCommandRunner.builder().root(root).build()) {
-      String launcher = root.resolve("bin/vr-runner").toString();
-      RunnerLauncher.install(host, launcher, ProcessHandle.current().info().command().orElse("java"),
-          System.getProperty("java.class.path"), RunnerConfig.builder().root(root).build());
-      LxcContainerRuntime runtime = LxcContainerRuntime.of(launcher, root.toString(), Duration.ofMinutes(2));
+      RunnerInstall install = RunnerInstall.builder().root(root).runtime(RuntimeKind.LXC).classpathOfThisJvm().build();
+      install.install(host);
+      LxcContainerRuntime runtime = install.lxcRuntime(Duration.ofMinutes(2));
       Path src = Fixtures.tree(Files.createTempDirectory(root, "src"), Map.of("www/index.html", "hello\n",
           "Procfile", "web: exec busybox httpd -f -p $PORT -h www\n"));
       Path build = Fixtures.tar(src, root.resolve("build.tar.gz"));

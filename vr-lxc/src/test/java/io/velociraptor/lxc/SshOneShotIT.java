@@ -39,7 +39,7 @@ class SshOneShotIT {
   class Lxc extends OneShotContract {
     @Override
     ContainerRuntime runtime(String root) {
-      return LxcContainerRuntime.of("/nonexistent/vr-runner", root, Duration.ofMinutes(1));
+      return RunnerInstall.builder().root(Path.of(root)).runtime(RuntimeKind.LXC).build().lxcRuntime(Duration.ofMinutes(1));
     }
 
     @Override
@@ -52,7 +52,7 @@ class SshOneShotIT {
   class Plain extends OneShotContract {
     @Override
     ContainerRuntime runtime(String root) {
-      return PlainContainerRuntime.of("/nonexistent/vr-runner", root, Duration.ofMinutes(1));
+      return RunnerInstall.builder().root(Path.of(root)).runtime(RuntimeKind.PLAIN).build().plainRuntime(Duration.ofMinutes(1));
     }
 
     @Override

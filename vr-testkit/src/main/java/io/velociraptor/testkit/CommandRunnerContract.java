@@ -502,6 +502,18 @@ public abstract class CommandRunnerContract {
   }
 
   @Test
+  void reportsTheRemovalRootItConfinesRemoveTo() throws IOException {
+    String root = runner().removalRoot().orElseThrow(() -> new AssertionError(
+        runner() + " does not report its removal root"));
+    assertThat(scratch().toString()).startsWith(root + "/");
+    // a sibling of the root that merely shares its name as a prefix is outside it
+    String sibling = root + "-sibling/f";
+    assertThatThrownBy(() -> runner().remove(sibling, false))
+        .isInstanceOf(PathRefusedException.class)
+        .hasMessageContaining(root);
+  }
+
+  @Test
   void refusesToRemoveThroughASymlinkThatLeavesTheRoot() throws IOException {
     Path outside = Files.createTempDirectory("vr-outside");
     try {

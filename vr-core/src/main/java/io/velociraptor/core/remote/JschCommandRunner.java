@@ -29,6 +29,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -163,6 +164,12 @@ public final class JschCommandRunner implements CommandRunner {
   /** @return the normalized directory {@link #remove} is confined to */
   public String root() {
     return root;
+  }
+
+  /** @return {@link #root()}, the directory {@link #remove} is confined to */
+  @Override
+  public Optional<String> removalRoot() {
+    return Optional.of(root);
   }
 
   /**

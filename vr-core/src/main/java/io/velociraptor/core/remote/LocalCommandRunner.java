@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -100,6 +101,12 @@ public final class LocalCommandRunner implements CommandRunner {
   /** @return the normalized directory {@link #remove} is confined to */
   public String root() {
     return root;
+  }
+
+  /** @return {@link #root()}, the directory {@link #remove} is confined to */
+  @Override
+  public Optional<String> removalRoot() {
+    return Optional.of(root);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.velociraptor.core.spi;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Runs commands and moves files on one host, local or remote, so that backends never care
@@ -133,6 +134,17 @@ public interface CommandRunner extends AutoCloseable {
    * @throws HostConnectionException if the host cannot be reached
    */
   void remove(String remotePath, boolean recursive);
+
+  /**
+   * The directory {@link #remove} is confined to, when this runner has one, so that a caller
+   * that will remove files later (the runner's install, {@code vr-lxc}'s {@code RunnerInstall})
+   * can refuse a layout it could not clean up before anything is written.
+   *
+   * @return the normalized removal root; empty if this runner does not say (the default)
+   */
+  default Optional<String> removalRoot() {
+    return Optional.empty();
+  }
 
   /** Closes connections and stops helper threads; running commands are abandoned. Idempotent. */
   @Override

@@ -39,11 +39,8 @@ import io.velociraptor.core.spi.FleetObserver;
 import io.velociraptor.core.spi.ProcController;
 import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.FileSystemArtifactStore;
-import io.velociraptor.lxc.LxcContainerRuntime;
-import io.velociraptor.lxc.PlainContainerRuntime;
 import io.velociraptor.lxc.Runner;
-import io.velociraptor.lxc.RunnerConfig;
-import io.velociraptor.lxc.RunnerLauncher;
+import io.velociraptor.lxc.RunnerInstall;
 import io.velociraptor.lxc.RuntimeKind;
 import io.velociraptor.supervisor.embedded.EmbeddedProcController;
 import java.io.IOException;
@@ -205,20 +202,16 @@ final class DemoCommand implements Callable<Integer> {
 
   private int story(Path work) throws Exception {
     Path examples = io.velociraptor.examples.ExampleFiles.extract(work.resolve("examples"));
-    Path runnerRoot = work.resolve("runner");
-    String launcher = runnerRoot.resolve("bin/vr-runner").toString();
     boolean root = "root".equals(System.getProperty("user.name"));
     boolean lxc = real && root && onPath("lxc-execute");
-    RunnerConfig runnerConfig = RunnerConfig.builder().root(runnerRoot).runtime(lxc ? RuntimeKind.LXC : RuntimeKind.PLAIN)
-        .hostNetwork(true).build();
+    RunnerInstall runner = VrMain.runnerClasspath(RunnerInstall.builder().root(work.resolve("runner"))
+        .runtime(lxc ? RuntimeKind.LXC : RuntimeKind.PLAIN).hostNetwork(true)).build();
     // every demo host is this machine: setup, uptest and teardown run in this JVM, the procs
     // through the launcher (see InJvmRunnerRuntime)
-    ContainerRuntime runtime = new InJvmRunnerRuntime(lxc
-        ? LxcContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2))
-        : PlainContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2)), Runner.of(runnerConfig));
+    ContainerRuntime runtime = new InJvmRunnerRuntime(runner.runtime(Duration.ofMinutes(2)), Runner.of(runner.config()));
     LocalCommandRunner local = LocalCommandRunner.builder().root(work).build();
     own(local);
-    RunnerLauncher.install(local, launcher, javaExecutable(), VrMain.classpath(), runnerConfig);
+    runner.install(local);
 
     int base = io.velociraptor.examples.ExampleFiles.freePortBlock(30);
     List<Host> hosts = new ArrayList<>();

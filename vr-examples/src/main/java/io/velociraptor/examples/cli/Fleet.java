@@ -24,10 +24,7 @@ import io.velociraptor.core.spi.ProcController;
 import io.velociraptor.core.spi.Store;
 import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.FileSystemArtifactStore;
-import io.velociraptor.lxc.LxcContainerRuntime;
-import io.velociraptor.lxc.PlainContainerRuntime;
-import io.velociraptor.lxc.RunnerConfig;
-import io.velociraptor.lxc.RunnerLauncher;
+import io.velociraptor.lxc.RunnerInstall;
 import io.velociraptor.lxc.RuntimeKind;
 import io.velociraptor.supervisor.SupervisorEndpoints;
 import io.velociraptor.supervisor.SupervisorFleetObserver;
@@ -93,9 +90,11 @@ final class Fleet implements AutoCloseable {
       owned.add(procs);
       SupervisorFleetObserver observer = SupervisorFleetObserver.builder().endpoints(e).build();
       owned.add(observer);
-      ContainerRuntime runtime = c.runtime == VrConfig.Runtime.LXC
-          ? LxcContainerRuntime.of(c.runnerLauncher, c.runnerRoot, c.setupTimeout)
-          : PlainContainerRuntime.of(c.runnerLauncher, c.runnerRoot, c.setupTimeout);
+      // the runner's root and launcher in one place: the runtime drives what installRunners writes
+      RunnerInstall runner = VrMain.runnerClasspath(RunnerInstall.builder().root(Path.of(c.runnerRoot))
+          .launcher(Path.of(c.runnerLauncher)).runtime(c.runtime == VrConfig.Runtime.LXC ? RuntimeKind.LXC : RuntimeKind.PLAIN))
+          .build();
+      ContainerRuntime runtime = runner.runtime(c.setupTimeout);
       var bb = BuildpackBuildBackend.builder().home(c.buildDir)
           .artifactStore(FileSystemArtifactStore.of(c.artifactDir)).defaultBuildpacks(c.buildpacks);
       if (c.buildUser.isPresent()) {
@@ -126,7 +125,7 @@ final class Fleet implements AutoCloseable {
       Fleet f = new Fleet(c.fleet, store, procs, observer, runtime, runners, Optional.of(builds), balancers,
           c.uptestTimeout, owned);
       if (c.installRunner) {
-        f.installRunners(c);
+        f.installRunners(c, runner);
       }
       // only what changed: a read-only command must not write (it would fail on a full disk)
       for (var app : c.apps) {
@@ -175,14 +174,10 @@ final class Fleet implements AutoCloseable {
   }
 
   /** Writes the runner launcher on every host reached without SSH, pointing at this jar. */
-  private void installRunners(VrConfig c) {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String classpath = VrMain.classpath();
-    RunnerConfig rc = RunnerConfig.builder().root(Path.of(c.runnerRoot))
-        .runtime(c.runtime == VrConfig.Runtime.LXC ? RuntimeKind.LXC : RuntimeKind.PLAIN).build();
+  private void installRunners(VrConfig c, RunnerInstall runner) {
     for (Host h : config.hosts()) {
       if (!c.overSsh(h)) {
-        RunnerLauncher.install(runners.apply(h), c.runnerLauncher, java, classpath, rc);
+        runner.install(runners.apply(h));
       }
     }
   }

@@ -7,10 +7,12 @@ import io.velociraptor.core.json.VrJson;
 import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.remote.HostKeyRejectedException;
 import io.velociraptor.core.spi.HostConnectionException;
+import io.velociraptor.lxc.RunnerInstall;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -249,17 +251,17 @@ public final class VrMain {
     return Secrets.json(value, false);
   }
 
-  /** @return the jar (or classes directory) vr runs from, as the runner's classpath on local hosts */
-  static String classpath() {
+  /** @return the install with the jar vr runs from (else this JVM's class path) as the runner's classpath on local hosts */
+  static RunnerInstall.Builder runnerClasspath(RunnerInstall.Builder install) {
     try {
       Path p = Path.of(VrMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       if (Files.isRegularFile(p)) {
-        return p.toString();
+        return install.classpath(List.of(p));
       }
     } catch (URISyntaxException | SecurityException e) {
       // fall through to the JVM's class path
     }
-    return System.getProperty("java.class.path");
+    return install.classpathOfThisJvm();
   }
 
   /** Prints the version of the vr jar. */

@@ -28,9 +28,7 @@ import io.velociraptor.core.routing.InMemoryBalancer;
 import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.FileSystemArtifactStore;
 import io.velociraptor.examples.ExampleFiles;
-import io.velociraptor.lxc.PlainContainerRuntime;
-import io.velociraptor.lxc.RunnerConfig;
-import io.velociraptor.lxc.RunnerLauncher;
+import io.velociraptor.lxc.RunnerInstall;
 import io.velociraptor.lxc.RuntimeKind;
 import io.velociraptor.supervisor.embedded.EmbeddedProcController;
 import java.io.IOException;
@@ -104,17 +102,15 @@ public final class DispatchFromAService {
    */
   public static DispatchResult run(Path work, PortRange ports) throws IOException {
     Path examples = ExampleFiles.extract(work.resolve("examples"));
-    Path runnerRoot = work.resolve("runner");
-    String launcher = runnerRoot.resolve("bin/vr-runner").toString();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    RunnerInstall runner = RunnerInstall.builder().root(work.resolve("runner")).runtime(RuntimeKind.PLAIN)
+        .classpathOfThisJvm().build();
     List<Host> hosts = List.of(Host.builder().name(HostName.of("local")).address("127.0.0.1")
         .portRange(ports).build());
     EventCounter counter = new EventCounter();
     try (LocalCommandRunner local = LocalCommandRunner.builder().root(work).build();
         EmbeddedProcController procs = EmbeddedProcController.create(work.resolve("logs"));
         FileStore store = FileStore.open(work.resolve("store"))) {
-      RunnerLauncher.install(local, launcher, java, System.getProperty("java.class.path"),
-          RunnerConfig.builder().root(runnerRoot).runtime(RuntimeKind.PLAIN).build());
+      runner.install(local);
       AppName app = AppName.of("java_hello");
       store.putApp(App.builder().name(app).repoUrl(examples.resolve("apps/java-hello").toString())
           .repoType(App.RepoType.LOCAL).addBuildpacks(Buildpack.parse(examples.resolve("buildpacks/java").toString()))
@@ -126,7 +122,7 @@ public final class DispatchFromAService {
           .fleet(FleetConfig.of(hosts, List.of(Squad.builder().name(SquadName.of("local")).addHosts(HostName.of("local")).build())))
           .procs(procs)
           .observer(hs -> hs.stream().map(h -> HostSnapshot.reachable(h, procs.procs(h))).toList())
-          .runtime(PlainContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2)))
+          .runtime(runner.runtime(Duration.ofMinutes(2)))
           .runners(h -> local)
           .builds(builds)
           .balancer(InMemoryBalancer.of(BalancerName.of("lb")))
@@ -135,7 +131,7 @@ public final class DispatchFromAService {
         Swarm swarm = Swarm.builder().id(SwarmId.of("servicez")).app(app).procType(ProcTypeName.of("web"))
             .config(ConfigName.of("svc")).squad(SquadName.of("local")).size(2).version(Version.of("1"))
             .pool(PoolName.of("web")).balancer(BalancerName.of("lb"))
-            .env(Env.of(Map.of("PATH", Path.of(java).getParent() + ":/usr/bin:/bin"))).build();
+            .env(Env.of(Map.of("PATH", runner.java().getParent() + ":/usr/bin:/bin"))).build();
         DispatchResult up = dispatcher.dispatch(swarm);
         System.out.println("[service] dispatch " + up.run().id() + ": " + up.run().state());
         DispatchResult down = dispatcher.delete(swarm.id());

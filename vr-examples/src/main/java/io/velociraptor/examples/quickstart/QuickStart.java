@@ -22,9 +22,7 @@ import io.velociraptor.core.model.Version;
 import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.FileSystemArtifactStore;
-import io.velociraptor.lxc.PlainContainerRuntime;
-import io.velociraptor.lxc.RunnerConfig;
-import io.velociraptor.lxc.RunnerLauncher;
+import io.velociraptor.lxc.RunnerInstall;
 import io.velociraptor.lxc.RuntimeKind;
 import io.velociraptor.supervisor.embedded.EmbeddedProcController;
 import java.io.IOException;
@@ -72,16 +70,14 @@ public final class QuickStart {
       Files.setPosixFilePermissions(bin.resolve(script), PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Path runnerRoot = work.resolve("runner");
-    String launcher = runnerRoot.resolve("bin/vr-runner").toString();
+    // the runner Supervisor starts each proc through: root, launcher (<root>/bin/vr-runner), java, classpath
+    RunnerInstall runner = RunnerInstall.builder().root(work.resolve("runner")).runtime(RuntimeKind.PLAIN)
+        .classpathOfThisJvm().build(); // a Spring Boot fat jar: .runnerJar(..), see docs/runner.md
     Host host = Host.builder().name(HostName.of("local")).address("127.0.0.1").portRange(ports).build();
     try (FileStore store = FileStore.open(work.resolve("store"));
         EmbeddedProcController procs = EmbeddedProcController.create(work.resolve("logs"));
         LocalCommandRunner local = LocalCommandRunner.builder().root(work).build()) {
-      // the runner Supervisor starts each proc through; on a real host it is installed once
-      RunnerLauncher.install(local, launcher, java, System.getProperty("java.class.path"),
-          RunnerConfig.builder().root(runnerRoot).runtime(RuntimeKind.PLAIN).build());
+      runner.install(local); // on a real host it is installed once
       store.putApp(App.builder().name(AppName.of("hello")).repoUrl(src.toString()).repoType(App.RepoType.LOCAL)
           .addBuildpacks(Buildpack.parse(bin.getParent().toString())).build());
       try (BuildpackBuildBackend builds = BuildpackBuildBackend.builder().home(work.resolve("builds"))
@@ -92,12 +88,12 @@ public final class QuickStart {
               .store(store).procs(procs).runners(h -> local).builds(builds)
               .fleet(FleetConfig.of(List.of(host), List.of(Squad.builder().name(SquadName.of("local")).addHosts(host.name()).build())))
               .observer(hs -> hs.stream().map(h -> HostSnapshot.reachable(h, procs.procs(h))).toList())
-              .runtime(PlainContainerRuntime.of(launcher, runnerRoot.toString(), Duration.ofMinutes(2)))
+              .runtime(runner.runtime(Duration.ofMinutes(2))) // drives that launcher and root
               .listener(event -> System.out.println(event.describe()))
               .build()) {
         Swarm swarm = Swarm.builder().id(SwarmId.of("hellowww")).app(AppName.of("hello")).procType(ProcTypeName.of("web"))
             .config(ConfigName.of("demo")).squad(SquadName.of("local")).size(2).version(Version.of("1.0"))
-            .env(Env.of(Map.of("PATH", Path.of(java).getParent() + ":/usr/bin:/bin"))).build();
+            .env(Env.of(Map.of("PATH", runner.java().getParent() + ":/usr/bin:/bin"))).build();
         DispatchResult run = dispatcher.dispatch(swarm); // build, start, uptest, route, retire
         if (!run.succeeded()) {
           System.out.println("dispatch failed: " + run.run().failureReason().orElse(""));

@@ -34,10 +34,7 @@ import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.FileSystemArtifactStore;
 import io.velociraptor.core.testing.NginxFixture;
 import io.velociraptor.core.testing.SshdFixture;
-import io.velociraptor.lxc.LxcContainerRuntime;
-import io.velociraptor.lxc.PlainContainerRuntime;
-import io.velociraptor.lxc.RunnerConfig;
-import io.velociraptor.lxc.RunnerLauncher;
+import io.velociraptor.lxc.RunnerInstall;
 import io.velociraptor.lxc.RuntimeKind;
 import io.velociraptor.supervisor.SupervisorEndpoints;
 import io.velociraptor.supervisor.SupervisorFleetObserver;
@@ -113,8 +110,6 @@ final class E2eWorld implements AutoCloseable {
     this.idPrefix = randomIdPart(4);
     int base = freeBase();
     runtime = new HostRuntimes(kind.name().toLowerCase(java.util.Locale.ROOT));
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String classpath = System.getProperty("java.class.path");
     for (int i = 1; i <= 3; i++) {
       SupervisordFixture f = SupervisordFixture.start();
       try {
@@ -125,13 +120,11 @@ final class E2eWorld implements AutoCloseable {
             ? JschCommandRunner.builder().host(sshd.host()).port(sshd.port()).user(sshd.user())
                 .privateKey(sshd.clientKey()).knownHosts(sshd.knownHosts()).root(f.dir().toString()).build()
             : LocalCommandRunner.builder().name(name).root(f.dir()).build();
-        String launcher = f.dir().resolve("bin/vr-runner").toString();
-        String apps = f.dir().resolve("apps").toString();
-        RunnerLauncher.install(runner, launcher, java, classpath,
-            RunnerConfig.builder().root(Path.of(apps)).runtime(kind).build());
-        ContainerRuntime rt = kind == RuntimeKind.LXC
-            ? LxcContainerRuntime.of(launcher, apps, Duration.ofMinutes(2))
-            : PlainContainerRuntime.of(launcher, apps, Duration.ofMinutes(2));
+        // every host is this machine (h3 over SSH): this JVM's class path is the runner's there too
+        RunnerInstall install = RunnerInstall.builder().root(f.dir().resolve("apps"))
+            .launcher(f.dir().resolve("bin/vr-runner")).runtime(kind).classpathOfThisJvm().build();
+        install.install(runner);
+        ContainerRuntime rt = install.runtime(Duration.ofMinutes(2));
         String address = "127.0.0." + i;
         runtime.add(runner.host(), address, rt);
         PortRange ports = PortRange.of(base + (i - 1) * PORTS_PER_HOST, base + i * PORTS_PER_HOST);
