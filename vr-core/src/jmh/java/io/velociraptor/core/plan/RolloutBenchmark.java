@@ -11,7 +11,7 @@ import org.openjdk.jmh.annotations.Setup;
  * {@code max_parallel: 10%} (10 waves of 20), beside the single-diff planner it reuses
  * ({@code planReleaseChange}, inherited, measured in the same run). Run:
  * {@code ./mvnw -B -ntp -q -pl vr-core -Pbench -DskipTests test-compile exec:exec@bench
- * -Dbench.args="RolloutBenchmark -p hosts=1000"}.
+ * -Dbench.args="RolloutBenchmark -p hosts=1000"}, i.e. {@code ./vr-core/bench.sh rollout}.
  */
 public class RolloutBenchmark extends PlannerBenchmark {
   UpdatePolicy tenPercent;
