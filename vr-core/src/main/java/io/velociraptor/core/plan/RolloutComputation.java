@@ -11,10 +11,13 @@ import io.velociraptor.core.model.UpdatePolicy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Cuts one single diff into waves. Every action of the diff goes to exactly one wave, so the
@@ -92,7 +95,7 @@ final class RolloutComputation {
       Integer s = proc.isPresent() && plan.routeAdds().get(i).reason() == RouteReason.NEW_PROC ? startIndex.get(proc.get()) : null;
       addTie[i] = s != null ? s : FIRST;
     }
-    java.util.Set<ProcRef> awaiting = new java.util.HashSet<>();
+    Set<ProcRef> awaiting = new HashSet<>();
     for (Keep k : plan.keeps()) {
       if (k.reason() == KeepReason.AWAITING_REPLACEMENT) {
         awaiting.add(k.ref());
@@ -222,17 +225,17 @@ final class RolloutComputation {
   private List<Wave> waves(List<int[]> meta, int[] addTie, int[] removeTie, int firstWave) {
     int count = meta.size();
     // the swarm's procs in (host, name) order, once: each wave's keeps are a pass over it
-    List<Object[]> procs = new ArrayList<>(plan.keeps().size() + stops.size() + starts.size());
+    List<SwarmProc> procs = new ArrayList<>(plan.keeps().size() + stops.size() + starts.size());
     for (Keep k : plan.keeps()) {
-      procs.add(new Object[] {k.ref(), k});
+      procs.add(new SwarmProc(k.ref(), k, -1, -1));
     }
     for (int j = 0; j < stops.size(); j++) {
-      procs.add(new Object[] {stops.get(j).ref(), j, Boolean.FALSE});
+      procs.add(new SwarmProc(stops.get(j).ref(), null, j, -1));
     }
     for (int i = 0; i < starts.size(); i++) {
-      procs.add(new Object[] {starts.get(i).ref(), i, Boolean.TRUE});
+      procs.add(new SwarmProc(starts.get(i).ref(), null, -1, i));
     }
-    procs.sort((a, b) -> ((ProcRef) a[0]).compareTo((ProcRef) b[0]));
+    procs.sort((a, b) -> a.ref().compareTo(b.ref()));
     Ports ports = new Ports();
     List<Wave> out = new ArrayList<>(count);
     for (int w = 1; w <= count; w++) {
@@ -263,15 +266,13 @@ final class RolloutComputation {
         }
       }
       List<Keep> keeps = new ArrayList<>();
-      for (Object[] p : procs) {
-        if (p[1] instanceof Keep k) {
-          keeps.add(k);
-        } else if (p[2] == Boolean.FALSE && stopWave[(Integer) p[1]] > w) {
-          Stop s = stops.get((Integer) p[1]);
-          keeps.add(new Keep(s.host(), s.name(), KeepReason.AWAITING_REPLACEMENT));
-        } else if (p[2] == Boolean.TRUE && startWave[(Integer) p[1]] < w) {
-          Start s = starts.get((Integer) p[1]);
-          keeps.add(new Keep(s.host(), s.name(), KeepReason.CURRENT));
+      for (SwarmProc p : procs) {
+        if (p.keep() != null) {
+          keeps.add(p.keep());
+        } else if (p.stop() >= 0 && stopWave[p.stop()] > w) {
+          keeps.add(new Keep(p.ref().host(), p.ref().name(), KeepReason.AWAITING_REPLACEMENT));
+        } else if (p.start() >= 0 && startWave[p.start()] < w) {
+          keeps.add(new Keep(p.ref().host(), p.ref().name(), KeepReason.CURRENT));
         }
       }
       int[] m = meta.get(w - 1);
@@ -283,6 +284,9 @@ final class RolloutComputation {
     return out;
   }
 
+  /** A proc of the swarm: one the whole plan keeps, or the index of its stop or its start. */
+  private record SwarmProc(ProcRef ref, Keep keep, int stop, int start) {}
+
   /** The port ledger of the hosts the waves touch, carried from wave to wave. */
   private final class Ports {
     private final Map<HostName, Map<Integer, Integer>> held = new HashMap<>();
@@ -291,7 +295,7 @@ final class RolloutComputation {
 
     /** @return per touched host the ports held after the starts (and then applies the stops) */
     List<HostPorts> wave(List<Start> waveStarts, List<Stop> waveStops) {
-      Map<HostName, Map<Integer, Integer>> touched = new java.util.TreeMap<>();
+      Map<HostName, Map<Integer, Integer>> touched = new TreeMap<>();
       for (Start s : waveStarts) {
         Map<Integer, Integer> h = host(s.host());
         touched.put(s.host(), h);

@@ -6,7 +6,6 @@ import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.HostSnapshot;
 import io.velociraptor.core.model.UpdatePolicy;
 import io.velociraptor.core.plan.HostPorts;
-import io.velociraptor.core.plan.Keep;
 import io.velociraptor.core.plan.PlanPolicy;
 import io.velociraptor.core.plan.ProcRef;
 import io.velociraptor.core.plan.RouteChange;
@@ -329,15 +328,6 @@ public final class RolloutInvariants {
     List<T> sorted = new ArrayList<>(waves);
     java.util.Collections.sort(sorted);
     check(sorted.equals(whole), "the waves' " + what + " are not the single diff's, each once: " + sorted + " vs " + whole);
-  }
-
-  /** Keeps of a wave, for readers of a failing case. */
-  static String keeps(Wave w) {
-    StringBuilder out = new StringBuilder();
-    for (Keep k : w.plan().keeps()) {
-      out.append(k.ref()).append(' ').append(k.reason()).append('\n');
-    }
-    return out.toString();
   }
 
   private static void check(boolean ok, String message) {
