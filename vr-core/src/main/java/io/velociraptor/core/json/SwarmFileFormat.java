@@ -16,8 +16,10 @@ import java.util.function.Function;
 /**
  * The swarm file the {@code vr} tool reads, for tools of your own: YAML with the swarm's wire
  * fields ({@code app, version, config, proc, squad, size, one_per_host, pool, balancer, env,
- * settings, volumes, run_as, mem_limit, memsw_limit, ingredients}), where {@code proc} may also be
- * written {@code proc_type}, plus an optional stable {@code id} and, for offline plans,
+ * settings, volumes, run_as, mem_limit, memsw_limit, ingredients, update}), where {@code proc} may also be
+ * written {@code proc_type} and {@code update} is the update policy ({@code max_parallel, max_surge,
+ * min_in_service, canary, min_healthy_seconds, drain_seconds, auto_revert, on_failure}; see
+ * {@code docs/rollouts.md}), plus an optional stable {@code id} and, for offline plans,
  * {@code release_hash}. Without an id, a stored swarm of the same name ({@code app-config-proc})
  * keeps its id and a new one gets {@link SwarmId#derivedFrom}: the id the tool would give it.
  * Pure: text in, swarm out.
@@ -26,7 +28,7 @@ public final class SwarmFileFormat {
   /** The keys a swarm file may have. */
   public static final Set<String> KEYS = java.util.Collections.unmodifiableSet(new TreeSet<>(List.of("id", "app",
       "version", "config", "proc", "proc_type", "squad", "size", "one_per_host", "pool", "balancer", "env", "settings",
-      "volumes", "run_as", "mem_limit", "memsw_limit", "ingredients", "release_hash")));
+      "volumes", "run_as", "mem_limit", "memsw_limit", "ingredients", "release_hash", "update")));
 
   /** The file key behind each whole-swarm check's field name. */
   private static final Map<String, String> CHECKED_FIELDS = Map.of("run-as user", "run_as",
@@ -121,7 +123,8 @@ public final class SwarmFileFormat {
     try {
       return new Parsed(VrJson.readJson(VrJson.writeJson(map), Swarm.class), hash, idGiven);
     } catch (InvalidInputException e) {
-      throw new Invalid(e.path().isEmpty() ? checkedKey(e) : e.path().replace("proc_type", "proc"),
+      // the update policy's own checks run once its block is read, so Jackson's path stops at "update"
+      throw new Invalid(e.path().isEmpty() || e.path().equals("update") ? checkedKey(e) : e.path().replace("proc_type", "proc"),
           "is not valid: " + e.getMessage(), e);
     } catch (VrException e) {
       throw new Invalid("the swarm", "is not valid: " + e.getMessage(), e);
@@ -134,6 +137,9 @@ public final class SwarmFileFormat {
    */
   private static String checkedKey(InvalidInputException e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof InvalidValueException v && v.field().startsWith("update.")) {
+        return v.field();
+      }
       if (t instanceof InvalidValueException v) {
         return CHECKED_FIELDS.getOrDefault(v.field(), "a field");
       }

@@ -92,6 +92,17 @@ public interface Swarm {
   /** @return the balancer that holds {@link #pool()} */
   Optional<BalancerName> balancer();
 
+  /**
+   * @return how the swarm rolls to a new release, size or config; none means the default policy
+   *     (every new proc at once), and keeps the swarm's wire form as it was before policies
+   */
+  Optional<UpdatePolicy> update();
+
+  /** @return {@link #update()} or the default policy */
+  default UpdatePolicy updatePolicy() {
+    return update().orElseGet(UpdatePolicy::defaults);
+  }
+
   /** @return the name people use, {@code app-config-proc} */
   default String name() {
     return app() + "-" + config() + "-" + procType();
@@ -128,7 +139,7 @@ public interface Swarm {
     return toBuilder().version(version).build();
   }
 
-  /** Checks size, pool/balancer pairing, user and distinct ingredients and volume targets. */
+  /** Checks size, pool/balancer pairing, user, distinct ingredients and volume targets, and the update policy against the size. */
   @Value.Check
   default void check() {
     if (size() < 0 || size() > MAX_SIZE) {
@@ -162,6 +173,10 @@ public interface Swarm {
     }
     if (memLimit().isPresent() && memswLimit().isPresent() && memswLimit().get().bytes() < memLimit().get().bytes()) {
       throw InvalidValueException.of("memsw limit", memswLimit().get(), "must not be below the memory limit " + memLimit().get());
+    }
+    if (update().isPresent() && !onePerHost()) {
+      // a one-per-host swarm's size is its number of hosts, known only when planning
+      update().get().checkFor(size());
     }
   }
 }

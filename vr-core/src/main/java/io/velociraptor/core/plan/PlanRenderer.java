@@ -8,6 +8,22 @@ final class PlanRenderer {
 
   static String render(SwarmPlan plan) {
     StringBuilder out = new StringBuilder();
+    header(plan, out);
+    out.append('\n');
+    actions(plan, out, true);
+    reports(plan, out);
+    if (plan.isNoop()) {
+      out.append(plan.unplaced().isEmpty() && plan.unreachable().isEmpty() ? "" : "\n")
+          .append("No changes.\n");
+    } else {
+      out.append("\nPlan: ").append(plan.summary()).append(".\n")
+          .append("Order: start, uptest, route adds, route removes, stop.\n");
+    }
+    return out.toString();
+  }
+
+  /** The swarm, its release and size, its pool. */
+  static void header(SwarmPlan plan, StringBuilder out) {
     out.append("swarm ").append(plan.swarmName()).append(" (id ").append(plan.swarmId()).append(") on squad ")
         .append(plan.squad()).append('\n');
     if (plan.buildPending()) {
@@ -31,7 +47,10 @@ final class PlanRenderer {
     } else {
       out.append("  no pool: never routed\n");
     }
-    out.append('\n');
+  }
+
+  /** Starts, stops, keeps (when asked) and route changes, one line each. */
+  static void actions(SwarmPlan plan, StringBuilder out, boolean withKeeps) {
     for (Start s : plan.starts()) {
       if (s.replaces().isPresent()) {
         out.append("+/- start ");
@@ -51,7 +70,7 @@ final class PlanRenderer {
       s.replacedBy().ifPresent(r -> out.append("; after ").append(r).append(" is uptested and routed"));
       out.append('\n');
     }
-    for (Keep k : plan.keeps()) {
+    for (Keep k : withKeeps ? plan.keeps() : java.util.List.<Keep>of()) {
       out.append("    keep  ").append(k.host()).append("  ").append(k.name()).append("  (").append(words(k.reason()))
           .append(")\n");
     }
@@ -63,6 +82,10 @@ final class PlanRenderer {
       out.append("-   route ").append(r.pool()).append(" remove ").append(r.member()).append("  (")
           .append(words(r.reason())).append(")\n");
     }
+  }
+
+  /** What could not be placed and which hosts could not be seen. */
+  static void reports(SwarmPlan plan, StringBuilder out) {
     for (Unplaced u : plan.unplaced()) {
       out.append("!   unplaced ").append(u.count()).append(u.host().map(h -> " on " + h).orElse("")).append(": ")
           .append(words(u.reason())).append(" (").append(u.detail()).append(")\n");
@@ -78,17 +101,9 @@ final class PlanRenderer {
       }
       out.append('\n');
     }
-    if (plan.isNoop()) {
-      out.append(plan.unplaced().isEmpty() && plan.unreachable().isEmpty() ? "" : "\n")
-          .append("No changes.\n");
-    } else {
-      out.append("\nPlan: ").append(plan.summary()).append(".\n")
-          .append("Order: start, uptest, route adds, route removes, stop.\n");
-    }
-    return out.toString();
   }
 
-  private static String words(Enum<?> e) {
+  static String words(Enum<?> e) {
     return e.name().toLowerCase(Locale.ROOT).replace('_', ' ');
   }
 }

@@ -23,6 +23,7 @@ import io.velociraptor.core.model.PoolState;
 import io.velociraptor.core.model.Port;
 import io.velociraptor.core.model.PortLock;
 import io.velociraptor.core.model.PortRange;
+import io.velociraptor.core.model.ProcCount;
 import io.velociraptor.core.model.ProcData;
 import io.velociraptor.core.model.ProcName;
 import io.velociraptor.core.model.ProcState;
@@ -33,6 +34,7 @@ import io.velociraptor.core.model.Squad;
 import io.velociraptor.core.model.SquadName;
 import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.SwarmId;
+import io.velociraptor.core.model.UpdatePolicy;
 import io.velociraptor.core.model.Version;
 import io.velociraptor.core.model.Volume;
 import io.velociraptor.core.testing.Golden;
@@ -72,6 +74,29 @@ class GoldenWireTest {
     String yaml = VrJson.writeYaml(swarm());
     Golden.assertMatches("swarm.yaml", yaml);
     assertThat(VrJson.readYaml(Golden.read("swarm.yaml"), Swarm.class)).isEqualTo(swarm());
+  }
+
+  static Swarm swarmWithUpdate() {
+    return swarm().toBuilder().size(6).update(UpdatePolicy.builder().maxParallel(ProcCount.of(2))
+        .maxSurge(ProcCount.percent(50)).minInService(ProcCount.percent(80)).canary(1).minHealthySeconds(10)
+        .drainSeconds(5).autoRevert(true).build()).build();
+  }
+
+  @Test
+  void swarmWithAnUpdatePolicyMatchesTheGoldenFileAndRoundTrips() {
+    Golden.assertMatches("swarm_update.yaml", VrJson.writeYaml(swarmWithUpdate()));
+    assertThat(VrJson.readYaml(Golden.read("swarm_update.yaml"), Swarm.class)).isEqualTo(swarmWithUpdate());
+    Golden.assertMatches("swarm_update.json", VrJson.writeJson(swarmWithUpdate()) + "\n");
+    assertThat(VrJson.readJson(Golden.read("swarm_update.json"), Swarm.class)).isEqualTo(swarmWithUpdate());
+  }
+
+  @Test
+  void anUpdatePolicyChangesNeitherTheReleaseHashNorTheSwarmsIdentity() {
+    Swarm plain = swarm().toBuilder().size(6).build();
+    assertThat(Release.of(swarmWithUpdate(), build()).hash()).isEqualTo(Release.of(plain, build()).hash());
+    assertThat(VrJson.writeYaml(plain)).doesNotContain("update");
+    assertThat(swarmWithUpdate().id()).isEqualTo(plain.id());
+    assertThat(swarmWithUpdate().name()).isEqualTo(plain.name());
   }
 
   @Test

@@ -48,4 +48,39 @@ class SwarmFileFormatTest {
     assertThatThrownBy(() -> SwarmFileFormat.parse("- a\n- b\n", n -> Optional.empty()))
         .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class, e -> assertThat(e.field()).isEqualTo("the document"));
   }
+
+  @Test
+  void theUpdateBlockIsReadWithSnakeCaseKeys() {
+    SwarmFileFormat.Parsed p = SwarmFileFormat.parse(FILE + "update:\n  max_parallel: 1\n  max_surge: 50%\n"
+        + "  min_in_service: 2\n  canary: 1\n  min_healthy_seconds: 10\n  drain_seconds: 5\n  auto_revert: true\n",
+        n -> Optional.empty());
+    io.velociraptor.core.model.UpdatePolicy u = p.swarm().update().orElseThrow();
+    assertThat(u.maxParallel()).isEqualTo(io.velociraptor.core.model.ProcCount.of(1));
+    assertThat(u.maxSurge()).contains(io.velociraptor.core.model.ProcCount.percent(50));
+    assertThat(u.minInService()).isEqualTo(io.velociraptor.core.model.ProcCount.of(2));
+    assertThat(u.canary()).isEqualTo(1);
+    assertThat(u.minHealthySeconds()).isEqualTo(10);
+    assertThat(u.drainSeconds()).isEqualTo(5);
+    assertThat(u.onFailure()).isEqualTo(io.velociraptor.core.model.OnFailure.REVERT);
+    assertThat(SwarmFileFormat.parse(FILE, n -> Optional.empty()).swarm().update()).isEmpty();
+  }
+
+  @Test
+  void updateMistakesNameTheUpdateKey() {
+    assertThatThrownBy(() -> SwarmFileFormat.parse(FILE + "update:\n  max_parallel: 0\n", n -> Optional.empty()))
+        .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class, e -> {
+          assertThat(e.field()).isEqualTo("update.max_parallel");
+          assertThat(e.problem()).contains("\"0\"");
+        });
+    assertThatThrownBy(() -> SwarmFileFormat.parse(FILE + "update:\n  canary: 4\n", n -> Optional.empty()))
+        .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class, e -> {
+          assertThat(e.field()).isEqualTo("update.canary");
+          assertThat(e.problem()).contains("must not exceed the swarm's size 3");
+        });
+    assertThatThrownBy(() -> SwarmFileFormat.parse(FILE + "update:\n  max_surge: 150%\n", n -> Optional.empty()))
+        .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class, e -> {
+          assertThat(e.field()).isEqualTo("update.max_surge");
+          assertThat(e.problem()).contains("150%");
+        });
+  }
 }
