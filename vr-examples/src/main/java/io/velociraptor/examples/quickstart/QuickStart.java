@@ -94,6 +94,7 @@ public final class QuickStart {
         Swarm swarm = Swarm.builder().id(SwarmId.of("hellowww")).app(AppName.of("hello")).procType(ProcTypeName.of("web"))
             .config(ConfigName.of("demo")).squad(SquadName.of("local")).size(2).version(Version.of("1.0"))
             .env(Env.of(Map.of("PATH", runner.java().getParent() + ":/usr/bin:/bin"))).build();
+        System.out.print(dispatcher.plan(swarm).render()); // a dry run first: 2 starts, the build pending
         DispatchResult run = dispatcher.dispatch(swarm); // build, start, uptest, route, retire
         if (!run.succeeded()) {
           System.out.println("dispatch failed: " + run.run().failureReason().orElse(""));
