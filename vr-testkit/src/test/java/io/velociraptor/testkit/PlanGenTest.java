@@ -15,19 +15,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** The generators reach every corner of the planner, so the properties are not vacuous. */
-class PlanGenTest {
-  @org.junit.jupiter.api.io.TempDir java.nio.file.Path memory;
-
-  /** The false claim below must not be remembered in target/ for the next run. */
-  @org.junit.jupiter.api.BeforeEach
-  void rememberInATemporaryDirectory() {
-    System.setProperty("vr.property.failures", memory.toString());
-  }
-
-  @org.junit.jupiter.api.AfterEach
-  void forgetTheDirectory() {
-    System.clearProperty("vr.property.failures");
-  }
+class PlanGenTest extends PrivateFailureMemory {
   @Test
   void theShrinkerReducesAFailingCaseToOneHostAndOneProc() {
     // a false claim: "no plan ever stops a proc"; the smallest counterexample is one host with one proc

@@ -8,19 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class PropertyRunnerTest {
-  @org.junit.jupiter.api.io.TempDir java.nio.file.Path memory;
-
-  /** Failing cases are remembered in a directory of this test's own, not in target/. */
-  @org.junit.jupiter.api.BeforeEach
-  void rememberInATemporaryDirectory() {
-    System.setProperty("vr.property.failures", memory.toString());
-  }
-
-  @org.junit.jupiter.api.AfterEach
-  void forgetTheDirectory() {
-    System.clearProperty("vr.property.failures");
-  }
+class PropertyRunnerTest extends PrivateFailureMemory {
 
   @Test
   void aFailingCaseIsRememberedTriedFirstNextTimeAndForgottenOnceItPasses() throws Exception {
