@@ -131,12 +131,14 @@ public final class Dispatcher implements AutoCloseable {
     });
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link Dispatcher}. */
   public static Builder builder() {
     return new Builder();
   }
 
   /**
+   * Adds a listener for the events of every later dispatch.
+   *
    * @param listener receives every event of every later dispatch
    */
   public void addListener(DispatchListener listener) {
@@ -409,6 +411,7 @@ public final class Dispatcher implements AutoCloseable {
     return fleet.host(name);
   }
 
+  /** Stops this dispatcher's host threads, interrupting any dispatch still at work on a host. */
   @Override
   public void close() {
     hostPool.shutdownNow();
@@ -436,6 +439,8 @@ public final class Dispatcher implements AutoCloseable {
     private Builder() {}
 
     /**
+     * Sets where swarms, builds, releases, port locks and runs live.
+     *
      * @param store where swarms, builds, releases, port locks and runs live
      * @return this
      */
@@ -445,6 +450,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the configured hosts and squads.
+     *
      * @param fleet the configured hosts and squads
      * @return this
      */
@@ -454,6 +461,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the observer of hosts' procs.
+     *
      * @param observer observes hosts' procs
      * @return this
      */
@@ -463,6 +472,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the proc controller, which installs, starts, stops and removes programs.
+     *
      * @param procs installs, starts, stops and removes programs
      * @return this
      */
@@ -472,6 +483,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the container runtime, which sets up, uptests and tears down procs.
+     *
      * @param runtime sets up, uptests and tears down procs
      * @return this
      */
@@ -481,6 +494,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the command runners for hosts.
+     *
      * @param runners command runners for hosts
      * @return this
      */
@@ -490,6 +505,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the build backend that builds missing builds; without one, a swarm whose build is missing fails.
+     *
      * @param builds builds missing builds; without one, a swarm whose build is missing fails
      * @return this
      */
@@ -499,6 +516,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets a balancer, by its name.
+     *
      * @param balancer a balancer, by its name
      * @return this
      */
@@ -508,6 +527,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets a listener that receives events.
+     *
      * @param listener receives events
      * @return this
      */
@@ -517,6 +538,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the clock for run timestamps.
+     *
      * @param clock for run timestamps
      * @return this
      */
@@ -526,6 +549,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the timeout of each uptest (default 30 s).
+     *
      * @param timeout per uptest (default 30 s)
      * @return this
      */
@@ -538,6 +563,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets how many times a route change is tried before the run fails (default 3).
+     *
      * @param attempts tries per route change before the run fails (default 3)
      * @return this
      */
@@ -550,6 +577,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the pause before the second attempt of a route change; it doubles before each later one, up to {@link #MAX_ROUTE_BACKOFF} (default 200 ms; zero retries at once).
+     *
      * @param first the pause before the second attempt of a route change; it doubles before each
      *     later one, up to {@link #MAX_ROUTE_BACKOFF} (default 200 ms; zero retries at once)
      * @return this
@@ -570,6 +599,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets how many hosts are worked on at once (default 8).
+     *
      * @param parallelism how many hosts are worked on at once (default 8)
      * @return this
      */
@@ -582,6 +613,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets who owns the runs (default: this process).
+     *
      * @param owner who owns the runs (default: this process)
      * @return this
      */
@@ -591,6 +624,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Builds the dispatcher.
+     *
      * @return the dispatcher
      * @throws NullPointerException naming the first missing part
      */

@@ -25,6 +25,8 @@ public record DesiredSwarm(Swarm swarm, ReleaseHash releaseHash) {
   }
 
   /**
+   * The swarm, to run at the release with that hash.
+   *
    * @param swarm the swarm
    * @param releaseHash its release's hash
    * @return the desired swarm
@@ -34,6 +36,8 @@ public record DesiredSwarm(Swarm swarm, ReleaseHash releaseHash) {
   }
 
   /**
+   * The swarm, to run at that release.
+   *
    * @param swarm the swarm
    * @param release the release it resolved to
    * @return the desired swarm
