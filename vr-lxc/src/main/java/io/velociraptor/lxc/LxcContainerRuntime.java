@@ -26,6 +26,8 @@ public final class LxcContainerRuntime extends RunnerContainerRuntime {
   }
 
   /**
+   * A runtime that runs each proc in an LXC container through the runner installed on its host.
+   *
    * @param launcher absolute path of the runner launcher on hosts, e.g. /usr/local/bin/vr-runner
    * @param root the runner's root on hosts, e.g. /apps
    * @param setupTimeout how long setup (download, unpack) and teardown may take
@@ -36,6 +38,7 @@ public final class LxcContainerRuntime extends RunnerContainerRuntime {
     return new LxcContainerRuntime(new RuntimeSettings(launcher, root, setupTimeout, 50));
   }
 
+  /** The runtime's name: {@code lxc}. */
   @Override
   public String name() {
     return "lxc";
