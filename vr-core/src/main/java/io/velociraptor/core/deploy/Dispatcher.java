@@ -505,7 +505,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Sets the build backend that builds missing builds; without one, a swarm whose build is missing fails.
+     * Sets the build backend that builds missing builds; without one, a swarm whose build is
+     * missing fails.
      *
      * @param builds builds missing builds; without one, a swarm whose build is missing fails
      * @return this
@@ -577,7 +578,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Sets the pause before the second attempt of a route change; it doubles before each later one, up to {@link #MAX_ROUTE_BACKOFF} (default 200 ms; zero retries at once).
+     * Sets the pause before the second attempt of a route change; it doubles before each later one,
+     * up to {@link #MAX_ROUTE_BACKOFF} (default 200 ms; zero retries at once).
      *
      * @param first the pause before the second attempt of a route change; it doubles before each
      *     later one, up to {@link #MAX_ROUTE_BACKOFF} (default 200 ms; zero retries at once)

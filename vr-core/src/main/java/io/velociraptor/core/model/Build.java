@@ -41,7 +41,9 @@ public interface Build {
   List<Buildpack> buildpacks();
 
   /**
-   * Returns the name each buildpack gave, in the order of {@link #buildpacks()}: the first line its {@code bin/detect} printed, else the last segment of its URL; empty in build results written before names were recorded.
+   * Returns the name each buildpack gave, in the order of {@link #buildpacks()}: the first line its
+   * {@code bin/detect} printed, else the last segment of its URL; empty in build results written
+   * before names were recorded.
    *
    * @return the name each buildpack gave, in the order of {@link #buildpacks()}: the first line
    *     its {@code bin/detect} printed, else the last segment of its URL; empty in build results
@@ -53,7 +55,8 @@ public interface Build {
   Optional<String> artifact();
 
   /**
-   * Returns where the compile log is stored (artifact store location, path or URL), saved with the tarball.
+   * Returns where the compile log is stored (artifact store location, path or URL), saved with the
+   * tarball.
    *
    * @return where the compile log is stored (artifact store location, path or URL), saved with
    *     the tarball
@@ -82,7 +85,8 @@ public interface Build {
   }
 
   /**
-   * Returns the {@code addons} the buildpacks' release steps asked for, sorted; vr provisions none, it records them.
+   * Returns the {@code addons} the buildpacks' release steps asked for, sorted; vr provisions none,
+   * it records them.
    *
    * @return the {@code addons} the buildpacks' release steps asked for, sorted; vr provisions
    *     none, it records them

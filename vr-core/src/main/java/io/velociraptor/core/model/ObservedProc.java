@@ -34,7 +34,8 @@ public interface ObservedProc extends Comparable<ObservedProc> {
   }
 
   /**
-   * Returns the port it holds: from the program name for ours and legacy names; for foreign programs only when the observer learned it otherwise.
+   * Returns the port it holds: from the program name for ours and legacy names; for foreign
+   * programs only when the observer learned it otherwise.
    *
    * @return the port it holds: from the program name for ours and legacy names; for foreign
    *     programs only when the observer learned it otherwise

@@ -101,7 +101,8 @@ public interface ProcData {
   Optional<SwarmId> swarmId();
 
   /**
-   * Returns the program (and container) name: vr's seven-field form when the swarm id is known, else the original's {@code app-version-config-hash-proc-port}.
+   * Returns the program (and container) name: vr's seven-field form when the swarm id is known,
+   * else the original's {@code app-version-config-hash-proc-port}.
    *
    * @return the program (and container) name: vr's seven-field form when the swarm id is known,
    *     else the original's {@code app-version-config-hash-proc-port}

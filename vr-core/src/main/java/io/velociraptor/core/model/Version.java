@@ -41,7 +41,8 @@ public record Version(@JsonValue String value) implements Comparable<Version> {
   }
 
   /**
-   * Returns the version with every character outside {@code [A-Za-z0-9_.]} replaced by {@code _}, as it appears in program names ({@code release-1.0} becomes {@code release_1.0}).
+   * Returns the version with every character outside {@code [A-Za-z0-9_.]} replaced by {@code _},
+   * as it appears in program names ({@code release-1.0} becomes {@code release_1.0}).
    *
    * @return the version with every character outside {@code [A-Za-z0-9_.]} replaced by {@code _},
    *     as it appears in program names ({@code release-1.0} becomes {@code release_1.0})

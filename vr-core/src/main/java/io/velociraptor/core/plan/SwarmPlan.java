@@ -46,7 +46,10 @@ public interface SwarmPlan {
   /** The desired version. */
   Version version();
 
-  /** How many current procs the swarm wants (the number of eligible hosts for one per host, 0 when deleting). */
+  /**
+   * How many current procs the swarm wants (the number of eligible hosts for one per host, 0 when
+   * deleting).
+   */
   int target();
 
   /** Whether the swarm runs one proc per reachable active host. */

@@ -147,7 +147,8 @@ public final class JschCommandRunner implements CommandRunner {
   }
 
   /**
-   * Returns the host's name for messages: the model host's name if built from a {@link Host}, else the address given to the builder.
+   * Returns the host's name for messages: the model host's name if built from a {@link Host}, else
+   * the address given to the builder.
    *
    * @return the host's name for messages: the model host's name if built from a {@link
    *     Host}, else the address given to the builder
@@ -935,7 +936,8 @@ public final class JschCommandRunner implements CommandRunner {
     }
 
     /**
-     * Sets how many commands may run at once on the session (keep it below the host's sshd {@code MaxSessions}, default 10).
+     * Sets how many commands may run at once on the session (keep it below the host's sshd {@code
+     * MaxSessions}, default 10).
      *
      * @param max how many commands may run at once on the session (keep it below the host's
      *     sshd {@code MaxSessions}, default 10)

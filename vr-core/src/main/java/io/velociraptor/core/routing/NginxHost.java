@@ -119,7 +119,8 @@ public final class NginxHost {
     private Builder() {}
 
     /**
-     * Sets the error log, passed as {@code nginx -e}: where nginx logs before it has read its configuration (nginx 1.19.5 and later).
+     * Sets the error log, passed as {@code nginx -e}: where nginx logs before it has read its
+     * configuration (nginx 1.19.5 and later).
      *
      * @param file passed as {@code nginx -e}: where nginx logs before it has read its
      *     configuration (nginx 1.19.5 and later)
@@ -186,7 +187,8 @@ public final class NginxHost {
     }
 
     /**
-     * Sets the master's pid file, as the configuration's {@code pid}; default {@code /run/nginx.pid}.
+     * Sets the master's pid file, as the configuration's {@code pid}; default {@code
+     * /run/nginx.pid}.
      *
      * @param file the master's pid file, as the configuration's {@code pid}; default
      *     {@code /run/nginx.pid}

@@ -43,7 +43,8 @@ public interface BuildRequest {
   Version version();
 
   /**
-   * Returns the commit to check out instead of resolving {@link #version()}; set when a build result is fed back, so the rebuild uses the same source.
+   * Returns the commit to check out instead of resolving {@link #version()}; set when a build
+   * result is fed back, so the rebuild uses the same source.
    *
    * @return the commit to check out instead of resolving {@link #version()}; set when a build
    *     result is fed back, so the rebuild uses the same source

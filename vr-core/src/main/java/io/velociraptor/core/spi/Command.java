@@ -153,7 +153,10 @@ public final class Command {
     return ShellQuoting.join(argv);
   }
 
-  /** Whether {@code o} is a command with the same argv, stdin, env, directory, timeout, sudo user and output limit. */
+  /**
+   * Whether {@code o} is a command with the same argv, stdin, env, directory, timeout, sudo user
+   * and output limit.
+   */
   @Override
   public boolean equals(Object o) {
     if (this == o) {

@@ -25,7 +25,8 @@ public final class CommandFailedException extends VrException {
   private final String stderrTail;
 
   /**
-   * A command that exited non-zero or timed out; the message names the host and the command and shows its stderr.
+   * A command that exited non-zero or timed out; the message names the host and the command and
+   * shows its stderr.
    *
    * @param host the host the command ran on
    * @param command the command

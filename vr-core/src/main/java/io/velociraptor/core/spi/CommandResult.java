@@ -43,7 +43,9 @@ public final class CommandResult {
   }
 
   /**
-   * Returns the exit code: 0 for success; 128 + n when killed by signal n; 127 when the program was not found, 126 when it (or the working directory) could not be used; {@link #TIMED_OUT_EXIT_CODE} when it timed out.
+   * Returns the exit code: 0 for success; 128 + n when killed by signal n; 127 when the program was
+   * not found, 126 when it (or the working directory) could not be used; {@link
+   * #TIMED_OUT_EXIT_CODE} when it timed out.
    *
    * @return the exit code: 0 for success; 128 + n when killed by signal n; 127 when the program
    *     was not found, 126 when it (or the working directory) could not be used;
@@ -106,7 +108,10 @@ public final class CommandResult {
     return String.join("\n", lines.subList(Math.max(0, lines.size() - maxLines), lines.size()));
   }
 
-  /** Whether {@code o} is a result with the same exit code, output, truncation, timeout and duration. */
+  /**
+   * Whether {@code o} is a result with the same exit code, output, truncation, timeout and
+   * duration.
+   */
   @Override
   public boolean equals(Object o) {
     if (this == o) {

@@ -20,7 +20,8 @@ import java.nio.file.Path;
 public interface CommandRunner extends AutoCloseable {
 
   /**
-   * Returns the host this runner acts on, for messages: its name, {@code localhost} for the local runner.
+   * Returns the host this runner acts on, for messages: its name, {@code localhost} for the local
+   * runner.
    *
    * @return the host this runner acts on, for messages: its name, {@code localhost} for the
    *     local runner

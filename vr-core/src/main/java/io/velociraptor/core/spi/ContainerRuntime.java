@@ -39,7 +39,8 @@ public interface ContainerRuntime {
   void setup(CommandRunner host, ProcData proc);
 
   /**
-   * Returns the argv Supervisor's {@code command=} must run for this proc: it keeps the proc in the foreground, exits when the proc exits, and stops it cleanly on SIGTERM.
+   * Returns the argv Supervisor's {@code command=} must run for this proc: it keeps the proc in the
+   * foreground, exits when the proc exits, and stops it cleanly on SIGTERM.
    *
    * @param proc the proc.yaml contents
    * @return the argv Supervisor's {@code command=} must run for this proc: it keeps the proc

@@ -106,7 +106,8 @@ public final class OneShot {
   }
 
   /**
-   * Returns the host directories the program may write, sorted; a container binds each at the same path inside.
+   * Returns the host directories the program may write, sorted; a container binds each at the same
+   * path inside.
    *
    * @return the host directories the program may write, sorted; a container binds each at the
    *     same path inside
@@ -140,7 +141,10 @@ public final class OneShot {
     return ShellQuoting.join(argv);
   }
 
-  /** Whether {@code o} is a one-shot with the same argv, env, directory, writable directories, user, network and timeout. */
+  /**
+   * Whether {@code o} is a one-shot with the same argv, env, directory, writable directories, user,
+   * network and timeout.
+   */
   @Override
   public boolean equals(Object o) {
     if (this == o) {

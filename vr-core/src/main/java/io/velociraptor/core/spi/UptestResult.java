@@ -87,7 +87,10 @@ public record UptestResult(
         timedOut ? Optional.empty() : Optional.of(exitCode), timedOut);
   }
 
-  /** How it ended, for people: "passed", "exit 1", "timed out", or "failed" when the runner did not say. */
+  /**
+   * How it ended, for people: "passed", "exit 1", "timed out", or "failed" when the runner did not
+   * say.
+   */
   public String outcome() {
     if (timedOut) {
       return "timed out";

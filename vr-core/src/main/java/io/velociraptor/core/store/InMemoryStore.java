@@ -113,7 +113,8 @@ public final class InMemoryStore extends RecordStore {
     }
 
     /**
-     * Sets how long a live run may stay unchanged, and a lock of no run may be held, before it counts as stale; default 30 minutes.
+     * Sets how long a live run may stay unchanged, and a lock of no run may be held, before it
+     * counts as stale; default 30 minutes.
      *
      * @param ttl how long a live run may stay unchanged, and a lock of no run may be held,
      *     before it counts as stale; default 30 minutes

@@ -62,6 +62,9 @@ import jdk.javadoc.doclet.Reporter;
  *       overridden method must be in this module's sources: an undocumented override of
  *       {@code toString()}, {@code close()} or another module's SPI method has a blank row in this
  *       module's javadoc, and is listed;
+ *   <li>the public and protected members of a package-private superclass, which javadoc shows on
+ *       the page of each public subclass that does not override them, are checked like the
+ *       subclass's own;
  *   <li>enum {@code values()} and {@code valueOf(String)}, and the {@code equals}, {@code hashCode}
  *       and {@code toString} of a record, get javadoc's own text and are not checked.
  * </ul>
@@ -207,8 +210,11 @@ public final class JavadocSummary {
             }
           }
         }
-        for (Element member : type.getEnclosedElements()) {
-          if (!env.isIncluded(member) || accessors.contains(member) || member instanceof TypeElement) {
+        List<Element> members = new ArrayList<>(type.getEnclosedElements());
+        members.addAll(fromHiddenSuperclasses(env, trees, elements, type));
+        for (Element member : members) {
+          boolean hidden = member.getEnclosingElement() != type;
+          if (!hidden && !env.isIncluded(member) || accessors.contains(member) || member instanceof TypeElement) {
             continue;
           }
           if (elements.getOrigin(member) != Elements.Origin.EXPLICIT) {
@@ -220,12 +226,14 @@ public final class JavadocSummary {
               if (enumMethod(type, method) || recordMethod(type, method)) {
                 continue;
               }
-              if (!hasSummary(trees, method) && !inheritsSummary(trees, elements, type, method)) {
-                found.add(where(trees, method) + " method " + type.getQualifiedName() + "." + signature(method));
+              TypeElement owner = (TypeElement) method.getEnclosingElement();
+              if (!hasSummary(trees, method) && !inheritsSummary(trees, elements, owner, method)) {
+                found.add(where(trees, method) + " method " + owner.getQualifiedName() + "." + signature(method)
+                    + (hidden ? " (shown on its public subclasses' pages)" : ""));
               }
               break;
             case CONSTRUCTOR:
-              if (isRecord && canonical(type, (ExecutableElement) member)) {
+              if (hidden || isRecord && canonical(type, (ExecutableElement) member)) {
                 continue;
               }
               if (!hasSummary(trees, member)) {
@@ -236,7 +244,8 @@ public final class JavadocSummary {
             case FIELD:
             case ENUM_CONSTANT:
               if (!hasSummary(trees, member)) {
-                found.add(where(trees, member) + " field " + type.getQualifiedName() + "." + member.getSimpleName());
+                found.add(where(trees, member) + " field " + ((TypeElement) member.getEnclosingElement()).getQualifiedName()
+                    + "." + member.getSimpleName());
               }
               break;
             default:
@@ -248,6 +257,51 @@ public final class JavadocSummary {
         reporter.print(Diagnostic.Kind.ERROR, MARK + offender);
       }
       return true;
+    }
+
+    /**
+     * The public and protected members of the package-private superclasses of {@code type} in
+     * these sources that {@code type} does not override: javadoc shows them as members of
+     * {@code type}, with their own comments.
+     */
+    private static List<Element> fromHiddenSuperclasses(DocletEnvironment env, DocTrees trees, Elements elements,
+        TypeElement type) {
+      List<Element> out = new ArrayList<>();
+      TypeMirror superclass = type.getSuperclass();
+      while (superclass.getKind() == TypeKind.DECLARED) {
+        TypeElement s = (TypeElement) ((DeclaredType) superclass).asElement();
+        if (env.isIncluded(s) || trees.getPath(s) == null) {
+          break;   // a documented class has its own page; a class-file one is not ours to check
+        }
+        for (Element m : s.getEnclosedElements()) {
+          Set<Modifier> mods = m.getModifiers();
+          boolean visible = mods.contains(Modifier.PUBLIC) || mods.contains(Modifier.PROTECTED);
+          if (!visible || m.getKind() != ElementKind.METHOD && m.getKind() != ElementKind.FIELD) {
+            continue;
+          }
+          if (m.getKind() == ElementKind.METHOD && overriddenIn(elements, type, s, (ExecutableElement) m)) {
+            continue;
+          }
+          out.add(m);
+        }
+        superclass = s.getSuperclass();
+      }
+      return out;
+    }
+
+    /** Whether a class between {@code type} and {@code declarer} (type included) overrides {@code method}. */
+    private static boolean overriddenIn(Elements elements, TypeElement type, TypeElement declarer, ExecutableElement method) {
+      TypeElement t = type;
+      while (t != null && !t.equals(declarer)) {
+        for (ExecutableElement m : ElementFilter.methodsIn(t.getEnclosedElements())) {
+          if (elements.overrides(m, method, type)) {
+            return true;
+          }
+        }
+        TypeMirror up = t.getSuperclass();
+        t = up.getKind() == TypeKind.DECLARED ? (TypeElement) ((DeclaredType) up).asElement() : null;
+      }
+      return false;
     }
 
     private static boolean generated(DocTrees trees, Element e) {

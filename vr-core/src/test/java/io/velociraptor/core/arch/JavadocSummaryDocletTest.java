@@ -14,6 +14,7 @@ class JavadocSummaryDocletTest {
   void listsEveryPublicElementWithoutASummarySentenceWithItsLine() {
     assertThat(JavadocSummary.offenders(SAMPLE, JavadocSummary.testClasspath(), Set.of()))
         .containsExactly(
+            "src/test/resources/javadoc-summary/sample/Hidden.java:5 method sample.Hidden.undocumentedShown() (shown on its public subclasses' pages)",
             "src/test/resources/javadoc-summary/sample/Sample.java:8 method sample.Sample.onlyReturnTag()",
             "src/test/resources/javadoc-summary/sample/Sample.java:13 method sample.Sample.undocumented()",
             "src/test/resources/javadoc-summary/sample/Sample.java:22 record component sample.Sample.Pair.size (no @param in the record's comment)",
@@ -28,6 +29,6 @@ class JavadocSummaryDocletTest {
 
   @Test
   void skipsExcludedFiles() {
-    assertThat(JavadocSummary.offenders(SAMPLE, JavadocSummary.testClasspath(), Set.of("sample/Sample.java"))).isEmpty();
+    assertThat(JavadocSummary.offenders(SAMPLE, JavadocSummary.testClasspath(), Set.of("sample/Sample.java", "sample/Hidden.java", "sample/Visible.java"))).isEmpty();
   }
 }
