@@ -89,7 +89,8 @@ public final class Runner {
   }
 
   /**
-   * Returns the argv Supervisor's {@code command=} runs: the proc's run.sh, which keeps the container (or process) in the foreground and stops it on SIGTERM.
+   * Returns the argv Supervisor's {@code command=} runs: the proc's run.sh, which keeps the
+   * container (or process) in the foreground and stops it on SIGTERM.
    *
    * @param procYaml the proc's proc.yaml
    * @return the argv Supervisor's {@code command=} runs: the proc's run.sh, which keeps the
