@@ -158,7 +158,11 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     return home;
   }
 
-  /** Builds the app with its buildpacks (detect, compile, release) and stores the tarball, blocking until done; a request identical to one already running waits for that build and shares its result. */
+  /**
+   * Builds the app with its buildpacks (detect, compile, release) and stores the tarball, blocking
+   * until done; a request identical to one already running waits for that build and shares its
+   * result.
+   */
   @Override
   public Build build(BuildRequest request, BuildListener listener) {
     Objects.requireNonNull(request, "request");
@@ -953,7 +957,8 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     }
 
     /**
-     * Sets how long a build waits for another build of the same app and version, or for a shared cache.
+     * Sets how long a build waits for another build of the same app and version, or for a shared
+     * cache.
      *
      * @param timeout how long a build waits for another build of the same app and version, or
      *     for a shared cache

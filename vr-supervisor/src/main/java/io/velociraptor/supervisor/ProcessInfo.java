@@ -65,7 +65,9 @@ public record ProcessInfo(
     Objects.requireNonNull(stderrLogfile, "stderrLogfile");
   }
 
-  /** The name Supervisor's calls accept: {@code name}, or {@code group:name} inside a larger group. */
+  /**
+   * The name Supervisor's calls accept: {@code name}, or {@code group:name} inside a larger group.
+   */
   public String namespec() {
     return group.equals(name) ? name : group + ":" + name;
   }

@@ -205,7 +205,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
-   * Supervisor's {@code addProcessGroup}: activates a group from the configuration (and starts it if autostart).
+   * Supervisor's {@code addProcessGroup}: activates a group from the configuration (and starts it
+   * if autostart).
    *
    * @param name a group in the configuration (after {@link #reloadConfig()})
    * @return true when added (and started if autostart)
@@ -243,7 +244,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
-   * Supervisor's {@code tailProcessStdoutLog}: the end of a process's stdout log, with the offset to tail on from.
+   * Supervisor's {@code tailProcessStdoutLog}: the end of a process's stdout log, with the offset
+   * to tail on from.
    *
    * @param name the process
    * @param offset the offset a previous tail returned, or 0

@@ -126,7 +126,9 @@ public final class SupervisorEndpoint {
     return URI.create("http://" + host + ":" + port + "/RPC2");
   }
 
-  /** Whether {@code o} is an endpoint with the same address, port, label, credentials and timeouts. */
+  /**
+   * Whether {@code o} is an endpoint with the same address, port, label, credentials and timeouts.
+   */
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof SupervisorEndpoint)) {

@@ -56,7 +56,10 @@ public final class SupervisorFleetObserver implements FleetObserver, AutoCloseab
     return new Builder();
   }
 
-  /** Observes each host through its supervisord, several at once; a host that fails or takes too long is an unreachable snapshot. */
+  /**
+   * Observes each host through its supervisord, several at once; a host that fails or takes too
+   * long is an unreachable snapshot.
+   */
   @Override
   public List<HostSnapshot> observe(Collection<Host> hosts) {
     Map<HostName, Host> unique = new TreeMap<>();

@@ -63,7 +63,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
     return clients.client(host);
   }
 
-  /** Writes the program's file into the include directory and has supervisord reload and add it; a changed program is replaced. */
+  /**
+   * Writes the program's file into the include directory and has supervisord reload and add it; a
+   * changed program is replaced.
+   */
   @Override
   public void install(Host host, ProgramSpec spec) {
     String name = spec.name();
@@ -243,7 +246,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
   }
 
-  /** Starts the program through supervisord and waits until it is RUNNING; one already running is success. */
+  /**
+   * Starts the program through supervisord and waits until it is RUNNING; one already running is
+   * success.
+   */
   @Override
   public void start(Host host, ProcName name) {
     String n = name.format();
@@ -254,7 +260,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
     });
   }
 
-  /** Stops the program through supervisord and waits until it has stopped; one not running is success. */
+  /**
+   * Stops the program through supervisord and waits until it has stopped; one not running is
+   * success.
+   */
   @Override
   public void stop(Host host, ProcName name) {
     String n = name.format();
@@ -265,7 +274,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
     });
   }
 
-  /** Stops and removes the program's process group, deletes its program file and has supervisord reload. */
+  /**
+   * Stops and removes the program's process group, deletes its program file and has supervisord
+   * reload.
+   */
   @Override
   public void remove(Host host, ProcName name) {
     String n = name.format();
@@ -322,7 +334,9 @@ public final class SupervisorProcController implements ProcController, AutoClose
     return List.copyOf(out);
   }
 
-  /** The tail of the program's stdout log as supervisord reads it; empty if nothing was logged yet. */
+  /**
+   * The tail of the program's stdout log as supervisord reads it; empty if nothing was logged yet.
+   */
   @Override
   public String logTail(Host host, ProcName name, int maxBytes) {
     if (maxBytes <= 0) {
@@ -421,7 +435,8 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
 
     /**
-     * Sets the absolute directory every host's supervisord includes ({@code [include] files=<dir>/*.conf}).
+     * Sets the absolute directory every host's supervisord includes ({@code [include]
+     * files=<dir>/*.conf}).
      *
      * @param includeDir the absolute directory every host's supervisord includes ({@code [include]
      *     files=<dir>/*.conf})
@@ -444,7 +459,8 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
 
     /**
-     * Sets the command runner of each host (local or SSH), used to write and delete program files in the include directory; the runner's removal root must contain it.
+     * Sets the command runner of each host (local or SSH), used to write and delete program files
+     * in the include directory; the runner's removal root must contain it.
      *
      * @param runners the command runner of each host (local or SSH), used to write and delete
      *     program files in the include directory; the runner's removal root must contain it
@@ -456,7 +472,8 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
 
     /**
-     * Sets how much longer than the read timeout a call that waits for a start or stop may take (default 60 s; make it exceed your programs' startsecs and stopwaitsecs).
+     * Sets how much longer than the read timeout a call that waits for a start or stop may take
+     * (default 60 s; make it exceed your programs' startsecs and stopwaitsecs).
      *
      * @param waitTimeout how much longer than the read timeout a call that waits for a start or
      *     stop may take (default 60 s; make it exceed your programs' startsecs and stopwaitsecs)

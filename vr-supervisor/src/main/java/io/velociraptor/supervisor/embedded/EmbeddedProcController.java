@@ -366,7 +366,10 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     return true;
   }
 
-  /** Installs the program in this embedded supervisor, which runs programs only as this JVM's user; a changed program is stopped and replaced. */
+  /**
+   * Installs the program in this embedded supervisor, which runs programs only as this JVM's user;
+   * a changed program is stopped and replaced.
+   */
   @Override
   public void install(Host host, ProgramSpec spec) {
     Objects.requireNonNull(spec, "spec");
@@ -445,7 +448,10 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     }
   }
 
-  /** Stops the program (stop signal, then SIGKILL after its {@code stopwaitsecs}) and waits until it has stopped. */
+  /**
+   * Stops the program (stop signal, then SIGKILL after its {@code stopwaitsecs}) and waits until it
+   * has stopped.
+   */
   @Override
   public void stop(Host host, ProcName name) {
     lock.lock();
