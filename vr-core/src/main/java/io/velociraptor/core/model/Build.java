@@ -22,7 +22,7 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableBuild.class)
 @JsonDeserialize(as = ImmutableBuild.class)
 public interface Build {
-  /** The app. */
+  /** The app built. */
   AppName app();
 
   /** The version built (tag, branch or commit as asked). */

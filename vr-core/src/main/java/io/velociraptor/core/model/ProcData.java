@@ -73,7 +73,7 @@ public interface ProcData {
   /** The tarball's sha256. */
   Optional<String> buildSha256();
 
-  /** Volumes. */
+  /** The host directories bound into the proc's container. */
   List<Volume> volumes();
 
   /** The memory limit. */

@@ -23,7 +23,7 @@ public interface Release {
     return Settings.empty();
   }
 
-  /** Merged env. */
+  /** Merged env: the build's {@code config_vars}, then each ingredient's, then the swarm's own. */
   @Value.Default
   default Env env() {
     return Env.empty();

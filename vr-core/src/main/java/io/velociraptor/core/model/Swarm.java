@@ -32,7 +32,7 @@ public interface Swarm {
   /** The stable id. */
   SwarmId id();
 
-  /** The app. */
+  /** The app whose procs it runs. */
   AppName app();
 
   /** The proc type to run. */
@@ -74,7 +74,7 @@ public interface Swarm {
     return Env.empty();
   }
 
-  /** Volumes. */
+  /** The host directories bound into each of its procs' containers. */
   List<Volume> volumes();
 
   /** The Unix user procs run as; the release defaults it to {@code nobody}. */
