@@ -68,8 +68,9 @@ import jdk.javadoc.doclet.Reporter;
  *   <li>enum {@code values()} and {@code valueOf(String)}, and the {@code equals}, {@code hashCode}
  *       and {@code toString} of a record, get javadoc's own text and are not checked.
  * </ul>
- * Generated {@code Immutable*} classes are not in {@code src/main/java} and are not checked; javadoc
- * reads them as class files from the classpath.
+ * Generated {@code Immutable*} classes are not checked: they are not in {@code src/main/java} (javadoc
+ * reads them as class files from the classpath), and the doclet skips any type named
+ * {@code Immutable*} or read from a {@code generated-sources} directory. Packages are not checked.
  */
 public final class JavadocSummary {
   private static final String MARK = "no summary sentence: ";
@@ -83,7 +84,8 @@ public final class JavadocSummary {
    * @param sourceRoot a module's {@code src/main/java}
    * @param classpath the module's compile classpath (a test's own classpath holds it)
    * @param excluded paths relative to {@code sourceRoot} that are not checked
-   * @throws IllegalStateException if javadoc cannot read the sources
+   * @throws IllegalArgumentException if {@code sourceRoot} is not a directory
+   * @throws IllegalStateException if javadoc cannot read the sources (it lists javadoc's errors)
    */
   public static List<String> offenders(Path sourceRoot, String classpath, Set<String> excluded) {
     if (!Files.isDirectory(sourceRoot)) {

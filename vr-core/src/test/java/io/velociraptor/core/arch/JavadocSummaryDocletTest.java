@@ -1,6 +1,7 @@
 package io.velociraptor.core.arch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.Set;
@@ -30,5 +31,14 @@ class JavadocSummaryDocletTest {
   @Test
   void skipsExcludedFiles() {
     assertThat(JavadocSummary.offenders(SAMPLE, JavadocSummary.testClasspath(), Set.of("sample/Sample.java", "sample/Hidden.java", "sample/Visible.java"))).isEmpty();
+  }
+
+  @Test
+  void failsWithJavadocsErrorsWhenItCannotReadTheSources() {
+    assertThatThrownBy(() -> JavadocSummary.offenders(Path.of("src/test/resources/javadoc-summary-broken"),
+        JavadocSummary.testClasspath(), Set.of()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("Broken.java")
+        .hasMessageContaining("NoSuchType");
   }
 }
