@@ -151,16 +151,21 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     LOG.info("buildpack builder at {} runs buildpack scripts as {}", home, sandbox.describe());
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link BuildpackBuildBackend}. */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** @return the builder's state directory */
+  /** The builder's state directory. */
   public Path home() {
     return home;
   }
 
+  /**
+   * Builds the app with its buildpacks (detect, compile, release) and stores the tarball, blocking
+   * until done; a request identical to one already running waits for that build and shares its
+   * result.
+   */
   @Override
   public Build build(BuildRequest request, BuildListener listener) {
     Objects.requireNonNull(request, "request");
@@ -863,6 +868,8 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     private Builder() {}
 
     /**
+     * Sets the builder's state directory (created if missing).
+     *
      * @param home the builder's state directory (created if missing)
      * @return this
      */
@@ -872,6 +879,8 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     }
 
     /**
+     * Sets where build tarballs and their logs go.
+     *
      * @param store where build tarballs and their logs go
      * @return this
      */
@@ -919,6 +928,8 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     }
 
     /**
+     * Sets whether buildpack scripts get the host's network (default: none).
+     *
      * @param network give buildpack scripts the host's network (to download dependencies); by
      *     default they get none. Enforced only with a {@link #containerRuntime container runtime};
      *     on the host-user route scripts always have the host's network.
@@ -942,6 +953,8 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     }
 
     /**
+     * Sets the buildpacks for apps and requests that name none, in detection order.
+     *
      * @param buildpacks buildpacks for apps and requests that name none, in detection order
      * @return this
      */
@@ -951,6 +964,8 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     }
 
     /**
+     * Sets the time limit of each git command (fetch, checkout).
+     *
      * @param timeout the time limit of each git command (fetch, checkout)
      * @return this
      */
@@ -960,6 +975,9 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     }
 
     /**
+     * Sets how long a build waits for another build of the same app and version, or for a shared
+     * cache.
+     *
      * @param timeout how long a build waits for another build of the same app and version, or
      *     for a shared cache
      * @return this
@@ -970,6 +988,8 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     }
 
     /**
+     * Sets the clock for build start and finish times.
+     *
      * @param clock the clock for build start and finish times
      * @return this
      */
@@ -979,6 +999,8 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     }
 
     /**
+     * Sets whether each build's work directory is kept after the build (for debugging).
+     *
      * @param keep keep each build's work directory after the build (for debugging)
      * @return this
      */
@@ -988,6 +1010,8 @@ public final class BuildpackBuildBackend implements BuildBackend, AutoCloseable 
     }
 
     /**
+     * Builds the backend.
+     *
      * @return the backend
      * @throws VrException if home, the artifact store or the way to run scripts is missing
      */

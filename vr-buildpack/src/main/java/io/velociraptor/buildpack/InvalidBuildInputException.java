@@ -24,17 +24,17 @@ public final class InvalidBuildInputException extends VrException {
     this.badValue = badValue;
   }
 
-  /** @return the file or input that is malformed (".slugignore", ...) */
+  /** The file or input that is malformed (".slugignore", ...). */
   public String source() {
     return source;
   }
 
-  /** @return the 1-based line number, or 0 when the problem is not on one line */
+  /** The 1-based line number, or 0 when the problem is not on one line. */
   public int line() {
     return line;
   }
 
-  /** @return the offending text */
+  /** The offending text. */
   public String badValue() {
     return badValue;
   }

@@ -40,6 +40,8 @@ public final class SlugIgnore {
   }
 
   /**
+   * Parses the text of a {@code .slugignore} file.
+   *
    * @param text the file's content
    * @return the parsed rules
    * @throws InvalidBuildInputException naming the line for a negation or an unclosed class
@@ -77,13 +79,15 @@ public final class SlugIgnore {
   }
 
   /**
+   * Returns an empty rule set.
+   *
    * @return an empty rule set
    */
   public static SlugIgnore none() {
     return new SlugIgnore(List.of());
   }
 
-  /** @return whether there are no rules */
+  /** Whether there are no rules. */
   public boolean isEmpty() {
     return rules.isEmpty();
   }
@@ -209,6 +213,7 @@ public final class SlugIgnore {
     return re.toString();
   }
 
+  /** The rules as written, for messages. */
   @Override
   public String toString() {
     return rules.stream().map(Rule::text).toList().toString();

@@ -8,6 +8,8 @@ public class VrException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * An exception with a message for the person who has to act on it.
+   *
    * @param message what went wrong and, where possible, what to do about it
    */
   public VrException(String message) {
@@ -15,6 +17,8 @@ public class VrException extends RuntimeException {
   }
 
   /**
+   * An exception with a message for the person who has to act on it, and its cause.
+   *
    * @param message what went wrong and, where possible, what to do about it
    * @param cause the underlying failure
    */

@@ -25,6 +25,7 @@ public final class LxcContainerRuntime extends RunnerContainerRuntime {
     super(s);
   }
 
+  /** The runtime's name: {@code lxc}. */
   @Override
   public String name() {
     return "lxc";

@@ -48,6 +48,8 @@ public final class Runner {
   }
 
   /**
+   * A runner with these settings.
+   *
    * @param config where procs live, which runtime, allowed volume roots
    * @return a runner
    */
@@ -55,7 +57,7 @@ public final class Runner {
     return new Runner(config);
   }
 
-  /** @return this runner's settings */
+  /** This runner's settings. */
   public RunnerConfig config() {
     return config;
   }
@@ -88,6 +90,9 @@ public final class Runner {
   }
 
   /**
+   * Returns the argv Supervisor's {@code command=} runs: the proc's run.sh, which keeps the
+   * container (or process) in the foreground and stops it on SIGTERM.
+   *
    * @param procYaml the proc's proc.yaml
    * @return the argv Supervisor's {@code command=} runs: the proc's run.sh, which keeps the
    *     container (or process) in the foreground and stops it on SIGTERM

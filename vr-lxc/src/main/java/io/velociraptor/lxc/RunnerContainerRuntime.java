@@ -38,6 +38,10 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     return settings.root();
   }
 
+  /**
+   * Uploads the proc's artifacts and proc.yaml to the host and runs the runner's {@code setup}
+   * there.
+   */
   @Override
   public void setup(CommandRunner host, ProcData proc) {
     String yamlPath = procYamlPath(proc.programName());
@@ -50,11 +54,13 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     LOG.info("set up proc {} on {} ({})", proc.programName(), host.host(), name());
   }
 
+  /** The runner's {@code run} command for the proc's proc.yaml, which Supervisor runs. */
   @Override
   public List<String> runCommand(ProcData proc) {
     return List.of(settings.launcher(), "run", procYamlPath(proc.programName()));
   }
 
+  /** Runs the runner's {@code uptest} on the host and returns the results it prints. */
   @Override
   public List<UptestResult> uptest(CommandRunner host, ProcData proc, Duration perTest) {
     String yamlPath = procYamlPath(proc.programName());
@@ -70,6 +76,7 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     }
   }
 
+  /** Runs the runner's {@code teardown} on the host; a foreign program name is refused. */
   @Override
   public void teardown(CommandRunner host, ProcName proc) {
     if (proc instanceof ProcName.Foreign) {

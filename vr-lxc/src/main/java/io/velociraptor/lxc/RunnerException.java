@@ -59,6 +59,8 @@ public final class RunnerException extends VrException {
   }
 
   /**
+   * Returns what failed: a proc.yaml key, a file, or a host command.
+   *
    * @return what failed: a proc.yaml key, a file, or a host command
    */
   public String subject() {
@@ -66,6 +68,8 @@ public final class RunnerException extends VrException {
   }
 
   /**
+   * Returns the offending value, when the failure is about one.
+   *
    * @return the offending value, when the failure is about one
    */
   public Optional<String> badValue() {

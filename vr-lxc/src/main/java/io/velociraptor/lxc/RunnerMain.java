@@ -24,6 +24,8 @@ public final class RunnerMain {
   private RunnerMain() {}
 
   /**
+   * Runs one runner command and exits with its exit code.
+   *
    * @param args options, the command and the proc.yaml path
    */
   public static void main(String[] args) {

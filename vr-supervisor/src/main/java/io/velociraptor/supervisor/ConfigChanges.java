@@ -24,6 +24,8 @@ public record ConfigChanges(List<String> added, List<String> changed, List<Strin
   }
 
   /**
+   * Returns whether the reload saw any change for it.
+   *
    * @param group a group name
    * @return whether the reload saw any change for it
    */

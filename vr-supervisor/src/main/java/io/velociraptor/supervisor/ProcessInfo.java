@@ -65,12 +65,16 @@ public record ProcessInfo(
     Objects.requireNonNull(stderrLogfile, "stderrLogfile");
   }
 
-  /** @return the name Supervisor's calls accept: {@code name}, or {@code group:name} inside a larger group */
+  /**
+   * The name Supervisor's calls accept: {@code name}, or {@code group:name} inside a larger group.
+   */
   public String namespec() {
     return group.equals(name) ? name : group + ":" + name;
   }
 
   /**
+   * Returns the state; {@link ProcState#UNKNOWN} for a code Supervisor does not define.
+   *
    * @param code Supervisor's numeric process state
    * @return the state; {@link ProcState#UNKNOWN} for a code Supervisor does not define
    */

@@ -22,6 +22,8 @@ public final class ProgramSection {
   private ProgramSection() {}
 
   /**
+   * Returns the section text, ending with a newline.
+   *
    * @param spec the program
    * @return the section text, ending with a newline
    * @throws InvalidValueException if a value cannot be written safely; the message names it
@@ -58,6 +60,8 @@ public final class ProgramSection {
   }
 
   /**
+   * Returns the file name its section goes in: {@code <name>.conf}.
+   *
    * @param spec the program
    * @return the file name its section goes in: {@code <name>.conf}
    */

@@ -63,6 +63,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Returns a client; close it to close its connections.
+   *
    * @param endpoint where the supervisord listens and how to log in
    * @return a client; close it to close its connections
    */
@@ -72,6 +74,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Returns a view of this client (same connections) whose calls allow that long.
+   *
    * @param readTimeout the time allowed for a whole reply
    * @return a view of this client (same connections) whose calls allow that long
    */
@@ -86,17 +90,19 @@ public final class SupervisorClient implements AutoCloseable {
     return root.views.computeIfAbsent(readTimeout, t -> new SupervisorClient(endpoint, connections, t, root));
   }
 
-  /** @return the endpoint this client talks to */
+  /** The endpoint this client talks to. */
   public SupervisorEndpoint endpoint() {
     return endpoint;
   }
 
-  /** @return the read timeout of this client's calls */
+  /** The read timeout of this client's calls. */
   public Duration readTimeout() {
     return readTimeout;
   }
 
   /**
+   * Returns the API version ({@code "3.0"} for Supervisor 3 and 4).
+   *
    * @return the API version ({@code "3.0"} for Supervisor 3 and 4)
    * @throws SupervisorException if the call fails
    */
@@ -105,6 +111,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Returns supervisord's own state.
+   *
    * @return supervisord's own state
    * @throws SupervisorException if the call fails
    */
@@ -116,6 +124,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Returns every process, sorted by namespec.
+   *
    * @return every process, sorted by namespec
    * @throws SupervisorException if the call fails
    */
@@ -131,6 +141,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Supervisor's {@code getProcessInfo}: the state of one process.
+   *
    * @param name a process name ({@code name} or {@code group:name})
    * @return its info
    * @throws SupervisorException {@link SupervisorFault#BAD_NAME} if there is no such process
@@ -169,6 +181,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Supervisor's {@code signalProcess}: sends a signal to a running process.
+   *
    * @param name the process
    * @param signal a signal name ({@code HUP}, {@code USR1}) or number
    * @return true when sent
@@ -191,6 +205,9 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Supervisor's {@code addProcessGroup}: activates a group from the configuration (and starts it
+   * if autostart).
+   *
    * @param name a group in the configuration (after {@link #reloadConfig()})
    * @return true when added (and started if autostart)
    * @throws SupervisorException ALREADY_ADDED, BAD_NAME
@@ -201,6 +218,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Supervisor's {@code removeProcessGroup}: deactivates a stopped group.
+   *
    * @param name an active group whose processes are all stopped
    * @return true when removed
    * @throws SupervisorException STILL_RUNNING, BAD_NAME
@@ -211,6 +230,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Supervisor's {@code readProcessStdoutLog}: part of a process's stdout log.
+   *
    * @param name the process
    * @param offset where to start reading; negative counts from the end
    * @param length how many bytes to read; 0 reads to the end
@@ -223,6 +244,9 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Supervisor's {@code tailProcessStdoutLog}: the end of a process's stdout log, with the offset
+   * to tail on from.
+   *
    * @param name the process
    * @param offset the offset a previous tail returned, or 0
    * @param length at most this many bytes from the end
@@ -240,6 +264,8 @@ public final class SupervisorClient implements AutoCloseable {
   }
 
   /**
+   * Supervisor's {@code clearProcessLogs}: truncates a process's logs.
+   *
    * @param name the process
    * @return true when its logs were truncated
    * @throws SupervisorException BAD_NAME, FAILED
@@ -353,6 +379,7 @@ public final class SupervisorClient implements AutoCloseable {
     }
   }
 
+  /** The endpoint's label, for messages. */
   @Override
   public String toString() {
     return "SupervisorClient{" + endpoint.label() + "}";

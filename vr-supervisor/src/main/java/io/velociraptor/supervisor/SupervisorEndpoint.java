@@ -63,6 +63,8 @@ public final class SupervisorEndpoint {
   }
 
   /**
+   * Returns a builder with the default timeouts and no credentials.
+   *
    * @param address host name or IP address
    * @param port the {@code [inet_http_server]} port
    * @return a builder with the default timeouts and no credentials
@@ -74,7 +76,7 @@ public final class SupervisorEndpoint {
     return b;
   }
 
-  /** @return a builder holding this endpoint's values */
+  /** A builder holding this endpoint's values. */
   public Builder toBuilder() {
     Builder b = builder(address, port);
     b.label = label;
@@ -85,22 +87,22 @@ public final class SupervisorEndpoint {
     return b;
   }
 
-  /** @return the host name or address connected to */
+  /** The host name or address connected to. */
   public String address() {
     return address;
   }
 
-  /** @return the TCP port */
+  /** The TCP port. */
   public int port() {
     return port;
   }
 
-  /** @return the name used in messages (default {@code address:port}) */
+  /** The name used in messages (default {@code address:port}). */
   public String label() {
     return label;
   }
 
-  /** @return the basic-auth user, if any */
+  /** The basic-auth user, if any. */
   public Optional<String> username() {
     return username;
   }
@@ -109,12 +111,12 @@ public final class SupervisorEndpoint {
     return password;
   }
 
-  /** @return time allowed to connect */
+  /** Time allowed to connect. */
   public Duration connectTimeout() {
     return connectTimeout;
   }
 
-  /** @return time allowed for a whole reply */
+  /** Time allowed for a whole reply. */
   public Duration readTimeout() {
     return readTimeout;
   }
@@ -124,6 +126,9 @@ public final class SupervisorEndpoint {
     return URI.create("http://" + host + ":" + port + "/RPC2");
   }
 
+  /**
+   * Whether {@code o} is an endpoint with the same address, port, label, credentials and timeouts.
+   */
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof SupervisorEndpoint)) {
@@ -134,11 +139,13 @@ public final class SupervisorEndpoint {
         && password.equals(e.password) && connectTimeout.equals(e.connectTimeout) && readTimeout.equals(e.readTimeout);
   }
 
+  /** A hash code over the address, port, label, user and timeouts (never the password). */
   @Override
   public int hashCode() {
     return Objects.hash(address, port, label, username, connectTimeout, readTimeout);
   }
 
+  /** The label, user and timeouts, for messages; never the password. */
   @Override
   public String toString() {
     return "SupervisorEndpoint{" + label + ", user=" + username.orElse("(none)") + ", connectTimeout="
@@ -158,6 +165,8 @@ public final class SupervisorEndpoint {
     private Builder() {}
 
     /**
+     * Sets the name messages use for this supervisord.
+     *
      * @param label the name messages use for this supervisord (e.g. the vr host name)
      * @return this builder
      */
@@ -167,6 +176,8 @@ public final class SupervisorEndpoint {
     }
 
     /**
+     * Sets the basic-auth user and password.
+     *
      * @param username basic-auth user of {@code [inet_http_server]}
      * @param password its password; never logged or shown
      * @return this builder
@@ -178,6 +189,8 @@ public final class SupervisorEndpoint {
     }
 
     /**
+     * Sets the time allowed to connect.
+     *
      * @param timeout time allowed to connect
      * @return this builder
      */
@@ -187,6 +200,8 @@ public final class SupervisorEndpoint {
     }
 
     /**
+     * Sets the time allowed for a whole reply.
+     *
      * @param timeout time allowed for a whole reply
      * @return this builder
      */
@@ -196,6 +211,8 @@ public final class SupervisorEndpoint {
     }
 
     /**
+     * Builds the endpoint.
+     *
      * @return the endpoint
      * @throws InvalidValueException if the address, port, credentials or a timeout is invalid
      */

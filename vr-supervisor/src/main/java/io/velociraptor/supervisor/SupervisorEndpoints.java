@@ -28,12 +28,14 @@ public final class SupervisorEndpoints {
     this.overrides = Map.copyOf(b.overrides);
   }
 
-  /** @return a builder: no credentials, default timeouts, no overrides */
+  /** A builder: no credentials, default timeouts, no overrides. */
   public static Builder builder() {
     return new Builder();
   }
 
   /**
+   * Returns its endpoint: the override if there is one, else built from the host.
+   *
    * @param host a host
    * @return its endpoint: the override if there is one, else built from the host
    * @throws io.velociraptor.core.model.InvalidValueException if the host's address cannot be used
@@ -64,6 +66,8 @@ public final class SupervisorEndpoints {
     private Builder() {}
 
     /**
+     * Sets the basic-auth user and password of every host without an override.
+     *
      * @param username the {@code [inet_http_server]} user every host shares
      * @param password its password
      * @return this builder
@@ -75,6 +79,8 @@ public final class SupervisorEndpoints {
     }
 
     /**
+     * Sets the connect timeout of every host without an override.
+     *
      * @param timeout connect timeout for every host without an override
      * @return this builder
      */
@@ -84,6 +90,8 @@ public final class SupervisorEndpoints {
     }
 
     /**
+     * Sets the read timeout of every host without an override.
+     *
      * @param timeout read timeout for every host without an override
      * @return this builder
      */
@@ -93,6 +101,8 @@ public final class SupervisorEndpoints {
     }
 
     /**
+     * Sets the endpoint of one host, instead of the defaults.
+     *
      * @param host a host name
      * @param endpoint the endpoint to use for it instead of the defaults
      * @return this builder
@@ -102,7 +112,7 @@ public final class SupervisorEndpoints {
       return this;
     }
 
-    /** @return the endpoints */
+    /** The endpoints. */
     public SupervisorEndpoints build() {
       return new SupervisorEndpoints(this);
     }

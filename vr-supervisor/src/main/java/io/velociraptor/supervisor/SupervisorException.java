@@ -72,42 +72,44 @@ public final class SupervisorException extends VrException {
     return new SupervisorException(kind, host, method, null, 0, null, null, message, cause);
   }
 
-  /** @return how the call failed */
+  /** How the call failed. */
   public Kind kind() {
     return kind;
   }
 
-  /** @return the host (and port) the call went to */
+  /** The host (and port) the call went to. */
   public String host() {
     return host;
   }
 
-  /** @return the XML-RPC method, or empty when the failure was not tied to one */
+  /** The XML-RPC method, or empty when the failure was not tied to one. */
   public Optional<String> method() {
     return Optional.ofNullable(method);
   }
 
-  /** @return the fault, for {@link Kind#FAULT} with a code Supervisor defines */
+  /** The fault, for {@link Kind#FAULT} with a code Supervisor defines. */
   public Optional<SupervisorFault> fault() {
     return fault == null ? Optional.empty() : fault;
   }
 
-  /** @return the raw fault code, for {@link Kind#FAULT} */
+  /** The raw fault code, for {@link Kind#FAULT}. */
   public OptionalInt faultCode() {
     return kind == Kind.FAULT ? OptionalInt.of(faultCode) : OptionalInt.empty();
   }
 
-  /** @return Supervisor's fault string, for {@link Kind#FAULT} */
+  /** Returns Supervisor's fault string, for {@link Kind#FAULT}. */
   public Optional<String> faultString() {
     return Optional.ofNullable(faultString);
   }
 
-  /** @return the process or group name the call concerned, if it concerned one */
+  /** The process or group name the call concerned, if it concerned one. */
   public Optional<String> subject() {
     return Optional.ofNullable(subject);
   }
 
   /**
+   * Returns whether this is that fault.
+   *
    * @param wanted a fault
    * @return whether this is that fault
    */

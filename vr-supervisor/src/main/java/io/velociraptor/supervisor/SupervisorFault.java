@@ -47,12 +47,14 @@ public enum SupervisorFault {
     this.code = code;
   }
 
-  /** @return Supervisor's numeric fault code */
+  /** Returns Supervisor's numeric fault code. */
   public int code() {
     return code;
   }
 
   /**
+   * Returns the fault, or empty for a code Supervisor does not define.
+   *
    * @param code a fault code from a response
    * @return the fault, or empty for a code Supervisor does not define
    */
@@ -65,7 +67,7 @@ public enum SupervisorFault {
     return Optional.empty();
   }
 
-  /** @return whether this fault means the wanted state already holds (started, stopped, added) */
+  /** Whether this fault means the wanted state already holds (started, stopped, added). */
   public boolean meansAlreadySo() {
     return this == ALREADY_STARTED || this == NOT_RUNNING || this == ALREADY_ADDED;
   }

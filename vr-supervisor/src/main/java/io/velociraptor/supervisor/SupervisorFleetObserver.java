@@ -51,11 +51,15 @@ public final class SupervisorFleetObserver implements FleetObserver, AutoCloseab
     });
   }
 
-  /** @return a builder; endpoints are required */
+  /** A builder; endpoints are required. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /**
+   * Observes each host through its supervisord, several at once; a host that fails or takes too
+   * long is an unreachable snapshot.
+   */
   @Override
   public List<HostSnapshot> observe(Collection<Host> hosts) {
     Map<HostName, Host> unique = new TreeMap<>();
@@ -89,6 +93,8 @@ public final class SupervisorFleetObserver implements FleetObserver, AutoCloseab
   }
 
   /**
+   * Returns its snapshot, reachable or not.
+   *
    * @param host one host
    * @return its snapshot, reachable or not
    */
@@ -130,6 +136,8 @@ public final class SupervisorFleetObserver implements FleetObserver, AutoCloseab
     private Builder() {}
 
     /**
+     * Sets how to reach each host's supervisord.
+     *
      * @param endpoints how to reach each host's supervisord
      * @return this builder
      */
@@ -139,6 +147,8 @@ public final class SupervisorFleetObserver implements FleetObserver, AutoCloseab
     }
 
     /**
+     * Sets the most one host's snapshot may take, connecting included.
+     *
      * @param deadline the most one host's snapshot may take, connecting included
      * @return this builder
      */
@@ -151,6 +161,8 @@ public final class SupervisorFleetObserver implements FleetObserver, AutoCloseab
     }
 
     /**
+     * Sets how many hosts are observed at once (default 16).
+     *
      * @param concurrency how many hosts are observed at once (default 16)
      * @return this builder
      */
@@ -163,6 +175,8 @@ public final class SupervisorFleetObserver implements FleetObserver, AutoCloseab
     }
 
     /**
+     * Builds the observer; close it to release its threads.
+     *
      * @return the observer; close it to release its threads
      * @throws IllegalStateException if no endpoints were given
      */

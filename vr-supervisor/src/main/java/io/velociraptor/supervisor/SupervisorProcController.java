@@ -48,12 +48,14 @@ public final class SupervisorProcController implements ProcController, AutoClose
     this.waitTimeout = b.waitTimeout;
   }
 
-  /** @return a builder; endpoints, command runners and the include directory are required */
+  /** A builder; endpoints, command runners and the include directory are required. */
   public static Builder builder() {
     return new Builder();
   }
 
   /**
+   * Returns the client this controller uses for it.
+   *
    * @param host a host
    * @return the client this controller uses for it
    */
@@ -61,6 +63,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
     return clients.client(host);
   }
 
+  /**
+   * Writes the program's file into the include directory and has supervisord reload and add it; a
+   * changed program is replaced.
+   */
   @Override
   public void install(Host host, ProgramSpec spec) {
     String name = spec.name();
@@ -240,6 +246,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
   }
 
+  /**
+   * Starts the program through supervisord and waits until it is RUNNING; one already running is
+   * success.
+   */
   @Override
   public void start(Host host, ProcName name) {
     String n = name.format();
@@ -250,6 +260,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
     });
   }
 
+  /**
+   * Stops the program through supervisord and waits until it has stopped; one not running is
+   * success.
+   */
   @Override
   public void stop(Host host, ProcName name) {
     String n = name.format();
@@ -260,6 +274,10 @@ public final class SupervisorProcController implements ProcController, AutoClose
     });
   }
 
+  /**
+   * Stops and removes the program's process group, deletes its program file and has supervisord
+   * reload.
+   */
   @Override
   public void remove(Host host, ProcName name) {
     String n = name.format();
@@ -293,6 +311,7 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
   }
 
+  /** Every program the host's supervisord runs, vr's or not, sorted by name. */
   @Override
   public List<ObservedProc> procs(Host host) {
     return run(host, "*", "observe", () -> toObserved(host, clients.client(host).getAllProcessInfo()));
@@ -315,6 +334,9 @@ public final class SupervisorProcController implements ProcController, AutoClose
     return List.copyOf(out);
   }
 
+  /**
+   * The tail of the program's stdout log as supervisord reads it; empty if nothing was logged yet.
+   */
   @Override
   public String logTail(Host host, ProcName name, int maxBytes) {
     if (maxBytes <= 0) {
@@ -386,6 +408,7 @@ public final class SupervisorProcController implements ProcController, AutoClose
     return (dir.endsWith("/") ? dir : dir + "/") + program + ".conf";
   }
 
+  /** Closes the connections to every host's supervisord. */
   @Override
   public void close() {
     clients.close();
@@ -401,6 +424,8 @@ public final class SupervisorProcController implements ProcController, AutoClose
     private Builder() {}
 
     /**
+     * Sets how to reach each host's supervisord.
+     *
      * @param endpoints how to reach each host's supervisord
      * @return this builder
      */
@@ -410,6 +435,9 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
 
     /**
+     * Sets the absolute directory every host's supervisord includes ({@code [include]
+     * files=<dir>/*.conf}).
+     *
      * @param includeDir the absolute directory every host's supervisord includes ({@code [include]
      *     files=<dir>/*.conf})
      * @return this builder
@@ -420,6 +448,8 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
 
     /**
+     * Sets the include directory per host.
+     *
      * @param includeDir the include directory per host
      * @return this builder
      */
@@ -429,6 +459,9 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
 
     /**
+     * Sets the command runner of each host (local or SSH), used to write and delete program files
+     * in the include directory; the runner's removal root must contain it.
+     *
      * @param runners the command runner of each host (local or SSH), used to write and delete
      *     program files in the include directory; the runner's removal root must contain it
      * @return this builder
@@ -439,6 +472,9 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
 
     /**
+     * Sets how much longer than the read timeout a call that waits for a start or stop may take
+     * (default 60 s; make it exceed your programs' startsecs and stopwaitsecs).
+     *
      * @param waitTimeout how much longer than the read timeout a call that waits for a start or
      *     stop may take (default 60 s; make it exceed your programs' startsecs and stopwaitsecs)
      * @return this builder
@@ -449,6 +485,8 @@ public final class SupervisorProcController implements ProcController, AutoClose
     }
 
     /**
+     * Builds the controller.
+     *
      * @return the controller
      * @throws IllegalStateException if endpoints, command runners or the include directory is missing
      */

@@ -7,7 +7,7 @@ package io.velociraptor.supervisor;
  * @param name Supervisor's name for it
  */
 public record SupervisorState(int code, String name) {
-  /** @return whether supervisord is running normally */
+  /** Whether supervisord is running normally. */
   public boolean isRunning() {
     return code == 1;
   }

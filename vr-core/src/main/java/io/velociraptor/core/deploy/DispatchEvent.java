@@ -34,13 +34,13 @@ import java.util.List;
     @JsonSubTypes.Type(value = DispatchEvent.RunDone.class, name = "run_done"),
     @JsonSubTypes.Type(value = DispatchEvent.RunFailed.class, name = "run_failed")})
 public sealed interface DispatchEvent {
-  /** @return the run this event belongs to */
+  /** The run this event belongs to. */
   String runId();
 
-  /** @return when it happened */
+  /** When it happened. */
   Instant at();
 
-  /** @return one human line describing the event */
+  /** One human line describing the event. */
   String describe();
 
   /**

@@ -18,12 +18,12 @@ public class DispatchException extends VrException {
     this.failedIn = failedIn;
   }
 
-  /** @return the failed run's id */
+  /** The failed run's id. */
   public String runId() {
     return runId;
   }
 
-  /** @return the state the run was in when it failed */
+  /** The state the run was in when it failed. */
   public RunState failedIn() {
     return failedIn;
   }
@@ -38,7 +38,7 @@ public class DispatchException extends VrException {
           + " store to reclaim it", null);
     }
 
-    /** @return the run that holds the swarm */
+    /** The run that holds the swarm. */
     public Optional<String> holder() {
       return Optional.of(runId());
     }

@@ -4,6 +4,8 @@ package io.velociraptor.core.deploy;
 @FunctionalInterface
 public interface DispatchListener {
   /**
+   * Called with each event of a dispatch, as it happens.
+   *
    * @param event what happened; a listener that throws is logged and ignored
    */
   void on(DispatchEvent event);

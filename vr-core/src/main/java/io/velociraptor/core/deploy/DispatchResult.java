@@ -24,7 +24,7 @@ public record DispatchResult(SwarmRun run, Optional<SwarmPlan> plan, boolean con
     Objects.requireNonNull(plan, "plan");
   }
 
-  /** @return whether the run finished in state done */
+  /** Whether the run finished in state done. */
   public boolean succeeded() {
     return run.state() == io.velociraptor.core.model.RunState.DONE;
   }

@@ -131,12 +131,14 @@ public final class Dispatcher implements AutoCloseable {
     });
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link Dispatcher}. */
   public static Builder builder() {
     return new Builder();
   }
 
   /**
+   * Adds a listener for the events of every later dispatch.
+   *
    * @param listener receives every event of every later dispatch
    */
   public void addListener(DispatchListener listener) {
@@ -417,6 +419,7 @@ public final class Dispatcher implements AutoCloseable {
     return fleet.host(name);
   }
 
+  /** Stops this dispatcher's host threads, interrupting any dispatch still at work on a host. */
   @Override
   public void close() {
     hostPool.shutdownNow();
@@ -444,6 +447,8 @@ public final class Dispatcher implements AutoCloseable {
     private Builder() {}
 
     /**
+     * Sets where swarms, builds, releases, port locks and runs live.
+     *
      * @param store where swarms, builds, releases, port locks and runs live
      * @return this
      */
@@ -453,6 +458,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the configured hosts and squads.
+     *
      * @param fleet the configured hosts and squads
      * @return this
      */
@@ -462,6 +469,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the observer of hosts' procs.
+     *
      * @param observer observes hosts' procs
      * @return this
      */
@@ -471,6 +480,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the proc controller, which installs, starts, stops and removes programs.
+     *
      * @param procs installs, starts, stops and removes programs
      * @return this
      */
@@ -480,6 +491,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the container runtime, which sets up, uptests and tears down procs.
+     *
      * @param runtime sets up, uptests and tears down procs
      * @return this
      */
@@ -489,6 +502,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the command runners for hosts.
+     *
      * @param runners command runners for hosts
      * @return this
      */
@@ -498,6 +513,9 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the build backend that builds missing builds; without one, a swarm whose build is
+     * missing fails.
+     *
      * @param builds builds missing builds; without one, a swarm whose build is missing fails
      * @return this
      */
@@ -507,6 +525,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets a balancer, by its name.
+     *
      * @param balancer a balancer, by its name
      * @return this
      */
@@ -516,6 +536,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets a listener that receives events.
+     *
      * @param listener receives events
      * @return this
      */
@@ -525,6 +547,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the clock for run timestamps.
+     *
      * @param clock for run timestamps
      * @return this
      */
@@ -534,6 +558,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the timeout of each uptest (default 30 s).
+     *
      * @param timeout per uptest (default 30 s)
      * @return this
      */
@@ -546,6 +572,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets how many times a route change is tried before the run fails (default 3).
+     *
      * @param attempts tries per route change before the run fails (default 3)
      * @return this
      */
@@ -558,6 +586,9 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets the pause before the second attempt of a route change; it doubles before each later one,
+     * up to {@link #MAX_ROUTE_BACKOFF} (default 200 ms; zero retries at once).
+     *
      * @param first the pause before the second attempt of a route change; it doubles before each
      *     later one, up to {@link #MAX_ROUTE_BACKOFF} (default 200 ms; zero retries at once)
      * @return this
@@ -578,6 +609,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets how many hosts are worked on at once (default 8).
+     *
      * @param parallelism how many hosts are worked on at once (default 8)
      * @return this
      */
@@ -590,6 +623,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets who owns the runs (default: this process).
+     *
      * @param owner who owns the runs (default: this process)
      * @return this
      */
@@ -599,6 +634,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Builds the dispatcher.
+     *
      * @return the dispatcher
      * @throws NullPointerException naming the first missing part
      */

@@ -42,6 +42,8 @@ public record FleetConfig(List<Host> hosts, List<Squad> squads) {
   }
 
   /**
+   * The fleet of these hosts and squads, checked.
+   *
    * @param hosts every host
    * @param squads the squads
    * @return the config
@@ -52,6 +54,8 @@ public record FleetConfig(List<Host> hosts, List<Squad> squads) {
   }
 
   /**
+   * The configured host of that name.
+   *
    * @param name a host name
    * @return the host
    * @throws InvalidValueException if no such host is configured
@@ -62,6 +66,8 @@ public record FleetConfig(List<Host> hosts, List<Squad> squads) {
   }
 
   /**
+   * Returns the squad, if configured.
+   *
    * @param name a squad name
    * @return the squad, if configured
    */

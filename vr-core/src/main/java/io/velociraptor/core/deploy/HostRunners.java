@@ -10,6 +10,8 @@ import io.velociraptor.core.spi.CommandRunner;
 @FunctionalInterface
 public interface HostRunners {
   /**
+   * Returns its runner.
+   *
    * @param host a configured host
    * @return its runner
    */

@@ -17,6 +17,8 @@ public final class JsonLinesEventSink implements DispatchListener {
   }
 
   /**
+   * A sink that writes each event as one JSON line to {@code out}.
+   *
    * @param out where to write; the caller closes it
    * @return the sink
    */
@@ -25,6 +27,8 @@ public final class JsonLinesEventSink implements DispatchListener {
   }
 
   /**
+   * Returns its JSON line, without the newline.
+   *
    * @param event an event
    * @return its JSON line, without the newline
    */
@@ -37,6 +41,7 @@ public final class JsonLinesEventSink implements DispatchListener {
     }
   }
 
+  /** Writes the event as one JSON line and flushes it. */
   @Override
   public synchronized void on(DispatchEvent event) {
     try {

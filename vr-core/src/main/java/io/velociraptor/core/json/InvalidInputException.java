@@ -16,7 +16,7 @@ public final class InvalidInputException extends VrException {
     this.path = path;
   }
 
-  /** @return the key path where reading failed, e.g. {@code swarm.volumes[0]}; may be empty */
+  /** The key path where reading failed, e.g. {@code swarm.volumes[0]}; may be empty. */
   public String path() {
     return path;
   }

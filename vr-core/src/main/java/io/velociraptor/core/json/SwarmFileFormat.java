@@ -60,18 +60,20 @@ public final class SwarmFileFormat {
       this.problem = problem;
     }
 
-    /** @return the key the problem is about, as the file writes it ({@code proc}, {@code run_as}...) */
+    /** The key the problem is about, as the file writes it ({@code proc}, {@code run_as}...). */
     public String field() {
       return field;
     }
 
-    /** @return what is wrong with it */
+    /** What is wrong with it. */
     public String problem() {
       return problem;
     }
   }
 
   /**
+   * Reads a swarm file into the swarm it describes, with the id the {@code vr} tool would give it.
+   *
    * @param yaml the file's text
    * @param storedId the id of the stored swarm of a name, if there is one (the tool looks in its
    *     store; pass {@code name -> Optional.empty()} for none)

@@ -115,17 +115,19 @@ public final class VrJson {
     return builder;
   }
 
-  /** @return the JSON mapper; share it, do not reconfigure it */
+  /** The JSON mapper; share it, do not reconfigure it. */
   public static ObjectMapper json() {
     return JSON;
   }
 
-  /** @return the YAML mapper; share it, do not reconfigure it */
+  /** The YAML mapper; share it, do not reconfigure it. */
   public static ObjectMapper yaml() {
     return YAML;
   }
 
   /**
+   * Reads a JSON document as a {@code type}, with vr's mapper.
+   *
    * @param text a JSON document
    * @param type what to read
    * @param <T> the type
@@ -137,6 +139,8 @@ public final class VrJson {
   }
 
   /**
+   * Reads a YAML document as a {@code type}, with vr's mapper.
+   *
    * @param text a YAML document
    * @param type what to read
    * @param <T> the type
@@ -173,6 +177,8 @@ public final class VrJson {
   }
 
   /**
+   * Returns its JSON text, keys snake_case and sorted where they are map keys.
+   *
    * @param value any model value
    * @return its JSON text, keys snake_case and sorted where they are map keys
    */
@@ -185,6 +191,8 @@ public final class VrJson {
   }
 
   /**
+   * Returns its YAML text.
+   *
    * @param value any model value
    * @return its YAML text
    */

@@ -19,31 +19,31 @@ public interface App {
     LOCAL
   }
 
-  /** @return the app's name */
+  /** The app's name. */
   AppName name();
 
-  /** @return the repository URL or directory; empty for apps built only from given directories */
+  /** The repository URL or directory; empty for apps built only from given directories. */
   Optional<String> repoUrl();
 
-  /** @return how to read {@link #repoUrl()} */
+  /** How to read {@link #repoUrl()}. */
   @Value.Default
   default RepoType repoType() {
     return RepoType.GIT;
   }
 
-  /** @return buildpacks to detect from, in order; empty means the build backend's defaults */
+  /** Buildpacks to detect from, in order; empty means the build backend's defaults. */
   List<Buildpack> buildpacks();
 
-  /** @return the OS stack (image family) the app runs on, if any */
+  /** The OS stack (image family) the app runs on, if any. */
   Optional<String> stack();
 
-  /** @return build-time env, handed to {@code bin/compile} as ENV_DIR files */
+  /** Build-time env, handed to {@code bin/compile} as ENV_DIR files. */
   @Value.Default
   default Env buildEnv() {
     return Env.empty();
   }
 
-  /** @return a builder */
+  /** A new builder for an {@link App}. */
   static ImmutableApp.Builder builder() {
     return ImmutableApp.builder();
   }

@@ -18,6 +18,8 @@ public record AppName(@JsonValue String value) implements Comparable<AppName> {
   }
 
   /**
+   * Returns the validated app name.
+   *
    * @param value the text
    * @return the validated app name
    * @throws InvalidValueException if the value breaks the rule; the message names it
@@ -27,6 +29,7 @@ public record AppName(@JsonValue String value) implements Comparable<AppName> {
     return new AppName(value);
   }
 
+  /** Orders app names by their text. */
   @Override
   public int compareTo(AppName other) {
     return value.compareTo(other.value);

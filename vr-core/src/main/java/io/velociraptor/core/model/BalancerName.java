@@ -18,6 +18,8 @@ public record BalancerName(@JsonValue String value) implements Comparable<Balanc
   }
 
   /**
+   * Returns the validated balancer name.
+   *
    * @param value the text
    * @return the validated balancer name
    * @throws InvalidValueException if the value breaks the rule; the message names it
@@ -27,6 +29,7 @@ public record BalancerName(@JsonValue String value) implements Comparable<Balanc
     return new BalancerName(value);
   }
 
+  /** Orders balancer names by their text. */
   @Override
   public int compareTo(BalancerName other) {
     return value.compareTo(other.value);

@@ -22,75 +22,85 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableBuild.class)
 @JsonDeserialize(as = ImmutableBuild.class)
 public interface Build {
-  /** @return the app */
+  /** The app built. */
   AppName app();
 
-  /** @return the version built (tag, branch or commit as asked) */
+  /** The version built (tag, branch or commit as asked). */
   Version version();
 
-  /** @return the build's state */
+  /** The build's state. */
   @Value.Default
   default BuildStatus status() {
     return BuildStatus.PENDING;
   }
 
-  /** @return the resolved commit of the source, when it came from git */
+  /** The resolved commit of the source, when it came from git. */
   Optional<String> commit();
 
-  /** @return the buildpacks that compiled it, in the order they ran */
+  /** The buildpacks that compiled it, in the order they ran. */
   List<Buildpack> buildpacks();
 
   /**
+   * Returns the name each buildpack gave, in the order of {@link #buildpacks()}: the first line its
+   * {@code bin/detect} printed, else the last segment of its URL; empty in build results written
+   * before names were recorded.
+   *
    * @return the name each buildpack gave, in the order of {@link #buildpacks()}: the first line
    *     its {@code bin/detect} printed, else the last segment of its URL; empty in build results
    *     written before names were recorded
    */
   List<String> buildpackNames();
 
-  /** @return where the tarball is (artifact store location, path or URL) */
+  /** Where the tarball is (artifact store location, path or URL). */
   Optional<String> artifact();
 
   /**
+   * Returns where the compile log is stored (artifact store location, path or URL), saved with the
+   * tarball.
+   *
    * @return where the compile log is stored (artifact store location, path or URL), saved with
    *     the tarball
    */
   Optional<String> compileLog();
 
-  /** @return the tarball's md5, lowercase hex */
+  /** The tarball's md5, lowercase hex. */
   Optional<String> md5();
 
-  /** @return the tarball's sha256, lowercase hex */
+  /** The tarball's sha256, lowercase hex. */
   Optional<String> sha256();
 
-  /** @return the tarball's size in bytes */
+  /** The tarball's size in bytes. */
   OptionalLong sizeBytes();
 
-  /** @return process types from the app's Procfile */
+  /** Process types from the app's Procfile. */
   Map<String, String> procfileTypes();
 
-  /** @return {@code default_process_types} from the buildpack's release step */
+  /** Returns {@code default_process_types} from the buildpack's release step. */
   Map<String, String> releaseProcessTypes();
 
-  /** @return {@code config_vars} from the buildpack's release step */
+  /** Returns {@code config_vars} from the buildpack's release step. */
   @Value.Default
   default Env configVars() {
     return Env.empty();
   }
 
   /**
+   * Returns the {@code addons} the buildpacks' release steps asked for, sorted; vr provisions none,
+   * it records them.
+   *
    * @return the {@code addons} the buildpacks' release steps asked for, sorted; vr provisions
    *     none, it records them
    */
   @Value.NaturalOrder
   SortedSet<String> addons();
 
-  /** @return when the build started */
+  /** When the build started. */
   Optional<Instant> startedAt();
 
-  /** @return when the build finished */
+  /** When the build finished. */
   Optional<Instant> finishedAt();
 
-  /** @return the process types the app runs: the buildpack's defaults overridden by the Procfile */
+  /** The process types the app runs: the buildpack's defaults overridden by the Procfile. */
   default Map<String, String> processTypes() {
     TreeMap<String, String> out = new TreeMap<>(releaseProcessTypes());
     out.putAll(procfileTypes());
@@ -98,6 +108,8 @@ public interface Build {
   }
 
   /**
+   * Returns the hash that identifies the tarball in release hashes: sha256, else md5.
+   *
    * @return the hash that identifies the tarball in release hashes: sha256, else md5
    * @throws InvalidValueException if the build has neither (it has not succeeded)
    */
@@ -106,13 +118,13 @@ public interface Build {
         "build", app() + "-" + version(), "has no tarball hash yet; only a successful build can be released"));
   }
 
-  /** @return whether the build can be deployed */
+  /** Whether the build can be deployed. */
   @com.fasterxml.jackson.annotation.JsonIgnore
   default boolean isUsable() {
     return status() == BuildStatus.SUCCESS && artifact().isPresent() && (sha256().isPresent() || md5().isPresent());
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link Build}. */
   static ImmutableBuild.Builder builder() {
     return ImmutableBuild.builder();
   }

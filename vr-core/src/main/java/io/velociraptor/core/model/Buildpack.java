@@ -10,13 +10,15 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableBuildpack.class)
 @JsonDeserialize(as = ImmutableBuildpack.class)
 public interface Buildpack {
-  /** @return the git URL or local directory */
+  /** The git URL or local directory. */
   String url();
 
-  /** @return the tag, branch or commit to check out; empty means the default branch */
+  /** The tag, branch or commit to check out; empty means the default branch. */
   Optional<String> ref();
 
   /**
+   * Parses a buildpack location: a git URL or local directory, optionally followed by {@code #ref}.
+   *
    * @param location {@code url} or {@code url#ref}, as the original's buildpack URLs
    * @return the buildpack
    * @throws InvalidValueException if the location or ref is empty or has control characters
@@ -30,7 +32,7 @@ public interface Buildpack {
     return ImmutableBuildpack.builder().url(location.substring(0, hash)).ref(location.substring(hash + 1)).build();
   }
 
-  /** @return {@code url} or {@code url#ref} */
+  /** Returns {@code url} or {@code url#ref}. */
   default String format() {
     return ref().map(r -> url() + "#" + r).orElse(url());
   }

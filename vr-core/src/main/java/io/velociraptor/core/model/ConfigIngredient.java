@@ -9,22 +9,22 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableConfigIngredient.class)
 @JsonDeserialize(as = ImmutableConfigIngredient.class)
 public interface ConfigIngredient {
-  /** @return the ingredient's name */
+  /** The ingredient's name. */
   IngredientName name();
 
-  /** @return its settings */
+  /** Its settings. */
   @Value.Default
   default Settings settings() {
     return Settings.empty();
   }
 
-  /** @return its env */
+  /** Its env. */
   @Value.Default
   default Env env() {
     return Env.empty();
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link ConfigIngredient}. */
   static ImmutableConfigIngredient.Builder builder() {
     return ImmutableConfigIngredient.builder();
   }

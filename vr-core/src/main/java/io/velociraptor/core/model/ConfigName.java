@@ -18,6 +18,8 @@ public record ConfigName(@JsonValue String value) implements Comparable<ConfigNa
   }
 
   /**
+   * Returns the validated config name.
+   *
    * @param value the text
    * @return the validated config name
    * @throws InvalidValueException if the value breaks the rule; the message names it
@@ -27,6 +29,7 @@ public record ConfigName(@JsonValue String value) implements Comparable<ConfigNa
     return new ConfigName(value);
   }
 
+  /** Orders config names by their text. */
   @Override
   public int compareTo(ConfigName other) {
     return value.compareTo(other.value);

@@ -28,12 +28,14 @@ public final class Env {
     this.vars = vars;
   }
 
-  /** @return no variables */
+  /** No variables. */
   public static Env empty() {
     return EMPTY;
   }
 
   /**
+   * Returns the validated, sorted variables.
+   *
    * @param map variable names to values (strings, numbers or booleans)
    * @return the validated, sorted variables
    * @throws InvalidValueException if a name is not a valid variable name or a value is not a
@@ -80,6 +82,8 @@ public final class Env {
   }
 
   /**
+   * Checks that one variable fits the kernel's limit for an environment string.
+   *
    * @param field what the variable is, for the message, e.g. {@code env variable PORT}
    * @param name the variable's name
    * @param value its value
@@ -97,18 +101,20 @@ public final class Env {
     }
   }
 
-  /** @return the variables, sorted by name, unmodifiable */
+  /** The variables, sorted by name, unmodifiable. */
   @JsonValue
   public Map<String, String> asMap() {
     return vars;
   }
 
-  /** @return whether there are no variables */
+  /** Whether there are no variables. */
   public boolean isEmpty() {
     return vars.isEmpty();
   }
 
   /**
+   * Returns this env with {@code over}'s variables added or replacing.
+   *
    * @param over variables that take precedence
    * @return this env with {@code over}'s variables added or replacing
    */
@@ -124,16 +130,19 @@ public final class Env {
     return new Env(Collections.unmodifiableMap(out));
   }
 
+  /** Whether {@code o} is an env with the same variables and values. */
   @Override
   public boolean equals(Object o) {
     return o instanceof Env other && other.vars.equals(vars);
   }
 
+  /** A hash code over the variables and their values. */
   @Override
   public int hashCode() {
     return vars.hashCode();
   }
 
+  /** The variables' names, never their values (they may hold secrets). */
   @Override
   public String toString() {
     return "Env" + vars.keySet();

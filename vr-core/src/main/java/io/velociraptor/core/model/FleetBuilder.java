@@ -29,12 +29,14 @@ public final class FleetBuilder {
 
   private FleetBuilder() {}
 
-  /** @return an empty fleet */
+  /** An empty fleet. */
   public static FleetBuilder fleet() {
     return new FleetBuilder();
   }
 
   /**
+   * Adds a host; it is active with the default port range.
+   *
    * @param name a host name; the host is active with the default port range
    * @return this
    */
@@ -43,6 +45,8 @@ public final class FleetBuilder {
   }
 
   /**
+   * Adds a host (replacing one of the same name).
+   *
    * @param host a host (replaces one of the same name)
    * @return this
    */
@@ -53,6 +57,8 @@ public final class FleetBuilder {
   }
 
   /**
+   * Returns this, with the host's range set.
+   *
    * @param name a host name
    * @param start first port
    * @param endExclusive one past the last port
@@ -63,6 +69,8 @@ public final class FleetBuilder {
   }
 
   /**
+   * Returns this, with the host inactive.
+   *
    * @param name a host name
    * @return this, with the host inactive
    */
@@ -71,6 +79,8 @@ public final class FleetBuilder {
   }
 
   /**
+   * Returns this, with the host unreachable (its procs are the last known ones).
+   *
    * @param name a host name
    * @param reason why it could not be observed
    * @return this, with the host unreachable (its procs are the last known ones)
@@ -82,6 +92,8 @@ public final class FleetBuilder {
   }
 
   /**
+   * Adds a squad of these hosts, or more hosts to it (hosts are added to the fleet if new).
+   *
    * @param name a squad name
    * @param hostNames its hosts (added to the fleet if new)
    * @return this
@@ -96,6 +108,8 @@ public final class FleetBuilder {
   }
 
   /**
+   * Adds an observed proc by its program name (its host is added if new).
+   *
    * @param host a host name (added if new)
    * @param programName a Supervisor program name of any kind
    * @param state its state
@@ -106,6 +120,8 @@ public final class FleetBuilder {
   }
 
   /**
+   * Returns this, with a running foreign proc holding that port.
+   *
    * @param host a host name (added if new)
    * @param programName a foreign program name
    * @param port the port the observer learned it holds
@@ -117,6 +133,8 @@ public final class FleetBuilder {
   }
 
   /**
+   * Adds an observed proc (its host is added if new).
+   *
    * @param proc an observed proc (its host is added if new)
    * @return this
    */
@@ -127,6 +145,8 @@ public final class FleetBuilder {
   }
 
   /**
+   * Adds a port lock held by the swarm run {@code run-1} (the host is added if new).
+   *
    * @param host a host name
    * @param port a port held by a swarm run
    * @return this
@@ -137,6 +157,8 @@ public final class FleetBuilder {
   }
 
   /**
+   * Adds the state of a balancer's pool with these members.
+   *
    * @param balancer the balancer
    * @param pool the pool
    * @param members its members, {@code host:port}
@@ -151,7 +173,7 @@ public final class FleetBuilder {
     return this;
   }
 
-  /** @return the snapshot */
+  /** The snapshot. */
   public FleetSnapshot build() {
     ImmutableFleetSnapshot.Builder b = FleetSnapshot.builder();
     for (Host h : hosts.values()) {

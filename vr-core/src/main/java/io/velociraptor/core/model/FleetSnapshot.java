@@ -17,16 +17,16 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableFleetSnapshot.class)
 @JsonDeserialize(as = ImmutableFleetSnapshot.class)
 public interface FleetSnapshot {
-  /** @return the hosts, sorted by name, each once */
+  /** The hosts, sorted by name, each once. */
   List<HostSnapshot> hosts();
 
-  /** @return the squads */
+  /** The squads. */
   List<Squad> squads();
 
-  /** @return held port locks, sorted by host and port, each host and port once */
+  /** Held port locks, sorted by host and port, each host and port once. */
   List<PortLock> portLocks();
 
-  /** @return pools' current members */
+  /** Pools' current members. */
   List<PoolState> pools();
 
   /**
@@ -51,6 +51,8 @@ public interface FleetSnapshot {
   }
 
   /**
+   * Returns that host's snapshot.
+   *
    * @param name a host name
    * @return that host's snapshot
    */
@@ -59,6 +61,8 @@ public interface FleetSnapshot {
   }
 
   /**
+   * The squad of that name, if the snapshot has it.
+   *
    * @param name a squad name
    * @return the squad
    */
@@ -67,6 +71,8 @@ public interface FleetSnapshot {
   }
 
   /**
+   * Returns the pool's current members, if known.
+   *
    * @param balancer a balancer
    * @param pool a pool
    * @return the pool's current members, if known
@@ -75,7 +81,7 @@ public interface FleetSnapshot {
     return pools().stream().filter(p -> p.balancer().equals(balancer) && p.pool().equals(pool)).findFirst();
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link FleetSnapshot}. */
   static ImmutableFleetSnapshot.Builder builder() {
     return ImmutableFleetSnapshot.builder();
   }

@@ -9,34 +9,36 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableHost.class)
 @JsonDeserialize(as = ImmutableHost.class)
 public interface Host {
-  /** @return the host's name */
+  /** The host's name. */
   HostName name();
 
-  /** @return where to reach it (SSH, XML-RPC, balancer nodes); defaults to the name */
+  /** Where to reach it (SSH, XML-RPC, balancer nodes); defaults to the name. */
   @Value.Default
   default String address() {
     return name().value();
   }
 
-  /** @return whether new procs may be placed here */
+  /** Whether new procs may be placed here. */
   @Value.Default
   default boolean active() {
     return true;
   }
 
-  /** @return Supervisor's XML-RPC port */
+  /** Returns Supervisor's XML-RPC port. */
   @Value.Default
   default int supervisorPort() {
     return 9001;
   }
 
-  /** @return the ports procs may get here */
+  /** The ports procs may get here. */
   @Value.Default
   default PortRange portRange() {
     return PortRange.DEFAULT;
   }
 
   /**
+   * Returns an active host with default address, Supervisor port and port range.
+   *
    * @param name the host name
    * @return an active host with default address, Supervisor port and port range
    * @throws InvalidValueException if the name is not a host name
@@ -45,7 +47,7 @@ public interface Host {
     return ImmutableHost.builder().name(HostName.of(name)).build();
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link Host}. */
   static ImmutableHost.Builder builder() {
     return ImmutableHost.builder();
   }

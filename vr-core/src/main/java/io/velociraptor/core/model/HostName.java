@@ -33,6 +33,8 @@ public record HostName(@JsonValue String value) implements Comparable<HostName> 
   }
 
   /**
+   * Returns the validated host name.
+   *
    * @param value the text
    * @return the validated host name
    * @throws InvalidValueException if the value is not a host name
@@ -42,6 +44,7 @@ public record HostName(@JsonValue String value) implements Comparable<HostName> 
     return new HostName(value);
   }
 
+  /** Orders host names by their text. */
   @Override
   public int compareTo(HostName other) {
     return value.compareTo(other.value);

@@ -14,19 +14,21 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableHostSnapshot.class)
 @JsonDeserialize(as = ImmutableHostSnapshot.class)
 public interface HostSnapshot extends Comparable<HostSnapshot> {
-  /** @return the host */
+  /** The host. */
   Host host();
 
-  /** @return whether the observation succeeded */
+  /** Whether the observation succeeded. */
   boolean reachable();
 
-  /** @return why the host could not be observed; present exactly when not reachable */
+  /** Why the host could not be observed; present exactly when not reachable. */
   Optional<String> unreachableReason();
 
-  /** @return its procs, sorted by name, each name once */
+  /** Its procs, sorted by name, each name once. */
   List<ObservedProc> procs();
 
   /**
+   * Returns a reachable snapshot.
+   *
    * @param host the host
    * @param procs what Supervisor reported
    * @return a reachable snapshot
@@ -36,6 +38,8 @@ public interface HostSnapshot extends Comparable<HostSnapshot> {
   }
 
   /**
+   * Returns an unreachable snapshot.
+   *
    * @param host the host
    * @param reason why it could not be observed (refused, timed out, authentication failed...)
    * @return an unreachable snapshot
@@ -44,7 +48,7 @@ public interface HostSnapshot extends Comparable<HostSnapshot> {
     return ImmutableHostSnapshot.builder().host(host).reachable(false).unreachableReason(reason).build();
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link HostSnapshot}. */
   static ImmutableHostSnapshot.Builder builder() {
     return ImmutableHostSnapshot.builder();
   }

@@ -18,6 +18,8 @@ public record IngredientName(@JsonValue String value) implements Comparable<Ingr
   }
 
   /**
+   * Returns the validated config ingredient name.
+   *
    * @param value the text
    * @return the validated config ingredient name
    * @throws InvalidValueException if the value breaks the rule; the message names it
@@ -27,6 +29,7 @@ public record IngredientName(@JsonValue String value) implements Comparable<Ingr
     return new IngredientName(value);
   }
 
+  /** Orders config ingredient names by their text. */
   @Override
   public int compareTo(IngredientName other) {
     return value.compareTo(other.value);

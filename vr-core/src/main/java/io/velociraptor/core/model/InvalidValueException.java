@@ -20,6 +20,8 @@ public final class InvalidValueException extends VrException {
   }
 
   /**
+   * An exception saying that {@code value} of {@code field} breaks {@code rule}.
+   *
    * @param field the field or kind of value, e.g. {@code app name}
    * @param value the rejected value, as given
    * @param rule what the value must be
@@ -29,12 +31,12 @@ public final class InvalidValueException extends VrException {
     return new InvalidValueException(field, String.valueOf(value), rule);
   }
 
-  /** @return the field or kind of value that was rejected */
+  /** The field or kind of value that was rejected. */
   public String field() {
     return field;
   }
 
-  /** @return the rejected value, as given */
+  /** The rejected value, as given. */
   public String value() {
     return value;
   }

@@ -25,6 +25,8 @@ public final class MemoryLimit {
   }
 
   /**
+   * Parses a memory limit such as {@code 256M}, {@code 1G}, {@code 512k} or a number of bytes.
+   *
    * @param text e.g. {@code 256M}
    * @return the limit
    * @throws InvalidValueException if the text is not a size of at least 4M; the message names it
@@ -55,27 +57,30 @@ public final class MemoryLimit {
     return new MemoryLimit(text, bytes);
   }
 
-  /** @return the limit in bytes */
+  /** The limit in bytes. */
   public long bytes() {
     return bytes;
   }
 
-  /** @return the limit as written, e.g. {@code 256M} */
+  /** The limit as written, e.g. {@code 256M}. */
   @JsonValue
   public String format() {
     return text;
   }
 
+  /** Whether {@code o} is a memory limit of the same text. */
   @Override
   public boolean equals(Object o) {
     return o instanceof MemoryLimit other && other.text.equals(text);
   }
 
+  /** A hash code over the limit's text. */
   @Override
   public int hashCode() {
     return text.hashCode();
   }
 
+  /** The limit as written, such as {@code 256M}. */
   @Override
   public String toString() {
     return text;

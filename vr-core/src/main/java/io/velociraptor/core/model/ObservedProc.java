@@ -12,28 +12,31 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableObservedProc.class)
 @JsonDeserialize(as = ImmutableObservedProc.class)
 public interface ObservedProc extends Comparable<ObservedProc> {
-  /** @return the host it was seen on */
+  /** The host it was seen on. */
   HostName host();
 
-  /** @return its program name, parsed */
+  /** Its program name, parsed. */
   ProcName name();
 
-  /** @return its Supervisor state */
+  /** Its Supervisor state. */
   ProcState state();
 
-  /** @return its pid while it runs */
+  /** Its pid while it runs. */
   OptionalInt pid();
 
-  /** @return when it last started */
+  /** When it last started. */
   Optional<Instant> startedAt();
 
-  /** @return Supervisor's description text */
+  /** Returns Supervisor's description text. */
   @Value.Default
   default String description() {
     return "";
   }
 
   /**
+   * Returns the port it holds: from the program name for ours and legacy names; for foreign
+   * programs only when the observer learned it otherwise.
+   *
    * @return the port it holds: from the program name for ours and legacy names; for foreign
    *     programs only when the observer learned it otherwise
    */
@@ -43,6 +46,8 @@ public interface ObservedProc extends Comparable<ObservedProc> {
   }
 
   /**
+   * Returns an observation with no pid or start time.
+   *
    * @param host the host
    * @param name the program name
    * @param state the state
@@ -52,11 +57,12 @@ public interface ObservedProc extends Comparable<ObservedProc> {
     return ImmutableObservedProc.builder().host(host).name(name).state(state).build();
   }
 
-  /** @return a builder */
+  /** A new builder for an {@link ObservedProc}. */
   static ImmutableObservedProc.Builder builder() {
     return ImmutableObservedProc.builder();
   }
 
+  /** Orders observed procs by host, then by program name. */
   @Override
   default int compareTo(ObservedProc o) {
     int c = host().compareTo(o.host());

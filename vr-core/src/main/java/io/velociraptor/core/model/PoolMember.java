@@ -24,6 +24,8 @@ public record PoolMember(String address, Port port) implements Comparable<PoolMe
   }
 
   /**
+   * The member at {@code address:port}.
+   *
    * @param address the host address
    * @param port the port
    * @return the member
@@ -33,6 +35,8 @@ public record PoolMember(String address, Port port) implements Comparable<PoolMe
   }
 
   /**
+   * Parses a member written as {@code address:port}.
+   *
    * @param text {@code host:port}
    * @return the member
    * @throws InvalidValueException if the text is not {@code host:port}
@@ -51,12 +55,13 @@ public record PoolMember(String address, Port port) implements Comparable<PoolMe
     }
   }
 
-  /** @return {@code host:port} */
+  /** Returns {@code host:port}. */
   @JsonValue
   public String format() {
     return address + ":" + port;
   }
 
+  /** Orders members by address, then by port. */
   @Override
   public int compareTo(PoolMember o) {
     int c = address.compareTo(o.address);

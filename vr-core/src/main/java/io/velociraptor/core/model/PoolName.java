@@ -18,6 +18,8 @@ public record PoolName(@JsonValue String value) implements Comparable<PoolName> 
   }
 
   /**
+   * Returns the validated pool name.
+   *
    * @param value the text
    * @return the validated pool name
    * @throws InvalidValueException if the value breaks the rule; the message names it
@@ -27,6 +29,7 @@ public record PoolName(@JsonValue String value) implements Comparable<PoolName> 
     return new PoolName(value);
   }
 
+  /** Orders pool names by their text. */
   @Override
   public int compareTo(PoolName other) {
     return value.compareTo(other.value);

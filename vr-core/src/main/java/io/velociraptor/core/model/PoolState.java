@@ -10,17 +10,17 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutablePoolState.class)
 @JsonDeserialize(as = ImmutablePoolState.class)
 public interface PoolState {
-  /** @return the balancer */
+  /** The balancer. */
   BalancerName balancer();
 
-  /** @return the pool */
+  /** The pool. */
   PoolName pool();
 
-  /** @return its members, sorted */
+  /** Its members, sorted. */
   @Value.NaturalOrder
   SortedSet<PoolMember> members();
 
-  /** @return a builder */
+  /** A new builder for a {@link PoolState}. */
   static ImmutablePoolState.Builder builder() {
     return ImmutablePoolState.builder();
   }

@@ -20,6 +20,8 @@ public record Port(@JsonValue int value) implements Comparable<Port> {
   }
 
   /**
+   * Returns the validated port.
+   *
    * @param value the port number
    * @return the validated port
    * @throws InvalidValueException if the value is outside 1 to 65535
@@ -30,6 +32,8 @@ public record Port(@JsonValue int value) implements Comparable<Port> {
   }
 
   /**
+   * Parses a port number written as text.
+   *
    * @param text decimal digits
    * @return the port
    * @throws InvalidValueException if the text is not a number from 1 to 65535
@@ -41,6 +45,7 @@ public record Port(@JsonValue int value) implements Comparable<Port> {
     return new Port(Integer.parseInt(text));
   }
 
+  /** Orders ports by number. */
   @Override
   public int compareTo(Port other) {
     return Integer.compare(value, other.value);

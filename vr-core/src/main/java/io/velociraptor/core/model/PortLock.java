@@ -11,19 +11,21 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutablePortLock.class)
 @JsonDeserialize(as = ImmutablePortLock.class)
 public interface PortLock extends Comparable<PortLock> {
-  /** @return the host */
+  /** The host. */
   HostName host();
 
-  /** @return the port */
+  /** The port. */
   Port port();
 
-  /** @return who holds it (a swarm run id) */
+  /** Who holds it (a swarm run id). */
   String owner();
 
-  /** @return when it was taken */
+  /** When it was taken. */
   Optional<Instant> createdAt();
 
   /**
+   * The lock of {@code port} on {@code host}, held by {@code owner}.
+   *
    * @param host the host
    * @param port the port
    * @param owner who holds it
@@ -39,6 +41,7 @@ public interface PortLock extends Comparable<PortLock> {
     Checks.text("port lock owner", owner());
   }
 
+  /** Orders port locks by host, then by port. */
   @Override
   default int compareTo(PortLock o) {
     int c = host().compareTo(o.host());

@@ -30,6 +30,8 @@ public record PortRange(int start, int endExclusive) {
   public static final PortRange DEFAULT = new PortRange(5000, 6000);
 
   /**
+   * Returns the validated range.
+   *
    * @param start the first port
    * @param endExclusive one past the last port
    * @return the validated range
@@ -42,6 +44,8 @@ public record PortRange(int start, int endExclusive) {
   }
 
   /**
+   * Returns whether the range holds it.
+   *
    * @param port a port number
    * @return whether the range holds it
    */
@@ -49,7 +53,7 @@ public record PortRange(int start, int endExclusive) {
     return port >= start && port < endExclusive;
   }
 
-  /** @return how many ports the range holds */
+  /** How many ports the range holds. */
   public int size() {
     return endExclusive - start;
   }

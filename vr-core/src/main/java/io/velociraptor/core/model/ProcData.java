@@ -18,89 +18,92 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableProcData.class)
 @JsonDeserialize(as = ImmutableProcData.class)
 public interface ProcData {
-  /** @return the app's name */
+  /** The app's name. */
   Optional<String> appName();
 
-  /** @return the build's version */
+  /** The build's version. */
   Optional<String> version();
 
-  /** @return the config name */
+  /** The config name. */
   Optional<String> configName();
 
-  /** @return the release hash */
+  /** The release hash. */
   Optional<String> releaseHash();
 
-  /** @return the proc type, looked up in the build's Procfile when {@link #cmd()} is absent */
+  /** The proc type, looked up in the build's Procfile when {@link #cmd()} is absent. */
   @JsonAlias("proc")
   Optional<String> procName();
 
-  /** @return the port ({@code 0} for build and shell containers) */
+  /** The port ({@code 0} for build and shell containers). */
   OptionalInt port();
 
-  /** @return the host name the proc runs on (uptests reach it there) */
+  /** The host name the proc runs on (uptests reach it there). */
   Optional<String> host();
 
-  /** @return the Unix user the proc runs as */
+  /** The Unix user the proc runs as. */
   @Value.Default
   default String user() {
     return "nobody";
   }
 
-  /** @return the Unix group the proc runs as */
+  /** The Unix group the proc runs as. */
   @Value.Default
   default String group() {
     return "nogroup";
   }
 
-  /** @return the proc's env */
+  /** The proc's env. */
   @Value.Default
   default Env env() {
     return Env.empty();
   }
 
-  /** @return the app's settings */
+  /** The app's settings. */
   @Value.Default
   default Settings settings() {
     return Settings.empty();
   }
 
-  /** @return where the build tarball is (a path or a URL the runner can read) */
+  /** Where the build tarball is (a path or a URL the runner can read). */
   Optional<String> buildUrl();
 
-  /** @return the tarball's md5 */
+  /** The tarball's md5. */
   Optional<String> buildMd5();
 
-  /** @return the tarball's sha256 */
+  /** The tarball's sha256. */
   Optional<String> buildSha256();
 
-  /** @return volumes */
+  /** The host directories bound into the proc's container. */
   List<Volume> volumes();
 
-  /** @return the memory limit */
+  /** The memory limit. */
   Optional<MemoryLimit> memLimit();
 
-  /** @return the memory+swap limit */
+  /** The memory+swap limit. */
   Optional<MemoryLimit> memswLimit();
 
-  /** @return the OS image's name */
+  /** The OS image's name. */
   Optional<String> imageName();
 
-  /** @return where the OS image tarball is */
+  /** Where the OS image tarball is. */
   Optional<String> imageUrl();
 
-  /** @return the OS image tarball's md5 */
+  /** The OS image tarball's md5. */
   Optional<String> imageMd5();
 
-  /** @return the OS image tarball's sha256 (vr only) */
+  /** The OS image tarball's sha256 (vr only). */
   Optional<String> imageSha256();
 
-  /** @return a command line to run instead of the Procfile's line for {@link #procName()} */
+  /** A command line to run instead of the Procfile's line for {@link #procName()}. */
   Optional<String> cmd();
 
-  /** @return the swarm's stable id (vr only) */
+  /** The swarm's stable id (vr only). */
   Optional<SwarmId> swarmId();
 
   /**
+   * Returns the program (and container) name: vr's seven-field form when the swarm id is known,
+   * else the original's {@code app-version-config-hash-proc-port}.
+   *
    * @return the program (and container) name: vr's seven-field form when the swarm id is known,
    *     else the original's {@code app-version-config-hash-proc-port}
    */
@@ -111,7 +114,7 @@ public interface ProcData {
     return swarmId().map(id -> base + "-" + id).orElse(base);
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link ProcData}. */
   static ImmutableProcData.Builder builder() {
     return ImmutableProcData.builder();
   }

@@ -51,6 +51,8 @@ public sealed interface ProcName extends Comparable<ProcName>
   }
 
   /**
+   * Returns the program name vr gives this proc.
+   *
    * @param app the app
    * @param version the build's version (its name form is used)
    * @param config the config name
@@ -76,14 +78,14 @@ public sealed interface ProcName extends Comparable<ProcName>
     return !s.isEmpty() && Version.nameForm(s).equals(s);
   }
 
-  /** @return the program name as Supervisor knows it */
+  /** The program name as Supervisor knows it. */
   @JsonValue
   String format();
 
-  /** @return which kind of name this is */
+  /** Which kind of name this is. */
   Kind kind();
 
-  /** @return the port the name says the proc listens on; empty for foreign names */
+  /** The port the name says the proc listens on; empty for foreign names. */
   Optional<Port> port();
 
   /**

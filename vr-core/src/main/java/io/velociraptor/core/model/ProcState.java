@@ -19,12 +19,14 @@ public enum ProcState {
   /** A state name vr does not know. */
   UNKNOWN;
 
-  /** @return whether the process is up or on its way up */
+  /** Whether the process is up or on its way up. */
   public boolean isUp() {
     return this == RUNNING || this == STARTING || this == BACKOFF;
   }
 
   /**
+   * Returns the state, or {@link #UNKNOWN}.
+   *
    * @param name a Supervisor state name such as {@code RUNNING}
    * @return the state, or {@link #UNKNOWN}
    */

@@ -18,6 +18,8 @@ public record ProcTypeName(@JsonValue String value) implements Comparable<ProcTy
   }
 
   /**
+   * Returns the validated proc name.
+   *
    * @param value the text
    * @return the validated proc name
    * @throws InvalidValueException if the value breaks the rule; the message names it
@@ -27,6 +29,7 @@ public record ProcTypeName(@JsonValue String value) implements Comparable<ProcTy
     return new ProcTypeName(value);
   }
 
+  /** Orders proc type names by their text. */
   @Override
   public int compareTo(ProcTypeName other) {
     return value.compareTo(other.value);

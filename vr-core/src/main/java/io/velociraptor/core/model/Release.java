@@ -14,38 +14,38 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableRelease.class)
 @JsonDeserialize(as = ImmutableRelease.class)
 public interface Release {
-  /** @return the build */
+  /** The build. */
   Build build();
 
-  /** @return merged settings, written to {@code settings.yaml} */
+  /** Merged settings, written to {@code settings.yaml}. */
   @Value.Default
   default Settings settings() {
     return Settings.empty();
   }
 
-  /** @return merged env */
+  /** Merged env: the build's {@code config_vars}, then each ingredient's, then the swarm's own. */
   @Value.Default
   default Env env() {
     return Env.empty();
   }
 
-  /** @return volumes, sorted by container dir */
+  /** Volumes, sorted by container dir. */
   @Value.NaturalOrder
   java.util.SortedSet<Volume> volumes();
 
-  /** @return the Unix user procs run as */
+  /** The Unix user procs run as. */
   @Value.Default
   default String runAs() {
     return "nobody";
   }
 
-  /** @return the memory limit */
+  /** The memory limit. */
   Optional<MemoryLimit> memLimit();
 
-  /** @return the memory+swap limit */
+  /** The memory+swap limit. */
   Optional<MemoryLimit> memswLimit();
 
-  /** @return the release's identity; see {@link ReleaseHashes} for the algorithm */
+  /** The release's identity; see {@link ReleaseHashes} for the algorithm. */
   @Value.Derived
   default ReleaseHash hash() {
     return ReleaseHashes.of(build().buildHash(), settings(), env(), List.copyOf(volumes()), runAs(), memLimit(), memswLimit());
@@ -84,7 +84,7 @@ public interface Release {
         .build();
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link Release}. */
   static ImmutableRelease.Builder builder() {
     return ImmutableRelease.builder();
   }

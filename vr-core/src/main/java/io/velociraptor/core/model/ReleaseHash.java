@@ -25,6 +25,8 @@ public record ReleaseHash(@JsonValue String value) implements Comparable<Release
   }
 
   /**
+   * Returns the validated hash.
+   *
    * @param value the text
    * @return the validated hash
    * @throws InvalidValueException if the value is not 8 to 64 lowercase hex characters
@@ -35,6 +37,8 @@ public record ReleaseHash(@JsonValue String value) implements Comparable<Release
   }
 
   /**
+   * Returns whether {@link #of(String)} would accept it.
+   *
    * @param value any text
    * @return whether {@link #of(String)} would accept it
    */
@@ -42,6 +46,7 @@ public record ReleaseHash(@JsonValue String value) implements Comparable<Release
     return value != null && FORM.matcher(value).matches();
   }
 
+  /** Orders release hashes by their text. */
   @Override
   public int compareTo(ReleaseHash other) {
     return value.compareTo(other.value);

@@ -19,6 +19,8 @@ public final class ReleaseHashes {
   private ReleaseHashes() {}
 
   /**
+   * Returns vr's release hash (12 hex characters).
+   *
    * @param buildHash the build's tarball hash
    * @param settings merged settings
    * @param env merged env

@@ -27,13 +27,15 @@ public enum RunState {
   /** Finished without reaching the asked state; the run says why. */
   FAILED;
 
-  /** @return the lowercase wire form, e.g. {@code uptesting} */
+  /** The lowercase wire form, e.g. {@code uptesting}. */
   @JsonValue
   public String wire() {
     return name().toLowerCase(Locale.ROOT);
   }
 
   /**
+   * Parses a state's wire name.
+   *
    * @param text a state's wire form, any case
    * @return the state
    * @throws InvalidValueException naming the text if it is no run state
@@ -50,7 +52,7 @@ public enum RunState {
         "must be one of pending, building, deploying, uptesting, routing, cleaning, done, failed");
   }
 
-  /** @return whether the run is over ({@code done} or {@code failed}) */
+  /** Whether the run is over ({@code done} or {@code failed}). */
   public boolean isTerminal() {
     return this == DONE || this == FAILED;
   }
@@ -69,6 +71,7 @@ public enum RunState {
     return next.isTerminal() || next.ordinal() >= ordinal();
   }
 
+  /** The state's wire name, as {@link #wire()}. */
   @Override
   public String toString() {
     return wire();

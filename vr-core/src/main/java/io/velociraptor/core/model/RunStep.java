@@ -28,13 +28,15 @@ public interface RunStep {
     /** It was not needed or not attempted. */
     SKIPPED;
 
-    /** @return the lowercase wire form */
+    /** The lowercase wire form. */
     @JsonValue
     public String wire() {
       return name().toLowerCase(Locale.ROOT);
     }
 
     /**
+     * Parses an outcome's wire name.
+     *
      * @param text a wire form, any case
      * @return the outcome
      * @throws InvalidValueException naming the text if it is no outcome
@@ -51,31 +53,33 @@ public interface RunStep {
     }
   }
 
-  /** @return the step's name, e.g. {@code start} */
+  /** The step's name, e.g. {@code start}. */
   String name();
 
-  /** @return the host it acted on, if any */
+  /** The host it acted on, if any. */
   Optional<HostName> host();
 
-  /** @return what it acted on (a program name, a pool member, a port list), if anything */
+  /** What it acted on (a program name, a pool member, a port list), if anything. */
   Optional<String> target();
 
-  /** @return how it ended */
+  /** How it ended. */
   Outcome outcome();
 
-  /** @return details for people: an error, an uptest's output */
+  /** Details for people: an error, an uptest's output. */
   Optional<String> detail();
 
-  /** @return when it started */
+  /** When it started. */
   Instant startedAt();
 
-  /** @return how long it took */
+  /** How long it took. */
   @Value.Default
   default Duration duration() {
     return Duration.ZERO;
   }
 
   /**
+   * Returns a step with no host, target or detail.
+   *
    * @param name the step's name
    * @param outcome how it ended
    * @param startedAt when it started
@@ -85,7 +89,7 @@ public interface RunStep {
     return ImmutableRunStep.builder().name(name).outcome(outcome).startedAt(startedAt).build();
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link RunStep}. */
   static ImmutableRunStep.Builder builder() {
     return ImmutableRunStep.builder();
   }

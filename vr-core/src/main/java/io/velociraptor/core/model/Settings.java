@@ -23,12 +23,14 @@ public final class Settings {
     this.tree = tree;
   }
 
-  /** @return settings with no keys */
+  /** Settings with no keys. */
   public static Settings empty() {
     return EMPTY;
   }
 
   /**
+   * Returns a deep immutable copy.
+   *
    * @param map a tree of maps, lists and scalars
    * @return a deep immutable copy
    * @throws InvalidValueException if a key is not a string or a value is not a map, list, string,
@@ -87,13 +89,13 @@ public final class Settings {
         "must be a map, list, string, number, boolean or null, not " + value.getClass().getSimpleName());
   }
 
-  /** @return the tree, keys sorted, deeply unmodifiable */
+  /** The tree, keys sorted, deeply unmodifiable. */
   @JsonValue
   public Map<String, Object> asMap() {
     return tree;
   }
 
-  /** @return whether there are no keys */
+  /** Whether there are no keys. */
   public boolean isEmpty() {
     return tree.isEmpty();
   }
@@ -129,16 +131,19 @@ public final class Settings {
     return Collections.unmodifiableMap(out);
   }
 
+  /** Whether {@code o} holds the same settings tree. */
   @Override
   public boolean equals(Object o) {
     return o instanceof Settings other && other.tree.equals(tree);
   }
 
+  /** A hash code over the settings tree. */
   @Override
   public int hashCode() {
     return tree.hashCode();
   }
 
+  /** The settings tree, for messages. */
   @Override
   public String toString() {
     return tree.toString();

@@ -10,14 +10,14 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableSquad.class)
 @JsonDeserialize(as = ImmutableSquad.class)
 public interface Squad {
-  /** @return the squad's name */
+  /** The squad's name. */
   SquadName name();
 
-  /** @return its hosts, sorted */
+  /** Its hosts, sorted. */
   @Value.NaturalOrder
   SortedSet<HostName> hosts();
 
-  /** @return a builder */
+  /** A new builder for a {@link Squad}. */
   static ImmutableSquad.Builder builder() {
     return ImmutableSquad.builder();
   }

@@ -18,6 +18,8 @@ public record SquadName(@JsonValue String value) implements Comparable<SquadName
   }
 
   /**
+   * Returns the validated squad name.
+   *
    * @param value the text
    * @return the validated squad name
    * @throws InvalidValueException if the value breaks the rule; the message names it
@@ -27,6 +29,7 @@ public record SquadName(@JsonValue String value) implements Comparable<SquadName
     return new SquadName(value);
   }
 
+  /** Orders squad names by their text. */
   @Override
   public int compareTo(SquadName other) {
     return value.compareTo(other.value);

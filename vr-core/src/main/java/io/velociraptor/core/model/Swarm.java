@@ -29,86 +29,88 @@ public interface Swarm {
   /** A program name's fixed part: a 12-character release hash, a 5-digit port, the 8-character id, 6 dashes. */
   int PROGRAM_NAME_FIXED = 12 + 5 + 8 + 6;
 
-  /** @return the stable id */
+  /** The stable id. */
   SwarmId id();
 
-  /** @return the app */
+  /** The app whose procs it runs. */
   AppName app();
 
-  /** @return the proc type to run */
+  /** The proc type to run. */
   ProcTypeName procType();
 
-  /** @return the config name */
+  /** The config name. */
   ConfigName config();
 
-  /** @return the squad its procs run on */
+  /** The squad its procs run on. */
   SquadName squad();
 
-  /** @return how many procs; ignored when {@link #onePerHost()} */
+  /** How many procs; ignored when {@link #onePerHost()}. */
   @Value.Default
   default int size() {
     return 1;
   }
 
-  /** @return whether to run exactly one proc on every reachable active host of the squad */
+  /** Whether to run exactly one proc on every reachable active host of the squad. */
   @Value.Default
   default boolean onePerHost() {
     return false;
   }
 
-  /** @return the version to build and run */
+  /** The version to build and run. */
   Version version();
 
-  /** @return config ingredients, applied in this order */
+  /** Config ingredients, applied in this order. */
   List<ConfigIngredient> ingredients();
 
-  /** @return the swarm's own settings, applied last */
+  /** The swarm's own settings, applied last. */
   @Value.Default
   default Settings settings() {
     return Settings.empty();
   }
 
-  /** @return the swarm's own env, applied last */
+  /** The swarm's own env, applied last. */
   @Value.Default
   default Env env() {
     return Env.empty();
   }
 
-  /** @return volumes */
+  /** The host directories bound into each of its procs' containers. */
   List<Volume> volumes();
 
-  /** @return the Unix user procs run as; the release defaults it to {@code nobody} */
+  /** The Unix user procs run as; the release defaults it to {@code nobody}. */
   Optional<String> runAs();
 
-  /** @return the memory limit */
+  /** The memory limit. */
   Optional<MemoryLimit> memLimit();
 
-  /** @return the memory+swap limit */
+  /** The memory+swap limit. */
   Optional<MemoryLimit> memswLimit();
 
-  /** @return the pool its procs are routed into; none means never routed */
+  /** The pool its procs are routed into; none means never routed. */
   Optional<PoolName> pool();
 
-  /** @return the balancer that holds {@link #pool()} */
+  /** The balancer that holds {@link #pool()}. */
   Optional<BalancerName> balancer();
 
   /**
-   * @return how the swarm rolls to a new release, size or config; none means the default policy
-   *     (every new proc at once), and keeps the swarm's wire form as it was before policies
+   * How the swarm rolls to a new release, size or config; none means the default policy (every
+   * new proc at once), and keeps the swarm's wire form as it was before policies.
+   *
+   * @return the update policy, if the swarm has one
    */
   Optional<UpdatePolicy> update();
 
-  /** @return {@link #update()} or the default policy */
+  /** The swarm's {@link #update()} policy, or the default policy when it has none. */
   default UpdatePolicy updatePolicy() {
     return update().orElseGet(UpdatePolicy::defaults);
   }
 
-  /** @return the name people use, {@code app-config-proc} */
+  /** The name people use, {@code app-config-proc}. */
   default String name() {
     return app() + "-" + config() + "-" + procType();
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link Swarm}. */
   static ImmutableSwarm.Builder builder() {
     return ImmutableSwarm.builder();
   }
@@ -124,6 +126,8 @@ public interface Swarm {
   }
 
   /**
+   * Returns this swarm with that size.
+   *
    * @param size the new size
    * @return this swarm with that size
    */
@@ -132,6 +136,8 @@ public interface Swarm {
   }
 
   /**
+   * Returns this swarm at that version.
+   *
    * @param version the new version
    * @return this swarm at that version
    */

@@ -27,6 +27,8 @@ public record SwarmId(@JsonValue String value) implements Comparable<SwarmId> {
   }
 
   /**
+   * Returns the validated swarm id.
+   *
    * @param value the text
    * @return the validated swarm id
    * @throws InvalidValueException if the value is not 8 lowercase base32 characters
@@ -75,6 +77,7 @@ public record SwarmId(@JsonValue String value) implements Comparable<SwarmId> {
     return fromBits(bits);
   }
 
+  /** Orders swarm ids by their text. */
   @Override
   public int compareTo(SwarmId other) {
     return value.compareTo(other.value);

@@ -78,40 +78,40 @@ public interface SwarmRun {
     }
   }
 
-  /** @return the run's id, unique in its store */
+  /** The run's id, unique in its store. */
   String id();
 
-  /** @return the swarm dispatched */
+  /** The swarm dispatched. */
   SwarmId swarmId();
 
-  /** @return the current state */
+  /** The current state. */
   RunState state();
 
-  /** @return the trace id that ties events, logs and this run together */
+  /** The trace id that ties events, logs and this run together. */
   String traceId();
 
-  /** @return when the run was created */
+  /** When the run was created. */
   Instant createdAt();
 
-  /** @return when it last changed (a heartbeat counts): what staleness is judged by */
+  /** When it last changed (a heartbeat counts): what staleness is judged by. */
   Instant updatedAt();
 
-  /** @return when it finished, once done or failed */
+  /** When it finished, once done or failed. */
   Optional<Instant> finishedAt();
 
-  /** @return the plan it executes, as JSON text, once planned */
+  /** The plan it executes, as JSON text, once planned. */
   Optional<String> plan();
 
-  /** @return the steps' results, in the order recorded */
+  /** The steps' results, in the order recorded. */
   List<RunStep> steps();
 
-  /** @return every state change, oldest first; the first is {@code pending} */
+  /** Every state change, oldest first; the first is {@code pending}. */
   List<Transition> history();
 
-  /** @return why it failed, when it did */
+  /** Why it failed, when it did. */
   Optional<String> failureReason();
 
-  /** @return the process running it */
+  /** The process running it. */
   Owner owner();
 
   /**
@@ -168,6 +168,8 @@ public interface SwarmRun {
   }
 
   /**
+   * Returns the run with the step appended.
+   *
    * @param step a step's result
    * @param now the time
    * @return the run with the step appended
@@ -179,6 +181,8 @@ public interface SwarmRun {
   }
 
   /**
+   * Returns the run with the plan set (replacing an earlier one).
+   *
    * @param planJson the plan, as JSON text
    * @param now the time
    * @return the run with the plan set (replacing an earlier one)
@@ -190,6 +194,8 @@ public interface SwarmRun {
   }
 
   /**
+   * Returns the run with {@link #updatedAt()} moved to now, to show its owner is still at work.
+   *
    * @param now the time
    * @return the run with {@link #updatedAt()} moved to now, to show its owner is still at work
    * @throws InvalidValueException if the run is finished
@@ -205,7 +211,7 @@ public interface SwarmRun {
     }
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link SwarmRun}. */
   static ImmutableSwarmRun.Builder builder() {
     return ImmutableSwarmRun.builder();
   }

@@ -29,6 +29,8 @@ public record Version(@JsonValue String value) implements Comparable<Version> {
   }
 
   /**
+   * Returns the validated version.
+   *
    * @param value the text
    * @return the validated version
    * @throws InvalidValueException if the value is empty, too long or has control characters
@@ -39,6 +41,9 @@ public record Version(@JsonValue String value) implements Comparable<Version> {
   }
 
   /**
+   * Returns the version with every character outside {@code [A-Za-z0-9_.]} replaced by {@code _},
+   * as it appears in program names ({@code release-1.0} becomes {@code release_1.0}).
+   *
    * @return the version with every character outside {@code [A-Za-z0-9_.]} replaced by {@code _},
    *     as it appears in program names ({@code release-1.0} becomes {@code release_1.0})
    */
@@ -57,6 +62,7 @@ public record Version(@JsonValue String value) implements Comparable<Version> {
     return out.toString();
   }
 
+  /** Orders versions by their text (not by any version scheme). */
   @Override
   public int compareTo(Version other) {
     return value.compareTo(other.value);

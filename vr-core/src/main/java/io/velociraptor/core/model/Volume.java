@@ -33,6 +33,8 @@ public record Volume(String hostDir, String containerDir, boolean readOnly) impl
   }
 
   /**
+   * Returns the validated volume.
+   *
    * @param hostDir the directory on the host
    * @param containerDir where it appears inside the container
    * @param readOnly whether the proc may only read it
@@ -85,7 +87,7 @@ public record Volume(String hostDir, String containerDir, boolean readOnly) impl
     return s;
   }
 
-  /** @return the original's list form, with {@code "ro"} appended when read-only */
+  /** The original's list form, with {@code "ro"} appended when read-only. */
   @JsonValue
   public List<String> toWire() {
     List<String> out = new ArrayList<>(3);
@@ -118,6 +120,7 @@ public record Volume(String hostDir, String containerDir, boolean readOnly) impl
     }
   }
 
+  /** Orders volumes by container directory, then by host directory. */
   @Override
   public int compareTo(Volume o) {
     int c = containerDir.compareTo(o.containerDir);

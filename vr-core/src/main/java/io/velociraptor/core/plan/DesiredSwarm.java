@@ -53,7 +53,7 @@ public record DesiredSwarm(Swarm swarm, ReleaseHash releaseHash, boolean buildPe
   }
 
   /**
-   * The desired swarm at a known release.
+   * The swarm, to run at the release with that hash.
    *
    * @param swarm the swarm
    * @param releaseHash its release's hash
@@ -90,6 +90,8 @@ public record DesiredSwarm(Swarm swarm, ReleaseHash releaseHash, boolean buildPe
   }
 
   /**
+   * The swarm, to run at that release.
+   *
    * @param swarm the swarm
    * @param release the release it resolved to
    * @return the desired swarm

@@ -24,11 +24,12 @@ public record Keep(HostName host, ProcName name, KeepReason reason) implements C
     Objects.requireNonNull(reason, "reason");
   }
 
-  /** @return this keep as a proc reference */
+  /** This keep as a proc reference. */
   public ProcRef ref() {
     return new ProcRef(host, name);
   }
 
+  /** Orders kept procs by host, then by program name. */
   @Override
   public int compareTo(Keep o) {
     int c = host.compareTo(o.host);

@@ -19,26 +19,26 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutablePlanPolicy.class)
 @JsonDeserialize(as = ImmutablePlanPolicy.class)
 public interface PlanPolicy {
-  /** @return whether every proc of the swarm is to be retired and its pool emptied */
+  /** Whether every proc of the swarm is to be retired and its pool emptied. */
   @Value.Default
   default boolean deleting() {
     return false;
   }
 
-  /** @return pools as the balancer reports them now; each wins over the snapshot's same pool */
+  /** Pools as the balancer reports them now; each wins over the snapshot's same pool. */
   List<PoolState> pools();
 
-  /** @return the default policy: not deleting, pool members from the snapshot */
+  /** The default policy: not deleting, pool members from the snapshot. */
   static PlanPolicy defaults() {
     return ImmutablePlanPolicy.builder().build();
   }
 
-  /** @return the policy for deleting the swarm */
+  /** The policy for deleting the swarm. */
   static PlanPolicy deletingSwarm() {
     return ImmutablePlanPolicy.builder().deleting(true).build();
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link PlanPolicy}. */
   static ImmutablePlanPolicy.Builder builder() {
     return ImmutablePlanPolicy.builder();
   }

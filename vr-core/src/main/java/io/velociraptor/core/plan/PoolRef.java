@@ -22,6 +22,8 @@ public record PoolRef(BalancerName balancer, PoolName pool) implements Comparabl
   }
 
   /**
+   * The reference to {@code pool} of {@code balancer}.
+   *
    * @param balancer the balancer
    * @param pool the pool
    * @return the reference
@@ -30,6 +32,7 @@ public record PoolRef(BalancerName balancer, PoolName pool) implements Comparabl
     return new PoolRef(balancer, pool);
   }
 
+  /** Orders pool references by balancer, then by pool. */
   @Override
   public int compareTo(PoolRef o) {
     int c = balancer.compareTo(o.balancer);

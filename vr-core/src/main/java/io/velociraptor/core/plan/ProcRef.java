@@ -22,6 +22,8 @@ public record ProcRef(HostName host, ProcName name) implements Comparable<ProcRe
   }
 
   /**
+   * The reference to the proc {@code name} on {@code host}.
+   *
    * @param host the host
    * @param name the program name
    * @return the reference
@@ -30,6 +32,7 @@ public record ProcRef(HostName host, ProcName name) implements Comparable<ProcRe
     return new ProcRef(host, name);
   }
 
+  /** Orders proc references by host, then by program name. */
   @Override
   public int compareTo(ProcRef o) {
     int c = host.compareTo(o.host);

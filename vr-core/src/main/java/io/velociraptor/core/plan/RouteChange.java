@@ -31,6 +31,7 @@ public record RouteChange(PoolRef pool, PoolMember member, RouteReason reason, O
     Objects.requireNonNull(proc, "proc");
   }
 
+  /** Orders route changes by pool, then by member. */
   @Override
   public int compareTo(RouteChange o) {
     int c = pool.compareTo(o.pool);

@@ -55,11 +55,12 @@ public record Start(HostName host, Port port, ProcName.Ours name, StartReason re
     return new Start(host, port, ours, reason, replaces == null ? Optional.empty() : replaces);
   }
 
-  /** @return this start as a proc reference */
+  /** This start as a proc reference. */
   public ProcRef ref() {
     return new ProcRef(host, name);
   }
 
+  /** Orders starts by host, then by port. */
   @Override
   public int compareTo(Start o) {
     int c = host.compareTo(o.host);

@@ -38,16 +38,17 @@ public record Stop(HostName host, ProcName name, ProcState state, StopReason rea
     Objects.requireNonNull(replacedBy, "replacedBy");
   }
 
-  /** @return this stop as a proc reference */
+  /** This stop as a proc reference. */
   public ProcRef ref() {
     return new ProcRef(host, name);
   }
 
-  /** @return whether the proc was serving (up) when observed */
+  /** Whether the proc was serving (up) when observed. */
   public boolean inService() {
     return state.isUp();
   }
 
+  /** Orders stops by host, then by program name. */
   @Override
   public int compareTo(Stop o) {
     int c = host.compareTo(o.host);

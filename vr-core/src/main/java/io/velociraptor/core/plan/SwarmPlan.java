@@ -32,16 +32,16 @@ public interface SwarmPlan {
   /** Exit code for tools: the input could not be read or broke the model's rules. */
   int EXIT_INVALID_INPUT = 2;
 
-  /** @return the swarm's stable id */
+  /** The swarm's stable id. */
   SwarmId swarmId();
 
-  /** @return the swarm's name, {@code app-config-proc} */
+  /** The swarm's name, {@code app-config-proc}. */
   String swarmName();
 
-  /** @return the swarm's squad */
+  /** The swarm's squad. */
   SquadName squad();
 
-  /** @return the desired release hash */
+  /** The desired release hash. */
   ReleaseHash releaseHash();
 
   /**
@@ -57,46 +57,49 @@ public interface SwarmPlan {
     return false;
   }
 
-  /** @return the desired version */
+  /** The desired version. */
   Version version();
 
-  /** @return how many current procs the swarm wants (the number of eligible hosts for one per host, 0 when deleting) */
+  /**
+   * How many current procs the swarm wants (the number of eligible hosts for one per host, 0 when
+   * deleting).
+   */
   int target();
 
-  /** @return whether the swarm runs one proc per reachable active host */
+  /** Whether the swarm runs one proc per reachable active host. */
   boolean onePerHost();
 
-  /** @return whether the swarm is being deleted */
+  /** Whether the swarm is being deleted. */
   boolean deleting();
 
-  /** @return the swarm's pool, if it is routed */
+  /** The swarm's pool, if it is routed. */
   Optional<PoolRef> pool();
 
-  /** @return whether the pool's current members were known, so route lists are exact */
+  /** Whether the pool's current members were known, so route lists are exact. */
   boolean routingKnown();
 
-  /** @return procs to start, sorted by host and port */
+  /** Procs to start, sorted by host and port. */
   List<Start> starts();
 
-  /** @return procs to stop, sorted by host and name */
+  /** Procs to stop, sorted by host and name. */
   List<Stop> stops();
 
-  /** @return procs of the swarm left running, sorted by host and name */
+  /** Procs of the swarm left running, sorted by host and name. */
   List<Keep> keeps();
 
-  /** @return pool members to add, sorted */
+  /** Pool members to add, sorted. */
   List<RouteChange> routeAdds();
 
-  /** @return pool members to remove, sorted */
+  /** Pool members to remove, sorted. */
   List<RouteChange> routeRemoves();
 
-  /** @return procs the swarm wants but that could not be placed, with why */
+  /** Procs the swarm wants but that could not be placed, with why. */
   List<Unplaced> unplaced();
 
-  /** @return hosts that matter to the swarm but could not be observed, sorted */
+  /** Hosts that matter to the swarm but could not be observed, sorted. */
   List<UnreachableHost> unreachable();
 
-  /** @return the starts that replace a proc, keyed by the proc each retires, sorted */
+  /** The starts that replace a proc, keyed by the proc each retires, sorted. */
   @JsonIgnore
   default Map<ProcRef, Start> replacements() {
     Map<ProcRef, Start> out = new TreeMap<>();
@@ -106,19 +109,19 @@ public interface SwarmPlan {
     return out;
   }
 
-  /** @return whether the plan changes nothing: no start, stop or route change (reports may remain) */
+  /** Whether the plan changes nothing: no start, stop or route change (reports may remain). */
   @JsonIgnore
   default boolean isNoop() {
     return starts().isEmpty() && stops().isEmpty() && routeAdds().isEmpty() && routeRemoves().isEmpty();
   }
 
-  /** @return {@link #EXIT_NO_CHANGE} for a no-op, else {@link #EXIT_CHANGES} */
+  /** Returns {@link #EXIT_NO_CHANGE} for a no-op, else {@link #EXIT_CHANGES}. */
   @JsonIgnore
   default int exitCode() {
     return isNoop() ? EXIT_NO_CHANGE : EXIT_CHANGES;
   }
 
-  /** @return the plan's counts */
+  /** The plan's counts. */
   @JsonIgnore
   default PlanSummary summary() {
     int unplaced = 0;
@@ -129,12 +132,12 @@ public interface SwarmPlan {
         routeAdds().size(), routeRemoves().size(), unplaced, unreachable().size());
   }
 
-  /** @return the plan for people, in the spirit of {@code nomad job plan} */
+  /** The plan for people, in the spirit of {@code nomad job plan}. */
   default String render() {
     return PlanRenderer.render(this);
   }
 
-  /** @return a builder (for tests and tools that hand-craft plans; the planner builds its own) */
+  /** A builder (for tests and tools that hand-craft plans; the planner builds its own). */
   static ImmutableSwarmPlan.Builder builder() {
     return ImmutableSwarmPlan.builder();
   }

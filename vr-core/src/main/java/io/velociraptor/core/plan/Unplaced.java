@@ -33,6 +33,7 @@ public record Unplaced(int count, UnplacedReason reason, Optional<HostName> host
     }
   }
 
+  /** Orders unplaced procs by reason, then by host (none first), then by count. */
   @Override
   public int compareTo(Unplaced o) {
     int c = reason.compareTo(o.reason);

@@ -29,6 +29,7 @@ public record UnreachableHost(HostName host, String reason, boolean inSquad, Lis
     procs = List.copyOf(procs);
   }
 
+  /** Orders unreachable hosts by name. */
   @Override
   public int compareTo(UnreachableHost o) {
     return host.compareTo(o.host);

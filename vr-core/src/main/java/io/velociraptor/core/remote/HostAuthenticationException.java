@@ -14,7 +14,7 @@ public final class HostAuthenticationException extends HostConnectionException {
     this.user = user;
   }
 
-  /** @return the user we tried to log in as */
+  /** The user we tried to log in as. */
   public String user() {
     return user;
   }

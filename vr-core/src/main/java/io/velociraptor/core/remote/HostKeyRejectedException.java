@@ -50,22 +50,22 @@ public final class HostKeyRejectedException extends HostConnectionException {
         + "ssh-keyscan -p <port> <host> >> " + knownHosts;
   }
 
-  /** @return whether the host was unknown or its key changed */
+  /** Whether the host was unknown or its key changed. */
   public Reason reason() {
     return reason;
   }
 
-  /** @return the presented key's type, e.g. {@code ssh-ed25519} */
+  /** The presented key's type, e.g. {@code ssh-ed25519}. */
   public String keyType() {
     return keyType;
   }
 
-  /** @return the presented key's fingerprint, {@code SHA256:} and unpadded base64 */
+  /** The presented key's fingerprint, {@code SHA256:} and unpadded base64. */
   public String fingerprint() {
     return fingerprint;
   }
 
-  /** @return the known_hosts file that was consulted */
+  /** The known_hosts file that was consulted. */
   public String knownHosts() {
     return knownHosts;
   }

@@ -148,6 +148,9 @@ public final class JschCommandRunner implements CommandRunner {
   }
 
   /**
+   * Returns the host's name for messages: the model host's name if built from a {@link Host}, else
+   * the address given to the builder.
+   *
    * @return the host's name for messages: the model host's name if built from a {@link
    *     Host}, else the address given to the builder
    */
@@ -156,12 +159,12 @@ public final class JschCommandRunner implements CommandRunner {
     return host;
   }
 
-  /** @return the SSH port */
+  /** The SSH port. */
   public int port() {
     return port;
   }
 
-  /** @return the normalized directory {@link #remove} is confined to */
+  /** The normalized directory {@link #remove} is confined to. */
   public String root() {
     return root;
   }
@@ -712,6 +715,7 @@ public final class JschCommandRunner implements CommandRunner {
     }
   }
 
+  /** The user, host, port and root directory, for messages. */
   @Override
   public String toString() {
     return "JschCommandRunner[" + user + "@" + hostAndPort() + ", root=" + root + "]";
@@ -748,6 +752,8 @@ public final class JschCommandRunner implements CommandRunner {
     private Builder() {}
 
     /**
+     * Sets the host name or address to connect to.
+     *
      * @param host the host name or address to connect to
      * @return this builder
      */
@@ -771,6 +777,8 @@ public final class JschCommandRunner implements CommandRunner {
     }
 
     /**
+     * Sets the SSH port, default 22.
+     *
      * @param port the SSH port, default 22
      * @return this builder
      * @throws IllegalArgumentException if not within 1..65535
@@ -784,6 +792,8 @@ public final class JschCommandRunner implements CommandRunner {
     }
 
     /**
+     * Sets the user to log in as (the deploy user).
+     *
      * @param user the user to log in as (the deploy user)
      * @return this builder
      */
@@ -855,6 +865,8 @@ public final class JschCommandRunner implements CommandRunner {
     }
 
     /**
+     * Sets the known_hosts file to verify host keys against, default {@code ~/.ssh/known_hosts}.
+     *
      * @param knownHosts the known_hosts file to verify host keys against, default {@code
      *     ~/.ssh/known_hosts}
      * @return this builder
@@ -876,6 +888,8 @@ public final class JschCommandRunner implements CommandRunner {
     }
 
     /**
+     * Sets how long connecting, authenticating and opening a channel may take, default 10 s.
+     *
      * @param timeout how long connecting, authenticating and opening a channel may take,
      *     default 10 s
      * @return this builder
@@ -886,6 +900,8 @@ public final class JschCommandRunner implements CommandRunner {
     }
 
     /**
+     * Sets how often an idle session is probed.
+     *
      * @param interval how often an idle session is probed; three missed probes close it, so
      *     dead sessions are found. Default 15 s
      * @return this builder
@@ -896,6 +912,8 @@ public final class JschCommandRunner implements CommandRunner {
     }
 
     /**
+     * Sets how long an upload or download may take, default 10 minutes.
+     *
      * @param timeout how long an upload or download may take, default 10 minutes
      * @return this builder
      */
@@ -925,6 +943,9 @@ public final class JschCommandRunner implements CommandRunner {
     }
 
     /**
+     * Sets how many commands may run at once on the session (keep it below the host's sshd {@code
+     * MaxSessions}, default 10).
+     *
      * @param max how many commands may run at once on the session (keep it below the host's
      *     sshd {@code MaxSessions}, default 10)
      * @return this builder

@@ -92,13 +92,13 @@ public final class LocalCommandRunner implements CommandRunner {
     return new Builder();
   }
 
-  /** @return the name given to the builder, {@code localhost} by default */
+  /** The name given to the builder, {@code localhost} by default. */
   @Override
   public String host() {
     return name;
   }
 
-  /** @return the normalized directory {@link #remove} is confined to */
+  /** The normalized directory {@link #remove} is confined to. */
   public String root() {
     return root;
   }
@@ -455,6 +455,7 @@ public final class LocalCommandRunner implements CommandRunner {
     }
   }
 
+  /** The runner's name and root directory, for messages. */
   @Override
   public String toString() {
     return "LocalCommandRunner[" + name + ", root=" + root + "]";
@@ -507,6 +508,8 @@ public final class LocalCommandRunner implements CommandRunner {
     }
 
     /**
+     * Builds the runner; close it when done.
+     *
      * @return the runner; close it when done
      */
     public LocalCommandRunner build() {

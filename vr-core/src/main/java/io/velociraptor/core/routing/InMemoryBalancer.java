@@ -31,6 +31,8 @@ public final class InMemoryBalancer implements Balancer {
   }
 
   /**
+   * Returns an empty balancer.
+   *
    * @param name the balancer's name
    * @return an empty balancer
    */
@@ -93,7 +95,7 @@ public final class InMemoryBalancer implements Balancer {
     failuresToInject = count;
   }
 
-  /** @return how many calls changed a pool (no-op calls do not count) */
+  /** How many calls changed a pool (no-op calls do not count). */
   public synchronized long changes() {
     return changes;
   }
@@ -106,6 +108,7 @@ public final class InMemoryBalancer implements Balancer {
     }
   }
 
+  /** The balancer's name, for messages. */
   @Override
   public String toString() {
     return "InMemoryBalancer[" + name + "]";

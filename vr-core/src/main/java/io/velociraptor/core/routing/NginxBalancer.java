@@ -93,7 +93,7 @@ public final class NginxBalancer implements Balancer {
     return d;
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link NginxBalancer}. */
   public static Builder builder() {
     return new Builder();
   }
@@ -103,7 +103,7 @@ public final class NginxBalancer implements Balancer {
     return name;
   }
 
-  /** @return the hosts, in the order changes are applied */
+  /** The hosts, in the order changes are applied. */
   public List<NginxHost> hosts() {
     return hosts;
   }
@@ -442,6 +442,7 @@ public final class NginxBalancer implements Balancer {
     }
   }
 
+  /** The balancer's name and its nginx hosts, for messages. */
   @Override
   public String toString() {
     return "NginxBalancer[" + name + " on " + hosts.stream().map(NginxHost::host).collect(Collectors.joining(", ")) + "]";
@@ -459,6 +460,8 @@ public final class NginxBalancer implements Balancer {
     private Builder() {}
 
     /**
+     * Sets the balancer's name.
+     *
      * @param name the balancer's name
      * @return this builder
      */
@@ -479,6 +482,8 @@ public final class NginxBalancer implements Balancer {
     }
 
     /**
+     * Sets what to do with an emptied pool's file; default {@link EmptyPool#PLACEHOLDER}.
+     *
      * @param policy what to do with an emptied pool's file; default {@link EmptyPool#PLACEHOLDER}
      * @return this builder
      */
@@ -488,6 +493,8 @@ public final class NginxBalancer implements Balancer {
     }
 
     /**
+     * Sets the timeout of each command on a host; default 30 s.
+     *
      * @param timeout for each command on a host; default 30 s
      * @return this builder
      */
@@ -497,6 +504,8 @@ public final class NginxBalancer implements Balancer {
     }
 
     /**
+     * Sets how long a reload may take to serve the new configuration; default 15 s.
+     *
      * @param timeout how long a reload may take to serve the new configuration; default 15 s
      * @return this builder
      */
@@ -506,6 +515,8 @@ public final class NginxBalancer implements Balancer {
     }
 
     /**
+     * Sets how long a call waits for another call of this balancer; default 2 min.
+     *
      * @param timeout how long a call waits for another call of this balancer; default 2 min
      * @return this builder
      */
@@ -515,6 +526,8 @@ public final class NginxBalancer implements Balancer {
     }
 
     /**
+     * Builds the balancer.
+     *
      * @return the balancer
      * @throws NullPointerException if the name is missing
      * @throws IllegalArgumentException if there is no host or a timeout is not positive

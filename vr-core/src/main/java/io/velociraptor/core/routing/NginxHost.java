@@ -47,32 +47,32 @@ public final class NginxHost {
     return value;
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link NginxHost}. */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** @return the runner that reaches the host */
+  /** The runner that reaches the host. */
   public CommandRunner runner() {
     return runner;
   }
 
-  /** @return the host's name, for messages */
+  /** The host's name, for messages. */
   public String host() {
     return runner.host();
   }
 
-  /** @return the directory of pool files */
+  /** The directory of pool files. */
   public String poolsDir() {
     return poolsDir;
   }
 
-  /** @return the nginx binary */
+  /** The nginx binary. */
   public String nginx() {
     return nginx;
   }
 
-  /** @return the pid file of the running nginx master */
+  /** The pid file of the running nginx master. */
   public String pidFile() {
     return pidFile;
   }
@@ -100,6 +100,7 @@ public final class NginxHost {
     return argv;
   }
 
+  /** The host and the directory of its pool files, for messages. */
   @Override
   public String toString() {
     return "nginx on " + host() + " (pools in " + poolsDir + ")";
@@ -118,6 +119,9 @@ public final class NginxHost {
     private Builder() {}
 
     /**
+     * Sets the error log, passed as {@code nginx -e}: where nginx logs before it has read its
+     * configuration (nginx 1.19.5 and later).
+     *
      * @param file passed as {@code nginx -e}: where nginx logs before it has read its
      *     configuration (nginx 1.19.5 and later)
      * @return this builder
@@ -128,6 +132,8 @@ public final class NginxHost {
     }
 
     /**
+     * Sets the command runner that reaches the host.
+     *
      * @param runner reaches the host
      * @return this builder
      */
@@ -137,6 +143,8 @@ public final class NginxHost {
     }
 
     /**
+     * Sets the directory nginx includes {@code *.conf} from; it must exist.
+     *
      * @param dir the directory nginx includes {@code *.conf} from; it must exist
      * @return this builder
      */
@@ -146,6 +154,8 @@ public final class NginxHost {
     }
 
     /**
+     * Sets the nginx binary; default {@code /usr/sbin/nginx}.
+     *
      * @param path the nginx binary; default {@code /usr/sbin/nginx}
      * @return this builder
      */
@@ -155,6 +165,8 @@ public final class NginxHost {
     }
 
     /**
+     * Sets the prefix, passed as {@code nginx -p}.
+     *
      * @param dir passed as {@code nginx -p}
      * @return this builder
      */
@@ -164,6 +176,8 @@ public final class NginxHost {
     }
 
     /**
+     * Sets the configuration file, passed as {@code nginx -c}.
+     *
      * @param file passed as {@code nginx -c}
      * @return this builder
      */
@@ -173,6 +187,9 @@ public final class NginxHost {
     }
 
     /**
+     * Sets the master's pid file, as the configuration's {@code pid}; default {@code
+     * /run/nginx.pid}.
+     *
      * @param file the master's pid file, as the configuration's {@code pid}; default
      *     {@code /run/nginx.pid}
      * @return this builder
@@ -183,6 +200,8 @@ public final class NginxHost {
     }
 
     /**
+     * Builds the nginx host.
+     *
      * @return the host
      * @throws IllegalArgumentException if a path is not absolute or has characters outside
      *     {@code [A-Za-z0-9_./@+-]}

@@ -25,6 +25,8 @@ public interface ArtifactStore {
   Artifact put(Path file);
 
   /**
+   * Returns the artifact, if stored.
+   *
    * @param sha256 the artifact's identity
    * @return the artifact, if stored
    * @throws io.velociraptor.core.VrException if {@code sha256} is not a sha256
@@ -42,6 +44,8 @@ public interface ArtifactStore {
   InputStream open(String sha256);
 
   /**
+   * Returns every stored artifact, sorted by sha256.
+   *
    * @return every stored artifact, sorted by sha256
    * @throws ArtifactStoreException if the store cannot be read
    */

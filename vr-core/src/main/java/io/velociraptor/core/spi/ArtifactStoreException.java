@@ -10,6 +10,8 @@ public class ArtifactStoreException extends VrException {
   private final String sha256;
 
   /**
+   * An artifact store failure concerning the artifact {@code sha256}, if known.
+   *
    * @param sha256 the artifact concerned (empty when none is known yet)
    * @param message what went wrong
    * @param cause the underlying failure, or null
@@ -19,7 +21,7 @@ public class ArtifactStoreException extends VrException {
     this.sha256 = sha256;
   }
 
-  /** @return the artifact concerned, empty when none is known yet */
+  /** The artifact concerned, empty when none is known yet. */
   public String sha256() {
     return sha256;
   }

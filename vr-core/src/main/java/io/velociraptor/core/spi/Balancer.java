@@ -18,10 +18,12 @@ import java.util.SortedSet;
  */
 public interface Balancer {
 
-  /** @return this balancer's name, as swarms refer to it */
+  /** This balancer's name, as swarms refer to it. */
   BalancerName name();
 
   /**
+   * Returns its members, sorted; empty if the pool does not exist.
+   *
    * @param pool a pool
    * @return its members, sorted; empty if the pool does not exist
    * @throws BalancerException if the balancer cannot be read, or the pool name is refused
@@ -62,6 +64,8 @@ public interface Balancer {
   }
 
   /**
+   * Returns the pools that have members, sorted.
+   *
    * @return the pools that have members, sorted
    * @throws BalancerException if the balancer cannot be read
    */

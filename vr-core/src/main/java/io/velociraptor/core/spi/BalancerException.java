@@ -20,6 +20,8 @@ public class BalancerException extends VrException {
   private final String detail;
 
   /**
+   * A balancer failure; the message names the balancer, and the pool and host where known.
+   *
    * @param balancer the balancer's name
    * @param pool the pool, or null when no one pool is concerned
    * @param host the host at fault, or null
@@ -35,22 +37,22 @@ public class BalancerException extends VrException {
     this.detail = message;
   }
 
-  /** @return the balancer's name */
+  /** The balancer's name. */
   public String balancer() {
     return balancer;
   }
 
-  /** @return the pool, if one was concerned */
+  /** The pool, if one was concerned. */
   public Optional<String> pool() {
     return Optional.ofNullable(pool);
   }
 
-  /** @return the message without the balancer, pool and host prefix */
+  /** The message without the balancer, pool and host prefix. */
   public String detail() {
     return detail;
   }
 
-  /** @return the host at fault, if one was */
+  /** The host at fault, if one was. */
   public Optional<String> host() {
     return Optional.ofNullable(host);
   }

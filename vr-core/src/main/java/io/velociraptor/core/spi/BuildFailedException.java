@@ -29,6 +29,8 @@ public class BuildFailedException extends VrException {
   private final String logFile;
 
   /**
+   * A failed build; the message names the app, version and step, and shows the log's last lines.
+   *
    * @param app the app being built
    * @param version the version being built
    * @param step the step that failed ("checkout", "detect", "compile", "release", ...)
@@ -71,32 +73,32 @@ public class BuildFailedException extends VrException {
     return b.toString();
   }
 
-  /** @return the app being built */
+  /** The app being built. */
   public String app() {
     return app;
   }
 
-  /** @return the version being built */
+  /** The version being built. */
   public String version() {
     return version;
   }
 
-  /** @return the step that failed */
+  /** The step that failed. */
   public String step() {
     return step;
   }
 
-  /** @return the failing script's exit code, if a script failed */
+  /** The failing script's exit code, if a script failed. */
   public OptionalInt exitCode() {
     return exitCode == null ? OptionalInt.empty() : OptionalInt.of(exitCode);
   }
 
-  /** @return the last lines of the build log, oldest first */
+  /** The last lines of the build log, oldest first. */
   public List<String> logTail() {
     return logTail;
   }
 
-  /** @return where the whole build log was saved, if it was */
+  /** Where the whole build log was saved, if it was. */
   public Optional<Path> logFile() {
     return Optional.ofNullable(logFile).map(Path::of);
   }

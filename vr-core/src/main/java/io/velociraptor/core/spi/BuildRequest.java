@@ -36,35 +36,38 @@ public interface BuildRequest {
     ALL_IN_ORDER
   }
 
-  /** @return the app: its source ({@code repo_url}, {@code repo_type}), buildpacks, build env */
+  /** The app: its source ({@code repo_url}, {@code repo_type}), buildpacks, build env. */
   App app();
 
-  /** @return the version to build: a tag, branch or commit of a git source; a label otherwise */
+  /** The version to build: a tag, branch or commit of a git source; a label otherwise. */
   Version version();
 
   /**
+   * Returns the commit to check out instead of resolving {@link #version()}; set when a build
+   * result is fed back, so the rebuild uses the same source.
+   *
    * @return the commit to check out instead of resolving {@link #version()}; set when a build
    *     result is fed back, so the rebuild uses the same source
    */
   Optional<String> commit();
 
-  /** @return buildpacks to use instead of the app's (and the backend's defaults) */
+  /** Buildpacks to use instead of the app's (and the backend's defaults). */
   List<Buildpack> buildpacks();
 
-  /** @return how the buildpacks are used */
+  /** How the buildpacks are used. */
   @Value.Default
   default Selection selection() {
     return Selection.DETECT;
   }
 
-  /** @return the time limit of each {@code bin/compile} (ISO-8601 on the wire: PT15M) */
+  /** The time limit of each {@code bin/compile} (ISO-8601 on the wire: PT15M). */
   @JsonFormat(shape = JsonFormat.Shape.STRING)
   @Value.Default
   default Duration compileTimeout() {
     return Duration.ofMinutes(15);
   }
 
-  /** @return the time limit of each {@code bin/detect} and {@code bin/release} */
+  /** The time limit of each {@code bin/detect} and {@code bin/release}. */
   @JsonFormat(shape = JsonFormat.Shape.STRING)
   @Value.Default
   default Duration scriptTimeout() {
@@ -104,7 +107,7 @@ public interface BuildRequest {
         .buildpacks(result.buildpacks()).selection(Selection.ALL_IN_ORDER).build();
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link BuildRequest}. */
   static ImmutableBuildRequest.Builder builder() {
     return ImmutableBuildRequest.builder();
   }

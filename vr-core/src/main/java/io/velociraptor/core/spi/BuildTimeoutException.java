@@ -14,6 +14,8 @@ public class BuildTimeoutException extends BuildFailedException {
   private final Duration timeout;
 
   /**
+   * A build that ran past its timeout; the message names the app, version, step and timeout.
+   *
    * @param app the app being built
    * @param version the version being built
    * @param step the step that timed out
@@ -34,7 +36,7 @@ public class BuildTimeoutException extends BuildFailedException {
     this.timeout = timeout;
   }
 
-  /** @return the limit that was exceeded */
+  /** The limit that was exceeded. */
   public Duration timeout() {
     return timeout;
   }

@@ -108,37 +108,37 @@ public final class Command {
     return b;
   }
 
-  /** @return the program and its arguments, never empty */
+  /** The program and its arguments, never empty. */
   public List<String> argv() {
     return argv;
   }
 
-  /** @return a copy of the bytes fed to the command's standard input, if any */
+  /** A copy of the bytes fed to the command's standard input, if any. */
   public Optional<byte[]> stdin() {
     return Optional.ofNullable(stdin).map(byte[]::clone);
   }
 
-  /** @return environment variables added to the runner's environment, sorted by name */
+  /** Environment variables added to the runner's environment, sorted by name. */
   public SortedMap<String, String> env() {
     return env;
   }
 
-  /** @return the absolute directory to run in, if not the runner's default */
+  /** The absolute directory to run in, if not the runner's default. */
   public Optional<String> workingDir() {
     return Optional.ofNullable(workingDir);
   }
 
-  /** @return how long the command may run before it is killed */
+  /** How long the command may run before it is killed. */
   public Duration timeout() {
     return timeout;
   }
 
-  /** @return the user to run as through {@code sudo -n -u}, if any */
+  /** The user to run as through {@code sudo -n -u}, if any. */
   public Optional<String> sudoUser() {
     return Optional.ofNullable(sudoUser);
   }
 
-  /** @return the cap on captured bytes, per output stream */
+  /** The cap on captured bytes, per output stream. */
   public int outputLimit() {
     return outputLimit;
   }
@@ -153,6 +153,10 @@ public final class Command {
     return ShellQuoting.join(argv);
   }
 
+  /**
+   * Whether {@code o} is a command with the same argv, stdin, env, directory, timeout, sudo user
+   * and output limit.
+   */
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -171,13 +175,14 @@ public final class Command {
         && outputLimit == c.outputLimit;
   }
 
+  /** A hash code over every field that {@link #equals(Object)} compares. */
   @Override
   public int hashCode() {
     return Objects.hash(argv, Arrays.hashCode(stdin), env, workingDir, timeout, sudoUser,
         outputLimit);
   }
 
-  /** @return the display form plus the settings that differ from the defaults (no env values) */
+  /** The display form plus the settings that differ from the defaults (no env values). */
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder("Command[").append(display());

@@ -25,6 +25,9 @@ public final class CommandFailedException extends VrException {
   private final String stderrTail;
 
   /**
+   * A command that exited non-zero or timed out; the message names the host and the command and
+   * shows its stderr.
+   *
    * @param host the host the command ran on
    * @param command the command
    * @param result what it did
@@ -47,27 +50,27 @@ public final class CommandFailedException extends VrException {
         + (tail.isEmpty() ? " (no stderr)" : "\nstderr:\n" + tail);
   }
 
-  /** @return the host the command ran on */
+  /** The host the command ran on. */
   public String host() {
     return host;
   }
 
-  /** @return the command's argv */
+  /** The command's argv. */
   public List<String> argv() {
     return argv;
   }
 
-  /** @return the exit code ({@link CommandResult#TIMED_OUT_EXIT_CODE} if it timed out) */
+  /** The exit code ({@link CommandResult#TIMED_OUT_EXIT_CODE} if it timed out). */
   public int exitCode() {
     return exitCode;
   }
 
-  /** @return whether the command was killed for running past its timeout */
+  /** Whether the command was killed for running past its timeout. */
   public boolean timedOut() {
     return timedOut;
   }
 
-  /** @return the last {@value #STDERR_TAIL_LINES} lines of stderr */
+  /** The last {@value #STDERR_TAIL_LINES} lines of stderr. */
   public String stderrTail() {
     return stderrTail;
   }

@@ -43,6 +43,10 @@ public final class CommandResult {
   }
 
   /**
+   * Returns the exit code: 0 for success; 128 + n when killed by signal n; 127 when the program was
+   * not found, 126 when it (or the working directory) could not be used; {@link
+   * #TIMED_OUT_EXIT_CODE} when it timed out.
+   *
    * @return the exit code: 0 for success; 128 + n when killed by signal n; 127 when the program
    *     was not found, 126 when it (or the working directory) could not be used;
    *     {@link #TIMED_OUT_EXIT_CODE} when it timed out
@@ -51,37 +55,37 @@ public final class CommandResult {
     return exitCode;
   }
 
-  /** @return the captured standard output, decoded as UTF-8 */
+  /** The captured standard output, decoded as UTF-8. */
   public String stdout() {
     return stdout;
   }
 
-  /** @return the captured standard error, decoded as UTF-8 */
+  /** The captured standard error, decoded as UTF-8. */
   public String stderr() {
     return stderr;
   }
 
-  /** @return whether stdout was longer than the output limit and cut */
+  /** Whether stdout was longer than the output limit and cut. */
   public boolean stdoutTruncated() {
     return stdoutTruncated;
   }
 
-  /** @return whether stderr was longer than the output limit and cut */
+  /** Whether stderr was longer than the output limit and cut. */
   public boolean stderrTruncated() {
     return stderrTruncated;
   }
 
-  /** @return whether the command was killed because it ran past its timeout */
+  /** Whether the command was killed because it ran past its timeout. */
   public boolean timedOut() {
     return timedOut;
   }
 
-  /** @return the time from starting the command to collecting its exit */
+  /** The time from starting the command to collecting its exit. */
   public Duration duration() {
     return duration;
   }
 
-  /** @return whether the command exited with 0 within its timeout */
+  /** Whether the command exited with 0 within its timeout. */
   public boolean succeeded() {
     return exitCode == 0 && !timedOut;
   }
@@ -104,6 +108,10 @@ public final class CommandResult {
     return String.join("\n", lines.subList(Math.max(0, lines.size() - maxLines), lines.size()));
   }
 
+  /**
+   * Whether {@code o} is a result with the same exit code, output, truncation, timeout and
+   * duration.
+   */
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -118,12 +126,14 @@ public final class CommandResult {
         && timedOut == r.timedOut && duration.equals(r.duration);
   }
 
+  /** A hash code over every field that {@link #equals(Object)} compares. */
   @Override
   public int hashCode() {
     return Objects.hash(exitCode, stdout, stderr, stdoutTruncated, stderrTruncated, timedOut,
         duration);
   }
 
+  /** The exit code, output sizes and duration, without the output itself. */
   @Override
   public String toString() {
     return "CommandResult[exitCode=" + exitCode + (timedOut ? ", timedOut" : "")
@@ -145,6 +155,8 @@ public final class CommandResult {
     private Builder() {}
 
     /**
+     * Sets the exit code (ignored when {@link #timedOut(boolean)} is set).
+     *
      * @param exitCode the exit code (ignored when {@link #timedOut(boolean)} is set)
      * @return this builder
      */
@@ -154,6 +166,8 @@ public final class CommandResult {
     }
 
     /**
+     * Sets the captured standard output.
+     *
      * @param stdout captured standard output
      * @return this builder
      */
@@ -163,6 +177,8 @@ public final class CommandResult {
     }
 
     /**
+     * Sets the captured standard error.
+     *
      * @param stderr captured standard error
      * @return this builder
      */
@@ -172,6 +188,8 @@ public final class CommandResult {
     }
 
     /**
+     * Sets whether stdout was cut.
+     *
      * @param truncated whether stdout was cut
      * @return this builder
      */
@@ -181,6 +199,8 @@ public final class CommandResult {
     }
 
     /**
+     * Sets whether stderr was cut.
+     *
      * @param truncated whether stderr was cut
      * @return this builder
      */
@@ -190,6 +210,8 @@ public final class CommandResult {
     }
 
     /**
+     * Sets whether the command was killed for running past its timeout.
+     *
      * @param timedOut whether the command was killed for running past its timeout
      * @return this builder
      */
@@ -199,6 +221,8 @@ public final class CommandResult {
     }
 
     /**
+     * Sets how long it ran.
+     *
      * @param duration how long it ran
      * @return this builder
      */
@@ -208,6 +232,8 @@ public final class CommandResult {
     }
 
     /**
+     * Builds the result.
+     *
      * @return the result
      * @throws IllegalArgumentException if the duration is negative
      */

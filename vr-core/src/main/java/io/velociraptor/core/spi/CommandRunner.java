@@ -21,6 +21,9 @@ import java.util.Optional;
 public interface CommandRunner extends AutoCloseable {
 
   /**
+   * Returns the host this runner acts on, for messages: its name, {@code localhost} for the local
+   * runner.
+   *
    * @return the host this runner acts on, for messages: its name, {@code localhost} for the
    *     local runner
    */

@@ -19,6 +19,8 @@ import java.util.List;
 public interface ContainerRuntime {
 
   /**
+   * Returns a short name for logs and events, such as {@code lxc} or {@code plain}.
+   *
    * @return a short name for logs and events, such as {@code lxc} or {@code plain}
    */
   String name();
@@ -37,6 +39,9 @@ public interface ContainerRuntime {
   void setup(CommandRunner host, ProcData proc);
 
   /**
+   * Returns the argv Supervisor's {@code command=} must run for this proc: it keeps the proc in the
+   * foreground, exits when the proc exits, and stops it cleanly on SIGTERM.
+   *
    * @param proc the proc.yaml contents
    * @return the argv Supervisor's {@code command=} must run for this proc: it keeps the proc
    *     in the foreground, exits when the proc exits, and stops it cleanly on SIGTERM

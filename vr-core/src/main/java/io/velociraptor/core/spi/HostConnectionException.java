@@ -13,6 +13,8 @@ public class HostConnectionException extends VrException {
   private final String host;
 
   /**
+   * A failure to reach {@code host}.
+   *
    * @param host the host
    * @param message what failed, naming the host
    * @param cause the underlying failure, or null
@@ -22,7 +24,7 @@ public class HostConnectionException extends VrException {
     this.host = host;
   }
 
-  /** @return the host that could not be reached */
+  /** The host that could not be reached. */
   public String host() {
     return host;
   }

@@ -20,12 +20,12 @@ public final class InvalidCommandException extends VrException {
     this.value = value;
   }
 
-  /** @return the command field that was rejected, e.g. {@code env} or {@code workingDir} */
+  /** The command field that was rejected, e.g. {@code env} or {@code workingDir}. */
   public String field() {
     return field;
   }
 
-  /** @return the rejected value (NUL characters shown as {@code \0}) */
+  /** The rejected value (NUL characters shown as {@code \0}). */
   public String value() {
     return value;
   }

@@ -90,22 +90,25 @@ public final class OneShot {
     return new Builder();
   }
 
-  /** @return the absolute program path and its arguments, passed as an argv (never through a shell) */
+  /** The absolute program path and its arguments, passed as an argv (never through a shell). */
   public List<String> argv() {
     return argv;
   }
 
-  /** @return the whole environment the program sees, sorted by name */
+  /** The whole environment the program sees, sorted by name. */
   public SortedMap<String, String> env() {
     return env;
   }
 
-  /** @return the absolute directory the program starts in */
+  /** The absolute directory the program starts in. */
   public String workingDir() {
     return workingDir;
   }
 
   /**
+   * Returns the host directories the program may write, sorted; a container binds each at the same
+   * path inside.
+   *
    * @return the host directories the program may write, sorted; a container binds each at the
    *     same path inside
    */
@@ -113,17 +116,17 @@ public final class OneShot {
     return writableDirs;
   }
 
-  /** @return the user to run as; empty runs as the host runner's own user */
+  /** The user to run as; empty runs as the host runner's own user. */
   public Optional<String> user() {
     return user;
   }
 
-  /** @return whether the program may use the network (default: no) */
+  /** Whether the program may use the network (default: no). */
   public boolean network() {
     return network;
   }
 
-  /** @return how long it may run before everything it started is killed */
+  /** How long it may run before everything it started is killed. */
   public Duration timeout() {
     return timeout;
   }
@@ -138,6 +141,10 @@ public final class OneShot {
     return ShellQuoting.join(argv);
   }
 
+  /**
+   * Whether {@code o} is a one-shot with the same argv, env, directory, writable directories, user,
+   * network and timeout.
+   */
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -152,12 +159,13 @@ public final class OneShot {
         && timeout.equals(s.timeout);
   }
 
+  /** A hash code over every field that {@link #equals(Object)} compares. */
   @Override
   public int hashCode() {
     return Objects.hash(argv, env, workingDir, writableDirs, user, network, timeout);
   }
 
-  /** @return the display form and settings; env names only, never values */
+  /** The display form and settings; env names only, never values. */
   @Override
   public String toString() {
     return "OneShot[" + display() + ", env=" + env.keySet() + ", workingDir=" + workingDir
@@ -178,6 +186,8 @@ public final class OneShot {
     private Builder() {}
 
     /**
+     * Sets the absolute program path and its arguments (replaces earlier ones).
+     *
      * @param argv the absolute program path and its arguments (replaces earlier ones)
      * @return this builder
      */
@@ -188,6 +198,8 @@ public final class OneShot {
     }
 
     /**
+     * Sets the absolute program path and its arguments (replaces earlier ones).
+     *
      * @param program the absolute program path
      * @param args its arguments
      * @return this builder
@@ -200,6 +212,8 @@ public final class OneShot {
     }
 
     /**
+     * Sets the whole environment (replaces earlier variables).
+     *
      * @param env the whole environment (replaces earlier variables)
      * @return this builder
      */
@@ -210,6 +224,8 @@ public final class OneShot {
     }
 
     /**
+     * Adds one environment variable, or replaces the one of that name.
+     *
      * @param name a variable name, {@code [A-Za-z_][A-Za-z0-9_]*}
      * @param value its value, anything but NUL
      * @return this builder
@@ -220,6 +236,8 @@ public final class OneShot {
     }
 
     /**
+     * Sets the absolute directory to start in.
+     *
      * @param workingDir the absolute directory to start in
      * @return this builder
      */
@@ -229,6 +247,8 @@ public final class OneShot {
     }
 
     /**
+     * Sets the host directories the program may write (replaces earlier ones).
+     *
      * @param dirs the host directories the program may write (replaces earlier ones)
      * @return this builder
      */
@@ -239,6 +259,8 @@ public final class OneShot {
     }
 
     /**
+     * Adds one more host directory the program may write.
+     *
      * @param dir one more host directory the program may write
      * @return this builder
      */
@@ -248,6 +270,8 @@ public final class OneShot {
     }
 
     /**
+     * Sets the user to run as (a name or a numeric uid).
+     *
      * @param user the user to run as (a name or a numeric uid)
      * @return this builder
      */
@@ -257,6 +281,8 @@ public final class OneShot {
     }
 
     /**
+     * Sets whether the program may use the network.
+     *
      * @param network whether the program may use the network
      * @return this builder
      */
@@ -266,6 +292,8 @@ public final class OneShot {
     }
 
     /**
+     * Sets how long it may run, positive.
+     *
      * @param timeout how long it may run, positive
      * @return this builder
      */
@@ -275,6 +303,8 @@ public final class OneShot {
     }
 
     /**
+     * Builds the one-shot command.
+     *
      * @return the command
      * @throws InvalidCommandException naming the bad value: an empty argv, a program that is not
      *     an absolute path or holds {@code =}, a NUL character, a bad variable name, a path that

@@ -13,6 +13,8 @@ public final class OneShotUnsupportedException extends VrException {
   private final String runtime;
 
   /**
+   * A runtime that cannot run one-shot commands was asked to run one.
+   *
    * @param runtime the runtime's {@link ContainerRuntime#name() name}
    */
   public OneShotUnsupportedException(String runtime) {
@@ -21,7 +23,7 @@ public final class OneShotUnsupportedException extends VrException {
     this.runtime = runtime;
   }
 
-  /** @return the name of the runtime that refused */
+  /** The name of the runtime that refused. */
   public String runtime() {
     return runtime;
   }

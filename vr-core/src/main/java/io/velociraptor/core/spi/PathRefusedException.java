@@ -8,6 +8,8 @@ public final class PathRefusedException extends RemoteFileException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * A dangerous path the runner refused before touching the host; the message says why.
+   *
    * @param host the host
    * @param operation the operation that was refused
    * @param path the refused path

@@ -19,6 +19,8 @@ public final class PortTakenException extends StoreException {
   private final List<PortLock> conflicts;
 
   /**
+   * Ports that could not be reserved because other runs hold them; the message lists each.
+   *
    * @param location the store's location
    * @param host the host
    * @param owner who asked
@@ -34,12 +36,12 @@ public final class PortTakenException extends StoreException {
     this.conflicts = List.copyOf(conflicts);
   }
 
-  /** @return the host */
+  /** The host. */
   public HostName host() {
     return host;
   }
 
-  /** @return the locks held by others on the ports asked for, sorted by port */
+  /** The locks held by others on the ports asked for, sorted by port. */
   public List<PortLock> conflicts() {
     return conflicts;
   }

@@ -39,6 +39,8 @@ public final class ProcControlException extends VrException {
   }
 
   /**
+   * A proc control failure of the given kind, naming the host and the program.
+   *
    * @param reason what kind of failure
    * @param host the host name
    * @param program the program name
@@ -50,17 +52,17 @@ public final class ProcControlException extends VrException {
     return new ProcControlException(reason, host, program, message, cause);
   }
 
-  /** @return what kind of failure */
+  /** What kind of failure. */
   public Reason reason() {
     return reason;
   }
 
-  /** @return the host name */
+  /** The host name. */
   public String host() {
     return host;
   }
 
-  /** @return the program name */
+  /** The program name. */
   public String program() {
     return program;
   }

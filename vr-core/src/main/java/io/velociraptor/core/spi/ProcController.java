@@ -62,6 +62,8 @@ public interface ProcController {
   void remove(Host host, ProcName name);
 
   /**
+   * Returns every program on the host, vr's or not, sorted by name.
+   *
    * @param host the host
    * @return every program on the host, vr's or not, sorted by name
    * @throws ProcControlException if the host cannot be reached ({@link
@@ -71,6 +73,8 @@ public interface ProcController {
   List<ObservedProc> procs(Host host);
 
   /**
+   * Returns the tail of the log (possibly empty).
+   *
    * @param host the host
    * @param name the program
    * @param maxBytes at most this many bytes from the end of its stdout log

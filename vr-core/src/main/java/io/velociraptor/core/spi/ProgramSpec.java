@@ -61,7 +61,7 @@ public final class ProgramSpec {
       this.number = number;
     }
 
-    /** @return the Linux signal number */
+    /** The Linux signal number. */
     public int number() {
       return number;
     }
@@ -147,12 +147,12 @@ public final class ProgramSpec {
     this.redirectStderr = b.redirectStderr;
   }
 
-  /** @return a builder with Supervisor's defaults; {@code name} and {@code argv} are required */
+  /** A builder with Supervisor's defaults; {@code name} and {@code argv} are required. */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** @return a builder holding this spec's values */
+  /** A builder holding this spec's values. */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.name = name;
@@ -176,96 +176,97 @@ public final class ProgramSpec {
     return b;
   }
 
-  /** @return the program name: {@code A-Z a-z 0-9 _ . -}, 1 to 255 characters */
+  /** The program name: {@code A-Z a-z 0-9 _ . -}, 1 to 255 characters. */
   public String name() {
     return name;
   }
 
-  /** @return the command as an argument vector, executable first; never run through a shell */
+  /** The command as an argument vector, executable first; never run through a shell. */
   public List<String> argv() {
     return argv;
   }
 
-  /** @return the absolute working directory, or empty for the controller's default */
+  /** The absolute working directory, or empty for the controller's default. */
   public Optional<String> directory() {
     return directory;
   }
 
-  /** @return the user to run as, or empty for the controller's own user */
+  /** The user to run as, or empty for the controller's own user. */
   public Optional<String> user() {
     return user;
   }
 
-  /** @return extra environment variables, sorted by name */
+  /** Extra environment variables, sorted by name. */
   public SortedMap<String, String> environment() {
     return environment;
   }
 
-  /** @return whether the program starts as soon as it is installed (default true) */
+  /** Whether the program starts as soon as it is installed (default true). */
   public boolean autoStart() {
     return autoStart;
   }
 
-  /** @return the restart policy (default {@link AutoRestart#UNEXPECTED}) */
+  /** The restart policy (default {@link AutoRestart#UNEXPECTED}). */
   public AutoRestart autoRestart() {
     return autoRestart;
   }
 
-  /** @return the exit codes that count as expected (default {@code {0}}) */
+  /** The exit codes that count as expected (default {@code {0}}). */
   public SortedSet<Integer> exitCodes() {
     return exitCodes;
   }
 
-  /** @return seconds the program must stay up to count as started (default 1) */
+  /** Seconds the program must stay up to count as started (default 1). */
   public int startSecs() {
     return startSecs;
   }
 
-  /** @return failed starts allowed before FATAL (default 3) */
+  /** Failed starts allowed before FATAL (default 3). */
   public int startRetries() {
     return startRetries;
   }
 
-  /** @return the signal that asks the program to stop (default TERM) */
+  /** The signal that asks the program to stop (default TERM). */
   public StopSignal stopSignal() {
     return stopSignal;
   }
 
-  /** @return seconds to wait after the stop signal before SIGKILL (default 10) */
+  /** Seconds to wait after the stop signal before SIGKILL (default 10). */
   public int stopWaitSecs() {
     return stopWaitSecs;
   }
 
-  /** @return whether the stop signal goes to the whole process group (default false) */
+  /** Whether the stop signal goes to the whole process group (default false). */
   public boolean stopAsGroup() {
     return stopAsGroup;
   }
 
-  /** @return whether SIGKILL goes to the whole process group (default false) */
+  /** Whether SIGKILL goes to the whole process group (default false). */
   public boolean killAsGroup() {
     return killAsGroup;
   }
 
-  /** @return the absolute stdout log path, or empty for one the controller chooses */
+  /** The absolute stdout log path, or empty for one the controller chooses. */
   public Optional<String> stdoutLogfile() {
     return stdoutLogfile;
   }
 
-  /** @return bytes after which the stdout log rotates; 0 never rotates (default 50 MB) */
+  /** Bytes after which the stdout log rotates; 0 never rotates (default 50 MB). */
   public long stdoutLogfileMaxBytes() {
     return stdoutLogfileMaxBytes;
   }
 
-  /** @return rotated stdout logs kept (default 10) */
+  /** Rotated stdout logs kept (default 10). */
   public int stdoutLogfileBackups() {
     return stdoutLogfileBackups;
   }
 
-  /** @return whether stderr goes to the stdout log (default true, unlike Supervisor's) */
+  /** Whether stderr goes to the stdout log (default true, unlike Supervisor's). */
   public boolean redirectStderr() {
     return redirectStderr;
   }
 
+  /** Whether {@code o} is a spec with the same value in every setting. */
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -295,6 +296,7 @@ public final class ProgramSpec {
         && redirectStderr == s.redirectStderr;
   }
 
+  /** A hash code over every setting. */
   @Override
   public int hashCode() {
     return Objects.hash(name, argv, directory, user, environment, autoStart, autoRestart, exitCodes,
@@ -302,6 +304,7 @@ public final class ProgramSpec {
         stdoutLogfileMaxBytes, stdoutLogfileBackups, redirectStderr);
   }
 
+  /** The main settings, with the environment's names but never its values. */
   @Override
   public String toString() {
     // environment values may hold secrets: only their names are shown
@@ -355,6 +358,8 @@ public final class ProgramSpec {
     private Builder() {}
 
     /**
+     * Sets the program name.
+     *
      * @param name the program name
      * @return this builder
      */
@@ -364,6 +369,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets the executable and its arguments.
+     *
      * @param argv the executable and its arguments
      * @return this builder
      */
@@ -373,6 +380,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets the executable and its arguments.
+     *
      * @param argv the executable and its arguments
      * @return this builder
      */
@@ -381,6 +390,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets an absolute working directory.
+     *
      * @param directory an absolute working directory
      * @return this builder
      */
@@ -390,6 +401,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets the user to run as.
+     *
      * @param user the user to run as
      * @return this builder
      */
@@ -399,6 +412,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets the variables added to the program's environment (replaces earlier ones).
+     *
      * @param environment variables added to the program's environment (replaces earlier ones)
      * @return this builder
      */
@@ -408,6 +423,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Adds one environment variable, or replaces the one of that name.
+     *
      * @param name a variable name
      * @param value its value
      * @return this builder
@@ -418,6 +435,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets whether the program starts on install.
+     *
      * @param autoStart start on install
      * @return this builder
      */
@@ -427,6 +446,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets the restart policy.
+     *
      * @param autoRestart the restart policy
      * @return this builder
      */
@@ -436,6 +457,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets the expected exit codes, 0 to 255.
+     *
      * @param exitCodes expected exit codes, 0 to 255
      * @return this builder
      */
@@ -446,6 +469,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets how many seconds the program must stay up to count as started.
+     *
      * @param startSecs seconds up before the program counts as started
      * @return this builder
      */
@@ -455,6 +480,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets how many failed starts are allowed before the program is FATAL.
+     *
      * @param startRetries failed starts allowed before FATAL
      * @return this builder
      */
@@ -464,6 +491,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets the signal that asks the program to stop.
+     *
      * @param stopSignal the signal that asks the program to stop
      * @return this builder
      */
@@ -473,6 +502,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets how many seconds pass between the stop signal and SIGKILL.
+     *
      * @param stopWaitSecs seconds between the stop signal and SIGKILL
      * @return this builder
      */
@@ -482,6 +513,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets whether the stop signal goes to the whole process group (implies killAsGroup).
+     *
      * @param stopAsGroup send the stop signal to the process group (implies killAsGroup)
      * @return this builder
      */
@@ -494,6 +527,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets whether SIGKILL goes to the whole process group.
+     *
      * @param killAsGroup send SIGKILL to the process group
      * @return this builder
      */
@@ -503,6 +538,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets an absolute path for the stdout log.
+     *
      * @param path an absolute path for the stdout log
      * @return this builder
      */
@@ -512,6 +549,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets how many bytes the stdout log may grow to before it is rotated; 0 never rotates.
+     *
      * @param maxBytes bytes before rotation; 0 never rotates
      * @return this builder
      */
@@ -521,6 +560,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets how many rotated stdout logs are kept.
+     *
      * @param backups rotated logs kept
      * @return this builder
      */
@@ -530,6 +571,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Sets whether stderr goes to the stdout log.
+     *
      * @param redirectStderr send stderr to the stdout log
      * @return this builder
      */
@@ -539,6 +582,8 @@ public final class ProgramSpec {
     }
 
     /**
+     * Builds the spec.
+     *
      * @return the spec
      * @throws InvalidValueException if a value breaks the rules; the message names it
      */

@@ -22,7 +22,7 @@ public record Reclaimed(List<SwarmRun> failedRuns, List<PortLock> releasedLocks)
     releasedLocks = List.copyOf(releasedLocks);
   }
 
-  /** @return whether nothing was stale */
+  /** Whether nothing was stale. */
   public boolean isEmpty() {
     return failedRuns.isEmpty() && releasedLocks.isEmpty();
   }

@@ -17,6 +17,8 @@ public class RemoteFileException extends VrException {
   private final String path;
 
   /**
+   * A failed file operation on a host; the message names the operation, path and host.
+   *
    * @param host the host
    * @param operation {@code upload}, {@code download}, {@code exists} or {@code remove}
    * @param path the path on the host
@@ -31,17 +33,17 @@ public class RemoteFileException extends VrException {
     this.path = path;
   }
 
-  /** @return the host */
+  /** The host. */
   public String host() {
     return host;
   }
 
-  /** @return the operation that failed */
+  /** The operation that failed. */
   public String operation() {
     return operation;
   }
 
-  /** @return the path on the host */
+  /** The path on the host. */
   public String path() {
     return path;
   }

@@ -50,6 +50,8 @@ public interface Store extends AutoCloseable {
   void putApp(App app);
 
   /**
+   * Returns the app, if stored.
+   *
    * @param name an app name
    * @return the app, if stored
    * @throws StoreException if the store cannot be read
@@ -57,12 +59,16 @@ public interface Store extends AutoCloseable {
   Optional<App> app(AppName name);
 
   /**
+   * Returns every app, sorted by name.
+   *
    * @return every app, sorted by name
    * @throws StoreException if the store cannot be read
    */
   List<App> apps();
 
   /**
+   * Returns whether there was one to delete.
+   *
    * @param name an app name
    * @return whether there was one to delete
    * @throws StoreException if it cannot be deleted
@@ -78,6 +84,8 @@ public interface Store extends AutoCloseable {
   void putSwarm(Swarm swarm);
 
   /**
+   * Returns the swarm, if stored.
+   *
    * @param id a swarm id
    * @return the swarm, if stored
    * @throws StoreException if the store cannot be read
@@ -85,6 +93,8 @@ public interface Store extends AutoCloseable {
   Optional<Swarm> swarm(SwarmId id);
 
   /**
+   * Returns every swarm, sorted by id.
+   *
    * @return every swarm, sorted by id
    * @throws StoreException if the store cannot be read
    */
@@ -127,6 +137,8 @@ public interface Store extends AutoCloseable {
   void putBuild(Build build);
 
   /**
+   * Returns the build, if stored.
+   *
    * @param app the app
    * @param version the version
    * @return the build, if stored
@@ -135,6 +147,8 @@ public interface Store extends AutoCloseable {
   Optional<Build> build(AppName app, Version version);
 
   /**
+   * Returns its builds, sorted by version text.
+   *
    * @param app the app
    * @return its builds, sorted by version text
    * @throws StoreException if the store cannot be read
@@ -142,6 +156,8 @@ public interface Store extends AutoCloseable {
   List<Build> builds(AppName app);
 
   /**
+   * Returns whether there was one to delete.
+   *
    * @param app the app
    * @param version the version
    * @return whether there was one to delete
@@ -158,6 +174,8 @@ public interface Store extends AutoCloseable {
   void putRelease(Release release);
 
   /**
+   * Returns the release, if stored.
+   *
    * @param hash a release hash
    * @return the release, if stored
    * @throws StoreException if the store cannot be read
@@ -165,12 +183,16 @@ public interface Store extends AutoCloseable {
   Optional<Release> release(ReleaseHash hash);
 
   /**
+   * Returns every release, sorted by hash.
+   *
    * @return every release, sorted by hash
    * @throws StoreException if the store cannot be read
    */
   List<Release> releases();
 
   /**
+   * Returns whether there was one to delete.
+   *
    * @param hash a release hash
    * @return whether there was one to delete
    * @throws StoreException if it cannot be deleted
@@ -213,6 +235,8 @@ public interface Store extends AutoCloseable {
   boolean release(HostName host, Port port);
 
   /**
+   * Returns every held lock, stale ones included, sorted by host and port.
+   *
    * @return every held lock, stale ones included, sorted by host and port
    * @throws StoreException if the store cannot be read
    */
@@ -280,6 +304,8 @@ public interface Store extends AutoCloseable {
   SwarmRun heartbeat(String runId);
 
   /**
+   * Returns the run, if stored.
+   *
    * @param runId a run id
    * @return the run, if stored
    * @throws StoreException if the store cannot be read
@@ -287,6 +313,8 @@ public interface Store extends AutoCloseable {
   Optional<SwarmRun> status(String runId);
 
   /**
+   * Returns its runs, oldest first.
+   *
    * @param swarm a swarm
    * @return its runs, oldest first
    * @throws StoreException if the store cannot be read
@@ -294,6 +322,8 @@ public interface Store extends AutoCloseable {
   List<SwarmRun> history(SwarmId swarm);
 
   /**
+   * Returns its live run, if any (it may be stale; see {@link #reclaimStale()}).
+   *
    * @param swarm a swarm
    * @return its live run, if any (it may be stale; see {@link #reclaimStale()})
    * @throws StoreException if the store cannot be read

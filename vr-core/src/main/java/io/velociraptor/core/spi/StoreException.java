@@ -16,6 +16,8 @@ public class StoreException extends VrException {
   private final String operation;
 
   /**
+   * A failed store operation; the message names the operation and the store's location.
+   *
    * @param location where: a directory, a file, a table, a run id
    * @param operation what was being done, e.g. {@code put swarm}
    * @param detail what went wrong and what to do
@@ -27,12 +29,12 @@ public class StoreException extends VrException {
     this.operation = operation;
   }
 
-  /** @return where it failed */
+  /** Where it failed. */
   public String location() {
     return location;
   }
 
-  /** @return what was being done */
+  /** What was being done. */
   public String operation() {
     return operation;
   }

@@ -58,6 +58,8 @@ public record UptestResult(
   }
 
   /**
+   * Returns the result, exit code unknown, not timed out.
+   *
    * @param name the script's file name
    * @param output what it printed
    * @param passed whether it exited 0 in time
@@ -70,6 +72,8 @@ public record UptestResult(
   }
 
   /**
+   * Returns the result; it passed if it exited 0 in time.
+   *
    * @param name the script's file name
    * @param output what it printed
    * @param exitCode how it exited (ignored when it timed out)
@@ -83,7 +87,10 @@ public record UptestResult(
         timedOut ? Optional.empty() : Optional.of(exitCode), timedOut);
   }
 
-  /** @return how it ended, for people: "passed", "exit 1", "timed out", or "failed" when the runner did not say */
+  /**
+   * How it ended, for people: "passed", "exit 1", "timed out", or "failed" when the runner did not
+   * say.
+   */
   public String outcome() {
     if (timedOut) {
       return "timed out";

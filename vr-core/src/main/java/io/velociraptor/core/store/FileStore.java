@@ -100,12 +100,12 @@ public final class FileStore extends RecordStore {
     return builder().open(dir);
   }
 
-  /** @return a builder */
+  /** A new builder for a {@link FileStore}. */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** @return the store's directory */
+  /** The store's directory. */
   public Path directory() {
     return dir;
   }
@@ -485,6 +485,7 @@ public final class FileStore extends RecordStore {
     }
   }
 
+  /** The store's directory, for messages. */
   @Override
   public String toString() {
     return "FileStore[" + dir + "]";
@@ -501,6 +502,8 @@ public final class FileStore extends RecordStore {
     private Builder() {}
 
     /**
+     * Sets the clock that stamps runs and locks.
+     *
      * @param clock the clock that stamps runs and locks
      * @return this builder
      */
@@ -510,6 +513,9 @@ public final class FileStore extends RecordStore {
     }
 
     /**
+     * Sets how long a live run may stay unchanged, and a lock of no run may be held, before it
+     * counts as stale; default 30 minutes.
+     *
      * @param ttl how long a live run may stay unchanged, and a lock of no run may be held,
      *     before it counts as stale; default 30 minutes
      * @return this builder
@@ -520,6 +526,8 @@ public final class FileStore extends RecordStore {
     }
 
     /**
+     * Sets how many finished runs to keep per swarm; default 100.
+     *
      * @param runs how many finished runs to keep per swarm; default 100
      * @return this builder
      */
@@ -529,6 +537,8 @@ public final class FileStore extends RecordStore {
     }
 
     /**
+     * Sets how long a change waits for the store's lock before failing; default 30 s.
+     *
      * @param timeout how long a change waits for the store's lock before failing; default 30 s
      * @return this builder
      */

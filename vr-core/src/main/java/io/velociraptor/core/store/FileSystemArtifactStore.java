@@ -95,7 +95,7 @@ public final class FileSystemArtifactStore implements ArtifactStore {
     return new FileSystemArtifactStore(root, clock);
   }
 
-  /** @return the store's directory */
+  /** The store's directory. */
   public Path root() {
     return root;
   }

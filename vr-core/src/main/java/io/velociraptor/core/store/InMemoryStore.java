@@ -36,7 +36,7 @@ public final class InMemoryStore extends RecordStore {
     return builder().build();
   }
 
-  /** @return a builder */
+  /** A new builder for an {@link InMemoryStore}. */
   public static Builder builder() {
     return new Builder();
   }
@@ -102,6 +102,8 @@ public final class InMemoryStore extends RecordStore {
     private Builder() {}
 
     /**
+     * Sets the clock that stamps runs and locks (tests pass a fixed or stepping one).
+     *
      * @param clock the clock that stamps runs and locks (tests pass a fixed or stepping one)
      * @return this builder
      */
@@ -111,6 +113,9 @@ public final class InMemoryStore extends RecordStore {
     }
 
     /**
+     * Sets how long a live run may stay unchanged, and a lock of no run may be held, before it
+     * counts as stale; default 30 minutes.
+     *
      * @param ttl how long a live run may stay unchanged, and a lock of no run may be held,
      *     before it counts as stale; default 30 minutes
      * @return this builder
@@ -121,6 +126,8 @@ public final class InMemoryStore extends RecordStore {
     }
 
     /**
+     * Sets how many finished runs to keep per swarm; default 100.
+     *
      * @param runs how many finished runs to keep per swarm; default 100
      * @return this builder
      */
@@ -130,6 +137,8 @@ public final class InMemoryStore extends RecordStore {
     }
 
     /**
+     * Builds the store.
+     *
      * @return the store
      * @throws IllegalArgumentException if the TTL is not positive or the history limit below 1
      */

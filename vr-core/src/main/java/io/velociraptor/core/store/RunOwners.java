@@ -29,6 +29,8 @@ public final class RunOwners {
   private RunOwners() {}
 
   /**
+   * Returns this process, as a run owner.
+   *
    * @return this process, as a run owner
    */
   public static SwarmRun.Owner current() {
@@ -47,6 +49,8 @@ public final class RunOwners {
   }
 
   /**
+   * Returns why it is gone, or empty if it is alive or cannot be judged from this machine.
+   *
    * @param owner a run's owner
    * @return why it is gone, or empty if it is alive or cannot be judged from this machine
    */

@@ -80,6 +80,9 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
   }
 
   /**
+   * A controller whose starts and stops wait at most 120 s beyond the program's own startsecs and
+   * stopwaitsecs; close it to stop every program.
+   *
    * @param logDir where logs of programs without a stdout log file go (created if missing)
    * @return a controller; close it to stop every program
    * @throws UncheckedIOException if the directory cannot be created
@@ -89,6 +92,9 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
   }
 
   /**
+   * A controller whose starts and stops wait at most {@code maxWait} beyond the program's own
+   * startsecs and stopwaitsecs; close it to stop every program.
+   *
    * @param logDir where logs of programs without a stdout log file go (created if missing)
    * @param maxWait the longest a start or stop waits, beyond the program's own startsecs and
    *     stopwaitsecs
@@ -360,6 +366,10 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     return true;
   }
 
+  /**
+   * Installs the program in this embedded supervisor, which runs programs only as this JVM's user;
+   * a changed program is stopped and replaced.
+   */
   @Override
   public void install(Host host, ProgramSpec spec) {
     Objects.requireNonNull(spec, "spec");
@@ -397,6 +407,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     }
   }
 
+  /** Spawns the program and waits until it is RUNNING; one already running is success. */
   @Override
   public void start(Host host, ProcName name) {
     String n = name.format();
@@ -437,6 +448,10 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     }
   }
 
+  /**
+   * Stops the program (stop signal, then SIGKILL after its {@code stopwaitsecs}) and waits until it
+   * has stopped.
+   */
   @Override
   public void stop(Host host, ProcName name) {
     lock.lock();
@@ -448,6 +463,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     }
   }
 
+  /** Stops the program if it runs and forgets it; one not installed is success. */
   @Override
   public void remove(Host host, ProcName name) {
     lock.lock();
@@ -467,6 +483,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     }
   }
 
+  /** Every program installed on the host, sorted by name. */
   @Override
   public List<ObservedProc> procs(Host host) {
     lock.lock();
@@ -483,6 +500,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     }
   }
 
+  /** The tail of the program's stdout log file; empty if nothing was logged yet. */
   @Override
   public String logTail(Host host, ProcName name, int maxBytes) {
     if (maxBytes <= 0) {

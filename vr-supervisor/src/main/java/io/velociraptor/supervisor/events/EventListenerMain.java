@@ -15,6 +15,9 @@ public final class EventListenerMain {
   private EventListenerMain() {}
 
   /**
+   * Runs the event listener protocol on stdin and stdout, writing each event as a JSON line to a
+   * file or stderr.
+   *
    * @param args {@code --out FILE} or {@code --stderr}
    * @throws IOException if the protocol stream or the sink fails
    */

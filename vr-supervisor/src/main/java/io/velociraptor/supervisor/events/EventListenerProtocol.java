@@ -36,6 +36,8 @@ public final class EventListenerProtocol {
   }
 
   /**
+   * The protocol over Supervisor's stream {@code in} and the answers to {@code out}.
+   *
    * @param in what Supervisor writes (the listener's stdin)
    * @param out where the listener answers (its stdout: nothing else may write there)
    * @return the protocol

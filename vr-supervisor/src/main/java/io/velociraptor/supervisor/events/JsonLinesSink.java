@@ -30,6 +30,8 @@ public final class JsonLinesSink implements SupervisorEventListener, AutoCloseab
   }
 
   /**
+   * A sink that appends to {@code file}; close it to close the file.
+   *
    * @param file a file to append to (created if missing)
    * @return the sink; close it to close the file
    * @throws IOException if the file cannot be opened
@@ -40,6 +42,8 @@ public final class JsonLinesSink implements SupervisorEventListener, AutoCloseab
   }
 
   /**
+   * A sink that writes to {@code out} and leaves it open when closed.
+   *
    * @param out a stream (not closed by the sink); never the listener's stdout under Supervisor
    * @return the sink
    */
@@ -48,6 +52,8 @@ public final class JsonLinesSink implements SupervisorEventListener, AutoCloseab
   }
 
   /**
+   * Returns its JSON-lines form, without the newline.
+   *
    * @param event an event
    * @return its JSON-lines form, without the newline
    * @throws IOException if it cannot be serialized
@@ -74,12 +80,14 @@ public final class JsonLinesSink implements SupervisorEventListener, AutoCloseab
     return json.writeValueAsString(m);
   }
 
+  /** Writes the event as one JSON line and flushes it. */
   @Override
   public synchronized void onEvent(SupervisorEvent event) throws IOException {
     out.write((format(event) + "\n").getBytes(StandardCharsets.UTF_8));
     out.flush();
   }
 
+  /** Closes the output if this sink opened it. */
   @Override
   public void close() throws IOException {
     if (owned) {

@@ -13,10 +13,10 @@ import java.util.OptionalLong;
 public sealed interface SupervisorEvent
     permits SupervisorEvent.ProcessState, SupervisorEvent.Tick, SupervisorEvent.Other {
 
-  /** @return the envelope: {@code ver, server, serial, pool, poolserial, eventname, len} */
+  /** The envelope: {@code ver, server, serial, pool, poolserial, eventname, len}. */
   EventHeader header();
 
-  /** @return the event name, e.g. {@code PROCESS_STATE_RUNNING} */
+  /** The event name, e.g. {@code PROCESS_STATE_RUNNING}. */
   default String name() {
     return header().eventName();
   }

@@ -4,6 +4,8 @@ package io.velociraptor.supervisor.events;
 @FunctionalInterface
 public interface SupervisorEventListener {
   /**
+   * Called with each event, in the order Supervisor sends them.
+   *
    * @param event the event
    * @throws Exception to make the protocol answer FAIL: Supervisor sends the event again later
    */

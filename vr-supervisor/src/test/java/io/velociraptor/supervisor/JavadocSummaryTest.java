@@ -1,0 +1,21 @@
+package io.velociraptor.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.velociraptor.core.arch.JavadocSummary;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Every public type and member of vr-supervisor has a summary sentence in its javadoc ({@link JavadocSummary}). */
+class JavadocSummaryTest {
+  private static final Set<String> EXCLUDED = Set.of();
+
+  @Test
+  void everyPublicElementOfVrSupervisorHasASummarySentence() {
+    List<String> offenders = JavadocSummary.offenders(Path.of("src/main/java"), JavadocSummary.testClasspath(), EXCLUDED);
+
+    assertThat(offenders).as(JavadocSummary.describe(offenders)).isEmpty();
+  }
+}
