@@ -10,11 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /** Every public type and member of vr-supervisor has a summary sentence in its javadoc ({@link JavadocSummary}). */
 class JavadocSummaryTest {
-  private static final Set<String> EXCLUDED = Set.of();
-
   @Test
   void everyPublicElementOfVrSupervisorHasASummarySentence() {
-    List<String> offenders = JavadocSummary.offenders(Path.of("src/main/java"), JavadocSummary.testClasspath(), EXCLUDED);
+    List<String> offenders = JavadocSummary.offenders(Path.of("src/main/java"), JavadocSummary.testClasspath(), Set.of());
 
     assertThat(offenders).as(JavadocSummary.describe(offenders)).isEmpty();
   }
