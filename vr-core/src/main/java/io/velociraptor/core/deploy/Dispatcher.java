@@ -20,6 +20,8 @@ import io.velociraptor.core.model.PoolName;
 import io.velociraptor.core.plan.DesiredSwarm;
 import io.velociraptor.core.plan.PlanPolicy;
 import io.velociraptor.core.plan.Planner;
+import io.velociraptor.core.plan.RolloutPlan;
+import io.velociraptor.core.plan.RolloutPlanner;
 import io.velociraptor.core.plan.SwarmPlan;
 import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.BeginRun;
@@ -158,6 +160,20 @@ public final class Dispatcher implements AutoCloseable {
     requireSquad(swarm);
     FleetSnapshot snapshot = observe(swarm);
     return Planner.plan(DesiredSwarm.resolve(swarm, snapshot), snapshot, PlanPolicy.defaults());
+  }
+
+  /**
+   * Dry run of the rollout: {@link #plan(Swarm)} cut into the waves of the swarm's update policy
+   * (one wave with the default policy), as a dispatch would roll it now.
+   *
+   * @param swarm the desired swarm
+   * @return the staged plan
+   * @throws InvalidValueException if the swarm's squad is not configured
+   */
+  public RolloutPlan planRollout(Swarm swarm) {
+    requireSquad(swarm);
+    FleetSnapshot snapshot = observe(swarm);
+    return RolloutPlanner.plan(DesiredSwarm.resolve(swarm, snapshot), snapshot, PlanPolicy.defaults());
   }
 
   /**

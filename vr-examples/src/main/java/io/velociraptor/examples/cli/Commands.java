@@ -182,8 +182,8 @@ final class Commands {
       SwarmFile f = SwarmFile.read(swarmFile, Optional.empty());
       // the release: as given, else resolved from the builds the snapshot carries, else pending
       var hash = Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash);
-      return show(Planner.plan(hash.map(h -> DesiredSwarm.of(f.swarm(), h))
-          .orElseGet(() -> DesiredSwarm.resolve(f.swarm(), snap)), snap));
+      return show(f.swarm(), hash.map(h -> DesiredSwarm.of(f.swarm(), h))
+          .orElseGet(() -> DesiredSwarm.resolve(f.swarm(), snap)), snap);
     }
 
     @Override
@@ -191,10 +191,26 @@ final class Commands {
       SwarmFile f = SwarmFile.read(swarmFile, Optional.of(fleet.store));
       Optional<io.velociraptor.core.model.ReleaseHash> given =
           Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash);
-      SwarmPlan plan = given.isPresent()
-          ? Planner.plan(DesiredSwarm.of(f.swarm(), given.get()), fleet.dispatcher().observe(f.swarm()))
-          : fleet.dispatcher().plan(f.swarm());
-      return show(plan);
+      if (given.isPresent()) {
+        return show(f.swarm(), DesiredSwarm.of(f.swarm(), given.get()), fleet.dispatcher().observe(f.swarm()));
+      }
+      if (f.swarm().update().isPresent()) {
+        return show(fleet.dispatcher().planRollout(f.swarm()));
+      }
+      return show(fleet.dispatcher().plan(f.swarm()));
+    }
+
+    /** A swarm with an update policy shows its waves; one without shows the single diff, as before policies. */
+    private int show(io.velociraptor.core.model.Swarm swarm, DesiredSwarm desired, FleetSnapshot snap) {
+      if (swarm.update().isPresent()) {
+        return show(io.velociraptor.core.plan.RolloutPlanner.plan(desired, snap, io.velociraptor.core.plan.PlanPolicy.defaults()));
+      }
+      return show(Planner.plan(desired, snap));
+    }
+
+    private int show(io.velociraptor.core.plan.RolloutPlan rollout) {
+      show(rollout, rollout::render);
+      return rollout.exitCode();
     }
 
     private int show(SwarmPlan plan) {
