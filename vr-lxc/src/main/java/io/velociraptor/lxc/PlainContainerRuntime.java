@@ -18,6 +18,7 @@ public final class PlainContainerRuntime extends RunnerContainerRuntime {
     super(s);
   }
 
+  /** The runtime's name: {@code plain}. */
   @Override
   public String name() {
     return "plain";

@@ -42,42 +42,76 @@ public final class RunnerConfig {
     return d;
   }
 
-  /** @return a builder with the original's defaults: root /apps, LXC, host network */
+  /**
+   * A builder with the original's defaults: root {@code /apps}, LXC, host network, uptest timeout
+   * 60 s, download timeout 5 min, stop timeout 20 s and this JVM's environment.
+   *
+   * @return a builder with the original's defaults: root /apps, LXC, host network
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** @return the root of procs/, builds/, images/ (the original's /apps) */
+  /**
+   * The directory holding procs/, builds/ and images/, by default {@code /apps} as in the original.
+   *
+   * @return the root of procs/, builds/, images/ (the original's /apps)
+   */
   public Path root() {
     return root;
   }
 
-  /** @return the runtime procs are started with */
+  /**
+   * The runtime procs are started with: LXC containers or plain processes.
+   *
+   * @return the runtime procs are started with
+   */
   public RuntimeKind runtime() {
     return runtime;
   }
 
-  /** @return host directories volumes must lie under; empty means no volumes are allowed */
+  /**
+   * The host directories volumes must lie under, sorted; empty means no volumes are allowed.
+   *
+   * @return host directories volumes must lie under; empty means no volumes are allowed
+   */
   public List<Path> volumeRoots() {
     return volumeRoots;
   }
 
-  /** @return true if containers share the host's network (the original's behaviour) */
+  /**
+   * Whether containers share the host's network (the original's behaviour) rather than having
+   * loopback only.
+   *
+   * @return true if containers share the host's network (the original's behaviour)
+   */
   public boolean hostNetwork() {
     return hostNetwork;
   }
 
-  /** @return the per-script uptest timeout used when the caller gives none */
+  /**
+   * The per-script uptest timeout used when the caller gives none.
+   *
+   * @return the per-script uptest timeout used when the caller gives none
+   */
   public Duration uptestTimeout() {
     return uptestTimeout;
   }
 
-  /** @return the timeout for fetching one build or image over HTTP */
+  /**
+   * The timeout for fetching one build or image over HTTP.
+   *
+   * @return the timeout for fetching one build or image over HTTP
+   */
   public Duration downloadTimeout() {
     return downloadTimeout;
   }
 
-  /** @return how long teardown waits for a container or process to stop */
+  /**
+   * How long teardown waits for a container or process to stop.
+   *
+   * @return how long teardown waits for a container or process to stop
+   */
   public Duration stopTimeout() {
     return stopTimeout;
   }
@@ -90,7 +124,12 @@ public final class RunnerConfig {
     return sysFsCgroup;
   }
 
-  /** @return the options that give this config back to {@link RunnerMain} */
+  /**
+   * The {@link RunnerMain} command-line options for this config's root, runtime, network mode,
+   * uptest timeout and volume roots.
+   *
+   * @return the options that give this config back to {@link RunnerMain}
+   */
   public List<String> toArgs() {
     List<String> a = new ArrayList<>(List.of("--root", root.toString(),
         "--runtime", runtime.name().toLowerCase(java.util.Locale.ROOT),
@@ -118,6 +157,8 @@ public final class RunnerConfig {
     private Builder() {}
 
     /**
+     * Sets the directory holding procs/, builds/ and images/, default {@code /apps}.
+     *
      * @param root absolute directory without whitespace, holding procs/, builds/, images/
      * @return this
      */
@@ -127,6 +168,8 @@ public final class RunnerConfig {
     }
 
     /**
+     * Sets the runtime procs are started with, default LXC.
+     *
      * @param runtime LXC or PLAIN
      * @return this
      */
@@ -136,6 +179,9 @@ public final class RunnerConfig {
     }
 
     /**
+     * Adds a host directory volumes may be taken from; by default there is none, so no volumes are
+     * allowed.
+     *
      * @param dir an absolute, normalised host directory volumes may be taken from
      * @return this
      */
@@ -145,6 +191,8 @@ public final class RunnerConfig {
     }
 
     /**
+     * Sets whether containers share the host's network, default true.
+     *
      * @param hostNetwork true to share the host's network, false for loopback only
      * @return this
      */
@@ -154,6 +202,8 @@ public final class RunnerConfig {
     }
 
     /**
+     * Sets the per-script uptest timeout used when the caller gives none, default 60 seconds.
+     *
      * @param timeout default per-script uptest timeout
      * @return this
      */
@@ -163,6 +213,8 @@ public final class RunnerConfig {
     }
 
     /**
+     * Sets the timeout for fetching one build or image over HTTP, default 5 minutes.
+     *
      * @param timeout timeout for one download
      * @return this
      */
@@ -172,6 +224,8 @@ public final class RunnerConfig {
     }
 
     /**
+     * Sets how long teardown waits for a container or process to stop, default 20 seconds.
+     *
      * @param timeout how long teardown waits for things to stop
      * @return this
      */
@@ -181,6 +235,9 @@ public final class RunnerConfig {
     }
 
     /**
+     * Sets the environment {@code $NAME} values in proc.yaml env are resolved from, default this
+     * JVM's environment.
+     *
      * @param env the environment {@code $NAME} values in proc.yaml env are resolved from
      * @return this
      */
@@ -195,6 +252,8 @@ public final class RunnerConfig {
     }
 
     /**
+     * Builds the config, checking its paths and timeouts.
+     *
      * @return the config
      * @throws RunnerException if the root or a volume root is not an absolute, normalised path
      *     without whitespace, or a timeout is not positive

@@ -84,32 +84,55 @@ public final class RunnerInstall {
     }
   }
 
-  /** @return a builder: root {@code /apps}, launcher {@code <root>/bin/vr-runner}, LXC, this JVM's java */
+  /**
+   * A builder with the defaults: root {@code /apps}, launcher {@code <root>/bin/vr-runner}, LXC,
+   * this JVM's java, host network and no classpath yet.
+   *
+   * @return a builder: root {@code /apps}, launcher {@code <root>/bin/vr-runner}, LXC, this JVM's java
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** @return the runner's root on the host, holding procs/, builds/, images/ */
+  /**
+   * The runner's root on the host, holding procs/, builds/ and images/.
+   *
+   * @return the runner's root on the host, holding procs/, builds/, images/
+   */
   public Path root() {
     return config.root();
   }
 
-  /** @return the launcher's path on the host, what Supervisor's {@code command=} starts */
+  /**
+   * The launcher's path on the host, the command Supervisor's {@code command=} starts.
+   *
+   * @return the launcher's path on the host, what Supervisor's {@code command=} starts
+   */
   public Path launcher() {
     return launcher;
   }
 
-  /** @return the runtime the launcher starts procs with */
+  /**
+   * The runtime the launcher starts procs with.
+   *
+   * @return the runtime the launcher starts procs with
+   */
   public RuntimeKind runtimeKind() {
     return config.runtime();
   }
 
-  /** @return the java executable on the host */
+  /**
+   * The java executable on the host that the launcher runs the runner with.
+   *
+   * @return the java executable on the host
+   */
   public Path java() {
     return java;
   }
 
   /**
+   * The runner's classpath on the host, as the launcher passes it to {@code java -cp}.
+   *
    * @return the runner's classpath on the host as the launcher uses it ({@code <root>/lib/vr-runner.jar}
    *     for a runner jar); empty if none was given
    */
@@ -117,12 +140,19 @@ public final class RunnerInstall {
     return classpath;
   }
 
-  /** @return the runner settings baked into the launcher, for a {@link Runner} in this JVM */
+  /**
+   * The runner settings baked into the launcher, also usable for a {@link Runner} in this JVM.
+   *
+   * @return the runner settings baked into the launcher, for a {@link Runner} in this JVM
+   */
   public RunnerConfig config() {
     return config;
   }
 
   /**
+   * The launcher script {@link #install} writes: a shell script that runs the runner with this
+   * java, classpath and config.
+   *
    * @return the launcher script {@link #install} writes
    * @throws RunnerException if no classpath was given
    */
@@ -166,6 +196,8 @@ public final class RunnerInstall {
   }
 
   /**
+   * The container runtime for {@link #runtimeKind()} that drives this launcher and root.
+   *
    * @param setupTimeout how long setup (download, unpack) and teardown may take
    * @return the runtime for {@link #runtimeKind()} driving this launcher and root
    * @throws RunnerException if the timeout is not positive
@@ -175,6 +207,9 @@ public final class RunnerInstall {
   }
 
   /**
+   * The plain-process runtime that drives this launcher and root, for a runner built with {@code
+   * runtime(RuntimeKind.PLAIN)}.
+   *
    * @param setupTimeout how long setup and teardown may take
    * @return the plain runtime driving this launcher and root
    * @throws RunnerException if the runner is installed for LXC (its launcher would start LXC
@@ -185,6 +220,8 @@ public final class RunnerInstall {
   }
 
   /**
+   * The LXC runtime that drives this launcher and root, for a runner built for LXC (the default).
+   *
    * @param setupTimeout how long setup (download, unpack) and teardown may take
    * @return the LXC runtime driving this launcher and root
    * @throws RunnerException if the runner is installed for plain processes, or the timeout is not
@@ -207,6 +244,7 @@ public final class RunnerInstall {
     return k.name().toLowerCase(Locale.ROOT);
   }
 
+  /** A short description for logs: the root, the launcher and the runtime. */
   @Override
   public String toString() {
     return "RunnerInstall[root=" + root() + ", launcher=" + launcher + ", runtime=" + name(config.runtime()) + "]";
@@ -358,6 +396,9 @@ public final class RunnerInstall {
     private Builder() {}
 
     /**
+     * Sets the runner's root on the host, holding procs/, builds/ and images/, default {@code
+     * /apps}.
+     *
      * @param root absolute, normalised directory without whitespace on the host, holding procs/,
      *     builds/, images/; default {@code /apps}
      * @return this
@@ -368,6 +409,8 @@ public final class RunnerInstall {
     }
 
     /**
+     * Sets where the launcher goes on the host, default {@code <root>/bin/vr-runner}.
+     *
      * @param launcher absolute path of the launcher on the host, default {@code <root>/bin/vr-runner}
      * @return this
      */
@@ -377,6 +420,8 @@ public final class RunnerInstall {
     }
 
     /**
+     * Sets the runtime the launcher starts procs with, default LXC.
+     *
      * @param runtime LXC (the default) or PLAIN
      * @return this
      */
@@ -386,6 +431,8 @@ public final class RunnerInstall {
     }
 
     /**
+     * Sets the java executable (17+) on the host, default this JVM's.
+     *
      * @param java absolute path of the java executable (17+) on the host, default this JVM's
      *     ({@code java.home}/bin/java): set it for a host that is not this machine
      * @return this
@@ -396,6 +443,9 @@ public final class RunnerInstall {
     }
 
     /**
+     * Adds entries to the runner's classpath on the host, default none (then {@link
+     * RunnerInstall#install} refuses).
+     *
      * @param entries the runner's classpath on the host (absolute jars, directories or {@code dir/*}):
      *     vr-lxc, vr-core and their dependencies; added to what was given before
      * @return this
@@ -452,6 +502,9 @@ public final class RunnerInstall {
     }
 
     /**
+     * Adds a host directory volumes may be taken from; by default there is none, so no volumes are
+     * allowed.
+     *
      * @param dir an absolute, normalised host directory volumes may be taken from
      * @return this
      */
@@ -461,6 +514,8 @@ public final class RunnerInstall {
     }
 
     /**
+     * Sets whether containers share the host's network, default true.
+     *
      * @param hostNetwork true (the default) to share the host's network, false for loopback only
      * @return this
      */
@@ -470,6 +525,8 @@ public final class RunnerInstall {
     }
 
     /**
+     * Sets the per-script uptest timeout used when the caller gives none, default 60 seconds.
+     *
      * @param timeout default per-script uptest timeout
      * @return this
      */
@@ -479,6 +536,8 @@ public final class RunnerInstall {
     }
 
     /**
+     * Builds the install, checking its paths and the runner jar.
+     *
      * @return the install
      * @throws RunnerException naming the value if the root, launcher, java or a classpath entry
      *     is not an absolute, normalised path, a classpath entry is a Spring Boot fat jar, both a
