@@ -51,7 +51,8 @@ class PlanWavesTest {
     Path swarm = Files.writeString(dir.resolve("swarm.yaml"), SWARM);
     InProcess.Result r = InProcess.run("--json", "plan", "--snapshot", snapshot().toString(), swarm.toString());
     assertThat(r.exit()).as(r.toString()).isEqualTo(1);
-    Map<?, ?> plan = VrJson.readJson(r.out(), Map.class);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> plan = VrJson.readJson(r.out(), Map.class);
     assertThat(plan).containsKey("starts").doesNotContainKey("waves");
   }
 }
