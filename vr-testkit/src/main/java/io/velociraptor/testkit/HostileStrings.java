@@ -121,7 +121,7 @@ public final class HostileStrings {
 
   /**
    * The strings as a {@code List.of(...)} expression of Java string literals, with quotes and backslashes escaped
-   * and every code point outside printable ASCII written as {@code \u} escapes.
+   * and every code point outside printable ASCII written as Java Unicode escapes.
    *
    * @param strings strings to show
    * @return them as Java string literals, so a failure can be pasted into a test
