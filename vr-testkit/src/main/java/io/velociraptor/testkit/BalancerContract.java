@@ -39,6 +39,8 @@ public abstract class BalancerContract {
   }
 
   /**
+   * A pool member on 127.0.0.1, port 41000 + {@code i}.
+   *
    * @param i any number
    * @return a member the balancer accepts (on 127.0.0.1, so nginx can resolve it)
    */

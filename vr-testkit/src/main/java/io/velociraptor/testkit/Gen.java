@@ -15,6 +15,8 @@ import java.util.function.Predicate;
 @FunctionalInterface
 public interface Gen<T> {
   /**
+   * One value for a case, drawn from {@code random} and bounded by {@code size}.
+   *
    * @param random the case's random source; the same seed gives the same value
    * @param size how big the value may be, 1 to 100
    * @return a value
@@ -35,6 +37,8 @@ public interface Gen<T> {
   }
 
   /**
+   * This generator's values, shrunk with {@code shrinker} instead of its own.
+   *
    * @param shrinker how this generator's values shrink
    * @return this generator, with that shrinker
    */
@@ -55,6 +59,8 @@ public interface Gen<T> {
   }
 
   /**
+   * Values of this generator mapped through {@code f}, with no shrinker.
+   *
    * @param f a function
    * @param <R> its result
    * @return a generator of {@code f} applied to this one's values
@@ -64,6 +70,9 @@ public interface Gen<T> {
   }
 
   /**
+   * Values of the generator {@code f} makes from each of this generator's values, drawn from the same
+   * random source and size, with no shrinker.
+   *
    * @param f makes the next generator from this one's value
    * @param <R> the result
    * @return the chained generator
@@ -73,6 +82,9 @@ public interface Gen<T> {
   }
 
   /**
+   * This generator's values that {@code keep} holds for; a generator that rejects 1,000 values in a
+   * row throws {@link IllegalStateException}.
+   *
    * @param keep which values to keep
    * @return a generator that retries until {@code keep} holds (at most 1,000 tries)
    */
@@ -89,6 +101,8 @@ public interface Gen<T> {
   }
 
   /**
+   * Always {@code value}, which never shrinks.
+   *
    * @param value the value
    * @param <T> its type
    * @return a generator that always gives it
@@ -98,6 +112,9 @@ public interface Gen<T> {
   }
 
   /**
+   * Uniform ints from {@code min} to {@code max}, both inclusive and not scaled by size, that shrink
+   * towards 0 (or the bound of the range nearer to it).
+   *
    * @param min lowest, inclusive
    * @param max highest, inclusive
    * @return uniform ints
@@ -108,6 +125,8 @@ public interface Gen<T> {
   }
 
   /**
+   * Booleans that are true with {@code probability}, and do not shrink.
+   *
    * @param probability of true
    * @return booleans
    */
@@ -116,6 +135,8 @@ public interface Gen<T> {
   }
 
   /**
+   * One of {@code choices}, picked uniformly, with no shrinker.
+   *
    * @param choices the values to pick from
    * @param <T> their type
    * @return one of them, uniformly
@@ -130,6 +151,8 @@ public interface Gen<T> {
   }
 
   /**
+   * A value of one of {@code gens}, picked uniformly on each draw, with no shrinker.
+   *
    * @param gens generators to pick from
    * @param <T> their type
    * @return a value of one of them, uniformly
@@ -144,6 +167,9 @@ public interface Gen<T> {
   }
 
   /**
+   * Strings of {@code min} to {@code max} code points drawn uniformly from {@code alphabet}'s code
+   * points (never a lone surrogate), the upper bound scaled down by size, with no shrinker.
+   *
    * @param alphabet characters to draw from
    * @param min fewest code points
    * @param max most code points (scaled down by size)
@@ -164,6 +190,9 @@ public interface Gen<T> {
   }
 
   /**
+   * Lists of {@code min} to {@code max} elements of {@code element}, the upper bound scaled down by
+   * size, that shrink by dropping elements (never below {@code min}), then by shrinking each element.
+   *
    * @param element the element generator
    * @param min fewest elements
    * @param max most elements (scaled down by size)

@@ -26,6 +26,10 @@ public final class HostileStrings {
   private HostileStrings() {}
 
   /**
+   * A string of 0 to 6 parts, each a hostile fragment (format specifiers, shell metacharacters,
+   * escapes, control characters, non-ASCII, emoji) or, one time in five, a random code point (never a
+   * lone surrogate).
+   *
    * @param random the seeded source
    * @return a string of 0 to 6 hostile fragments and random code points
    */
@@ -43,6 +47,8 @@ public final class HostileStrings {
   }
 
   /**
+   * A list of 0 to {@code max} strings made by {@link #next}.
+   *
    * @param random the seeded source
    * @param max the most strings to return
    * @return 0 to {@code max} hostile strings
@@ -66,6 +72,8 @@ public final class HostileStrings {
   }
 
   /**
+   * Single strings made by {@link #next}, not scaled by size, with no shrinker.
+   *
    * @return a generator of single hostile strings, for {@link PropertyRunner}
    */
   public static Gen<String> strings() {
@@ -73,6 +81,9 @@ public final class HostileStrings {
   }
 
   /**
+   * Lists of 0 to {@code max} strings made by {@link #nextList}, not scaled by size, that shrink with
+   * {@link #shrinker()}.
+   *
    * @param max the most strings per list
    * @return a generator of lists of 0 to {@code max} hostile strings, for {@link PropertyRunner}
    */
@@ -109,6 +120,9 @@ public final class HostileStrings {
   }
 
   /**
+   * The strings as a {@code List.of(...)} expression of Java string literals, with quotes and backslashes escaped
+   * and every code point outside printable ASCII written as Java Unicode escapes.
+   *
    * @param strings strings to show
    * @return them as Java string literals, so a failure can be pasted into a test
    */

@@ -20,6 +20,7 @@ public final class InMemoryContainerRuntime implements ContainerRuntime {
   private Predicate<ProcData> uptestPasses = p -> true;
   private Predicate<ProcData> setupFails = p -> false;
 
+  /** Always {@code in-memory}. */
   @Override
   public String name() {
     return "in-memory";
@@ -59,6 +60,8 @@ public final class InMemoryContainerRuntime implements ContainerRuntime {
     return new TreeSet<>(dirs);
   }
 
+  /** Makes the proc's directory on the host, then throws {@link io.velociraptor.core.VrException} if
+   * {@link #setupsFail} chose this proc. */
   @Override
   public synchronized void setup(CommandRunner host, ProcData proc) {
     dirs.add(host.host() + "/" + proc.programName());
@@ -68,6 +71,7 @@ public final class InMemoryContainerRuntime implements ContainerRuntime {
     }
   }
 
+  /** The procs that have a directory on the host, foreign names left out, in name order. */
   @Override
   public synchronized List<ProcName> procDirs(CommandRunner host) {
     return dirs.stream().filter(d -> d.startsWith(host.host() + "/"))
@@ -75,11 +79,14 @@ public final class InMemoryContainerRuntime implements ContainerRuntime {
         .filter(n -> n.kind() != ProcName.Kind.FOREIGN).sorted().toList();
   }
 
+  /** The {@code vr-runner run} command line of the proc's {@code proc.yaml}, as the real runtime gives it. */
   @Override
   public List<String> runCommand(ProcData proc) {
     return List.of("/usr/local/bin/vr-runner", "run", "/apps/procs/" + proc.programName() + "/proc.yaml");
   }
 
+  /** One uptest result: failed if the proc has no directory on the host, else passed or failed as
+   * {@link #uptestsPass} decided. */
   @Override
   public synchronized List<UptestResult> uptest(CommandRunner host, ProcData proc, Duration perTest) {
     if (!dirs.contains(host.host() + "/" + proc.programName())) {
@@ -89,6 +96,7 @@ public final class InMemoryContainerRuntime implements ContainerRuntime {
     return List.of(UptestResult.of("web_ok", ok ? "ok" : "HTTP 500 from " + proc.host().orElse("?") + ":" + proc.port().orElse(0), ok, 1));
   }
 
+  /** Removes the proc's directory from the host, if it has one. */
   @Override
   public synchronized void teardown(CommandRunner host, ProcName proc) {
     dirs.remove(host.host() + "/" + proc.format());

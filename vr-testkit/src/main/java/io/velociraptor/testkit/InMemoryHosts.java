@@ -106,6 +106,8 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
   }
 
   /**
+   * The programs installed on {@code host}, none if it has none, a copy in name order.
+   *
    * @param host a host
    * @return its programs by name
    */
@@ -121,6 +123,8 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
     return hosts.get(host.name());
   }
 
+  /** Installs the program on the host (running if it auto-starts, else stopped), unless the same spec
+   * is already there; throws {@link ProcControlException} UNREACHABLE for an unknown or unreachable host. */
   @Override
   public synchronized void install(Host host, ProgramSpec spec) {
     Map<String, Program> programs = reach(host, spec.name());
@@ -130,6 +134,8 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
     }
   }
 
+  /** Marks the program running, or FATAL with {@link ProcControlException} START_FAILED if
+   * {@link #failStartsOf} chose it; NO_SUCH_PROC if it is not installed, UNREACHABLE if the host is down. */
   @Override
   public synchronized void start(Host host, ProcName name) {
     Program p = program(host, name);
@@ -141,11 +147,15 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
     p.state = ProcState.RUNNING;
   }
 
+  /** Marks the program stopped; throws {@link ProcControlException} NO_SUCH_PROC or UNREACHABLE as
+   * {@link #start} does. */
   @Override
   public synchronized void stop(Host host, ProcName name) {
     program(host, name).state = ProcState.STOPPED;
   }
 
+  /** Removes the program from the host (nothing if it is not there); throws
+   * {@link ProcControlException} UNREACHABLE for an unknown or unreachable host. */
   @Override
   public synchronized void remove(Host host, ProcName name) {
     reach(host, name.format()).remove(name.format());
@@ -160,6 +170,8 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
     return p;
   }
 
+  /** The host's programs and their states; throws {@link ProcControlException} UNREACHABLE for an
+   * unknown or unreachable host. */
   @Override
   public synchronized List<ObservedProc> procs(Host host) {
     List<ObservedProc> out = new ArrayList<>();
@@ -169,12 +181,15 @@ public final class InMemoryHosts implements ProcController, FleetObserver {
     return out;
   }
 
+  /** Always empty (the double keeps no logs), once the program is found on a reachable host. */
   @Override
   public synchronized String logTail(Host host, ProcName name, int maxBytes) {
     program(host, name);
     return "";
   }
 
+  /** One snapshot per wanted host, in the order given: unreachable for an unknown or unreachable host,
+   * else its procs. */
   @Override
   public synchronized List<HostSnapshot> observe(Collection<Host> wanted) {
     List<HostSnapshot> out = new ArrayList<>();

@@ -36,6 +36,9 @@ public final class ModelGen {
   private ModelGen() {}
 
   /**
+   * Strings of 1 to {@code max} letters, digits, underscores and dots (never only dots), the length
+   * scaled down by size, valid in program names.
+   *
    * @param max the longest
    * @return text valid as a name that goes into program names (not only dots)
    */

@@ -80,6 +80,8 @@ public final class PlanGen {
   }
 
   /**
+   * Random edits of {@code previous}, keeping its id; each draw edits a random subset of it.
+   *
    * @param previous a swarm as deployed
    * @return the same swarm (same id) after a random edit: often a new version, sometimes a
    *     rename of app, proc, config or squad, a resize, a switch to or from one per host, a pool change

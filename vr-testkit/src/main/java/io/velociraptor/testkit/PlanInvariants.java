@@ -55,6 +55,8 @@ public final class PlanInvariants {
   }
 
   /**
+   * Checks that every output list of the plan is in order.
+   *
    * @param plan a plan
    * @throws AssertionError if an output list is out of order
    */
@@ -69,6 +71,8 @@ public final class PlanInvariants {
   }
 
   /**
+   * Checks that the plan starts, stops, keeps and routes in no foreign program (one vr did not name).
+   *
    * @param plan a plan
    * @throws AssertionError if a foreign program is started, stopped, kept or routed in
    */
@@ -92,6 +96,8 @@ public final class PlanInvariants {
   }
 
   /**
+   * Checks that every start is on a reachable, active host of the swarm's squad.
+   *
    * @param c the input
    * @param plan its plan
    * @throws AssertionError if a start is on a host that is not a reachable active host of the squad
@@ -107,6 +113,8 @@ public final class PlanInvariants {
   }
 
   /**
+   * Checks that the plan neither stops nor keeps a proc on an unreachable host.
+   *
    * @param c the input
    * @param plan its plan
    * @throws AssertionError if the plan stops (or keeps) a proc on an unreachable host
@@ -122,6 +130,9 @@ public final class PlanInvariants {
   }
 
   /**
+   * Checks that every start takes a free port of its host's range: none an observed proc, a port
+   * lock or another start holds.
+   *
    * @param c the input
    * @param plan its plan
    * @throws AssertionError if a start takes a port an observed proc (of any kind or state), a port
@@ -147,6 +158,9 @@ public final class PlanInvariants {
   }
 
   /**
+   * Checks, by applying the plan with {@link PlanSimulator}, that the swarm ends at its target on its
+   * reachable squad hosts, less what the plan reports unplaced.
+   *
    * @param c the input
    * @param plan its plan
    * @throws AssertionError if, after applying the plan, the swarm's current procs on reachable
@@ -190,6 +204,9 @@ public final class PlanInvariants {
   }
 
   /**
+   * Checks that an in-service proc is stopped only with a paired replacement start, or when the
+   * swarm shrinks, and that starts and stops agree about their pairs.
+   *
    * @param c the input
    * @param plan its plan
    * @throws AssertionError if an in-service proc is stopped without a replacement while the swarm
@@ -225,6 +242,9 @@ public final class PlanInvariants {
   }
 
   /**
+   * Checks that a plan that placed everything leads, once applied, to a snapshot the planner wants to
+   * change nothing in.
+   *
    * @param c the input
    * @param plan its plan
    * @throws AssertionError if the plan placed everything, yet planning again on the snapshot it
@@ -240,6 +260,9 @@ public final class PlanInvariants {
   }
 
   /**
+   * Checks that planning the same input in another random order ({@link PlanGen#shuffled}) gives
+   * the same plan.
+   *
    * @param c the input
    * @param plan its plan
    * @param random where the new order comes from

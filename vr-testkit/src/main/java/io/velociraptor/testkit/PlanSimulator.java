@@ -32,6 +32,9 @@ public final class PlanSimulator {
   private PlanSimulator() {}
 
   /**
+   * The snapshot the fleet would show after the plan: its starts running, its stops gone, its routes
+   * in the pools.
+   *
    * @param plan a plan
    * @param fleet the snapshot it was made from
    * @return the snapshot after the plan
@@ -83,6 +86,8 @@ public final class PlanSimulator {
   }
 
   /**
+   * The policy with its pools' members added and removed as the plan routes.
+   *
    * @param plan a plan
    * @param policy the policy it was made with
    * @return the policy with its pools' members changed as the plan routes

@@ -15,16 +15,22 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
  * intercepts the invocation to run the property over {@link PlanGen#cases()}.
  */
 public final class PlannerPropertyExtension implements ParameterResolver, InvocationInterceptor {
+  /** True for a {@link PlanCase} parameter, the only one a {@link PlannerProperty} method takes. */
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
     return parameter.getParameter().getType() == PlanCase.class;
   }
 
+  /** A placeholder case (the first of {@link PlanGen#cases()} at seed 0, size 1); the invocation that
+   * would get it is replaced. */
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
     return PlanGen.cases().generate(new SplittableRandom(0), 1);
   }
 
+  /** Skips the single invocation and runs the method as a property over {@link PlanGen#cases()},
+   * shrinking with {@link PlanShrinker#shrinker()}; throws {@link IllegalArgumentException} if the method
+   * does not take exactly one {@link PlanCase}. */
   @Override
   public void interceptTestMethod(Invocation<Void> invocation, ReflectiveInvocationContext<Method> call,
       ExtensionContext context) {

@@ -57,6 +57,9 @@ public final class PropertyRunner {
   }
 
   /**
+   * A runner for the property {@code name}, with {@code vr.property.cases} cases (default 1,000) and a
+   * seed from {@code vr.property.seed} or derived from the name.
+   *
    * @param name the property's name, printed on failure and hashed into the default seed
    * @return a runner with the configured number of cases
    */
@@ -65,6 +68,8 @@ public final class PropertyRunner {
   }
 
   /**
+   * Runs {@code cases} cases; throws {@link IllegalArgumentException} naming the value if it is below 1.
+   *
    * @param cases how many cases to run (overrides {@code vr.property.cases})
    * @return this runner
    */
@@ -77,6 +82,8 @@ public final class PropertyRunner {
   }
 
   /**
+   * Bases the cases on {@code seed}, so one run's cases can be run again.
+   *
    * @param seed the base seed (overrides the name-derived default and {@code vr.property.seed})
    * @return this runner
    */
@@ -98,6 +105,8 @@ public final class PropertyRunner {
   }
 
   /**
+   * This runner, printing each failing case with {@code describe} instead of {@code toString()}.
+   *
    * @param describe how to print a case on failure; its type must fit the generator's, so a
    *     mistyped describer does not compile (it used to fail with a ClassCastException that hid
    *     the property's own failure)
@@ -185,6 +194,8 @@ public final class PropertyRunner {
   }
 
   /**
+   * This runner, printing after the run how often each label {@code labels} gives a case came up.
+   *
    * @param labels the labels of one case; see {@link Described#classifiedBy}
    * @param <T> the case type
    * @return a runner for cases of that type that prints how often each label came up

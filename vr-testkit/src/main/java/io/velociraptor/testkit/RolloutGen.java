@@ -20,6 +20,8 @@ public final class RolloutGen {
   private RolloutGen() {}
 
   /**
+   * Valid update policies for a swarm of {@code size} procs.
+   *
    * @param size the swarm's size the policy is for (canary, counts and min_in_service stay within it)
    * @return valid policies for a swarm of that size: small counts and percents, often a surge
    *     limit, sometimes a canary
@@ -124,6 +126,8 @@ public final class RolloutGen {
   }
 
   /**
+   * The policy in the one-line form a swarm file writes it.
+   *
    * @param u a policy
    * @return it on one line, as a swarm file writes it
    */

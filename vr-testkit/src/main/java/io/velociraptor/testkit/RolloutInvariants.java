@@ -52,6 +52,8 @@ public final class RolloutInvariants {
   }
 
   /**
+   * Checks that the rollout's whole plan is the single-diff planner's plan for the same input.
+   *
    * @param c the input
    * @param r its rollout
    * @throws AssertionError if the rollout's whole plan is not the planner's single diff
@@ -61,6 +63,9 @@ public final class RolloutInvariants {
   }
 
   /**
+   * Checks that the waves hold every action of the single diff exactly once and, applied one after
+   * the other, lead where the single diff does.
+   *
    * @param c the input
    * @param r its rollout
    * @throws AssertionError if the waves do not hold every action of the single diff exactly once,
@@ -126,6 +131,9 @@ public final class RolloutInvariants {
   }
 
   /**
+   * Checks that no wave runs more than size + max_surge of the swarm's procs at its peak, and that
+   * each wave reports its peak right.
+   *
    * @param c the input
    * @param r its rollout
    * @throws AssertionError if a wave that starts procs runs more than size + max_surge procs of
@@ -152,6 +160,9 @@ public final class RolloutInvariants {
   }
 
   /**
+   * Checks that an in-service proc stops only in or after the wave that starts and routes its
+   * replacement (never in the canary wave), and leaves its pool in the wave it stops.
+   *
    * @param r a rollout
    * @throws AssertionError if an in-service proc stops in a wave before its replacement's, or in
    *     the canary wave itself, or a new proc is routed in another wave than it starts, or an old
@@ -198,6 +209,9 @@ public final class RolloutInvariants {
   }
 
   /**
+   * Checks that, under a policy with a canary, the first wave that starts procs starts exactly the
+   * canaries and stops and unroutes nothing.
+   *
    * @param c the input
    * @param r its rollout
    * @throws AssertionError if a policy with a canary and procs to start has no canary wave as its
@@ -232,6 +246,9 @@ public final class RolloutInvariants {
   }
 
   /**
+   * Checks that the single diff uses no port twice and that each wave's peak ports fit each host's
+   * range and list every host the wave touches.
+   *
    * @param c the input
    * @param r its rollout
    * @throws AssertionError if the single diff uses a port twice, or a wave's peak holds more
@@ -261,6 +278,9 @@ public final class RolloutInvariants {
   }
 
   /**
+   * Checks that every wave starts, stops or reroutes something, that waves are numbered in order, and
+   * that a rollout has no wave exactly when its plan is a no-op.
+   *
    * @param r a rollout
    * @throws AssertionError if a wave starts, stops and reroutes nothing, or waves are misnumbered
    */
@@ -274,6 +294,8 @@ public final class RolloutInvariants {
   }
 
   /**
+   * Checks that the default policy gives one wave, equal to the single diff.
+   *
    * @param c the input
    * @param r its rollout
    * @throws AssertionError if the default policy does not give one wave equal to the single diff
@@ -290,6 +312,8 @@ public final class RolloutInvariants {
   }
 
   /**
+   * Checks that the rollout's JSON form reads back to an equal rollout.
+   *
    * @param r a rollout
    * @throws AssertionError if its JSON form does not read back to an equal rollout
    */
@@ -299,6 +323,9 @@ public final class RolloutInvariants {
   }
 
   /**
+   * Checks that planning the same input in another random order ({@link PlanGen#shuffled}) gives
+   * the same rollout.
+   *
    * @param c the input
    * @param r its rollout
    * @param random where the new order comes from

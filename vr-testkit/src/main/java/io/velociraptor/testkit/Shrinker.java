@@ -14,12 +14,16 @@ import java.util.stream.Stream;
 @FunctionalInterface
 public interface Shrinker<T> {
   /**
+   * Smaller versions of a failing {@code value}, most aggressive first.
+   *
    * @param value a failing value
    * @return smaller candidates; each must be strictly smaller so shrinking ends
    */
   Stream<T> shrink(T value);
 
   /**
+   * A shrinker that proposes nothing, so a failing value is reported as drawn.
+   *
    * @param <T> the value type
    * @return a shrinker that proposes nothing
    */
@@ -85,6 +89,9 @@ public interface Shrinker<T> {
   }
 
   /**
+   * This shrinker's proposals that {@code keep} holds for, so shrinking never leaves what the
+   * generator could make.
+   *
    * @param keep which candidates to propose (those a generator could have made)
    * @return this shrinker's proposals that {@code keep} holds for
    */
@@ -93,6 +100,8 @@ public interface Shrinker<T> {
   }
 
   /**
+   * This shrinker's proposals, then those of {@code other}.
+   *
    * @param other another shrinker of the same type
    * @return proposals of this one, then of {@code other}
    */

@@ -69,6 +69,8 @@ public abstract class StoreContract {
   private Store store;
 
   /**
+   * A new, empty store of the kind under test, stamping with {@code clock}.
+   *
    * @param clock the clock the store must stamp with
    * @param staleAfter the TTL of the staleness rule
    * @return a new, empty store

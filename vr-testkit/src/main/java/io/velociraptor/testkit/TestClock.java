@@ -16,6 +16,8 @@ public final class TestClock extends Clock {
   }
 
   /**
+   * A clock in UTC standing at {@code start} until a test advances it.
+   *
    * @param start the first instant
    * @return a clock standing at it
    */
@@ -24,6 +26,8 @@ public final class TestClock extends Clock {
   }
 
   /**
+   * Moves this clock forward by {@code step} (a negative step moves it back).
+   *
    * @param step how far to move
    * @return the new instant
    */
@@ -31,16 +35,23 @@ public final class TestClock extends Clock {
     return now.updateAndGet(t -> t.plus(step));
   }
 
+  /** The instant this clock stands at: its start plus every step it was advanced by. */
   @Override
   public Instant instant() {
     return now.get();
   }
 
+  /** Always {@link ZoneOffset#UTC}. */
   @Override
   public ZoneId getZone() {
     return ZoneOffset.UTC;
   }
 
+  /**
+   * Always throws: a test clock stays in UTC.
+   *
+   * @throws UnsupportedOperationException always
+   */
   @Override
   public Clock withZone(ZoneId zone) {
     throw new UnsupportedOperationException("a TestClock is always UTC");
