@@ -62,4 +62,24 @@ class BomTest {
     }
     assertThat(pinned).containsExactlyInAnyOrderElementsOf(libraries);
   }
+
+  /**
+   * Failsafe 3.6 no longer honours -DskipTests by itself: vr-parent binds it, so that
+   * {@code ./mvnw -DskipTests install} starts no nginx, sshd or supervisord.
+   */
+  @Test
+  void theIntegrationTestsAreSkippedWithTheUnitTests() throws Exception {
+    Element root = read(ROOT.resolve("pom.xml")).getDocumentElement();
+    NodeList plugins = root.getElementsByTagName("plugin");
+    List<String> failsafeSkips = new ArrayList<>();
+    for (int i = 0; i < plugins.getLength(); i++) {
+      Element plugin = (Element) plugins.item(i);
+      if ("maven-failsafe-plugin".equals(child(plugin, "artifactId"))) {
+        failsafeSkips.addAll(texts(plugin, "skipTests"));
+      }
+    }
+    assertThat(failsafeSkips).containsExactly("${skipTests}");
+    Element properties = (Element) root.getElementsByTagName("properties").item(0);
+    assertThat(child(properties, "skipTests")).isEqualTo("false");
+  }
 }
