@@ -41,12 +41,12 @@ public final class FileTrees {
       this.relative = relative;
     }
 
-    /** @return the tree being copied */
+    /** The tree being copied. */
     public Path tree() {
       return tree;
     }
 
-    /** @return the special file's path relative to the tree */
+    /** The special file's path relative to the tree. */
     public String relative() {
       return relative;
     }

@@ -76,12 +76,18 @@ public final class LocalExec {
       this(name, uid, gid, Integer.toString(gid), false);
     }
 
-    /** @return the same user, switched to in a PID namespace of each command's own, or not */
+    /**
+     * The same user, switched to in a PID namespace of each command's own when {@code on}, else in
+     * a session of each command's own.
+     */
     public RunAs withPidNamespace(boolean on) {
       return new RunAs(name, uid, gid, group, on);
     }
 
-    /** @return the command that runs {@code argv} as this user */
+    /**
+     * The command that runs {@code argv} as this user: under {@code setsid unshare} when
+     * {@link #pidNamespace()}, else under {@code setsid setpriv}.
+     */
     public List<String> command(List<String> argv) {
       List<String> cmd = new ArrayList<>();
       if (pidNamespace) {
@@ -115,6 +121,9 @@ public final class LocalExec {
   }
 
   /**
+   * How a command ended: its exit code, the output kept, whether the time limit killed it, and how
+   * long it ran.
+   *
    * @param exitCode the exit code: for {@link LocalExec#run}, -1 when it timed out; for {@link
    *     LocalExec#runHere}, what the kill left (-1 if it had not ended)
    * @param output what was captured: stdout, when {@link LocalExec#run} was asked to keep it

@@ -24,17 +24,17 @@ public final class InvalidProcfileException extends VrException {
     this.problem = problem;
   }
 
-  /** @return the 1-based line number, or 0 when the problem is not on one line */
+  /** The 1-based line number, or 0 when the problem is not on one line. */
   public int line() {
     return line;
   }
 
-  /** @return the offending text */
+  /** The offending text. */
   public String badValue() {
     return badValue;
   }
 
-  /** @return what is wrong, without the line and the bad value */
+  /** What is wrong, without the line and the bad value. */
   public String problem() {
     return problem;
   }

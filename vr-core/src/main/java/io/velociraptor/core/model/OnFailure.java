@@ -11,13 +11,15 @@ public enum OnFailure {
   /** Re-dispatch the last release that succeeded, with the same policy ({@code auto_revert}). */
   REVERT;
 
-  /** @return the lowercase wire form, {@code stop} or {@code revert} */
+  /** The lowercase wire form, {@code stop} or {@code revert}. */
   @JsonValue
   public String wire() {
     return name().toLowerCase(Locale.ROOT);
   }
 
   /**
+   * Reads the swarm file's {@code on_failure} value.
+   *
    * @param text {@code stop} or {@code revert}, any case
    * @return the value
    * @throws InvalidValueException naming the text otherwise

@@ -28,6 +28,8 @@ public record ProcCount(int value, boolean percent) {
   }
 
   /**
+   * A count of that many procs.
+   *
    * @param procs how many procs
    * @return that count
    * @throws InvalidValueException if negative or over {@link Swarm#MAX_SIZE}
@@ -37,6 +39,8 @@ public record ProcCount(int value, boolean percent) {
   }
 
   /**
+   * That percent of the swarm's size.
+   *
    * @param percent a percent of the swarm's size, 0 to 100
    * @return that share
    * @throws InvalidValueException if outside 0 to 100
@@ -46,6 +50,8 @@ public record ProcCount(int value, boolean percent) {
   }
 
   /**
+   * Reads a count as the swarm file writes it, {@code N} procs or {@code P%} of the size.
+   *
    * @param text {@code N} or {@code P%}, e.g. {@code 2} or {@code 25%}
    * @return the count
    * @throws InvalidValueException naming the text if it is neither
@@ -83,12 +89,14 @@ public record ProcCount(int value, boolean percent) {
     return percent ? (Object) format() : (Object) value;
   }
 
-  /** @return {@code 2} or {@code 25%} */
+  /** The written form, {@code 2} for a count or {@code 25%} for a percent. */
   public String format() {
     return percent ? value + "%" : String.valueOf(value);
   }
 
   /**
+   * How many procs this is in a swarm of that size: a count as it is, a percent rounded up.
+   *
    * @param size the swarm's size (its target)
    * @return the count, or the percent of {@code size} rounded up
    */

@@ -38,7 +38,7 @@ public final class Procfile {
     this.processTypes = Collections.unmodifiableSortedMap(processTypes);
   }
 
-  /** @return a Procfile with no process types */
+  /** The Procfile with no process types. */
   public static Procfile empty() {
     return EMPTY;
   }
@@ -117,6 +117,8 @@ public final class Procfile {
   }
 
   /**
+   * A Procfile of those process types, checked as {@link #parse} checks a file's lines.
+   *
    * @param processTypes proc type name to command
    * @return a Procfile holding them, held to the rules of {@link #parse}
    * @throws InvalidProcfileException for an invalid name or a command that is empty or not one
@@ -132,12 +134,14 @@ public final class Procfile {
     return p;
   }
 
-  /** @return proc type name to command, sorted by name */
+  /** Proc type name to command, sorted by name. */
   public SortedMap<String, String> processTypes() {
     return processTypes;
   }
 
   /**
+   * The command of that proc type.
+   *
    * @param procType a proc type name
    * @return its command, if the Procfile has that type
    */
@@ -145,12 +149,12 @@ public final class Procfile {
     return Optional.ofNullable(processTypes.get(procType));
   }
 
-  /** @return whether no proc type is defined */
+  /** Whether no proc type is defined. */
   public boolean isEmpty() {
     return processTypes.isEmpty();
   }
 
-  /** @return the Procfile text: one {@code name: command} line per type, sorted by name */
+  /** The Procfile text: one {@code name: command} line per type, sorted by name. */
   public String format() {
     return format(processTypes);
   }
@@ -161,16 +165,19 @@ public final class Procfile {
     return b.toString();
   }
 
+  /** Whether {@code o} is a Procfile with the same proc types and commands. */
   @Override
   public boolean equals(Object o) {
     return o instanceof Procfile p && p.processTypes.equals(processTypes);
   }
 
+  /** A hash of the proc types and their commands, consistent with {@link #equals}. */
   @Override
   public int hashCode() {
     return processTypes.hashCode();
   }
 
+  /** The Procfile text, as {@link #format()} writes it. */
   @Override
   public String toString() {
     return format();

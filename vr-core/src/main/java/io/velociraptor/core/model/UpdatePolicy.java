@@ -18,71 +18,80 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableUpdatePolicy.class)
 @JsonDeserialize(as = ImmutableUpdatePolicy.class)
 public interface UpdatePolicy {
-  /** @return how many new procs a wave starts at most; default {@code 100%} (one wave) */
+  /** How many new procs a wave starts at most; default {@code 100%} (one wave). */
   @Value.Default
   default ProcCount maxParallel() {
     return ProcCount.percent(100);
   }
 
   /**
-   * @return how many procs beyond the size the swarm may run while rolling; none (the default)
-   *     means no limit: every new proc may start beside every old one
+   * How many procs beyond the size the swarm may run while rolling; none (the default) means no
+   * limit: every new proc may start beside every old one.
    */
   Optional<ProcCount> maxSurge();
 
-  /** @return how many procs stay in service at every point; default {@code 100%} of the size */
+  /** How many procs stay in service at every point; default {@code 100%} of the size. */
   @Value.Default
   default ProcCount minInService() {
     return ProcCount.percent(100);
   }
 
-  /** @return how many new procs the first wave starts beside the old ones before the run pauses; 0 for none */
+  /**
+   * How many new procs the first wave starts beside the old ones before the run pauses; 0 for none.
+   */
   @Value.Default
   default int canary() {
     return 0;
   }
 
-  /** @return how long a wave's new procs must stay healthy after their uptests before old procs stop */
+  /**
+   * How long, in seconds, a wave's new procs must stay healthy after their uptests before old procs
+   * stop.
+   */
   @Value.Default
   default int minHealthySeconds() {
     return 0;
   }
 
-  /** @return how long an old proc stays out of the pool before it is stopped */
+  /** How long, in seconds, an old proc stays out of the pool before it is stopped. */
   @Value.Default
   default int drainSeconds() {
     return 0;
   }
 
-  /** @return whether a failed wave re-dispatches the last release that succeeded */
+  /** Whether a failed wave re-dispatches the last release that succeeded. */
   @Value.Default
   default boolean autoRevert() {
     return false;
   }
 
-  /** @return what a failed wave does; {@code revert} when {@link #autoRevert()}, else {@code stop} */
+  /**
+   * What a failed wave does; by default {@code revert} if {@link #autoRevert()}, else {@code stop}.
+   */
   @Value.Default
   default OnFailure onFailure() {
     return autoRevert() ? OnFailure.REVERT : OnFailure.STOP;
   }
 
-  /** @return whether this is the default policy (one wave, as a swarm without {@code update} rolls) */
+  /** Whether this is the default policy (one wave, as a swarm without {@code update} rolls). */
   @JsonIgnore
   default boolean isDefault() {
     return equals(defaults());
   }
 
-  /** @return the default policy: everything at once, as a swarm without {@code update} */
+  /** The default policy: everything at once, as a swarm without {@code update} rolls. */
   static UpdatePolicy defaults() {
     return ImmutableUpdatePolicy.builder().build();
   }
 
-  /** @return a builder */
+  /** A new builder, with every field at its default. */
   static ImmutableUpdatePolicy.Builder builder() {
     return ImmutableUpdatePolicy.builder();
   }
 
   /**
+   * The most new procs one wave of a swarm of that size starts.
+   *
    * @param size the swarm's size (its target)
    * @return the most new procs one wave starts: {@link #maxParallel()} of {@code size}, at least 1
    */
@@ -91,6 +100,8 @@ public interface UpdatePolicy {
   }
 
   /**
+   * The most procs a swarm of that size may run while rolling, if {@link #maxSurge()} limits them.
+   *
    * @param size the swarm's size (its target)
    * @return the most procs the swarm may run while rolling ({@code size} plus the surge, at least
    *     one more than {@code size}), or empty for no limit
@@ -100,6 +111,8 @@ public interface UpdatePolicy {
   }
 
   /**
+   * The fewest procs of a swarm of that size that must stay in service while it rolls.
+   *
    * @param size the swarm's size (its target)
    * @return the fewest procs that must stay in service: {@link #minInService()} of {@code size},
    *     at most {@code size}

@@ -22,6 +22,7 @@ public record HostPorts(HostName host, int used, int range) implements Comparabl
     Objects.requireNonNull(host, "host");
   }
 
+  /** Orders by host name. */
   @Override
   public int compareTo(HostPorts o) {
     return host.compareTo(o.host);

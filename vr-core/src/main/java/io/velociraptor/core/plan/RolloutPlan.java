@@ -19,57 +19,61 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableRolloutPlan.class)
 @JsonDeserialize(as = ImmutableRolloutPlan.class)
 public interface RolloutPlan {
-  /** @return the whole diff, as {@link Planner#plan} gives it */
+  /** The whole diff, as {@link Planner#plan} gives it. */
   SwarmPlan plan();
 
-  /** @return the policy the waves follow */
+  /** The policy the waves follow. */
   UpdatePolicy update();
 
-  /** @return the most new procs a wave starts (max_parallel resolved against the target) */
+  /** The most new procs a wave starts (max_parallel resolved against the target). */
   int maxParallel();
 
-  /** @return the most procs of the swarm while it rolls (target plus max_surge), empty for no limit */
+  /** The most procs of the swarm while it rolls (target plus max_surge), empty for no limit. */
   Optional<Integer> maxProcs();
 
-  /** @return the fewest procs in service at any point: min_in_service resolved, at most what served before */
+  /**
+   * The fewest procs in service at any point: min_in_service resolved, at most what served before.
+   */
   int minInService();
 
-  /** @return the swarm's procs on reachable hosts before the rollout */
+  /** The swarm's procs on reachable hosts before the rollout. */
   int procsBefore();
 
-  /** @return the swarm's procs in service before the rollout */
+  /** The swarm's procs in service before the rollout. */
   int inServiceBefore();
 
-  /** @return the waves, in order */
+  /** The waves, in order. */
   List<Wave> waves();
 
-  /** @return whether the rollout changes nothing (no wave) */
+  /** Whether the rollout changes nothing (no wave). */
   @JsonIgnore
   default boolean isNoop() {
     return waves().isEmpty();
   }
 
-  /** @return the whole plan's exit code: {@link SwarmPlan#EXIT_NO_CHANGE} or {@link SwarmPlan#EXIT_CHANGES} */
+  /**
+   * The whole plan's exit code: {@link SwarmPlan#EXIT_NO_CHANGE} or {@link SwarmPlan#EXIT_CHANGES}.
+   */
   @JsonIgnore
   default int exitCode() {
     return plan().exitCode();
   }
 
-  /** @return whether the first wave is a canary wave, after which the run pauses */
+  /** Whether the first wave is a canary wave, after which the run pauses. */
   @JsonIgnore
   default boolean hasCanary() {
     return !waves().isEmpty() && waves().get(0).canary();
   }
 
   /**
-   * @return the rollout for people, {@code nomad job plan} style ({@code wave 1/4: +2 -0, in
-   *     service 6, ...}); a rollout of one wave without canary renders exactly as its plan does
+   * The rollout for people, {@code nomad job plan} style ({@code wave 1/4: +2 -0, in service 6,
+   * ...}); a rollout of one wave without canary renders exactly as its plan does.
    */
   default String render() {
     return RolloutRenderer.render(this);
   }
 
-  /** @return a builder (for tests and tools; the planner builds its own) */
+  /** A new builder (for tests and tools; the planner builds its own). */
   static ImmutableRolloutPlan.Builder builder() {
     return ImmutableRolloutPlan.builder();
   }

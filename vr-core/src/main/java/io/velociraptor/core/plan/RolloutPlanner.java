@@ -14,6 +14,8 @@ public final class RolloutPlanner {
   private RolloutPlanner() {}
 
   /**
+   * Plans the swarm's whole diff and cuts it into waves by that update policy.
+   *
    * @param desired the swarm as it should be, with its release hash
    * @param snapshot the fleet
    * @param policy deleting or not, and fresh pool members

@@ -20,25 +20,33 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableWave.class)
 @JsonDeserialize(as = ImmutableWave.class)
 public interface Wave {
-  /** @return the wave's place in the rollout, from 1 */
+  /** The wave's place in the rollout, from 1. */
   int number();
 
-  /** @return whether this is the canary wave: the run pauses after it until promoted or reverted */
+  /** Whether this is the canary wave: the run pauses after it until promoted or reverted. */
   boolean canary();
 
-  /** @return the swarm's procs at the wave's peak, after its starts and before its stops */
+  /** The swarm's procs at the wave's peak, after its starts and before its stops. */
   int peakProcs();
 
-  /** @return the swarm's procs in service after the wave (the fewest during it: adds come before removes) */
+  /**
+   * The swarm's procs in service after the wave (the fewest during it: adds come before removes).
+   */
   int inService();
 
-  /** @return per host the wave starts or stops procs on, the ports of its range held at the peak, sorted by host */
+  /**
+   * Per host the wave starts or stops procs on, the ports of its range held at the peak, sorted by
+   * host.
+   */
   List<HostPorts> peakPorts();
 
-  /** @return the wave's diff */
+  /** The wave's diff. */
   SwarmPlan plan();
 
-  /** @return the host whose range is fullest at the wave's peak (most used, then by name), if the wave touches one */
+  /**
+   * The host whose range is fullest at the wave's peak (most used, then by name), if the wave
+   * touches one.
+   */
   @JsonIgnore
   default Optional<HostPorts> fullestHost() {
     HostPorts best = null;
@@ -50,7 +58,7 @@ public interface Wave {
     return Optional.ofNullable(best);
   }
 
-  /** @return a builder */
+  /** A new builder. */
   static ImmutableWave.Builder builder() {
     return ImmutableWave.builder();
   }

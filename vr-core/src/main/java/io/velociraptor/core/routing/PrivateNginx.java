@@ -169,22 +169,25 @@ public final class PrivateNginx implements AutoCloseable {
     }
   }
 
-  /** @return the port nginx listens on, on 127.0.0.1 */
+  /** The port nginx listens on, on 127.0.0.1. */
   public int port() {
     return port;
   }
 
-  /** @return the master's pid */
+  /** The pid of nginx's master process. */
   public long pid() {
     return pid;
   }
 
-  /** @return the prefix directory */
+  /** The prefix directory, which holds the configuration, the pid file and the logs. */
   public Path dir() {
     return dir;
   }
 
   /**
+   * The URL at which nginx proxies requests to that pool's upstream, {@code
+   * http://127.0.0.1:<port>/<pool>/}.
+   *
    * @param pool a pool given to {@link #start}
    * @return the URL that nginx proxies to the pool's upstream
    */
@@ -192,27 +195,29 @@ public final class PrivateNginx implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port + "/" + pool + "/");
   }
 
-  /** @return the directory nginx includes {@code *.conf} from */
+  /** The directory nginx includes {@code *.conf} from, one file per pool. */
   public Path poolsDir() {
     return dir.resolve("pools");
   }
 
-  /** @return the main configuration file */
+  /** The main configuration file, {@code nginx.conf} in the prefix directory. */
   public Path configFile() {
     return dir.resolve("nginx.conf");
   }
 
-  /** @return the master's pid file */
+  /** The master's pid file, {@code nginx.pid} in the prefix directory. */
   public Path pidFile() {
     return dir.resolve("nginx.pid");
   }
 
-  /** @return the error log */
+  /** The error log, {@code error.log} in the prefix directory. */
   public Path errorLog() {
     return dir.resolve("error.log");
   }
 
   /**
+   * This nginx as a host a {@link NginxBalancer} can manage, reached through that runner.
+   *
    * @param runner reaches this machine (locally or over SSH to 127.0.0.1)
    * @return this nginx as a balancer host
    */
@@ -258,6 +263,7 @@ public final class PrivateNginx implements AutoCloseable {
     master = null;
   }
 
+  /** The address and prefix directory, for logs. */
   @Override
   public String toString() {
     return "PrivateNginx[127.0.0.1:" + port + ", prefix " + dir + "]";
