@@ -202,6 +202,28 @@ class RolloutDispatchTest {
   }
 
   @Test
+  void aCanaryWaveRunsAsWaveOneWithoutPausingAndSaysSo() {
+    try (DispatchWorld world = new DispatchWorld()) {
+      Swarm target = v2(3, UpdatePolicy.builder().maxParallel(ProcCount.of(1)).maxSurge(ProcCount.of(1)).canary(1).build());
+      roll(world, target, new ArrayList<>());
+      assertThat(world.events).anyMatch(e -> e instanceof DispatchEvent.Warning w && w.message().contains("does not pause"));
+      DispatchEvent first = world.events.stream().filter(e -> e instanceof DispatchEvent.WaveStarted).findFirst().orElseThrow();
+      assertThat(first.describe()).startsWith("wave 1/").contains("+1 -0");
+      assertThat(world.running()).hasSize(3);
+    }
+  }
+
+  @Test
+  void waveEventsRoundTripThroughJsonWithTheirType() {
+    DispatchEvent e = new DispatchEvent.WaveDone("r-1", java.time.Instant.parse("2026-12-02T17:00:00Z"), 2, 3,
+        "+1 -1, 3 in service");
+    String json = io.velociraptor.core.json.VrJson.writeJson(e);
+    assertThat(json.replace(" ", "")).contains("\"type\":\"wave_done\"").contains("\"waves\":3");
+    assertThat(io.velociraptor.core.json.VrJson.readJson(json, DispatchEvent.class)).isEqualTo(e);
+    assertThat(e.describe()).isEqualTo("wave 2/3 done: +1 -1, 3 in service");
+  }
+
+  @Test
   void aDispatcherKilledAtAnyStepOfAThreeWaveRolloutIsFinishedByTheNextDispatch() throws Exception {
     Swarm target = v2(3, UpdatePolicy.builder().maxParallel(ProcCount.of(1)).maxSurge(ProcCount.of(1)).build());
     Set<Long> wavesDoneAtCrash = new TreeSet<>();
