@@ -30,6 +30,8 @@ import java.util.List;
     @JsonSubTypes.Type(value = DispatchEvent.Routed.class, name = "routed"),
     @JsonSubTypes.Type(value = DispatchEvent.Unrouted.class, name = "unrouted"),
     @JsonSubTypes.Type(value = DispatchEvent.ProcStopped.class, name = "proc_stopped"),
+    @JsonSubTypes.Type(value = DispatchEvent.WaveStarted.class, name = "wave_started"),
+    @JsonSubTypes.Type(value = DispatchEvent.WaveDone.class, name = "wave_done"),
     @JsonSubTypes.Type(value = DispatchEvent.Warning.class, name = "warning"),
     @JsonSubTypes.Type(value = DispatchEvent.RunDone.class, name = "run_done"),
     @JsonSubTypes.Type(value = DispatchEvent.RunFailed.class, name = "run_failed")})
@@ -310,6 +312,38 @@ public sealed interface DispatchEvent {
     @Override
     public String describe() {
       return "FAILED in " + state.wire() + ": " + reason;
+    }
+  }
+
+  /**
+   * A wave of a rollout of several waves began.
+   *
+   * @param runId the run
+   * @param at when
+   * @param wave its number, from 1
+   * @param waves how many the rollout has
+   * @param summary what it does ({@code +1 -1, 3 in service})
+   */
+  record WaveStarted(String runId, Instant at, int wave, int waves, String summary) implements DispatchEvent {
+    @Override
+    public String describe() {
+      return "wave " + wave + "/" + waves + ": " + summary;
+    }
+  }
+
+  /**
+   * A wave of a rollout of several waves passed: its procs serve, its old procs are stopped.
+   *
+   * @param runId the run
+   * @param at when
+   * @param wave its number, from 1
+   * @param waves how many the rollout has
+   * @param summary what it did
+   */
+  record WaveDone(String runId, Instant at, int wave, int waves, String summary) implements DispatchEvent {
+    @Override
+    public String describe() {
+      return "wave " + wave + "/" + waves + " done: " + summary;
     }
   }
 }

@@ -12,23 +12,28 @@ import io.velociraptor.core.model.PoolMember;
 import io.velociraptor.core.model.Port;
 import io.velociraptor.core.model.ProcData;
 import io.velociraptor.core.model.ProcName;
+import io.velociraptor.core.model.ProcState;
 import io.velociraptor.core.model.Release;
 import io.velociraptor.core.model.ReleaseHash;
 import io.velociraptor.core.model.RunState;
 import io.velociraptor.core.model.RunStep;
 import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.SwarmRun;
+import io.velociraptor.core.model.UpdatePolicy;
 import io.velociraptor.core.plan.DesiredSwarm;
 import io.velociraptor.core.plan.PlanPolicy;
 import io.velociraptor.core.plan.Planner;
 import io.velociraptor.core.plan.PoolRef;
 import io.velociraptor.core.plan.ProcRef;
+import io.velociraptor.core.plan.RolloutPlan;
+import io.velociraptor.core.plan.RolloutPlanner;
 import io.velociraptor.core.plan.RouteChange;
 import io.velociraptor.core.plan.Start;
 import io.velociraptor.core.plan.Stop;
 import io.velociraptor.core.plan.SwarmPlan;
 import io.velociraptor.core.plan.Unplaced;
 import io.velociraptor.core.plan.UnreachableHost;
+import io.velociraptor.core.plan.Wave;
 import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.BuildListener;
 import io.velociraptor.core.spi.BuildRequest;
@@ -67,6 +72,8 @@ final class RunExecution {
   /** New procs this run set up, in order; torn down again if the run fails before routing. */
   private final List<NewProc> created = Collections.synchronizedList(new ArrayList<>());
   private boolean routingStarted;
+  /** The observation the current plan was made from (staging cuts that plan into waves with it). */
+  private FleetSnapshot plannedFrom;
 
   private record NewProc(Host host, ProcName.Ours name) {}
 
@@ -83,6 +90,7 @@ final class RunExecution {
     try {
       Optional<Release> release = deleting ? Optional.empty() : Optional.of(resolveRelease());
       FleetSnapshot snapshot = d.observe(swarm);
+      plannedFrom = snapshot;
       sweepOrphans(snapshot);
       DesiredSwarm desired = release.map(r -> DesiredSwarm.of(swarm, r)).orElse(DesiredSwarm.of(swarm, RETIRING));
       plan = Planner.plan(desired, snapshot, deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
@@ -104,6 +112,12 @@ final class RunExecution {
         return finish(plan, "nothing to do: " + plan.summary());
       }
       plan = reserveOrReplan(plan, desired);
+      if (!deleting && !swarm.updatePolicy().isDefault()) {
+        RolloutPlan rollout = RolloutPlanner.stage(plan, plannedFrom, swarm.updatePolicy());
+        if (rollout.waves().size() > 1) {
+          return executeWaves(plan, rollout, release.orElseThrow());
+        }
+      }
       if (!plan.starts().isEmpty()) {
         moveTo(RunState.DEPLOYING, "starting " + plan.starts().size() + " proc(s)");
         startAll(plan, release.orElseThrow());
@@ -132,6 +146,127 @@ final class RunExecution {
       return finish(plan, plan.summary().toString());
     } catch (RuntimeException | Error e) {
       return fail(plan, e);
+    }
+  }
+
+  /**
+   * Executes a rollout of several waves in order, each as a single diff is executed (starts,
+   * uptests, min_healthy_seconds, route adds, route removes, drain_seconds, stops). The ports of the
+   * whole plan are already reserved. A failed wave fails the run: only what this wave created is
+   * torn down (and only before its routing began); earlier waves' procs passed and serve, and old
+   * procs not yet stopped keep serving. The next dispatch plans again from what runs, so a crash
+   * between waves converges there too.
+   */
+  private DispatchResult executeWaves(SwarmPlan whole, RolloutPlan rollout, Release release) {
+    if (rollout.hasCanary()) {
+      warn("the canary wave does not pause yet (vr promote / vr revert are to come): it runs as wave 1");
+    }
+    int total = rollout.waves().size();
+    for (Wave w : rollout.waves()) {
+      runWave(w, total, rollout.update(), release);
+    }
+    d.store.release(run.id());
+    return finish(whole, whole.summary() + " in " + total + " waves");
+  }
+
+  private void runWave(Wave w, int total, UpdatePolicy update, Release release) {
+    SwarmPlan p = w.plan();
+    String target = w.number() + "/" + total;
+    String summary = waveSummary(w);
+    // what earlier waves created passed its uptests and is routed: a failure here keeps it
+    created.clear();
+    routingStarted = false;
+    Instant started = now();
+    d.emit(new DispatchEvent.WaveStarted(run.id(), started, w.number(), total, summary));
+    try {
+      if (!p.starts().isEmpty()) {
+        moveForward(RunState.DEPLOYING, "wave " + target + ": starting " + p.starts().size() + " proc(s)");
+        startAll(p, release);
+      }
+      List<ProcRef> toTest = toUptest(p);
+      if (!toTest.isEmpty()) {
+        moveForward(RunState.UPTESTING, "wave " + target + ": uptesting " + toTest.size() + " proc(s)");
+        uptestAll(toTest, release);
+      }
+      if (update.minHealthySeconds() > 0 && !p.starts().isEmpty()) {
+        checkStillRunning(p, update.minHealthySeconds(), target);
+      }
+      if (!p.routeAdds().isEmpty() || !p.routeRemoves().isEmpty()) {
+        moveForward(RunState.ROUTING, "wave " + target + ": " + p.routeAdds().size() + " route(s) to add, "
+            + p.routeRemoves().size() + " to remove");
+        routingStarted = true;
+        route(p.routeAdds(), true);
+        route(p.routeRemoves(), false);
+      }
+      if (update.drainSeconds() > 0 && !p.routeRemoves().isEmpty() && !p.stops().isEmpty()) {
+        Instant drainStarted = now();
+        d.pause.accept(Duration.ofSeconds(update.drainSeconds()));
+        step("drain", Optional.empty(), target, RunStep.Outcome.OK, update.drainSeconds() + " s", drainStarted);
+      }
+      if (!p.stops().isEmpty()) {
+        moveForward(RunState.CLEANING, "wave " + target + ": stopping " + p.stops().size() + " proc(s)");
+        List<String> stopFailures = stopAll(p.stops());
+        if (!stopFailures.isEmpty()) {
+          // stopping later waves' procs with these still running could break max_surge
+          throw new StepFailed("could not retire " + stopFailures.size() + " proc(s) in wave " + target
+              + "; the next dispatch retries: " + String.join("; ", stopFailures));
+        }
+      }
+    } catch (RuntimeException e) {
+      step("wave", Optional.empty(), target, RunStep.Outcome.FAILED, summary + ": " + e.getMessage(), started);
+      throw e;
+    }
+    step("wave", Optional.empty(), target, RunStep.Outcome.OK, summary, started);
+    d.emit(new DispatchEvent.WaveDone(run.id(), now(), w.number(), total, summary));
+  }
+
+  static String waveSummary(Wave w) {
+    return "+" + w.plan().starts().size() + " -" + w.plan().stops().size() + ", " + w.inService() + " in service";
+  }
+
+  /**
+   * Waits min_healthy_seconds after the wave's uptests passed, then observes its new procs: each
+   * must still be RUNNING (one that crashed and was given up on is FATAL, one restarting is not
+   * running either).
+   */
+  private void checkStillRunning(SwarmPlan p, int seconds, String target) {
+    Instant started = now();
+    d.pause.accept(Duration.ofSeconds(seconds));
+    Map<HostName, List<Start>> byHost = new TreeMap<>();
+    for (Start s : p.starts()) {
+      byHost.computeIfAbsent(s.host(), h -> new ArrayList<>()).add(s);
+    }
+    List<String> bad = new ArrayList<>();
+    for (HostSnapshot h : d.observer.observe(byHost.keySet().stream().map(d::host).toList())) {
+      for (Start s : byHost.getOrDefault(h.host().name(), List.of())) {
+        String where = s.name().format() + " on " + h.host().name();
+        if (!h.reachable()) {
+          bad.add(where + ": host unreachable (" + h.unreachableReason().orElse("") + ")");
+          continue;
+        }
+        Optional<ProcState> state = h.procs().stream().filter(o -> o.name().format().equals(s.name().format()))
+            .map(ObservedProc::state).findFirst();
+        if (state.isEmpty()) {
+          bad.add(where + ": gone");
+        } else if (state.get() != ProcState.RUNNING) {
+          bad.add(where + ": " + state.get());
+        }
+      }
+    }
+    step("min-healthy", Optional.empty(), target, bad.isEmpty() ? RunStep.Outcome.OK : RunStep.Outcome.FAILED,
+        bad.isEmpty() ? seconds + " s, " + p.starts().size() + " proc(s) running" : String.join("; ", bad), started);
+    if (!bad.isEmpty()) {
+      throw new StepFailed("wave " + target + ": new proc(s) not running after min_healthy_seconds " + seconds + ": "
+          + String.join("; ", bad));
+    }
+  }
+
+  /** Moves to a state unless the run is past it already (a later wave starts procs after an earlier one cleaned). */
+  private void moveForward(RunState state, String message) {
+    if (run.state().canMoveTo(state)) {
+      moveTo(state, message);
+    } else {
+      d.emit(new DispatchEvent.StateChanged(run.id(), now(), run.state(), message));
     }
   }
 
@@ -220,7 +355,8 @@ final class RunExecution {
           throw new StepFailed("ports were taken by concurrent dispatches " + attempt + " times; last: " + taken.getMessage(), taken);
         }
         warn("a planned port was taken meanwhile (" + taken.getMessage() + "); observing and planning again");
-        plan = Planner.plan(desired, d.observe(swarm), deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
+        plannedFrom = d.observe(swarm);
+        plan = Planner.plan(desired, plannedFrom, deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
         run = d.store.recordPlan(run.id(), VrJson.writeJson(plan));
         d.emit(new DispatchEvent.Planned(run.id(), now(), plan.summary().toString(), plan.render()));
       }
