@@ -110,6 +110,9 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
+  /** Held while a run that lost a planned port re-observes, re-plans and reserves (RunExecution). */
+  final Object replanTurn = new Object();
+
   private Dispatcher(Builder b) {
     this.store = Objects.requireNonNull(b.store, "store");
     this.fleet = Objects.requireNonNull(b.fleet, "fleet");

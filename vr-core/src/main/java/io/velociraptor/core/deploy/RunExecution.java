@@ -337,30 +337,46 @@ final class RunExecution {
   }
 
   /** How often a run re-observes and re-plans when a concurrent dispatch took a planned port first. */
-  private static final int RESERVE_ATTEMPTS = 5;
+  private static final int RESERVE_ATTEMPTS = 10;
 
   /**
    * Reserves the plan's ports; when another dispatch reserved one first (it observed the same
    * free port), observes again and plans again, so concurrent dispatches onto one host all succeed.
+   * The re-plans of one dispatcher's runs take turns ({@code Dispatcher.replanTurn}): a run that
+   * lost a port observes only after the run before it has reserved, so they cannot keep taking
+   * each other's ports (under load, four runs that all retried at once lost five times in a row).
+   * Runs of other processes are met by the store's locks and the retry limit.
    */
   private SwarmPlan reserveOrReplan(SwarmPlan first, DesiredSwarm desired) {
-    SwarmPlan plan = first;
-    for (int attempt = 1; ; attempt++) {
-      try {
-        reservePorts(plan);
-        return plan;
-      } catch (PortTakenException | PortInUse taken) {
-        d.store.release(run.id());
-        if (attempt >= RESERVE_ATTEMPTS) {
-          throw new StepFailed("ports were taken by concurrent dispatches " + attempt + " times; last: " + taken.getMessage(), taken);
-        }
-        warn("a planned port was taken meanwhile (" + taken.getMessage() + "); observing and planning again");
+    try {
+      reservePorts(first);
+      return first;
+    } catch (PortTakenException | PortInUse taken) {
+      d.store.release(run.id());
+      replanned(taken);
+    }
+    synchronized (d.replanTurn) {
+      for (int attempt = 2; ; attempt++) {
         plannedFrom = d.observe(swarm);
-        plan = Planner.plan(desired, plannedFrom, deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
+        SwarmPlan plan = Planner.plan(desired, plannedFrom, deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
         run = d.store.recordPlan(run.id(), VrJson.writeJson(plan));
         d.emit(new DispatchEvent.Planned(run.id(), now(), plan.summary().toString(), plan.render()));
+        try {
+          reservePorts(plan);
+          return plan;
+        } catch (PortTakenException | PortInUse taken) {
+          d.store.release(run.id());
+          if (attempt >= RESERVE_ATTEMPTS) {
+            throw new StepFailed("ports were taken by concurrent dispatches " + attempt + " times; last: " + taken.getMessage(), taken);
+          }
+          replanned(taken);
+        }
       }
     }
+  }
+
+  private void replanned(RuntimeException taken) {
+    warn("a planned port was taken meanwhile (" + taken.getMessage() + "); observing and planning again");
   }
 
   private void reservePorts(SwarmPlan plan) {
