@@ -7,25 +7,10 @@ import io.velociraptor.core.plan.RolloutPlan;
 import io.velociraptor.core.plan.Wave;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The rollout generators reach every rule of the staged planner, so its properties are not vacuous. */
-class RolloutGenTest {
-  @TempDir java.nio.file.Path memory;
-
-  /** The false claim below must not be remembered in target/ for the next run. */
-  @BeforeEach
-  void rememberInATemporaryDirectory() {
-    System.setProperty("vr.property.failures", memory.toString());
-  }
-
-  @AfterEach
-  void forgetTheDirectory() {
-    System.clearProperty("vr.property.failures");
-  }
+class RolloutGenTest extends PrivateFailureMemory {
 
   @Test
   void theCasesReachCanariesSurgeLimitsFloorsAndManyWaves() {

@@ -31,19 +31,7 @@ class CrashConvergenceTest {
         }
         Set<String> v1 = world.running();
         CrashInjector killer = CrashInjector.atCall(crashAt);
-        boolean crashed = false;
-        // the doomed dispatcher's runs belong to a real process that is killed at the crash
-        Process doomedProcess = new ProcessBuilder("sleep", "600").start();
-        try (Dispatcher doomed = world.dispatcher(killer.wrap(ProcController.class, world.hosts),
-            killer.wrap(ContainerRuntime.class, world.runtime), killer.wrap(Store.class, world.store),
-            killer.wrap(Balancer.class, world.balancer), RunOwners.of(doomedProcess.toHandle()))) {
-          doomed.dispatch(DispatchWorld.swarm().version(Version.of("v2")).build());
-        } catch (CrashInjector.Crash expected) {
-          crashed = true;
-        } finally {
-          doomedProcess.destroyForcibly().waitFor();
-        }
-        crashed |= killer.crashed();
+        boolean crashed = world.dispatchUntilCrash(killer, DispatchWorld.swarm().version(Version.of("v2")).build());
         if (!crashed) {
           assertThat(crashes).as("the crash loop must have covered several steps").isGreaterThan(10);
           return;

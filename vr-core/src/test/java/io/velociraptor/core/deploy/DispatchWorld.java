@@ -85,6 +85,27 @@ final class DispatchWorld implements AutoCloseable {
         .runners(h -> runners.get(h.name())).balancer(bal).listener(events::add).owner(owner).build();
   }
 
+  /**
+   * Dispatches with a dispatcher whose every effect goes through the injector, as a process that
+   * dies at its crash point: its runs belong to a real process, killed at the crash.
+   *
+   * @return whether it crashed
+   */
+  boolean dispatchUntilCrash(io.velociraptor.core.testing.CrashInjector killer, Swarm target) throws Exception {
+    boolean crashed = false;
+    Process doomedProcess = new ProcessBuilder("sleep", "600").start();
+    try (Dispatcher doomed = dispatcher(killer.wrap(ProcController.class, hosts),
+        killer.wrap(ContainerRuntime.class, runtime), killer.wrap(Store.class, store),
+        killer.wrap(Balancer.class, balancer), io.velociraptor.core.store.RunOwners.of(doomedProcess.toHandle()))) {
+      doomed.dispatch(target);
+    } catch (io.velociraptor.core.testing.CrashInjector.Crash expected) {
+      crashed = true;
+    } finally {
+      doomedProcess.destroyForcibly().waitFor();
+    }
+    return crashed || killer.crashed();
+  }
+
   /** @return every program of ours, running, as host/name */
   TreeSet<String> running() {
     TreeSet<String> out = new TreeSet<>();

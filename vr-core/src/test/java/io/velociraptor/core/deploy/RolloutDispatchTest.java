@@ -235,18 +235,7 @@ class RolloutDispatchTest {
         Set<String> v1 = world.running();
         world.events.clear();
         CrashInjector killer = CrashInjector.atCall(crashAt);
-        boolean crashed = false;
-        Process doomedProcess = new ProcessBuilder("sleep", "600").start();
-        try (Dispatcher doomed = world.dispatcher(killer.wrap(ProcController.class, world.hosts),
-            killer.wrap(ContainerRuntime.class, world.runtime), killer.wrap(Store.class, world.store),
-            killer.wrap(Balancer.class, world.balancer), RunOwners.of(doomedProcess.toHandle()))) {
-          doomed.dispatch(target);
-        } catch (CrashInjector.Crash expected) {
-          crashed = true;
-        } finally {
-          doomedProcess.destroyForcibly().waitFor();
-        }
-        crashed |= killer.crashed();
+        boolean crashed = world.dispatchUntilCrash(killer, target);
         if (!crashed) {
           assertThat(wavesDoneAtCrash).as("crashes before, between and after the waves").containsExactly(0L, 1L, 2L, 3L);
           return;
