@@ -15,6 +15,7 @@ import io.velociraptor.core.model.Port;
 import io.velociraptor.core.model.PortLock;
 import io.velociraptor.core.model.ProcTypeName;
 import io.velociraptor.core.model.Release;
+import io.velociraptor.core.model.ReleaseHash;
 import io.velociraptor.core.model.RunState;
 import io.velociraptor.core.model.RunStep;
 import io.velociraptor.core.model.SquadName;
@@ -40,6 +41,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -378,6 +380,72 @@ public abstract class StoreContract {
     SwarmRun next = begin(SWARM);
     assertThat(next.id()).isNotEqualTo(run.id());
     assertThat(store.history(SWARM)).extracting(SwarmRun::id).containsExactly(run.id(), next.id());
+  }
+
+  @Test
+  void aRunRecordsTheSwarmAndReleaseItDispatchesAndKeepsThemInTheHistory() {
+    SwarmRun run = begin(SWARM);
+    Swarm swarm = swarm(SWARM, "shop");
+    ReleaseHash release = ReleaseHash.of("abcdef012345");
+    SwarmRun recorded = store.recordTarget(run.id(), swarm, Optional.of(release));
+    assertThat(recorded.swarm()).contains(swarm);
+    assertThat(recorded.release()).contains(release);
+    SwarmRun done = store.transition(run.id(), RunState.DONE, "done");
+    assertThat(store.status(run.id())).contains(done);
+    assertThat(store.history(SWARM).get(0).swarm()).contains(swarm);
+    assertThat(store.history(SWARM).get(0).release()).contains(release);
+
+    SwarmRun other = begin(OTHER_SWARM);
+    assertThatThrownBy(() -> store.recordTarget(other.id(), swarm, Optional.empty()))
+        .isInstanceOf(InvalidValueException.class).hasMessageContaining(SWARM.value()).hasMessageContaining(other.id());
+  }
+
+  @Test
+  void aPausedRunHoldsTheSwarmIsNeverStaleAndIsResumedByExactlyOneProcess() throws Exception {
+    Process child = new ProcessBuilder("true").start();
+    SwarmRun.Owner gone = RunOwners.of(child.toHandle());
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    SwarmRun run = ((BeginRun.Started) store.tryBeginRun(SWARM, "t", gone)).run();
+    store.transition(run.id(), RunState.ROUTING, "canaries routed");
+    store.transition(run.id(), RunState.CANARY, "paused");
+    clock.advance(TTL.multipliedBy(3));
+
+    // its owner exited and the TTL passed: a paused run waits for an operator all the same
+    assertThat(store.reclaimStale().isEmpty()).isTrue();
+    BeginRun busy = store.tryBeginRun(SWARM, "t2", me());
+    assertThat(busy).isInstanceOf(BeginRun.Busy.class);
+    assertThat(((BeginRun.Busy) busy).holder().state()).isEqualTo(RunState.CANARY);
+
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      List<Future<SwarmRun>> futures = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        futures.add(pool.submit(() -> {
+          go.await();
+          return store.resume(run.id(), me(), RunState.DEPLOYING, "promoted");
+        }));
+      }
+      go.countDown();
+      int resumed = 0;
+      for (Future<SwarmRun> f : futures) {
+        try {
+          SwarmRun r = f.get(60, TimeUnit.SECONDS);
+          assertThat(r.state()).isEqualTo(RunState.DEPLOYING);
+          assertThat(r.owner()).isEqualTo(me());
+          resumed++;
+        } catch (ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOf(InvalidValueException.class).hasMessageContaining(run.id())
+              .hasMessageContaining("not paused");
+        }
+      }
+      assertThat(resumed).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(store.activeRun(SWARM)).map(SwarmRun::state).contains(RunState.DEPLOYING);
+    assertThat(store.status(run.id()).orElseThrow().history()).extracting(SwarmRun.Transition::message)
+        .contains("paused", "promoted");
   }
 
   @Test

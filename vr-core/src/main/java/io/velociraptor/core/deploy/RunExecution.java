@@ -89,6 +89,7 @@ final class RunExecution {
     SwarmPlan plan = null;
     try {
       Optional<Release> release = deleting ? Optional.empty() : Optional.of(resolveRelease());
+      run = d.store.recordTarget(run.id(), swarm, release.map(Release::hash));
       FleetSnapshot snapshot = d.observe(swarm);
       plannedFrom = snapshot;
       sweepOrphans(snapshot);
@@ -741,6 +742,13 @@ final class RunExecution {
     }
     if (!routingStarted) {
       tearDownCreated();
+    }
+    if (run.swarm().isEmpty()) {
+      try {
+        run = d.store.recordTarget(run.id(), swarm, Optional.empty()); // a build that failed: the run still says what it dispatched
+      } catch (RuntimeException notRecorded) {
+        LOG.warn("could not record the swarm of run {}: {}", run.id(), notRecorded.getMessage());
+      }
     }
     try {
       d.store.release(run.id());

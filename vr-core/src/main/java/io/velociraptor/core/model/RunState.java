@@ -7,7 +7,9 @@ import java.util.Locale;
 /**
  * Where a swarm run is. A run moves forward through {@code pending, building, deploying,
  * uptesting, routing, cleaning} (skipping states it does not need) and ends {@code done} or
- * {@code failed}; a finished run never changes again. Serialized in lowercase.
+ * {@code failed}; a finished run never changes again. A rollout with canaries pauses in
+ * {@code canary} after its first wave, and resumes from there in any state (promoted, it deploys
+ * again; reverted, it cleans). Serialized in lowercase.
  */
 public enum RunState {
   /** Created, nothing done yet. */
@@ -22,6 +24,11 @@ public enum RunState {
   ROUTING,
   /** Stopping and tearing down old procs, releasing port locks. */
   CLEANING,
+  /**
+   * Paused after a canary wave, waiting for {@code vr promote} or {@code vr revert}: the run stays
+   * live (the swarm takes no other dispatch) but holds no port locks and has no owner at work.
+   */
+  CANARY,
   /** Finished: the swarm is as asked. */
   DONE,
   /** Finished without reaching the asked state; the run says why. */
@@ -49,7 +56,7 @@ public enum RunState {
       }
     }
     throw InvalidValueException.of("run state", text,
-        "must be one of pending, building, deploying, uptesting, routing, cleaning, done, failed");
+        "must be one of pending, building, deploying, uptesting, routing, cleaning, canary, done, failed");
   }
 
   /** Whether the run is over ({@code done} or {@code failed}). */
@@ -57,9 +64,15 @@ public enum RunState {
     return this == DONE || this == FAILED;
   }
 
+  /** Whether the run is paused for an operator ({@code canary}): never stale, whoever began it. */
+  public boolean isPaused() {
+    return this == CANARY;
+  }
+
   /**
    * The state machine: from a live state a run may stay, move forward (skipping states), finish
-   * {@code done} or fail; a finished run may not move at all.
+   * {@code done} or fail; a paused ({@code canary}) run may resume in any live state but
+   * {@code pending}; a finished run may not move at all.
    *
    * @param next the state asked for
    * @return whether a run in this state may move to {@code next}
@@ -67,6 +80,9 @@ public enum RunState {
   public boolean canMoveTo(RunState next) {
     if (isTerminal()) {
       return false;
+    }
+    if (this == CANARY) {
+      return next != PENDING;
     }
     return next.isTerminal() || next.ordinal() >= ordinal();
   }

@@ -111,6 +111,18 @@ public interface SwarmRun {
   /** Why it failed, when it did. */
   Optional<String> failureReason();
 
+  /**
+   * The swarm this run dispatches (or deletes), as it was given: what a promote continues and a
+   * rollback dispatches again. Absent on runs recorded before vr kept it.
+   */
+  Optional<Swarm> swarm();
+
+  /**
+   * The release this run rolls out, once resolved (after the build); absent for a delete and for
+   * a run that failed before it had a release.
+   */
+  Optional<ReleaseHash> release();
+
   /** The process running it. */
   Owner owner();
 
@@ -191,6 +203,40 @@ public interface SwarmRun {
   default SwarmRun withPlan(String planJson, Instant now) {
     requireLive("record a plan");
     return ImmutableSwarmRun.builder().from(this).plan(planJson).updatedAt(now).build();
+  }
+
+  /**
+   * Returns the run with what it dispatches recorded.
+   *
+   * @param swarm the swarm as given
+   * @param release the release it rolls out, if it has one
+   * @param now the time
+   * @return the run with what it dispatches recorded
+   * @throws InvalidValueException if the run is finished, or the swarm is not the run's
+   */
+  default SwarmRun withTarget(Swarm swarm, Optional<ReleaseHash> release, Instant now) {
+    requireLive("record what it dispatches");
+    if (!swarm.id().equals(swarmId())) {
+      throw InvalidValueException.of("run swarm", swarm.id(), "is not the swarm of run " + id() + " (" + swarmId() + ")");
+    }
+    return ImmutableSwarmRun.builder().from(this).swarm(swarm).release(release).updatedAt(now).build();
+  }
+
+  /**
+   * Returns the paused run resumed by a new owner in a new state.
+   *
+   * @param by the process that resumes it
+   * @param next the state it resumes in
+   * @param message why
+   * @param now the time
+   * @return the paused run resumed by a new owner in a new state
+   * @throws InvalidValueException if the run is not paused
+   */
+  default SwarmRun resumedBy(Owner by, RunState next, String message, Instant now) {
+    if (!state().isPaused()) {
+      throw InvalidValueException.of("run", id(), "is " + state() + ", not paused in canary: only a paused run resumes");
+    }
+    return ImmutableSwarmRun.builder().from(withState(next, message, now)).owner(by).build();
   }
 
   /**

@@ -31,11 +31,13 @@ import java.util.SortedSet;
  * <ul>
  *   <li>{@link #reserve}: all of the ports asked for are locked for the owner, or none is.
  *   <li>{@link #tryBeginRun}: at most one live (not done or failed) run per swarm.
+ *   <li>{@link #resume}: a paused run is resumed by one process only.
  * </ul>
  *
  * <p><b>Staleness.</b> A live run is <em>stale</em> when its owner process is gone (same machine
  * boot, and the pid is dead or now belongs to a newer process) or when it has not changed for the
- * store's TTL. A port lock is stale when its owner is a run that is finished or stale, or, for an
+ * store's TTL; a run paused in {@code canary} is never stale (it waits for an operator, and its
+ * owner has usually exited). A port lock is stale when its owner is a run that is finished or stale, or, for an
  * owner that is no run, when the lock is older than the TTL. {@link #reclaimStale()}, {@link
  * #reserve} and {@link #tryBeginRun} mark stale runs failed and release stale locks first.
  */
@@ -291,6 +293,34 @@ public interface Store extends AutoCloseable {
    * @throws io.velociraptor.core.model.InvalidValueException if the run is finished
    */
   SwarmRun recordPlan(String runId, String planJson);
+
+  /**
+   * Records what a live run dispatches: the swarm as given and, once resolved, its release.
+   *
+   * @param runId the run
+   * @param swarm the swarm as given (the run's)
+   * @param release the release it rolls out, if it has one
+   * @return the run as stored
+   * @throws StoreException if there is no such run or the store fails
+   * @throws io.velociraptor.core.model.InvalidValueException if the run is finished or the swarm is
+   *     not the run's
+   */
+  SwarmRun recordTarget(String runId, Swarm swarm, Optional<ReleaseHash> release);
+
+  /**
+   * Resumes a run paused in {@code canary}: atomically, the run moves to {@code next} and {@code
+   * owner} becomes its owner, so of two processes promoting or reverting it at once one wins and
+   * the other is refused.
+   *
+   * @param runId the paused run
+   * @param owner the process resuming it
+   * @param next the live state it resumes in (or a finished one)
+   * @param message why, for the run's history
+   * @return the run as stored
+   * @throws StoreException if there is no such run or the store fails
+   * @throws io.velociraptor.core.model.InvalidValueException if the run is not paused
+   */
+  SwarmRun resume(String runId, SwarmRun.Owner owner, RunState next, String message);
 
   /**
    * Shows a live run's owner is still at work, so the TTL rule does not reclaim it during a

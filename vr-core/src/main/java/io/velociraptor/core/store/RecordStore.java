@@ -319,6 +319,9 @@ abstract class RecordStore implements Store {
   }
 
   private Optional<String> staleReason(SwarmRun run, Instant now) {
+    if (run.state().isPaused()) {
+      return Optional.empty(); // waits for vr promote or vr revert, however long that takes
+    }
     Optional<String> gone = ownerCheck.apply(run.owner());
     if (gone.isPresent()) {
       return gone;
@@ -497,6 +500,21 @@ abstract class RecordStore implements Store {
   public SwarmRun recordPlan(String runId, String planJson) {
     Objects.requireNonNull(planJson, "planJson");
     return update(runId, "record the plan", r -> r.withPlan(planJson, latest(now(), r.updatedAt())));
+  }
+
+  @Override
+  public SwarmRun recordTarget(String runId, Swarm swarm, Optional<ReleaseHash> release) {
+    Objects.requireNonNull(swarm, "swarm");
+    Objects.requireNonNull(release, "release");
+    return update(runId, "record the target", r -> r.withTarget(swarm, release, latest(now(), r.updatedAt())));
+  }
+
+  @Override
+  public SwarmRun resume(String runId, SwarmRun.Owner owner, RunState next, String message) {
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(next, "next");
+    Objects.requireNonNull(message, "message");
+    return update(runId, "resume", r -> r.resumedBy(owner, next, message, latest(now(), r.updatedAt())));
   }
 
   @Override

@@ -33,9 +33,12 @@ class DispatcherTest {
   @Test
   void firstDispatchStartsUptestsAndRoutesEveryProcThenReleasesItsPorts() {
     try (Dispatcher d = world.dispatcher()) {
-      DispatchResult result = d.dispatch(DispatchWorld.swarm().build());
+      io.velociraptor.core.model.Swarm swarm = DispatchWorld.swarm().build();
+      DispatchResult result = d.dispatch(swarm);
       assertThat(result.succeeded()).as(result.run().failureReason().orElse("")).isTrue();
       assertThat(result.confirmed()).isTrue();
+      assertThat(result.run().swarm()).contains(swarm);
+      assertThat(result.run().release()).isEqualTo(world.store.releases().stream().map(r -> r.hash()).findFirst());
       assertThat(world.running()).hasSize(3);
       assertThat(world.running().stream().map(s -> s.split("/")[0]).distinct()).hasSize(3);
       assertThat(world.balancer.members(POOL)).isEqualTo(world.runningMembers());

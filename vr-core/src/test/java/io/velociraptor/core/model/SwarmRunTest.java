@@ -26,6 +26,24 @@ class SwarmRunTest {
   }
 
   @Test
+  void aPausedRunResumesInAnyLiveStateButPendingAndOnlyAPausedRunResumes() {
+    assertThat(RunState.ROUTING.canMoveTo(RunState.CANARY)).isTrue();
+    assertThat(RunState.CANARY.canMoveTo(RunState.DEPLOYING)).isTrue();
+    assertThat(RunState.CANARY.canMoveTo(RunState.CLEANING)).isTrue();
+    assertThat(RunState.CANARY.canMoveTo(RunState.PENDING)).isFalse();
+    assertThat(RunState.CANARY.isPaused()).isTrue();
+    assertThat(RunState.ROUTING.isPaused()).isFalse();
+    SwarmRun.Owner other = new SwarmRun.Owner("laptop", "boot-2", 7, Optional.empty());
+    SwarmRun paused = SwarmRun.begin("r1", SwarmId.of("abcdefgh"), "t", OWNER, T0)
+        .withState(RunState.ROUTING, "routing", T0).withState(RunState.CANARY, "paused", T0.plusSeconds(1));
+    SwarmRun resumed = paused.resumedBy(other, RunState.DEPLOYING, "promoted", T0.plusSeconds(2));
+    assertThat(resumed.owner()).isEqualTo(other);
+    assertThat(resumed.state()).isEqualTo(RunState.DEPLOYING);
+    assertThatThrownBy(() -> resumed.resumedBy(other, RunState.DEPLOYING, "again", T0.plusSeconds(3)))
+        .isInstanceOf(InvalidValueException.class).hasMessageContaining("r1").hasMessageContaining("not paused");
+  }
+
+  @Test
   void runStatesSerializeInLowercaseAndParseAnyCase() {
     assertThat(VrJson.writeJson(RunState.UPTESTING)).isEqualTo("\"uptesting\"");
     assertThat(RunState.parse("Cleaning")).isEqualTo(RunState.CLEANING);
