@@ -302,6 +302,12 @@ public final class Dispatcher implements AutoCloseable {
         listed.put(h, hostPool.submit(() -> runtime.procDirs(runners.runner(h.host()))));
       }
     }
+    Set<ProcName> anyProgram = new HashSet<>();
+    for (HostSnapshot h : hosts) {
+      for (ObservedProc p : h.procs()) {
+        anyProgram.add(p.name());
+      }
+    }
     Map<Host, List<ProcName.Ours>> out = new LinkedHashMap<>();
     for (Map.Entry<HostSnapshot, Future<List<ProcName>>> e : listed.entrySet()) {
       HostSnapshot h = e.getKey();
@@ -315,13 +321,13 @@ public final class Dispatcher implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while listing proc directories", ex);
       }
-      Set<ProcName> programs = new HashSet<>();
-      for (ObservedProc p : h.procs()) {
-        programs.add(p.name());
-      }
       List<ProcName.Ours> orphans = new ArrayList<>();
       for (ProcName d : dirs) {
-        if (d instanceof ProcName.Ours ours && !programs.contains(d)) {
+        // Two hosts may share one root (private supervisords on one machine, a shared file system):
+        // a directory is this host's only if its port is in this host's range, and an orphan only if
+        // no host observed has its program. A leftover kept by that rule is swept once it holds.
+        if (d instanceof ProcName.Ours ours && !anyProgram.contains(d)
+            && ours.port().map(port -> h.host().portRange().contains(port.value())).orElse(false)) {
           orphans.add(ours);
         }
       }

@@ -71,7 +71,7 @@ class DispatcherLeftoversTest {
       d.dispatch(swarm);
       d.dispatch(other);
       String orphan = leaveOrphan(swarm, 5009);
-      String othersOrphan = leaveOrphan(other, 5010);
+      String othersOrphan = leaveOrphan(other, 5008);
       DispatchResult again = d.dispatch(swarm);
       assertThat(again.succeeded()).as(again.run().failureReason().orElse("")).isTrue();
       assertThat(again.plan().orElseThrow().isNoop()).isTrue();
@@ -79,6 +79,65 @@ class DispatcherLeftoversTest {
       assertThat(world.events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(DispatchEvent.Warning.class,
           w -> assertThat(w.message()).contains("removed the proc directory of " + orphan.split("/")[1] + " on h1")));
       assertThat(again.run().steps()).anyMatch(s -> s.name().equals("sweep"));
+    }
+  }
+
+  /**
+   * The real runtime on hosts that share one root (private supervisords on one machine): every
+   * host lists every proc directory, and a teardown through any host removes the one directory.
+   */
+  private io.velociraptor.core.spi.ContainerRuntime sharedRoot() {
+    io.velociraptor.core.spi.ContainerRuntime one = world.runtime;
+    return new io.velociraptor.core.spi.ContainerRuntime() {
+      @Override
+      public String name() {
+        return one.name();
+      }
+
+      @Override
+      public void setup(io.velociraptor.core.spi.CommandRunner host, io.velociraptor.core.model.ProcData proc) {
+        one.setup(host, proc);
+      }
+
+      @Override
+      public java.util.List<String> runCommand(io.velociraptor.core.model.ProcData proc) {
+        return one.runCommand(proc);
+      }
+
+      @Override
+      public java.util.List<io.velociraptor.core.spi.UptestResult> uptest(io.velociraptor.core.spi.CommandRunner host,
+          io.velociraptor.core.model.ProcData proc, java.time.Duration perTest) {
+        return one.uptest(host, proc, perTest);
+      }
+
+      @Override
+      public void teardown(io.velociraptor.core.spi.CommandRunner host, ProcName proc) {
+        world.runners.values().forEach(r -> one.teardown(r, proc));
+      }
+
+      @Override
+      public java.util.List<ProcName> procDirs(io.velociraptor.core.spi.CommandRunner host) {
+        return world.runners.values().stream().flatMap(r -> one.procDirs(r).stream()).distinct().sorted().toList();
+      }
+    };
+  }
+
+  @Test
+  void hostsSharingOneRootNeverSweepEachOthersProcDirectories() {
+    Swarm swarm = DispatchWorld.swarm().build();
+    try (Dispatcher d = world.dispatcher(world.hosts, sharedRoot(), world.store, world.balancer,
+        io.velociraptor.core.store.RunOwners.current())) {
+      assertThat(d.dispatch(swarm).succeeded()).isTrue();
+      java.util.Set<String> dirs = new java.util.TreeSet<>(world.runtime.procDirs());
+      assertThat(dirs).hasSize(3);
+      DispatchResult again = d.dispatch(swarm);
+      assertThat(again.plan().orElseThrow().isNoop()).isTrue();
+      // before the fix, h1's sweep took h2's and h3's directories for orphans of h1 and removed them
+      assertThat(again.run().steps()).noneMatch(st -> st.name().equals("sweep"));
+      assertThat(world.runtime.procDirs()).isEqualTo(dirs);
+      String orphan = leaveOrphan(swarm, 5009);
+      assertThat(d.dispatch(swarm).succeeded()).isTrue();
+      assertThat(world.runtime.procDirs()).as("a real orphan still goes").isEqualTo(dirs).doesNotContain(orphan);
     }
   }
 
@@ -102,7 +161,7 @@ class DispatcherLeftoversTest {
       d.dispatch(gone);
       assertThat(d.delete(gone.id()).succeeded()).isTrue();
       leaveOrphan(swarm, 5009);
-      leaveOrphan(gone, 5010);
+      leaveOrphan(gone, 5008);
       List<DispatchResult> runs = d.reconcile(Optional.empty(), 2);
       assertThat(runs).singleElement().satisfies(r -> assertThat(r.run().swarmId()).isEqualTo(swarm.id()));
       assertDirsMatchPrograms("after the reconcile");

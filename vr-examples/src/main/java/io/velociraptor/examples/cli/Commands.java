@@ -265,12 +265,18 @@ final class Commands {
     int summarize(List<DispatchResult> results) {
       boolean ok = true;
       for (DispatchResult r : results) {
-        ok &= r.succeeded();
+        // a paused canary did what was asked so far; an auto-revert that worked still leaves the asked release undone
+        ok &= r.succeeded() || r.paused();
         if (!json()) {
           print("run " + r.run().id() + ": " + r.run().state().name().toLowerCase(java.util.Locale.ROOT)
               + r.plan().map(p -> " (" + p.summary() + ")").orElse("")
               + r.run().failureReason().map(x -> ": " + x).orElse("")
+              + (r.paused() ? ": " + r.run().history().get(r.run().history().size() - 1).message() : "")
               + (r.succeeded() && !r.confirmed() ? " (re-observing found more to do; run `vr plan` again)" : ""));
+          r.revert().ifPresent(back -> print("run " + back.run().id() + " (auto-revert): "
+              + back.run().state().name().toLowerCase(java.util.Locale.ROOT)
+              + back.plan().map(p -> " (" + p.summary() + ")").orElse("")
+              + back.run().failureReason().map(x -> ": " + x).orElse("")));
         }
       }
       if (!json() && results.isEmpty()) {
@@ -305,6 +311,34 @@ final class Commands {
             + "` in the file to keep it across renames)");
       }
       return summarize(List.of(fleet.dispatcher().dispatch(f.swarm())));
+    }
+  }
+
+  @Command(name = "promote", mixinStandardHelpOptions = true,
+      description = {"Continue a rollout paused after its canary wave: roll out the rest under the swarm's update policy.",
+          "Exit 0: done; 1: the run failed; 2: the swarm has no paused run."})
+  static final class Promote extends Dispatching {
+    @Parameters(paramLabel = "SWARM", description = "the swarm's name (app-config-proc) or id")
+    String name;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) throws IOException {
+      Swarm s = swarmByNameOrId(fleet, name);
+      return dispatch(config, fleet, () -> List.of(fleet.dispatcher().promote(s.id())));
+    }
+  }
+
+  @Command(name = "revert", mixinStandardHelpOptions = true,
+      description = {"End a rollout paused after its canary wave: retire the canaries; nothing else changes.",
+          "Exit 0: reverted; 1: the revert failed; 2: the swarm has no paused run."})
+  static final class Revert extends Dispatching {
+    @Parameters(paramLabel = "SWARM", description = "the swarm's name (app-config-proc) or id")
+    String name;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) throws IOException {
+      Swarm s = swarmByNameOrId(fleet, name);
+      return dispatch(config, fleet, () -> List.of(fleet.dispatcher().revert(s.id())));
     }
   }
 

@@ -192,11 +192,12 @@ final class Views {
   /**
    * The progress line of an event, the same in {@code vr dispatch} and {@code vr events}; empty for
    * a state change that the next event says better (build_started after "building", run_done and
-   * run_failed after "done" and "failed"), so each is said once.
+   * run_failed after "done", "failed" and "reverted", run_paused after "canary"), so each is said once.
    */
   static Optional<String> progress(io.velociraptor.core.deploy.DispatchEvent e) {
     if (e instanceof io.velociraptor.core.deploy.DispatchEvent.StateChanged sc && (sc.state() == RunState.DONE
-        || sc.state() == RunState.FAILED || sc.state() == RunState.BUILDING)) {
+        || sc.state() == RunState.FAILED || sc.state() == RunState.BUILDING || sc.state() == RunState.CANARY
+        || sc.state() == RunState.REVERTED)) {
       return Optional.empty();
     }
     return Optional.of(e.describe());
@@ -210,7 +211,9 @@ final class Views {
       m.put("swarm_id", r.swarmId().value());
       m.put("state", r.state().name().toLowerCase(java.util.Locale.ROOT));
       // the liveness rule a dispatch reclaims by: a live run whose owner died is stale until then
-      m.put("stale", r.state().isTerminal() ? "" : io.velociraptor.core.store.RunOwners.goneReason(r.owner()).orElse(""));
+      // a paused run waits for an operator: its owner has usually exited, and that is no staleness
+      m.put("stale", r.state().isTerminal() || r.state().isPaused() ? ""
+          : io.velociraptor.core.store.RunOwners.goneReason(r.owner()).orElse(""));
       m.put("created_at", r.createdAt().toString());
       m.put("finished_at", r.finishedAt().map(Instant::toString).orElse(""));
       m.put("failure_reason", r.failureReason().orElse(""));

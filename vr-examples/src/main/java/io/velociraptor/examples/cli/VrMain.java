@@ -28,7 +28,8 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "vr", mixinStandardHelpOptions = true, versionProvider = VrMain.Version.class,
     description = "Velociraptor for Java: build apps, dispatch swarms of procs, watch hosts.",
-    subcommands = {Commands.Plan.class, Commands.Dispatch.class, Commands.Reconcile.class, Commands.Swarms.class,
+    subcommands = {Commands.Plan.class, Commands.Dispatch.class, Commands.Promote.class, Commands.Revert.class,
+        Commands.Reconcile.class, Commands.Swarms.class,
         Commands.SwarmCmd.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class, Commands.ProcCmd.class,
         Commands.Ports.class, Commands.BuildCmd.class, Commands.Builds.class, Commands.Snapshot.class,
         Commands.Events.class, DemoCommand.class, CommandLine.HelpCommand.class})
@@ -160,7 +161,7 @@ public final class VrMain {
 
   static boolean isInvalid(Throwable e) {
     return e instanceof ConfigException || e instanceof InvalidValueException || e instanceof InvalidInputException
-        || e instanceof IllegalArgumentException;
+        || e instanceof IllegalArgumentException || e instanceof DispatchException.NotPaused;
   }
 
   /** The error's message; a host's connection failure, however deeply wrapped, says which host. */
@@ -194,6 +195,12 @@ public final class VrMain {
       return "vr verifies every SSH host key: compare " + key.get().fingerprint() + " with the host's own"
           + " (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on it) before adding it to " + key.get().knownHosts()
           + " (the config's ssh.known_hosts)";
+    }
+    if (e instanceof DispatchException.NotPaused) {
+      return "only a run paused after its canary wave is promoted or reverted (`vr runs` shows the swarm's runs)";
+    }
+    if (e instanceof DispatchException.Busy busy && busy.failedIn().isPaused()) {
+      return "promote or revert the paused run first";
     }
     if (e instanceof DispatchException.Busy) {
       return "wait for that run to finish (`vr runs`), or reclaim it if its process died";

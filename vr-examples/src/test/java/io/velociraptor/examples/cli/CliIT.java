@@ -284,6 +284,43 @@ class CliIT {
 
   @Test
   @Order(12)
+  void aCanaryDispatchPausesAcrossProcessesUntilPromotedOrReverted() throws Exception {
+    String three = Files.readString(dir.resolve("three.yaml"));
+    Files.writeString(dir.resolve("canary.yaml"), three.replace("env:\n", "env:\n  GREETING: canary\n")
+        + "update:\n  canary: 1\n  max_parallel: 1\n  max_surge: 1\n");
+    VrJar.Result paused = vr("dispatch", "canary.yaml");
+    assertThat(paused.exit()).as(paused.toString()).isZero();
+    assertThat(paused.out()).contains(": canary").contains("vr promote " + swarmName).contains("vr revert " + swarmName);
+    String runId = paused.out().lines().filter(l -> l.startsWith("run ") && l.contains(": canary")).findFirst()
+        .orElseThrow().split(" ")[1].replace(":", "");
+    // this process is gone: the run waits in the store, neither stale nor reclaimed
+    assertThat(vr("runs", "--json").out()).contains("\"state\" : \"canary\"");
+    assertThat(vr("runs").out()).contains(runId).doesNotContain("stale");
+    VrJar.Result refused = vr("dispatch", "three.yaml");
+    assertThat(refused.exit()).as(refused.toString()).isNotZero();
+    assertThat(refused.err()).contains(runId).contains("paused").contains("vr promote");
+
+    VrJar.Result promoted = vr("promote", swarmName);
+    assertThat(promoted.exit()).as(promoted.toString()).isZero();
+    assertThat(promoted.out()).contains("run " + runId + ": done");
+    assertThat(vr("plan", "canary.yaml").out()).contains("No changes.");
+    VrJar.Result again = vr("promote", swarmName);
+    assertThat(again.exit()).as(again.toString()).isEqualTo(2);
+    assertThat(again.err()).contains("no paused run");
+
+    Files.writeString(dir.resolve("canary2.yaml"), Files.readString(dir.resolve("canary.yaml"))
+        .replace("GREETING: canary", "GREETING: canary2"));
+    VrJar.Result second = vr("dispatch", "canary2.yaml");
+    assertThat(second.exit()).as(second.toString()).isZero();
+    assertThat(second.out()).contains(": canary");
+    VrJar.Result reverted = vr("revert", swarmName);
+    assertThat(reverted.exit()).as(reverted.toString()).isZero();
+    assertThat(reverted.out()).contains(": reverted");
+    assertThat(vr("plan", "canary.yaml").out()).as("the promoted release runs as before").contains("No changes.");
+  }
+
+  @Test
+  @Order(13)
   void swarmDeleteRetiresEveryProcAndLeavesNoPortLock() throws Exception {
     VrJar.Result r = vr("--json", "swarm", "delete", swarmName);
     assertThat(r.exit()).as(r.toString()).isZero();
@@ -295,9 +332,9 @@ class CliIT {
   }
 
   @Test
-  @Order(13)
+  @Order(14)
   void everyCommandHasHelp() throws Exception {
-    for (String cmd : List.of("plan", "dispatch", "reconcile", "swarms", "swarm show", "swarm history", "swarm delete",
+    for (String cmd : List.of("plan", "dispatch", "promote", "revert", "reconcile", "swarms", "swarm show", "swarm history", "swarm delete",
         "runs", "run show", "procs", "proc start", "proc stop", "proc restart", "proc logs", "proc delete", "ports",
         "build", "builds", "snapshot", "events", "demo")) {
       List<String> args = new java.util.ArrayList<>(List.of(cmd.split(" ")));
