@@ -302,10 +302,12 @@ public final class Dispatcher implements AutoCloseable {
         listed.put(h, hostPool.submit(() -> runtime.procDirs(runners.runner(h.host()))));
       }
     }
-    Set<ProcName> anyProgram = new HashSet<>();
+    // the programs of every host at one address: hosts that share a machine may share its root
+    Map<String, Set<ProcName>> programsAt = new java.util.HashMap<>();
     for (HostSnapshot h : hosts) {
+      Set<ProcName> at = programsAt.computeIfAbsent(h.host().address(), a -> new HashSet<>());
       for (ObservedProc p : h.procs()) {
-        anyProgram.add(p.name());
+        at.add(p.name());
       }
     }
     Map<Host, List<ProcName.Ours>> out = new LinkedHashMap<>();
@@ -323,10 +325,10 @@ public final class Dispatcher implements AutoCloseable {
       }
       List<ProcName.Ours> orphans = new ArrayList<>();
       for (ProcName d : dirs) {
-        // Two hosts may share one root (private supervisords on one machine, a shared file system):
-        // a directory is this host's only if its port is in this host's range, and an orphan only if
-        // no host observed has its program. A leftover kept by that rule is swept once it holds.
-        if (d instanceof ProcName.Ours ours && !anyProgram.contains(d)
+        // Hosts on one machine (private supervisords) may share one root: a directory is this host's
+        // only if its port is in this host's range, and an orphan only if no host at this host's
+        // address has its program. A leftover kept by that rule is swept once it holds.
+        if (d instanceof ProcName.Ours ours && !programsAt.getOrDefault(h.host().address(), Set.of()).contains(d)
             && ours.port().map(port -> h.host().portRange().contains(port.value())).orElse(false)) {
           orphans.add(ours);
         }

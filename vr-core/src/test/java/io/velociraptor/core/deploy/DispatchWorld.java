@@ -50,9 +50,20 @@ final class DispatchWorld implements AutoCloseable {
   final FleetConfig fleet;
 
   DispatchWorld() {
+    this(false);
+  }
+
+  /**
+   * @param oneMachine whether the three hosts are one machine's private supervisords: one address,
+   *     ports 5000-5009, 5010-5019 and 5020-5029
+   */
+  DispatchWorld(boolean oneMachine) {
     List<HostName> names = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
-      Host h = Host.builder().name(HostName.of("h" + i)).portRange(PortRange.of(5000, 5010)).build();
+      Host h = oneMachine
+          ? Host.builder().name(HostName.of("h" + i)).address("127.0.0.1")
+              .portRange(PortRange.of(5000 + 10 * (i - 1), 5010 + 10 * (i - 1))).build()
+          : Host.builder().name(HostName.of("h" + i)).portRange(PortRange.of(5000, 5010)).build();
       hostList.add(h);
       names.add(h.name());
       hosts.addHost(h.name());

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * version) never outlives the swarm's next dispatch, its deletion or a reconcile.
  */
 class DispatcherLeftoversTest {
-  private final DispatchWorld world = new DispatchWorld();
+  private DispatchWorld world = new DispatchWorld();
 
   @AfterEach
   void close() {
@@ -123,7 +123,9 @@ class DispatcherLeftoversTest {
   }
 
   @Test
-  void hostsSharingOneRootNeverSweepEachOthersProcDirectories() {
+  void hostsOfOneMachineSharingOneRootNeverSweepEachOthersProcDirectories() {
+    world.close();
+    world = new DispatchWorld(true);
     Swarm swarm = DispatchWorld.swarm().build();
     try (Dispatcher d = world.dispatcher(world.hosts, sharedRoot(), world.store, world.balancer,
         io.velociraptor.core.store.RunOwners.current())) {
