@@ -145,6 +145,19 @@ class BuildGcTest {
     assertThatThrownBy(() -> d.gc(0, false)).isInstanceOf(InvalidValueException.class).hasMessageContaining("0");
   }
 
+  @Test
+  void aRunStillResolvingItsBuildHoldsTheCollectionUpAndADryRunSaysSo() throws IOException {
+    sevenReleases();
+    Swarm swarm = DispatchWorld.swarm().build();
+    io.velociraptor.core.spi.BeginRun begun = world.store.tryBeginRun(swarm.id(), "t",
+        io.velociraptor.core.store.RunOwners.current());
+    String runId = ((io.velociraptor.core.spi.BeginRun.Started) begun).run().id();
+    assertThatThrownBy(() -> d.gc(5, false)).isInstanceOf(io.velociraptor.core.VrException.class)
+        .hasMessageContaining(runId).hasMessageContaining("resolving its build");
+    assertThat(world.store.builds(SHOP)).hasSize(7);
+    assertThat(d.gc(5, true).warnings()).anyMatch(w -> w.contains(runId));
+  }
+
   /** The in-memory runtime, recording what each host was told to keep. */
   private final class Recording implements ContainerRuntime {
     private final ContainerRuntime inner;
