@@ -2,6 +2,8 @@ package io.velociraptor.lxc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.velociraptor.core.json.VrJson;
+import io.velociraptor.core.model.ProcData;
 import io.velociraptor.core.remote.LocalCommandRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +46,10 @@ class PruneBuildsTest {
     Files.writeString(builds.resolve("old-url.tar.gz"), "fetched once");
     // a proc set up from USED, downloaded by-url.tar.gz, and an LXC proc on LOWER
     Path proc = Files.createDirectories(root.resolve("procs/shop-v2-prod-abcdef123456-web-5000-shopweb2"));
-    Files.writeString(proc.resolve("proc.yaml"), "app_name: shop\nbuild_sha256: \"" + USED + "\"\n"
-        + "build_url: \"http://builds.example/x/by-url.tar.gz?sig=1\"\n");
+    // written as the dispatcher's runtime uploads it
+    Files.writeString(proc.resolve("proc.yaml"), VrJson.writeYaml(ProcData.builder().appName("shop").version("v2")
+        .configName("prod").releaseHash("abcdef123456").procName("web").port(5000).host("127.0.0.1")
+        .buildUrl("http://builds.example/x/by-url.tar.gz?sig=1").buildSha256(USED).build()));
     Path lxc = Files.createDirectories(root.resolve("procs/shop-v3-prod-abcdef123456-web-5001-shopweb2"));
     Files.writeString(lxc.resolve("app.lower"), root.resolve("unpacked").resolve(LOWER) + "\n");
   }
