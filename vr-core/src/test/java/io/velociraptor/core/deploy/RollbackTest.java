@@ -156,6 +156,37 @@ class RollbackTest {
   }
 
   @Test
+  void aBuildCollectedBetweenTheChoiceAndTheRunFailsThatRunBeforeItBuildsOrTouchesAProc() {
+    List<DispatchResult> runs = v1v2FailedV3();
+    Set<String> running = world.running();
+    // a store whose build of v1 goes the moment the rollback's run begins, as a concurrent gc would do it
+    io.velociraptor.core.spi.Store racing = (io.velociraptor.core.spi.Store) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {io.velociraptor.core.spi.Store.class}, (proxy, m, args) -> {
+          if (m.getName().equals("tryBeginRun")) {
+            world.store.deleteBuild(AppName.of("shop"), Version.of("v1"));
+          }
+          try {
+            return m.invoke(world.store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (Dispatcher racy = world.dispatcher(world.hosts, world.runtime, racing, world.balancer,
+        io.velociraptor.core.store.RunOwners.current())) {
+      assertThatThrownBy(() -> racy.rollback(DispatchWorld.swarm().build().id(), Optional.empty()))
+          .isInstanceOf(RollbackRefusedException.class).hasMessageContaining("garbage-collected");
+    }
+    List<SwarmRun> history = world.store.history(DispatchWorld.swarm().build().id());
+    assertThat(history).hasSize(runs.size() + 1);
+    SwarmRun failed = history.get(history.size() - 1);
+    assertThat(failed.state()).isEqualTo(io.velociraptor.core.model.RunState.FAILED);
+    assertThat(failed.failureReason().orElseThrow()).contains("garbage-collected");
+    assertThat(world.store.activeRun(failed.swarmId())).isEmpty();
+    assertThat(world.running()).isEqualTo(running);
+    assertThat(buildCalls).hasValue(0);
+  }
+
+  @Test
   void rollbackOfAnUnstoredSwarmIsRefusedNamingIt() {
     Swarm swarm = DispatchWorld.swarm().build();
     assertThatThrownBy(() -> d.rollback(swarm.id(), Optional.empty())).isInstanceOf(InvalidValueException.class)
