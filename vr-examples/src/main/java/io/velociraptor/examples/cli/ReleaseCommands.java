@@ -40,7 +40,8 @@ final class ReleaseCommands {
         List<List<String>> cells = new ArrayList<>();
         for (ReleaseRecord r : history.records()) {
           cells.add(List.of(r.current() ? "*" : "", r.release().value(), r.version().value(), r.config().value(),
-              r.configDigest().orElse("(collected)"), r.dispatchedAt().toString(), r.runId(),
+              r.configDigest().orElse("(collected)"),
+              r.dispatchedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(), r.runId(),
               r.state().wire()));
         }
         return Views.table(List.of("", "RELEASE", "VERSION", "CONFIG NAME", "CONFIG", "DISPATCHED", "RUN", "STATE"), cells);
@@ -85,7 +86,14 @@ final class ReleaseCommands {
     @Override
     int run(VrConfig config, Fleet fleet) throws IOException {
       Swarm s = swarmByNameOrId(fleet, name);
-      return dispatch(config, fleet, () -> List.of(fleet.dispatcher().rollback(s.id(), Optional.ofNullable(to))));
+      follow(config, fleet);
+      var result = fleet.dispatcher().rollback(s.id(), Optional.ofNullable(to));
+      if (!json()) {
+        // what it went back to, as the run's history says it
+        result.run().history().stream().map(t -> t.message()).filter(m -> m.startsWith("rollback to "))
+            .findFirst().ifPresent(this::print);
+      }
+      return summarize(List.of(result));
     }
   }
 

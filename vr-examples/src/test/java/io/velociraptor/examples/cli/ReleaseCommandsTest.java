@@ -94,7 +94,7 @@ class ReleaseCommandsTest {
   @Test
   void rollbackDispatchesThePreviousReleaseOnItsStoredBuildAndSaysSoInTheRun() throws Exception {
     InProcess.Result r = InProcess.run("--config", config.toString(), "rollback", swarm.name());
-    assertThat(r.out()).as(r.toString()).contains("run ");
+    assertThat(r.out()).as(r.toString()).contains("rollback to release " + v1.hash().value()).contains(v1Run);
     try (FileStore s = FileStore.open(tmp.resolve("store"))) {
       List<SwarmRun> runs = s.history(swarm.id());
       SwarmRun back = runs.get(runs.size() - 1);
