@@ -111,6 +111,86 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     return List.copyOf(out);
   }
 
+  /** A sha256 in lowercase hex, anywhere in a line. */
+  private static final java.util.regex.Pattern SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+  /** What a prunable entry of builds/ or unpacked/ is named: a sha (a tarball, a tree, its lock) or a plain file name. */
+  private static final java.util.regex.Pattern ENTRY = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}");
+
+  /**
+   * Prunes {@code <root>/builds/} (uploaded and downloaded tarballs) and {@code <root>/unpacked/}
+   * (the LXC runtime's shared build trees and their locks) to the kept builds and those the proc
+   * directories there name in their proc.yaml or {@code app.lower}. An entry whose name holds no
+   * sha256 (a tarball downloaded by URL) is kept when a proc.yaml names its URL, else judged by its
+   * sha256. Dot entries (downloads and unpacks in progress) and {@code unpacked/empty} stay. Every
+   * removal goes through {@link CommandRunner#remove}, which never follows a symlink and refuses a
+   * path outside the root; names come from a listing and are checked before use, and no shell is
+   * involved.
+   */
+  @Override
+  public List<String> pruneBuilds(CommandRunner host, java.util.Set<String> keepSha256, boolean dryRun) {
+    String root = settings.root();
+    java.util.Set<String> keep = new java.util.TreeSet<>(keepSha256);
+    java.util.Set<String> urlNames = new java.util.TreeSet<>();
+    if (host.exists(root + "/procs")) {
+      CommandResult used = host.run(Command.of("find", root + "/procs", "-mindepth", "2", "-maxdepth", "2", "-type", "f",
+          "(", "-name", "proc.yaml", "-o", "-name", "app.lower", ")", "-exec", "grep", "-h", "-E",
+          "^(build_sha256|build_url):|^/", "{}", "+"));
+      if (!used.succeeded() && !used.stderr().isBlank()) { // grep exits 1 when nothing matched, quietly
+        throw RunnerException.failed(host.host(), "cannot read what the procs on " + host.host() + " use: "
+            + used.stderr().strip());
+      }
+      for (String line : used.stdout().split("\n")) {
+        java.util.regex.Matcher m = SHA256.matcher(line);
+        while (m.find()) {
+          keep.add(m.group());
+        }
+        if (line.startsWith("build_url:")) {
+          String url = line.substring("build_url:".length()).strip().replaceAll("^[\"']|[\"']$", "")
+              .replaceAll("[?#].*$", "");
+          urlNames.add(url.substring(url.lastIndexOf('/') + 1));
+        }
+      }
+    }
+    List<String> removed = new java.util.ArrayList<>();
+    for (String dir : List.of(root + "/builds", root + "/unpacked")) {
+      if (!host.exists(dir)) {
+        continue;
+      }
+      CommandResult listed = host.runChecked(Command.of("find", dir, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n"));
+      for (String name : listed.stdout().split("\n")) {
+        if (name.isEmpty() || !ENTRY.matcher(name).matches() || name.equals("empty")) {
+          continue;
+        }
+        String path = dir + "/" + name;
+        java.util.regex.Matcher m = SHA256.matcher(name);
+        boolean used;
+        if (m.find()) {
+          used = keep.contains(m.group());
+        } else {
+          used = urlNames.contains(name) || keep.contains(sha256Of(host, path));
+        }
+        if (!used) {
+          if (!dryRun) {
+            host.remove(path, true);
+          }
+          removed.add(path);
+        }
+      }
+    }
+    java.util.Collections.sort(removed);
+    if (!removed.isEmpty()) {
+      LOG.info("{} {} build file(s) on {}: {}", dryRun ? "would prune" : "pruned", removed.size(), host.host(), removed);
+    }
+    return List.copyOf(removed);
+  }
+
+  /** The sha256 of a regular file on the host; empty text for anything else (a directory, a symlink). */
+  private static String sha256Of(CommandRunner host, String path) {
+    CommandResult r = host.run(Command.of("find", path, "-maxdepth", "0", "-type", "f", "-exec", "sha256sum", "--", "{}", ";"));
+    String out = r.stdout().strip();
+    return r.succeeded() && out.length() >= 64 ? out.substring(0, 64) : "";
+  }
+
   private Command.Builder runner(String command, String yamlPath) {
     return Command.builder().argv(settings.launcher(), command, yamlPath);
   }

@@ -23,6 +23,7 @@ import io.velociraptor.core.plan.Planner;
 import io.velociraptor.core.plan.RolloutPlan;
 import io.velociraptor.core.plan.RolloutPlanner;
 import io.velociraptor.core.plan.SwarmPlan;
+import io.velociraptor.core.spi.ArtifactStore;
 import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.BeginRun;
 import io.velociraptor.core.spi.BuildBackend;
@@ -77,6 +78,7 @@ public final class Dispatcher implements AutoCloseable {
   final ContainerRuntime runtime;
   final HostRunners runners;
   final Optional<BuildBackend> builds;
+  final Optional<ArtifactStore> artifacts;
   final Map<BalancerName, Balancer> balancers;
   final List<DispatchListener> listeners;
   final Clock clock;
@@ -121,6 +123,7 @@ public final class Dispatcher implements AutoCloseable {
     this.runtime = Objects.requireNonNull(b.runtime, "runtime");
     this.runners = Objects.requireNonNull(b.runners, "runners");
     this.builds = Optional.ofNullable(b.builds);
+    this.artifacts = Optional.ofNullable(b.artifacts);
     this.balancers = Map.copyOf(b.balancers);
     this.listeners = new CopyOnWriteArrayList<>(b.listeners);
     this.clock = b.clock;
@@ -419,7 +422,25 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   private DispatchResult execute(Swarm swarm, boolean deleting) {
-    RunExecution exec = new RunExecution(this, begin(swarm), swarm, deleting);
+    return execute(swarm, deleting, Optional.empty(), () -> { });
+  }
+
+  /**
+   * Begins the run, records the note (why it runs) in its history, and runs {@code recheck} while
+   * the run holds the swarm: a recheck that throws fails the run before it did anything.
+   */
+  private DispatchResult execute(Swarm swarm, boolean deleting, Optional<String> note, Runnable recheck) {
+    SwarmRun run = begin(swarm);
+    if (note.isPresent()) {
+      run = store.transition(run.id(), RunState.PENDING, note.get());
+    }
+    try {
+      recheck.run();
+    } catch (RuntimeException refused) {
+      store.transition(run.id(), RunState.FAILED, refused.getMessage() == null ? refused.toString() : refused.getMessage());
+      throw refused;
+    }
+    RunExecution exec = new RunExecution(this, run, swarm, deleting);
     return revertIfAsked(swarm, exec, exec.execute());
   }
 
@@ -521,6 +542,64 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * The releases a swarm has run, newest first: one record per run that rolled a release out
+   * (so a release rolled out again by a rollback is listed again), with its version, config
+   * digest, run, time and whether the run succeeded.
+   *
+   * @param id the swarm (stored, or deleted: its run history stays)
+   * @return its release history
+   */
+  public ReleaseHistory releases(SwarmId id) {
+    return ReleaseHistory.of(id, store.history(id), store::release);
+  }
+
+  /**
+   * Garbage-collects builds, releases and artifacts, keeping what a rollback to each swarm's last
+   * {@code keepReleases} successful releases needs. Kept: the builds of those releases, of every
+   * stored swarm and of every live or paused run; builds no stored swarm's run ever rolled out (a
+   * build made ahead of its dispatch) are left alone. Removed: the other build records, their
+   * tarballs in the artifact store (unless a kept build has the same bytes), the release records
+   * whose build is gone and that are not kept, and, on every reachable host, the build tarballs and
+   * unpacked builds under the runner's root that no kept build and no proc there uses.
+   *
+   * @param keepReleases how many distinct successful releases of each swarm to keep (at least 1)
+   * @param dryRun only report what would be removed
+   * @return what was kept and removed
+   * @throws InvalidValueException if {@code keepReleases} is below 1
+   * @throws io.velociraptor.core.VrException if a run is resolving its build (run it again when it
+   *     has), or the store fails
+   */
+  public GcReport gc(int keepReleases, boolean dryRun) {
+    return new BuildGc(this, keepReleases, dryRun).run();
+  }
+
+  /**
+   * Rolls a swarm back to an earlier successful release, reusing that release's build (never
+   * building): the swarm is dispatched with the version, config ingredients, settings, env,
+   * volumes, run-as user and memory limits of the done run that rolled the release out, and with
+   * the stored swarm's size, squad, pool, balancer and update policy (code and config go back,
+   * scale and placement stay). Once it succeeds, the rolled-back swarm is the stored one. The run's
+   * history says {@code rollback to release X (..., run Y)}.
+   *
+   * @param id the stored swarm
+   * @param to a release hash or run id of the swarm's history; empty for the previous release
+   *     (the newest successful one that differs from the current release)
+   * @return the finished run
+   * @throws InvalidValueException if the swarm is not stored or {@code to} names no release or
+   *     run of it (the message lists its releases)
+   * @throws RollbackRefusedException if there is no earlier successful release, the one named did
+   *     not succeed, or its build was garbage-collected or rebuilt
+   * @throws DispatchException.Busy if the swarm already has a live run
+   */
+  public DispatchResult rollback(SwarmId id, Optional<String> to) {
+    Swarm stored = store.swarm(id).orElseThrow(() -> InvalidValueException.of("swarm id", id, "is not a stored swarm"));
+    requireSquad(stored);
+    Rollback.Target target = Rollback.choose(store, stored, to);
+    return execute(target.swarm(), false, Optional.of(target.note()),
+        () -> Rollback.requireBuild(store, stored, target.record()));
+  }
+
   void emit(DispatchEvent event) {
     for (DispatchListener l : listeners) {
       try {
@@ -554,6 +633,7 @@ public final class Dispatcher implements AutoCloseable {
     private ContainerRuntime runtime;
     private HostRunners runners;
     private BuildBackend builds;
+    private ArtifactStore artifacts;
     private final Map<BalancerName, Balancer> balancers = new TreeMap<>();
     private final List<DispatchListener> listeners = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
@@ -641,6 +721,18 @@ public final class Dispatcher implements AutoCloseable {
      */
     public Builder builds(BuildBackend builds) {
       this.builds = builds;
+      return this;
+    }
+
+    /**
+     * Sets the artifact store that holds the build tarballs, so that {@link Dispatcher#gc} removes
+     * the tarballs of the builds it deletes; without one, it deletes only their records.
+     *
+     * @param artifacts the artifact store that holds the build tarballs
+     * @return this
+     */
+    public Builder artifacts(ArtifactStore artifacts) {
+      this.artifacts = artifacts;
       return this;
     }
 

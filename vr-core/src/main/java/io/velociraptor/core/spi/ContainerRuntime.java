@@ -90,6 +90,23 @@ public interface ContainerRuntime {
   }
 
   /**
+   * Removes the build tarballs and unpacked builds this runtime keeps on the host (under its root)
+   * that are neither in {@code keepSha256} nor used by a proc directory there, so that what a
+   * rollback to a kept release needs stays and nothing a proc runs from goes. Never follows a
+   * symlink out of the root.
+   *
+   * @param host the host
+   * @param keepSha256 the sha256 of the builds to keep
+   * @param dryRun only list what would be removed
+   * @return the paths removed (or that would be), sorted; the default removes nothing, for
+   *     runtimes that keep no builds on hosts
+   * @throws VrException if the host cannot be read or a removal fails
+   */
+  default List<String> pruneBuilds(CommandRunner host, java.util.Set<String> keepSha256, boolean dryRun) {
+    return List.of();
+  }
+
+  /**
    * Runs a command once, to completion, in a throwaway container on the host (for a runtime
    * without containers: as {@link OneShot#user()}, in its own session), streaming its output.
    *

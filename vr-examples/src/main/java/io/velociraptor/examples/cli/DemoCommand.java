@@ -276,6 +276,7 @@ final class DemoCommand implements Callable<Integer> {
     Function<Host, CommandRunner> runners = h -> local;
     Fleet fleet = new Fleet(fleetConfig, store, controller, observer, runtime, runners, Optional.of(builds),
         Map.of(BALANCER, balancer), Duration.ofSeconds(30), new ArrayList<>());
+    fleet.artifacts = Optional.of(artifacts);
     own(fleet);
     fleet.listen(e -> {
       if (json) {

@@ -53,6 +53,8 @@ final class Fleet implements AutoCloseable {
   final Map<BalancerName, Balancer> balancers;
   final Duration uptestTimeout;
   private final List<AutoCloseable> owned;
+  /** Where build tarballs are, so that `vr gc` removes those of the builds it deletes. */
+  Optional<io.velociraptor.core.spi.ArtifactStore> artifacts = Optional.empty();
   private Dispatcher dispatcher;
 
   Fleet(FleetConfig config, Store store, ProcController procs, FleetObserver observer, ContainerRuntime runtime,
@@ -95,8 +97,9 @@ final class Fleet implements AutoCloseable {
           .launcher(Path.of(c.runnerLauncher)).runtime(c.runtime == VrConfig.Runtime.LXC ? RuntimeKind.LXC : RuntimeKind.PLAIN))
           .build();
       ContainerRuntime runtime = runner.runtime(c.setupTimeout);
+      FileSystemArtifactStore artifactStore = FileSystemArtifactStore.of(c.artifactDir);
       var bb = BuildpackBuildBackend.builder().home(c.buildDir)
-          .artifactStore(FileSystemArtifactStore.of(c.artifactDir)).defaultBuildpacks(c.buildpacks);
+          .artifactStore(artifactStore).defaultBuildpacks(c.buildpacks);
       if (c.buildUser.isPresent()) {
         bb.buildUser(c.buildUser.get());
       } else {
@@ -124,6 +127,7 @@ final class Fleet implements AutoCloseable {
       owned.add(builds::close);
       Fleet f = new Fleet(c.fleet, store, procs, observer, runtime, runners, Optional.of(builds), balancers,
           c.uptestTimeout, owned);
+      f.artifacts = Optional.of(artifactStore);
       if (c.installRunner) {
         f.installRunners(c, runner);
       }
@@ -188,6 +192,7 @@ final class Fleet implements AutoCloseable {
       var b = Dispatcher.builder().store(store).fleet(config).observer(observer).procs(procs).runtime(runtime)
           .runners(runners::apply).uptestTimeout(uptestTimeout);
       builds.ifPresent(b::builds);
+      artifacts.ifPresent(b::artifacts);
       balancers.values().forEach(b::balancer);
       dispatcher = b.build();
       owned.add(dispatcher);

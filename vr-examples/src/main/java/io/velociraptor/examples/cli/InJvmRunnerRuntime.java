@@ -87,6 +87,12 @@ final class InJvmRunnerRuntime implements ContainerRuntime {
     return launcher.procDirs(host);
   }
 
+  /** The launcher runtime's pruning: the same root and layout. */
+  @Override
+  public List<String> pruneBuilds(CommandRunner host, java.util.Set<String> keepSha256, boolean dryRun) {
+    return launcher.pruneBuilds(host, keepSha256, dryRun);
+  }
+
   /** One-shot commands (the demo's isolated builds) need no runner: the launcher's runtime runs them. */
   @Override
   public CommandResult runOneShot(CommandRunner host, OneShot job, LineListener output) {

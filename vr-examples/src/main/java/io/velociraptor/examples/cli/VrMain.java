@@ -32,7 +32,8 @@ import picocli.CommandLine.ScopeType;
         Commands.Reconcile.class, Commands.Swarms.class,
         Commands.SwarmCmd.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class, Commands.ProcCmd.class,
         Commands.Ports.class, Commands.BuildCmd.class, Commands.Builds.class, Commands.Snapshot.class,
-        Commands.Events.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        Commands.Events.class, ReleaseCommands.Releases.class,
+        ReleaseCommands.Rollback.class, ReleaseCommands.Gc.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class VrMain {
   /** Exit code: done, or nothing to change. */
   public static final int OK = 0;

@@ -1,0 +1,144 @@
+package io.velociraptor.examples.cli;
+
+import io.velociraptor.core.deploy.GcReport;
+import io.velociraptor.core.deploy.ReleaseHistory;
+import io.velociraptor.core.deploy.ReleaseRecord;
+import io.velociraptor.core.model.InvalidValueException;
+import io.velociraptor.core.model.Swarm;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vr releases}, {@code vr rollback} and {@code vr gc}: a swarm's releases, going back to one, and collecting old builds. */
+final class ReleaseCommands {
+  private ReleaseCommands() {}
+
+  @Command(name = "releases", mixinStandardHelpOptions = true,
+      description = {"List the releases a swarm has run, newest first: one line per run that rolled one out.",
+          "* marks the current release (the newest that succeeded); CONFIG is a digest of its settings, env,"
+              + " volumes, user and limits, never their values."})
+  static final class Releases extends Commands.FleetCommand {
+    @Parameters(paramLabel = "SWARM", description = "the swarm's name (app-config-proc) or id")
+    String name;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      Swarm s = swarmByNameOrId(fleet, name);
+      ReleaseHistory history = fleet.dispatcher().releases(s.id());
+      List<Map<String, Object>> rows = rows(history);
+      return show(rows, () -> {
+        if (rows.isEmpty()) {
+          return "swarm " + s.name() + " has no recorded releases yet";
+        }
+        List<List<String>> cells = new ArrayList<>();
+        for (ReleaseRecord r : history.records()) {
+          cells.add(List.of(r.current() ? "*" : "", r.release().value(), r.version().value(), r.config().value(),
+              r.configDigest().orElse("(collected)"),
+              r.dispatchedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(), r.runId(),
+              r.state().wire()));
+        }
+        return Views.table(List.of("", "RELEASE", "VERSION", "CONFIG NAME", "CONFIG", "DISPATCHED", "RUN", "STATE"), cells);
+      });
+    }
+
+    static List<Map<String, Object>> rows(ReleaseHistory history) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (ReleaseRecord r : history.records()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("release", r.release().value());
+        m.put("app", r.app().value());
+        m.put("version", r.version().value());
+        m.put("config_name", r.config().value());
+        m.put("config_digest", r.configDigest().orElse(""));
+        m.put("build_hash", r.buildHash().orElse(""));
+        m.put("run_id", r.runId());
+        m.put("dispatched_at", r.dispatchedAt().toString());
+        m.put("finished_at", r.finishedAt().map(Instant::toString).orElse(""));
+        m.put("state", r.state().wire());
+        m.put("succeeded", r.succeeded());
+        m.put("current", r.current());
+        rows.add(m);
+      }
+      return rows;
+    }
+  }
+
+  @Command(name = "rollback", mixinStandardHelpOptions = true,
+      description = {"Dispatch an earlier successful release of a swarm again, on its own build (never rebuilding).",
+          "Code and config (version, ingredients, settings, env, volumes, user, limits) go back; size, squad,"
+              + " pool and update policy stay as they are now.",
+          "Exit 0: done; 1: the run failed; 3: refused (no earlier release, or its build was collected)."})
+  static final class Rollback extends Commands.Dispatching {
+    @Parameters(paramLabel = "SWARM", description = "the swarm's name (app-config-proc) or id")
+    String name;
+
+    @Option(names = "--to", paramLabel = "RELEASE|RUN",
+        description = "a release hash or run id from `vr releases` (default: the previous successful release)")
+    String to;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) throws IOException {
+      Swarm s = swarmByNameOrId(fleet, name);
+      follow(config, fleet);
+      var result = fleet.dispatcher().rollback(s.id(), Optional.ofNullable(to));
+      if (!json()) {
+        // what it went back to, as the run's history says it
+        result.run().history().stream().map(t -> t.message()).filter(m -> m.startsWith("rollback to "))
+            .findFirst().ifPresent(this::print);
+      }
+      return summarize(List.of(result));
+    }
+  }
+
+  @Command(name = "gc", mixinStandardHelpOptions = true,
+      description = {"Remove old builds: their records, tarballs and releases here, and their copies on every reachable host.",
+          "Keeps what a rollback to each swarm's last K successful releases needs, every stored swarm's and live run's"
+              + " build, and builds no run has rolled out yet."})
+  static final class Gc extends Commands.FleetCommand {
+    @Option(names = "--keep", paramLabel = "K", defaultValue = "5",
+        description = "successful releases of each swarm to keep the builds of (default ${DEFAULT-VALUE})")
+    int keep;
+
+    @Option(names = "--dry-run", description = "only say what would be removed")
+    boolean dryRun;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) {
+      if (keep < 1) {
+        throw InvalidValueException.of("--keep", keep, "must be at least 1 (the current release's build is always kept)");
+      }
+      GcReport report = fleet.dispatcher().gc(keep, dryRun);
+      return show(report, () -> text(report));
+    }
+
+    static String text(GcReport r) {
+      String verb = r.dryRun() ? "would remove" : "removed";
+      StringBuilder b = new StringBuilder();
+      b.append("kept ").append(r.keptBuilds().size()).append(" build(s) (the last ").append(r.keepReleases())
+          .append(" release(s) of each swarm)").append(r.keptBuilds().isEmpty() ? "" : ": " + String.join(", ", r.keptBuilds()))
+          .append('\n');
+      if (r.isNoop()) {
+        b.append("nothing to remove\n");
+      } else {
+        b.append(verb).append(' ').append(r.deletedBuilds().size()).append(" build(s)")
+            .append(r.deletedBuilds().isEmpty() ? "" : ": " + String.join(", ", r.deletedBuilds())).append('\n');
+        b.append(verb).append(' ').append(r.deletedReleases().size()).append(" release(s), ")
+            .append(r.deletedArtifacts().size()).append(" artifact(s)\n");
+        r.hosts().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+          if (!e.getValue().isEmpty()) {
+            b.append(e.getKey()).append(": ").append(verb).append(' ').append(String.join(", ", e.getValue())).append('\n');
+          }
+        });
+      }
+      r.warnings().forEach(w -> b.append("warning: ").append(w).append('\n'));
+      return b.toString();
+    }
+  }
+}
