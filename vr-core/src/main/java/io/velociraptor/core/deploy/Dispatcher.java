@@ -455,8 +455,8 @@ public final class Dispatcher implements AutoCloseable {
 
   /**
    * After a run failed under {@code on_failure: revert}, dispatches the last release that
-   * succeeded (the stored swarm, with the failed swarm's policy) as a new run, which does not
-   * revert in turn.
+   * succeeded (the stored swarm, with the failed swarm's policy) as a new run, which neither
+   * reverts in turn nor pauses for a canary.
    */
   private DispatchResult revertIfAsked(Swarm failed, RunExecution exec, DispatchResult result) {
     Optional<Swarm> back = exec.revertTo();
@@ -466,8 +466,8 @@ public final class Dispatcher implements AutoCloseable {
     LOG.info("run {} of swarm {} failed; on_failure revert dispatches {} {} again", result.run().id(), failed.name(),
         back.get().app(), back.get().version());
     RunExecution revert = new RunExecution(this, begin(back.get()), back.get(), false)
-        .because("auto-revert after run " + result.run().id() + " failed: dispatching " + back.get().app() + " "
-            + back.get().version() + " again, the last release that succeeded", false);
+        .autoRevert("auto-revert after run " + result.run().id() + " failed: dispatching " + back.get().app() + " "
+            + back.get().version() + " again, the last release that succeeded");
     return result.withRevert(revert.execute());
   }
 

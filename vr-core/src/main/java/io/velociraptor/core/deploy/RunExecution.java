@@ -92,6 +92,8 @@ final class RunExecution {
   private Optional<String> cause = Optional.empty();
   /** Whether a failure may re-dispatch the last successful release (never for a revert itself). */
   private boolean mayRevert = true;
+  /** Whether the rollout skips the policy's canary (a promote's, an auto-revert's: neither pauses). */
+  private boolean skipCanary;
   /** The swarm a failed run re-dispatches under on_failure: revert, once fail() decided so. */
   private Optional<Swarm> revertTo = Optional.empty();
 
@@ -106,13 +108,18 @@ final class RunExecution {
   RunExecution resuming(Mode how) {
     this.mode = how;
     this.mayRevert = how == Mode.PROMOTE;
+    this.skipCanary = true;
     return this;
   }
 
-  /** Records why the run was begun, first in its history, and keeps a failure from reverting. */
-  RunExecution because(String why, boolean revertOnFailure) {
+  /**
+   * Records why the run was begun, first in its history; an auto-revert neither reverts in turn
+   * nor pauses for a canary.
+   */
+  RunExecution autoRevert(String why) {
     this.cause = Optional.of(why);
-    this.mayRevert = revertOnFailure;
+    this.mayRevert = false;
+    this.skipCanary = true;
     return this;
   }
 
@@ -158,7 +165,7 @@ final class RunExecution {
       }
       plan = reserveOrReplan(plan, desired);
       if (!deleting && mode != Mode.REVERT && !swarm.updatePolicy().isDefault()) {
-        UpdatePolicy update = mode == Mode.PROMOTE ? withoutCanary(swarm.updatePolicy()) : swarm.updatePolicy();
+        UpdatePolicy update = skipCanary ? withoutCanary(swarm.updatePolicy()) : swarm.updatePolicy();
         RolloutPlan rollout = RolloutPlanner.stage(plan, plannedFrom, update);
         if (rollout.waves().size() > 1) {
           return executeWaves(plan, rollout, release.orElseThrow());

@@ -361,6 +361,30 @@ class RolloutDispatchTest {
   }
 
   @Test
+  void aPromotedCanaryWhoseNextWaveFailsIsAutoRevertedWithoutPausingForACanaryAgain() {
+    try (DispatchWorld world = new DispatchWorld()) {
+      UpdatePolicy policy = UpdatePolicy.builder().maxParallel(ProcCount.of(1)).maxSurge(ProcCount.of(1)).canary(1)
+          .autoRevert(true).build();
+      Swarm target = v2(3, policy);
+      AtomicInteger v2Uptests = new AtomicInteger();
+      world.runtime.uptestsPass(p -> !p.version().orElse("").equals("v2") || v2Uptests.incrementAndGet() == 1);
+      pausedWithOneCanary(world, target);
+      try (Dispatcher d = world.dispatcher()) {
+        DispatchResult result = d.promote(target.id());
+        assertThat(result.succeeded()).isFalse();
+        assertThat(result.run().failureReason().orElseThrow()).contains("on_failure revert");
+        DispatchResult back = result.revert().orElseThrow();
+        assertThat(back.paused()).as("an auto-revert does not wait for an operator").isFalse();
+        assertThat(back.succeeded()).as(back.run().failureReason().orElse("") + " " + world.events).isTrue();
+        assertThat(world.store.activeRun(target.id())).isEmpty();
+      }
+      assertThat(world.running()).hasSize(3);
+      assertThat(ofVersion(world.running(), "v1")).isEqualTo(3);
+      assertThat(world.balancer.members(POOL)).isEqualTo(world.runningMembers());
+    }
+  }
+
+  @Test
   void withoutAutoRevertAFailedWaveRevertsNothing() {
     try (DispatchWorld world = new DispatchWorld()) {
       try (Dispatcher d = world.dispatcher()) {
