@@ -217,7 +217,8 @@ public final class RolloutSimulator {
       this.before = before;
       this.update = rollout.update();
       this.fleet = before;
-      this.policy = policy;
+      // the revert re-dispatches a swarm; it deletes nothing
+      this.policy = PlanPolicy.builder().from(policy).deleting(false).build();
       addToUniverse(rollout.plan());
     }
 
