@@ -90,8 +90,7 @@ final class SimulationRenderer {
         out.append(", peak ports ").append(fullest);
       }
       out.append('\n');
-      out.append("    ").append(w.outcome() == WaveOutcome.FAILED ? "FAILED" : w.outcome() == WaveOutcome.PAUSED
-          ? "done, then paused" : "done").append(" after ").append(w.time().total()).append(" s (").append(time(w.time()))
+      out.append("    ").append(w.outcome() == WaveOutcome.FAILED ? "FAILED" : "done").append(" after ").append(w.time().total()).append(" s (").append(time(w.time()))
           .append("), ETA ").append(w.etaSeconds()).append(" s\n");
       for (String n : w.notes()) {
         out.append("    ").append(n).append('\n');

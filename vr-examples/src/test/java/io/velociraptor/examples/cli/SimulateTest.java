@@ -78,6 +78,21 @@ class SimulateTest {
   }
 
   @Test
+  void aCanaryPausesAndIsPromotedOrWithRevertCanaryReverted() throws Exception {
+    Path swarm = swarm("  canary: 1\n");
+    InProcess.Result promoted = InProcess.run("simulate", swarm.toString(), "--snapshot", snapshot().toString());
+    assertThat(promoted.exit()).as(promoted.toString()).isZero();
+    assertThat(promoted.out()).contains("wave 1/4 (canary): +1 -0, in service 5")
+        .contains("`vr promote shop-prod-web`").contains("simulated as promoted");
+
+    InProcess.Result reverted = InProcess.run("simulate", swarm.toString(), "--snapshot", snapshot().toString(),
+        "--revert-canary");
+    assertThat(reverted.exit()).as(reverted.toString()).isEqualTo(1);
+    assertThat(reverted.out()).contains("revert wave 1/1: +0 -1").contains("Outcome: reverted.")
+        .contains("4 of release aaaaaaaaaaaa");
+  }
+
+  @Test
   void badFaultsAndStepsAreRefusedNamingTheValueWithExitTwo() throws Exception {
     Path swarm = swarm("");
     Path snap = snapshot();
