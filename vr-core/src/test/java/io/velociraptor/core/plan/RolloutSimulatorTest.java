@@ -204,9 +204,6 @@ class RolloutSimulatorTest {
     RolloutSimulation sim = simulate(desired(b -> twoAWave().apply(b).onFailure(OnFailure.REVERT)),
         Scenario.clean().with(Fault.uptestFails(HostName.of("h3"))).with(Fault.hostLost(HostName.of("h1"), 2)));
     String json = VrJson.writeJson(sim);
-    if (System.getenv("SIM_PEEK") != null) {
-      System.out.println(sim.render());
-    }
     assertThat(json).contains("\"eta_seconds\"").contains("\"outcome\" : \"reverted\"").contains("\"uptest_fails\"");
     assertThat(VrJson.readJson(json, RolloutSimulation.class)).isEqualTo(sim);
   }
