@@ -170,15 +170,7 @@ final class Commands {
       if (snapshot == null) {
         return super.call();
       }
-      FleetSnapshot snap;
-      try {
-        snap = VrJson.readJson(Files.readString(snapshot), FleetSnapshot.class);
-      } catch (java.nio.file.NoSuchFileException e) {
-        throw new ConfigException(snapshot.toString(), "the file", "does not exist (write one with `vr snapshot > FILE`)");
-      } catch (io.velociraptor.core.json.InvalidInputException e) {
-        throw new ConfigException(snapshot.toString(), e.path().isEmpty() ? "the snapshot" : e.path(), "is not valid: "
-            + e.getMessage());
-      }
+      FleetSnapshot snap = readSnapshot(snapshot);
       SwarmFile f = SwarmFile.read(swarmFile, Optional.empty());
       // the release: as given, else resolved from the builds the snapshot carries, else pending
       var hash = Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash);
@@ -200,6 +192,18 @@ final class Commands {
       return show(fleet.dispatcher().plan(f.swarm()));
     }
 
+    /** A snapshot file from {@code vr snapshot}; a missing or invalid one is a {@link ConfigException} naming it. */
+    static FleetSnapshot readSnapshot(Path snapshot) throws IOException {
+      try {
+        return VrJson.readJson(Files.readString(snapshot), FleetSnapshot.class);
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new ConfigException(snapshot.toString(), "the file", "does not exist (write one with `vr snapshot > FILE`)");
+      } catch (io.velociraptor.core.json.InvalidInputException e) {
+        throw new ConfigException(snapshot.toString(), e.path().isEmpty() ? "the snapshot" : e.path(), "is not valid: "
+            + e.getMessage());
+      }
+    }
+
     /** A swarm with an update policy shows its waves; one without shows the single diff, as before policies. */
     private int show(io.velociraptor.core.model.Swarm swarm, DesiredSwarm desired, FleetSnapshot snap) {
       if (swarm.update().isPresent()) {
@@ -216,6 +220,61 @@ final class Commands {
     private int show(SwarmPlan plan) {
       show(plan, plan::render);
       return plan.exitCode();
+    }
+  }
+
+  @Command(name = "simulate", mixinStandardHelpOptions = true,
+      description = {"Simulate a dispatch of SWARM.yaml against a saved snapshot, wave by wave, with injected faults:"
+          + " procs in service, ports, what a fault does (fail, revert, pause) and an ETA. Touches no host.",
+          "Exit 0: the simulated rollout succeeds; 1: it fails or reverts; 2: invalid input."})
+  static final class Simulate extends Base {
+    @Parameters(paramLabel = "SWARM.yaml", description = "the swarm file (its update: block is the policy)")
+    Path swarmFile;
+
+    @Option(names = "--snapshot", required = true, paramLabel = "FLEET.json",
+        description = "the fleet before the dispatch (`vr snapshot > FLEET.json`)")
+    Path snapshot;
+
+    @Option(names = "--release-hash", paramLabel = "HASH", description = "the release hash to roll to (else the file's"
+        + " release_hash, else the release of the snapshot's build; without a build the release is pending)")
+    String releaseHash;
+
+    @Option(names = "--fail", paramLabel = "uptest@HOST[@waveN]",
+        description = "uptests of procs on HOST fail (from wave N on); repeatable")
+    List<String> fail = new ArrayList<>();
+
+    @Option(names = "--lose-host", paramLabel = "HOST@waveN",
+        description = "HOST becomes unreachable at the start of wave N; repeatable")
+    List<String> loseHost = new ArrayList<>();
+
+    @Option(names = "--step-seconds", paramLabel = "STEP=S,...",
+        description = "seconds a step takes per proc: start, uptest, route, stop (default start=5,uptest=3,route=1,stop=2)")
+    String stepSeconds;
+
+    @Option(names = "--revert-canary", description = "at the canary pause, simulate `vr revert` (default: `vr promote`)")
+    boolean revertCanary;
+
+    @Override
+    public Integer call() throws Exception {
+      // the options first: a bad value is named before any file is read
+      io.velociraptor.testkit.RolloutSimulator.Scenario scenario = io.velociraptor.testkit.RolloutSimulator.Scenario.clean()
+          .withRevertCanary(revertCanary);
+      for (String f : fail) {
+        scenario = scenario.with(io.velociraptor.testkit.Fault.parseFail(f));
+      }
+      for (String l : loseHost) {
+        scenario = scenario.with(io.velociraptor.testkit.Fault.parseLoseHost(l));
+      }
+      if (stepSeconds != null) {
+        scenario = scenario.withSteps(io.velociraptor.testkit.StepSeconds.parse(stepSeconds));
+      }
+      FleetSnapshot snap = Plan.readSnapshot(snapshot);
+      SwarmFile f = SwarmFile.read(swarmFile, Optional.empty());
+      var hash = Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash);
+      DesiredSwarm desired = hash.map(h -> DesiredSwarm.of(f.swarm(), h)).orElseGet(() -> DesiredSwarm.resolve(f.swarm(), snap));
+      io.velociraptor.testkit.RolloutSimulation sim = io.velociraptor.testkit.RolloutSimulator.simulate(desired, snap, scenario);
+      show(sim, sim::render);
+      return sim.exitCode();
     }
   }
 

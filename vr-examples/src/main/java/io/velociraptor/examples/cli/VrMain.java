@@ -21,15 +21,16 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code vr} command-line tool. Exit codes: 0 success (and "no change" for {@code vr plan}),
- * 1 changes pending ({@code vr plan}) or a run that failed, 2 invalid input (usage, config file,
+ * 1 changes pending ({@code vr plan}), a run that failed, or a simulated one that fails or reverts
+ * ({@code vr simulate}), 2 invalid input (usage, config file,
  * swarm file), 3 anything else (a host, the store, a build). Errors print on stderr as one line
  * plus a hint, or with {@code --json} as one JSON object {@code {"error", "hint", "exit_code"}};
  * {@code --debug} adds the stack trace.
  */
 @Command(name = "vr", mixinStandardHelpOptions = true, versionProvider = VrMain.Version.class,
     description = "Velociraptor for Java: build apps, dispatch swarms of procs, watch hosts.",
-    subcommands = {Commands.Plan.class, Commands.Dispatch.class, Commands.Promote.class, Commands.Revert.class,
-        Commands.Reconcile.class, Commands.Swarms.class,
+    subcommands = {Commands.Plan.class, Commands.Simulate.class, Commands.Dispatch.class, Commands.Promote.class,
+        Commands.Revert.class, Commands.Reconcile.class, Commands.Swarms.class,
         Commands.SwarmCmd.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class, Commands.ProcCmd.class,
         Commands.Ports.class, Commands.BuildCmd.class, Commands.Builds.class, Commands.Snapshot.class,
         Commands.Events.class, ReleaseCommands.Releases.class,
