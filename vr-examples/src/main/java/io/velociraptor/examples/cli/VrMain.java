@@ -29,7 +29,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "vr", mixinStandardHelpOptions = true, versionProvider = VrMain.Version.class,
     description = "Velociraptor for Java: build apps, dispatch swarms of procs, watch hosts.",
     subcommands = {Commands.Plan.class, Commands.Dispatch.class, Commands.Reconcile.class, Commands.Swarms.class,
-        Commands.SwarmCmd.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class, Commands.ProcCmd.class,
+        Commands.SwarmCmd.class, Commands.Restart.class, Commands.Scale.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class, Commands.ProcCmd.class,
         Commands.Ports.class, Commands.BuildCmd.class, Commands.Builds.class, Commands.Snapshot.class,
         Commands.Events.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class VrMain {
