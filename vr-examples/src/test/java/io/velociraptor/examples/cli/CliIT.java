@@ -297,7 +297,7 @@ class CliIT {
   @Test
   @Order(13)
   void everyCommandHasHelp() throws Exception {
-    for (String cmd : List.of("plan", "dispatch", "reconcile", "swarms", "swarm show", "swarm history", "swarm delete",
+    for (String cmd : List.of("plan", "dispatch", "reconcile", "swarms", "swarm show", "swarm history", "swarm delete", "restart", "scale",
         "runs", "run show", "procs", "proc start", "proc stop", "proc restart", "proc logs", "proc delete", "ports",
         "build", "builds", "snapshot", "events", "demo")) {
       List<String> args = new java.util.ArrayList<>(List.of(cmd.split(" ")));
