@@ -49,7 +49,8 @@ public record PlanCase(DesiredSwarm desired, FleetSnapshot fleet, PlanPolicy pol
         .append(s.onePerHost() ? " one-per-host" : " size " + s.size()).append(" version ").append(s.version())
         .append(" (").append(s.version().nameForm()).append(") hash ").append(desired.releaseHash())
         .append(s.pool().map(p -> " pool " + s.balancer().map(b -> b + "/").orElse("") + p).orElse(" no pool"))
-        .append(policy.deleting() ? " DELETING" : "").append('\n');
+        .append(policy.deleting() ? " DELETING" : "")
+        .append(policy.restart().isEmpty() ? "" : " RESTART " + policy.restart()).append('\n');
     for (Squad sq : fleet.squads()) {
       out.append("  squad ").append(sq.name()).append(' ').append(sq.hosts()).append('\n');
     }

@@ -159,7 +159,8 @@ public final class PlanInvariants {
 
   /**
    * Checks, by applying the plan with {@link PlanSimulator}, that the swarm ends at its target on its
-   * reachable squad hosts, less what the plan reports unplaced.
+   * reachable squad hosts, less what the plan reports unplaced. A proc the policy {@linkplain
+   * io.velociraptor.core.plan.PlanPolicy#restart() restarts} does not count as current.
    *
    * @param c the input
    * @param plan its plan
@@ -184,7 +185,8 @@ public final class PlanInvariants {
       }
       int here = 0;
       for (ObservedProc p : h.procs()) {
-        if (isCurrent(p, c.desired(), squad)) {
+        // a proc the policy restarts that is still there awaits its replacement: not current
+        if (isCurrent(p, c.desired(), squad) && !c.policy().restart().contains(ProcRef.of(h.host().name(), p.name()))) {
           here++;
         }
       }

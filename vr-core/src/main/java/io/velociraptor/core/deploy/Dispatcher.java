@@ -20,6 +20,7 @@ import io.velociraptor.core.model.PoolName;
 import io.velociraptor.core.plan.DesiredSwarm;
 import io.velociraptor.core.plan.PlanPolicy;
 import io.velociraptor.core.plan.Planner;
+import io.velociraptor.core.plan.ProcRef;
 import io.velociraptor.core.plan.RolloutPlan;
 import io.velociraptor.core.plan.RolloutPlanner;
 import io.velociraptor.core.plan.SwarmPlan;
@@ -194,7 +195,72 @@ public final class Dispatcher implements AutoCloseable {
    */
   public DispatchResult dispatch(Swarm swarm) {
     requireSquad(swarm);
-    return execute(swarm, false);
+    return execute(swarm, false, false);
+  }
+
+  /**
+   * Rolling restart: replaces every proc the stored swarm runs now by a new proc of the same
+   * release on a fresh port, under the swarm's update policy, exactly as a release change rolls
+   * (each old proc stops only after its replacement is uptested and routed). Nothing is built and
+   * no release is made: the swarm's existing build and release are reused. The run says it is a
+   * restart (its plan event and its final message start with {@code restart:}).
+   *
+   * @param id the swarm
+   * @return the finished run
+   * @throws InvalidValueException if the store has no such swarm, the swarm has never been
+   *     dispatched successfully, or its build is gone
+   * @throws DispatchException.Busy if the swarm already has a live run
+   */
+  public DispatchResult restart(SwarmId id) {
+    Swarm swarm = store.swarm(id).orElseThrow(() -> InvalidValueException.of("swarm id", id, "is not a stored swarm: nothing to restart"));
+    if (store.history(id).stream().noneMatch(r -> r.state() == RunState.DONE)) {
+      throw InvalidValueException.of("swarm", swarm.name(), "has no successful release to restart: dispatch it first");
+    }
+    if (existingBuild(swarm).isEmpty()) {
+      throw InvalidValueException.of("swarm", swarm.name(), "cannot be restarted: the build of " + swarm.app() + " "
+          + swarm.version() + " is gone (garbage-collected?); dispatch it to build it again");
+    }
+    requireSquad(swarm);
+    return execute(swarm, false, true);
+  }
+
+  /**
+   * Changes the stored swarm's size and dispatches it (through its update policy); the same size
+   * dispatches it as it is, which plans nothing when the swarm is whole.
+   *
+   * @param id the swarm
+   * @param size the new size, 0 to {@link Swarm#MAX_SIZE}
+   * @return the finished run
+   * @throws InvalidValueException if the store has no such swarm, the swarm runs one proc per
+   *     host, or the size is out of range or below the policy's canary or min_in_service
+   * @throws DispatchException.Busy if the swarm already has a live run
+   */
+  public DispatchResult scale(SwarmId id, int size) {
+    Swarm swarm = store.swarm(id).orElseThrow(() -> InvalidValueException.of("swarm id", id, "is not a stored swarm: nothing to scale"));
+    if (swarm.onePerHost()) {
+      throw InvalidValueException.of("size", size, "cannot be set: swarm " + swarm.name()
+          + " runs one proc per host of its squad and has no size");
+    }
+    if (size < 0 || size > Swarm.MAX_SIZE) {
+      throw InvalidValueException.of("size", size, "must be between 0 and " + Swarm.MAX_SIZE);
+    }
+    return dispatch(swarm.withSize(size));
+  }
+
+  /**
+   * The policy a restart plans with: every proc of the swarm in the snapshot is to be replaced
+   * (the planner replaces only those that are current; the others it retires as usual).
+   */
+  static PlanPolicy restartPolicy(Swarm swarm, FleetSnapshot snapshot) {
+    List<ProcRef> procs = new ArrayList<>();
+    for (HostSnapshot h : snapshot.hosts()) {
+      for (ObservedProc p : h.procs()) {
+        if (p.name() instanceof ProcName.Ours o && o.swarmId().equals(swarm.id())) {
+          procs.add(ProcRef.of(h.host().name(), p.name()));
+        }
+      }
+    }
+    return PlanPolicy.restarting(procs);
   }
 
   /**
@@ -207,7 +273,7 @@ public final class Dispatcher implements AutoCloseable {
    */
   public DispatchResult delete(SwarmId id) {
     Swarm swarm = store.swarm(id).orElseThrow(() -> InvalidValueException.of("swarm id", id, "is not a stored swarm"));
-    DispatchResult result = execute(swarm, true);
+    DispatchResult result = execute(swarm, true, false);
     if (result.succeeded()) {
       store.deleteSwarm(id);
     }
@@ -421,15 +487,16 @@ public final class Dispatcher implements AutoCloseable {
     });
   }
 
-  private DispatchResult execute(Swarm swarm, boolean deleting) {
-    return execute(swarm, deleting, Optional.empty(), () -> { });
+  private DispatchResult execute(Swarm swarm, boolean deleting, boolean restarting) {
+    return execute(swarm, deleting, restarting, Optional.empty(), () -> { });
   }
 
   /**
    * Begins the run, records the note (why it runs) in its history, and runs {@code recheck} while
    * the run holds the swarm: a recheck that throws fails the run before it did anything.
    */
-  private DispatchResult execute(Swarm swarm, boolean deleting, Optional<String> note, Runnable recheck) {
+  private DispatchResult execute(Swarm swarm, boolean deleting, boolean restarting, Optional<String> note,
+      Runnable recheck) {
     SwarmRun run = begin(swarm);
     if (note.isPresent()) {
       run = store.transition(run.id(), RunState.PENDING, note.get());
@@ -440,7 +507,7 @@ public final class Dispatcher implements AutoCloseable {
       store.transition(run.id(), RunState.FAILED, refused.getMessage() == null ? refused.toString() : refused.getMessage());
       throw refused;
     }
-    RunExecution exec = new RunExecution(this, run, swarm, deleting);
+    RunExecution exec = new RunExecution(this, run, swarm, deleting, restarting);
     return revertIfAsked(swarm, exec, exec.execute());
   }
 
@@ -596,7 +663,7 @@ public final class Dispatcher implements AutoCloseable {
     Swarm stored = store.swarm(id).orElseThrow(() -> InvalidValueException.of("swarm id", id, "is not a stored swarm"));
     requireSquad(stored);
     Rollback.Target target = Rollback.choose(store, stored, to);
-    return execute(target.swarm(), false, Optional.of(target.note()),
+    return execute(target.swarm(), false, false, Optional.of(target.note()),
         () -> Rollback.requireBuild(store, stored, target.record()));
   }
 

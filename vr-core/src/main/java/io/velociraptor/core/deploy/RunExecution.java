@@ -68,6 +68,9 @@ final class RunExecution {
   private final Dispatcher d;
   private final Swarm swarm;
   private final boolean deleting;
+  /** A rolling restart (Dispatcher.restart): the procs it replaces, fixed when it first plans. */
+  private final boolean restarting;
+  private PlanPolicy policy;
   private SwarmRun run;
   /** New procs this run set up, in order; torn down again if the run fails before routing. */
   private final List<NewProc> created = Collections.synchronizedList(new ArrayList<>());
@@ -98,10 +101,15 @@ final class RunExecution {
   private Optional<Swarm> revertTo = Optional.empty();
 
   RunExecution(Dispatcher d, SwarmRun run, Swarm swarm, boolean deleting) {
+    this(d, run, swarm, deleting, false);
+  }
+
+  RunExecution(Dispatcher d, SwarmRun run, Swarm swarm, boolean deleting, boolean restarting) {
     this.d = d;
     this.run = run;
     this.swarm = swarm;
     this.deleting = deleting;
+    this.restarting = restarting;
   }
 
   /** Resumes a paused run: {@code swarm} is what to converge to (the run's, or the previous). */
@@ -145,7 +153,8 @@ final class RunExecution {
       plannedFrom = snapshot;
       sweepOrphans(snapshot);
       DesiredSwarm desired = release.map(r -> DesiredSwarm.of(swarm, r)).orElse(DesiredSwarm.of(swarm, RETIRING));
-      plan = Planner.plan(desired, snapshot, deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
+      policy = deleting ? PlanPolicy.deletingSwarm() : restarting ? Dispatcher.restartPolicy(swarm, snapshot) : PlanPolicy.defaults();
+      plan = Planner.plan(desired, snapshot, policy);
       run = d.store.recordPlan(run.id(), VrJson.writeJson(plan));
       if (!deleting && d.store.swarm(swarm.id()).isEmpty()) {
         // A first dispatch stores its swarm at once, so that it is listed and can be deleted
@@ -153,7 +162,7 @@ final class RunExecution {
         // what a reconcile converges to is never a failed attempt.
         d.store.putSwarm(swarm);
       }
-      d.emit(new DispatchEvent.Planned(run.id(), now(), plan.summary().toString(), plan.render()));
+      d.emit(new DispatchEvent.Planned(run.id(), now(), label(plan.summary().toString()), plan.render()));
       for (UnreachableHost u : plan.unreachable()) {
         warn("host " + u.host() + " is unreachable (" + u.reason() + "); its procs are left as they are");
       }
@@ -436,9 +445,9 @@ final class RunExecution {
     synchronized (d.replanTurn) {
       for (int attempt = 2; ; attempt++) {
         plannedFrom = d.observe(swarm);
-        SwarmPlan plan = Planner.plan(desired, plannedFrom, deleting ? PlanPolicy.deletingSwarm() : PlanPolicy.defaults());
+        SwarmPlan plan = Planner.plan(desired, plannedFrom, policy);
         run = d.store.recordPlan(run.id(), VrJson.writeJson(plan));
-        d.emit(new DispatchEvent.Planned(run.id(), now(), plan.summary().toString(), plan.render()));
+        d.emit(new DispatchEvent.Planned(run.id(), now(), label(plan.summary().toString()), plan.render()));
         try {
           reservePorts(plan);
           return plan;
@@ -768,7 +777,13 @@ final class RunExecution {
     return b.toString();
   }
 
+  /** A restart's messages say so: its plan looks like a release change's otherwise. */
+  private String label(String message) {
+    return restarting ? "restart: " + message : message;
+  }
+
   private DispatchResult finish(SwarmPlan plan, String summary) {
+    summary = label(summary);
     // a no-op plan was made from an observation taken moments ago: observing again proves nothing
     boolean confirmed = plan.isNoop() || confirm();
     d.store.release(run.id());

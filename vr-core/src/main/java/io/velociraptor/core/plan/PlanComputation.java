@@ -71,6 +71,8 @@ final class PlanComputation {
   private final Map<ProcRef, Mine> stopped = new HashMap<>();
   private Map<HostName, List<PortLock>> locksByHost;
   private int target;
+  /** {@link PlanPolicy#restart()}, hashed: its natural order compares formatted names. */
+  private final Set<ProcRef> restart;
 
   PlanComputation(DesiredSwarm desired, FleetSnapshot snapshot, PlanPolicy policy) {
     this.swarm = desired.swarm();
@@ -85,6 +87,7 @@ final class PlanComputation {
     this.deleting = policy.deleting();
     this.snapshot = snapshot;
     this.policy = policy;
+    this.restart = policy.restart().isEmpty() ? Set.of() : new HashSet<>(policy.restart());
   }
 
   SwarmPlan run() {
@@ -260,6 +263,9 @@ final class PlanComputation {
     }
     int kept = 0;
     for (HostState h : squadHosts) {
+      if (!restart.isEmpty()) {
+        h.current.removeIf(this::retireIfRestarted);
+      }
       for (Mine m : h.current) {
         keep(m, KeepReason.CURRENT);
         kept++;
@@ -268,13 +274,28 @@ final class PlanComputation {
     return kept;
   }
 
+  /**
+   * @return whether the policy restarts this current proc, which then is a retiree like an old
+   *     release's proc (placement sees its host without it, so it is replaced by the usual rules)
+   */
+  private boolean retireIfRestarted(Mine m) {
+    if (!restart.contains(m.ref())) {
+      return false;
+    }
+    retirees.add(new Retiree(m, StopReason.RESTARTED, "restart: replaced by a new proc of the same release"));
+    return true;
+  }
+
   /** Keeps one current proc per eligible host; stops the others and those on inactive hosts. */
   private int keepOnePerHost() {
     int kept = 0;
     for (HostState h : squadHosts) {
+      boolean restarted = false;
       for (int i = 0; i < h.current.size(); i++) {
         Mine m = h.current.get(i);
-        if (h.eligible && i == 0) {
+        if (h.eligible && i == 0 && retireIfRestarted(m)) {
+          restarted = true;
+        } else if (h.eligible && i == 0) {
           keep(m, KeepReason.CURRENT);
           kept++;
         } else if (h.eligible) {
@@ -283,7 +304,9 @@ final class PlanComputation {
           stop(m, StopReason.EXCESS, "one per host: " + h.name + " is inactive", Optional.empty());
         }
       }
-      if (h.current.size() > 1 || (!h.eligible && !h.current.isEmpty())) {
+      if (restarted) {
+        h.current.clear(); // its one proc is restarted: the host gets a new one
+      } else if (h.current.size() > 1 || (!h.eligible && !h.current.isEmpty())) {
         h.current.subList(h.eligible ? 1 : 0, h.current.size()).clear();
       }
     }
@@ -457,7 +480,8 @@ final class PlanComputation {
   private void pair(int startIndex, Retiree r) {
     Start s = starts.get(startIndex);
     r.replacedBy = s.ref();
-    starts.set(startIndex, new Start(s.host(), s.port(), s.name(), StartReason.REPLACEMENT, Optional.of(r.mine.ref())));
+    StartReason reason = r.reason == StopReason.RESTARTED ? StartReason.RESTART : StartReason.REPLACEMENT;
+    starts.set(startIndex, new Start(s.host(), s.port(), s.name(), reason, Optional.of(r.mine.ref())));
   }
 
   private void keep(Mine m, KeepReason reason) {

@@ -40,8 +40,8 @@ public record Start(HostName host, Port port, ProcName.Ours name, StartReason re
     if (!name.portNumber().equals(port)) {
       throw InvalidValueException.of("start port", port, "program " + name + " names another port");
     }
-    if ((reason == StartReason.REPLACEMENT) != replaces.isPresent()) {
-      throw InvalidValueException.of("start reason", reason, "a replacement names the proc it replaces, and only a replacement does");
+    if (reason.replaces() != replaces.isPresent()) {
+      throw InvalidValueException.of("start reason", reason, "a replacement or restart names the proc it replaces, and only those do");
     }
   }
 

@@ -11,5 +11,7 @@ public enum StopReason {
   /** Of the current release but not up (stopped, exited, fatal, stopping or unknown). */
   FAILED,
   /** The swarm is being deleted. */
-  SWARM_DELETED
+  SWARM_DELETED,
+  /** Current, but the policy restarts it ({@link PlanPolicy#restart()}): a new proc takes over. */
+  RESTARTED
 }

@@ -218,6 +218,77 @@ class PlannerTest {
 
   /** The original's "defunct procs" caveat, row by row: each identity change retires the old procs. */
   @Nested
+  class Restarting {
+    final FleetSnapshot fleet = fleet().squad("main", "h1", "h2").proc("h1", current(5000), RUNNING)
+        .proc("h2", current(5000), RUNNING).pool("lb", "web_pool", "h1:5000", "h2:5000").build();
+
+    @Test
+    void replacesEachRestartedCurrentProcOnAFreshPortOfItsHostPairedLikeAReleaseChange() {
+      SwarmPlan plan = plan(s -> s.size(2), fleet,
+          PlanPolicy.restarting(List.of(ref("h1", current(5000)), ref("h2", current(5000)))));
+      assertThat(starts(plan)).containsExactly("h1:5001", "h2:5001");
+      assertThat(plan.starts()).allMatch(s -> s.reason() == StartReason.RESTART && s.name().hash().value().equals(HASH));
+      assertThat(plan.starts().get(0).replaces()).contains(ref("h1", current(5000)));
+      assertThat(stops(plan)).containsExactly("h1/" + current(5000) + " RESTARTED", "h2/" + current(5000) + " RESTARTED");
+      assertThat(plan.stops().get(1).replacedBy()).contains(plan.starts().get(1).ref());
+      assertThat(plan.keeps()).isEmpty();
+      assertThat(plan.routeAdds()).extracting(r -> r.member().format()).containsExactly("h1:5001", "h2:5001");
+      assertThat(plan.routeRemoves()).extracting(r -> r.member() + " " + r.reason())
+          .containsExactly("h1:5000 STOPPED_PROC", "h2:5000 STOPPED_PROC");
+      assertThat(plan.render()).contains("restart");
+    }
+
+    @Test
+    void restartsOnlyTheProcsItNamesAndKeepsTheOthers() {
+      SwarmPlan plan = plan(s -> s.size(2), fleet, PlanPolicy.restarting(List.of(ref("h2", current(5000)))));
+      assertThat(starts(plan)).containsExactly("h2:5001");
+      assertThat(keeps(plan)).containsExactly("h1/" + current(5000) + " CURRENT");
+      assertThat(stops(plan)).containsExactly("h2/" + current(5000) + " RESTARTED");
+    }
+
+    @Test
+    void aNamedProcThatIsNoLongerCurrentIsPlannedAsWithoutThePolicy() {
+      SwarmPlan restarted = plan(s -> s.size(2), fleet, PlanPolicy.restarting(List.of(ref("h1", old(5000)),
+          ref("h9", current(5000)))));
+      assertThat(restarted.isNoop()).isTrue();
+    }
+
+    @Test
+    void keepsARestartedProcServingWhileItsReplacementHasNoPort() {
+      FleetSnapshot full = fleet().squad("main", "h1").range("h1", 5000, 5001).proc("h1", current(5000), RUNNING).build();
+      SwarmPlan plan = plan(s -> s.size(1).pool(Optional.empty()), full,
+          PlanPolicy.restarting(List.of(ref("h1", current(5000)))));
+      assertThat(plan.starts()).isEmpty();
+      assertThat(keeps(plan)).containsExactly("h1/" + current(5000) + " AWAITING_REPLACEMENT");
+      assertThat(plan.unplaced()).extracting(Unplaced::reason).containsExactly(UnplacedReason.PORTS_EXHAUSTED);
+    }
+
+    @Test
+    void restartsAOnePerHostSwarmHostByHost() {
+      SwarmPlan plan = plan(s -> s.onePerHost(true), fleet, PlanPolicy.restarting(List.of(ref("h1", current(5000)))));
+      assertThat(starts(plan)).containsExactly("h1:5001");
+      assertThat(plan.starts().get(0).reason()).isEqualTo(StartReason.RESTART);
+      assertThat(stops(plan)).containsExactly("h1/" + current(5000) + " RESTARTED");
+      assertThat(keeps(plan)).containsExactly("h2/" + current(5000) + " CURRENT");
+    }
+
+    @Test
+    void aShrinkDuringARestartStopsTheExcessAsExcess() {
+      SwarmPlan plan = plan(s -> s.size(1), fleet,
+          PlanPolicy.restarting(List.of(ref("h1", current(5000)), ref("h2", current(5000)))));
+      assertThat(plan.starts()).hasSize(1);
+      assertThat(plan.stops()).extracting(Stop::reason).containsExactlyInAnyOrder(StopReason.EXCESS, StopReason.RESTARTED);
+    }
+
+    @Test
+    void aDeletingPolicyRestartsNothing() {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> PlanPolicy.builder().deleting(true)
+              .addRestart(ref("h1", current(5000))).build())
+          .isInstanceOf(io.velociraptor.core.model.InvalidValueException.class).hasMessageContaining(current(5000));
+    }
+  }
+
+  @Nested
   class ChangingIdentity {
     @Test
     void retiresProcsOfTheOldAppNameAsThePreviousManifestation() {

@@ -482,6 +482,44 @@ final class Commands {
     }
   }
 
+  @Command(name = "restart", mixinStandardHelpOptions = true,
+      description = {"Rolling restart: replace every proc of a swarm by a new one of the same release on a fresh port,",
+          "under the swarm's update policy, each old proc stopped only after its replacement is uptested and routed.",
+          "No build, no new release. Exit 0: done; 1: the run failed."})
+  static final class Restart extends Dispatching {
+    @Parameters(paramLabel = "SWARM", description = "the swarm's name (app-config-proc) or id")
+    String name;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) throws IOException {
+      Swarm s = swarmByNameOrId(fleet, name);
+      return dispatch(config, fleet, () -> List.of(fleet.dispatcher().restart(s.id())));
+    }
+  }
+
+  @Command(name = "scale", mixinStandardHelpOptions = true,
+      description = {"Change a stored swarm's size and dispatch it (through its update policy).",
+          "Exit 0: done (the same size changes nothing); 1: the run failed."})
+  static final class Scale extends Dispatching {
+    @Parameters(index = "0", paramLabel = "SWARM", description = "the swarm's name (app-config-proc) or id")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "N", description = "the new size, 0 to " + Swarm.MAX_SIZE)
+    String size;
+
+    @Override
+    int run(VrConfig config, Fleet fleet) throws IOException {
+      Swarm s = swarmByNameOrId(fleet, name);
+      int n;
+      try {
+        n = Integer.parseInt(size.strip());
+      } catch (NumberFormatException e) {
+        throw InvalidValueException.of("size", size, "is not a whole number (0 to " + Swarm.MAX_SIZE + ")");
+      }
+      return dispatch(config, fleet, () -> List.of(fleet.dispatcher().scale(s.id(), n)));
+    }
+  }
+
   @Command(name = "runs", mixinStandardHelpOptions = true, description = "List every swarm's runs, newest last.")
   static final class Runs extends FleetCommand {
     @Override

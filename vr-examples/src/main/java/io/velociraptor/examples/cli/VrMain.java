@@ -30,8 +30,9 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "vr", mixinStandardHelpOptions = true, versionProvider = VrMain.Version.class,
     description = "Velociraptor for Java: build apps, dispatch swarms of procs, watch hosts.",
     subcommands = {Commands.Plan.class, Commands.Simulate.class, Commands.Dispatch.class, Commands.Promote.class,
-        Commands.Revert.class, Commands.Reconcile.class, Commands.Swarms.class,
-        Commands.SwarmCmd.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class, Commands.ProcCmd.class,
+        Commands.Revert.class, Commands.Reconcile.class, Commands.Swarms.class, Commands.SwarmCmd.class,
+        Commands.Restart.class, Commands.Scale.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class,
+        Commands.ProcCmd.class,
         Commands.Ports.class, Commands.BuildCmd.class, Commands.Builds.class, Commands.Snapshot.class,
         Commands.Events.class, ReleaseCommands.Releases.class,
         ReleaseCommands.Rollback.class, ReleaseCommands.Gc.class, DemoCommand.class, CommandLine.HelpCommand.class})

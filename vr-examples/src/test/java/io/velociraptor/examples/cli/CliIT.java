@@ -334,7 +334,8 @@ class CliIT {
   @Test
   @Order(14)
   void everyCommandHasHelp() throws Exception {
-    for (String cmd : List.of("plan", "dispatch", "promote", "revert", "reconcile", "swarms", "swarm show", "swarm history", "swarm delete",
+    for (String cmd : List.of("plan", "dispatch", "promote", "revert", "reconcile", "swarms", "swarm show",
+        "swarm history", "swarm delete", "restart", "scale",
         "runs", "run show", "procs", "proc start", "proc stop", "proc restart", "proc logs", "proc delete", "ports",
         "build", "builds", "snapshot", "events", "demo")) {
       List<String> args = new java.util.ArrayList<>(List.of(cmd.split(" ")));
