@@ -33,6 +33,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = DispatchEvent.WaveStarted.class, name = "wave_started"),
     @JsonSubTypes.Type(value = DispatchEvent.WaveDone.class, name = "wave_done"),
     @JsonSubTypes.Type(value = DispatchEvent.Warning.class, name = "warning"),
+    @JsonSubTypes.Type(value = DispatchEvent.RunPaused.class, name = "run_paused"),
     @JsonSubTypes.Type(value = DispatchEvent.RunDone.class, name = "run_done"),
     @JsonSubTypes.Type(value = DispatchEvent.RunFailed.class, name = "run_failed")})
 public sealed interface DispatchEvent {
@@ -344,6 +345,20 @@ public sealed interface DispatchEvent {
     @Override
     public String describe() {
       return "wave " + wave + "/" + waves + " done: " + summary;
+    }
+  }
+
+  /**
+   * The run paused after its canary wave, in state {@code canary}, until a promote or a revert.
+   *
+   * @param runId the run
+   * @param at when
+   * @param message what serves and how to go on
+   */
+  record RunPaused(String runId, Instant at, String message) implements DispatchEvent {
+    @Override
+    public String describe() {
+      return "paused: " + message;
     }
   }
 }

@@ -18,6 +18,18 @@ public class DispatchException extends VrException {
     this.failedIn = failedIn;
   }
 
+  /**
+   * A promote or revert of a swarm that has no run paused in {@code canary}: the message says what
+   * the swarm's run is doing, or that it has none.
+   */
+  public static final class NotPaused extends DispatchException {
+    private static final long serialVersionUID = 1L;
+
+    NotPaused(String runId, RunState state, String message) {
+      super(runId, state, message, null);
+    }
+  }
+
   /** The failed run's id. */
   public String runId() {
     return runId;
@@ -33,9 +45,12 @@ public class DispatchException extends VrException {
     private static final long serialVersionUID = 1L;
 
     Busy(String holderRunId, RunState holderState, String swarm, String owner) {
-      super(holderRunId, holderState, "swarm " + swarm + " is being dispatched by run " + holderRunId
-          + " (" + holderState.wire() + ", " + owner + "); wait for it to finish, or for its owner to die and the"
-          + " store to reclaim it", null);
+      super(holderRunId, holderState, holderState.isPaused()
+          ? "swarm " + swarm + " is paused in run " + holderRunId + " with its canaries serving; `vr promote " + swarm
+              + "` rolls it out, `vr revert " + swarm + "` retires the canaries, then dispatch again"
+          : "swarm " + swarm + " is being dispatched by run " + holderRunId
+              + " (" + holderState.wire() + ", " + owner + "); wait for it to finish, or for its owner to die and the"
+              + " store to reclaim it", null);
     }
 
     /** The run that holds the swarm. */

@@ -411,13 +411,106 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   private DispatchResult execute(Swarm swarm, boolean deleting) {
+    RunExecution exec = new RunExecution(this, begin(swarm), swarm, deleting);
+    return revertIfAsked(swarm, exec, exec.execute());
+  }
+
+  private SwarmRun begin(Swarm swarm) {
     String traceId = RunIds.traceId();
     BeginRun begun = store.tryBeginRun(swarm.id(), traceId, owner);
     if (begun instanceof BeginRun.Busy busy) {
       throw new DispatchException.Busy(busy.holder().id(), busy.holder().state(), swarm.name(), busy.holder().owner().toString());
     }
-    SwarmRun run = ((BeginRun.Started) begun).run();
-    return new RunExecution(this, run, swarm, deleting).execute();
+    return ((BeginRun.Started) begun).run();
+  }
+
+  /**
+   * After a run failed under {@code on_failure: revert}, dispatches the last release that
+   * succeeded (the stored swarm, with the failed swarm's policy) as a new run, which does not
+   * revert in turn.
+   */
+  private DispatchResult revertIfAsked(Swarm failed, RunExecution exec, DispatchResult result) {
+    Optional<Swarm> back = exec.revertTo();
+    if (result.succeeded() || result.paused() || back.isEmpty()) {
+      return result;
+    }
+    LOG.info("run {} of swarm {} failed; on_failure revert dispatches {} {} again", result.run().id(), failed.name(),
+        back.get().app(), back.get().version());
+    RunExecution revert = new RunExecution(this, begin(back.get()), back.get(), false)
+        .because("auto-revert after run " + result.run().id() + " failed: dispatching " + back.get().app() + " "
+            + back.get().version() + " again, the last release that succeeded", false);
+    return result.withRevert(revert.execute());
+  }
+
+  /**
+   * Continues a rollout paused after its canary wave: plans again from what runs (the canaries are
+   * of the run's release, so they stay) and rolls out the rest under the swarm's update policy,
+   * without another canary. The same run goes on, owned now by this process.
+   *
+   * @param id the swarm
+   * @return the run's result
+   * @throws DispatchException.NotPaused if the swarm has no run paused in canary (or another process
+   *     resumed it first)
+   */
+  public DispatchResult promote(SwarmId id) {
+    SwarmRun paused = pausedRun(id, "promote");
+    Swarm swarm = paused.swarm().orElseThrow(() -> new DispatchException.NotPaused(paused.id(), paused.state(),
+        "run " + paused.id() + " does not record its swarm; revert it and dispatch again"));
+    requireSquad(swarm);
+    SwarmRun run = resume(paused, "promoted: rolling out the rest of release " + paused.release().map(Object::toString)
+        .orElse("?"));
+    RunExecution exec = new RunExecution(this, run, swarm, false).resuming(RunExecution.Mode.PROMOTE);
+    return revertIfAsked(swarm, exec, exec.execute());
+  }
+
+  /**
+   * Ends a rollout paused after its canary wave: retires the canaries (out of the pool first) and
+   * leaves everything else as it was; the run ends {@code reverted}. A swarm whose first dispatch
+   * paused has nothing to go back to: its canaries are all its procs, and they are retired.
+   *
+   * @param id the swarm
+   * @return the run's result, {@link DispatchResult#succeeded()} once the canaries are gone
+   * @throws DispatchException.NotPaused if the swarm has no run paused in canary (or another process
+   *     resumed it first)
+   */
+  public DispatchResult revert(SwarmId id) {
+    SwarmRun paused = pausedRun(id, "revert");
+    Optional<Swarm> stored = store.swarm(id);
+    boolean first = stored.isEmpty() || paused.swarm().equals(stored);
+    Swarm back = first ? paused.swarm().or(() -> stored).orElseThrow(() -> new DispatchException.NotPaused(paused.id(),
+        paused.state(), "run " + paused.id() + " does not record its swarm and the swarm is not stored")) : stored.get();
+    SwarmRun run = resume(paused, "reverted: retiring the canaries of release " + paused.release().map(Object::toString)
+        .orElse("?"));
+    return new RunExecution(this, run, back, first).resuming(RunExecution.Mode.REVERT).execute();
+  }
+
+  private SwarmRun pausedRun(SwarmId id, String what) {
+    String name = store.swarm(id).map(Swarm::name).orElse(id.value());
+    Optional<SwarmRun> live = store.activeRun(id);
+    if (live.isEmpty()) {
+      List<SwarmRun> history = store.history(id);
+      throw new DispatchException.NotPaused(history.isEmpty() ? "" : history.get(history.size() - 1).id(),
+          history.isEmpty() ? RunState.PENDING : history.get(history.size() - 1).state(),
+          "cannot " + what + " swarm " + name + ": it has no paused run" + (history.isEmpty() ? " (it has no run at all)"
+              : " (its last run " + history.get(history.size() - 1).id() + " is " + history.get(history.size() - 1).state()
+                  + ")"));
+    }
+    SwarmRun run = live.get();
+    if (!run.state().isPaused()) {
+      throw new DispatchException.NotPaused(run.id(), run.state(), "cannot " + what + " swarm " + name + ": its run "
+          + run.id() + " is " + run.state() + " (" + run.owner() + "), not paused in canary");
+    }
+    return run;
+  }
+
+  private SwarmRun resume(SwarmRun paused, String message) {
+    try {
+      return store.resume(paused.id(), owner, RunState.PENDING, message);
+    } catch (InvalidValueException raced) {
+      SwarmRun now = store.status(paused.id()).orElse(paused);
+      throw new DispatchException.NotPaused(now.id(), now.state(), "run " + now.id() + " is " + now.state()
+          + ", no longer paused: another process promoted or reverted it first");
+    }
   }
 
   void emit(DispatchEvent event) {

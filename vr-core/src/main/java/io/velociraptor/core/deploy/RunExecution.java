@@ -77,6 +77,24 @@ final class RunExecution {
 
   private record NewProc(Host host, ProcName.Ours name) {}
 
+  /** How a run goes: a new dispatch, or a paused run resumed by a promote or a revert. */
+  enum Mode {
+    /** A new run: plan, roll out, pause after a canary wave. */
+    DISPATCH,
+    /** A paused run promoted: roll out the rest without another canary. */
+    PROMOTE,
+    /** A paused run reverted: retire the canaries, end {@code reverted}. */
+    REVERT
+  }
+
+  private Mode mode = Mode.DISPATCH;
+  /** Why this run was begun, when something other than an operator's dispatch began it. */
+  private Optional<String> cause = Optional.empty();
+  /** Whether a failure may re-dispatch the last successful release (never for a revert itself). */
+  private boolean mayRevert = true;
+  /** The swarm a failed run re-dispatches under on_failure: revert, once fail() decided so. */
+  private Optional<Swarm> revertTo = Optional.empty();
+
   RunExecution(Dispatcher d, SwarmRun run, Swarm swarm, boolean deleting) {
     this.d = d;
     this.run = run;
@@ -84,12 +102,38 @@ final class RunExecution {
     this.deleting = deleting;
   }
 
+  /** Resumes a paused run: {@code swarm} is what to converge to (the run's, or the previous). */
+  RunExecution resuming(Mode how) {
+    this.mode = how;
+    this.mayRevert = how == Mode.PROMOTE;
+    return this;
+  }
+
+  /** Records why the run was begun, first in its history, and keeps a failure from reverting. */
+  RunExecution because(String why, boolean revertOnFailure) {
+    this.cause = Optional.of(why);
+    this.mayRevert = revertOnFailure;
+    return this;
+  }
+
+  /** The swarm to re-dispatch after this run failed, when its policy says revert and there is one. */
+  Optional<Swarm> revertTo() {
+    return revertTo;
+  }
+
   DispatchResult execute() {
-    d.emit(new DispatchEvent.RunStarted(run.id(), now(), swarm.name(), swarm.id().value(), run.traceId()));
+    if (mode == Mode.DISPATCH) {
+      d.emit(new DispatchEvent.RunStarted(run.id(), now(), swarm.name(), swarm.id().value(), run.traceId()));
+    }
     SwarmPlan plan = null;
     try {
+      if (cause.isPresent()) {
+        moveTo(RunState.PENDING, cause.get());
+      }
       Optional<Release> release = deleting ? Optional.empty() : Optional.of(resolveRelease());
-      run = d.store.recordTarget(run.id(), swarm, release.map(Release::hash));
+      if (mode == Mode.DISPATCH) {
+        run = d.store.recordTarget(run.id(), swarm, release.map(Release::hash));
+      }
       FleetSnapshot snapshot = d.observe(swarm);
       plannedFrom = snapshot;
       sweepOrphans(snapshot);
@@ -113,8 +157,9 @@ final class RunExecution {
         return finish(plan, "nothing to do: " + plan.summary());
       }
       plan = reserveOrReplan(plan, desired);
-      if (!deleting && !swarm.updatePolicy().isDefault()) {
-        RolloutPlan rollout = RolloutPlanner.stage(plan, plannedFrom, swarm.updatePolicy());
+      if (!deleting && mode != Mode.REVERT && !swarm.updatePolicy().isDefault()) {
+        UpdatePolicy update = mode == Mode.PROMOTE ? withoutCanary(swarm.updatePolicy()) : swarm.updatePolicy();
+        RolloutPlan rollout = RolloutPlanner.stage(plan, plannedFrom, update);
         if (rollout.waves().size() > 1) {
           return executeWaves(plan, rollout, release.orElseThrow());
         }
@@ -159,15 +204,34 @@ final class RunExecution {
    * between waves converges there too.
    */
   private DispatchResult executeWaves(SwarmPlan whole, RolloutPlan rollout, Release release) {
-    if (rollout.hasCanary()) {
-      warn("the canary wave does not pause yet (vr promote / vr revert are to come): it runs as wave 1");
-    }
     int total = rollout.waves().size();
     for (Wave w : rollout.waves()) {
       runWave(w, total, rollout.update(), release);
+      if (w.canary()) {
+        return pause(whole, w, total, release);
+      }
     }
     d.store.release(run.id());
     return finish(whole, whole.summary() + " in " + total + " waves");
+  }
+
+  private static UpdatePolicy withoutCanary(UpdatePolicy policy) {
+    return io.velociraptor.core.model.ImmutableUpdatePolicy.builder().from(policy).canary(0).build();
+  }
+
+  /**
+   * Parks the run after its canary wave: its canaries serve beside the old procs, its port locks
+   * are released (the canaries' ports are in use, which every plan sees), and the run stays live in
+   * {@code canary}, so the swarm takes no other dispatch until a promote or a revert resumes it.
+   */
+  private DispatchResult pause(SwarmPlan whole, Wave canaries, int total, Release release) {
+    d.store.release(run.id());
+    String message = "paused after canary wave " + canaries.number() + "/" + total + ": " + canaries.plan().starts().size()
+        + " proc(s) of release " + release.hash() + " serve beside the old; `vr promote " + swarm.name()
+        + "` rolls out the rest, `vr revert " + swarm.name() + "` retires the canaries";
+    moveTo(RunState.CANARY, message);
+    d.emit(new DispatchEvent.RunPaused(run.id(), now(), message));
+    return new DispatchResult(run, Optional.of(whole), false);
   }
 
   private void runWave(Wave w, int total, UpdatePolicy update, Release release) {
@@ -296,7 +360,13 @@ final class RunExecution {
   }
 
   private Release resolveRelease() {
-    Build build = d.existingBuild(swarm).orElseGet(this::build);
+    Build build = d.existingBuild(swarm).orElseGet(() -> {
+      if (mode != Mode.DISPATCH) {
+        throw new StepFailed("there is no usable build of " + swarm.app() + " " + swarm.version() + " any more (it was"
+            + " deleted or rebuilt); a " + mode.name().toLowerCase(java.util.Locale.ROOT) + " never builds");
+      }
+      return build();
+    });
     Release release = Release.of(swarm, build);
     if (!d.store.release(release.hash()).equals(Optional.of(release))) {
       d.store.putRelease(release);
@@ -699,8 +769,12 @@ final class RunExecution {
     if (!deleting && !d.store.swarm(swarm.id()).equals(Optional.of(swarm))) {
       d.store.putSwarm(swarm);
     }
-    run = d.store.transition(run.id(), RunState.DONE, summary);
-    d.emit(new DispatchEvent.StateChanged(run.id(), now(), RunState.DONE, summary));
+    RunState end = mode == Mode.REVERT ? RunState.REVERTED : RunState.DONE;
+    if (mode == Mode.REVERT) {
+      summary = "reverted: canaries retired (" + summary + "); the swarm runs what it ran before";
+    }
+    run = d.store.transition(run.id(), end, summary);
+    d.emit(new DispatchEvent.StateChanged(run.id(), now(), end, summary));
     d.emit(new DispatchEvent.RunDone(run.id(), now(), summary));
     return new DispatchResult(run, Optional.of(plan), confirmed);
   }
@@ -743,6 +817,7 @@ final class RunExecution {
     if (!routingStarted) {
       tearDownCreated();
     }
+    reason += revertDecision(failedIn);
     if (run.swarm().isEmpty()) {
       try {
         run = d.store.recordTarget(run.id(), swarm, Optional.empty()); // a build that failed: the run still says what it dispatched
@@ -772,6 +847,36 @@ final class RunExecution {
       throw err;
     }
     return new DispatchResult(run, Optional.ofNullable(plan), false);
+  }
+
+  /**
+   * Decides, for a failed rollout whose policy says {@code on_failure: revert}, whether the last
+   * release that succeeded is dispatched again: only once the run began changing procs (a build
+   * that failed changed nothing), only when that release differs from this run's and its build is
+   * still there. Returns what the failure reason adds, so the run says what follows.
+   */
+  private String revertDecision(RunState failedIn) {
+    if (deleting || !mayRevert || swarm.updatePolicy().onFailure() != io.velociraptor.core.model.OnFailure.REVERT
+        || failedIn.ordinal() < RunState.DEPLOYING.ordinal()) {
+      return "";
+    }
+    try {
+      Optional<Swarm> previous = d.store.swarm(swarm.id());
+      if (previous.isEmpty() || previous.get().equals(swarm)) {
+        return "; on_failure revert: no earlier release of this swarm succeeded, nothing to revert to";
+      }
+      Optional<Build> build = d.existingBuild(previous.get());
+      if (build.isEmpty()) {
+        return "; on_failure revert: cannot revert, the build of " + previous.get().app() + " " + previous.get().version()
+            + " is gone";
+      }
+      Swarm back = Swarm.builder().from(previous.get()).update(swarm.update()).build();
+      revertTo = Optional.of(back);
+      return "; on_failure revert: dispatching release " + Release.of(back, build.get()).hash() + " ("
+          + back.app() + " " + back.version() + ") again, the last that succeeded";
+    } catch (RuntimeException e) {
+      return "; on_failure revert: cannot revert: " + e.getMessage();
+    }
   }
 
   /** The new procs never served traffic, so they go; the old ones were never touched. */

@@ -6,10 +6,10 @@ import java.util.Locale;
 
 /**
  * Where a swarm run is. A run moves forward through {@code pending, building, deploying,
- * uptesting, routing, cleaning} (skipping states it does not need) and ends {@code done} or
- * {@code failed}; a finished run never changes again. A rollout with canaries pauses in
- * {@code canary} after its first wave, and resumes from there in any state (promoted, it deploys
- * again; reverted, it cleans). Serialized in lowercase.
+ * uptesting, routing, cleaning} (skipping states it does not need) and ends {@code done},
+ * {@code failed} or {@code reverted}; a finished run never changes again. A rollout with canaries pauses in
+ * {@code canary} after its first wave, and resumes from there (a promote or a revert plans
+ * again from {@code pending}). Serialized in lowercase.
  */
 public enum RunState {
   /** Created, nothing done yet. */
@@ -32,7 +32,12 @@ public enum RunState {
   /** Finished: the swarm is as asked. */
   DONE,
   /** Finished without reaching the asked state; the run says why. */
-  FAILED;
+  FAILED,
+  /**
+   * Finished by {@code vr revert} of its canaries: they were retired and the swarm runs what it
+   * ran before the run; the run's release did not roll out.
+   */
+  REVERTED;
 
   /** The lowercase wire form, e.g. {@code uptesting}. */
   @JsonValue
@@ -56,12 +61,12 @@ public enum RunState {
       }
     }
     throw InvalidValueException.of("run state", text,
-        "must be one of pending, building, deploying, uptesting, routing, cleaning, canary, done, failed");
+        "must be one of pending, building, deploying, uptesting, routing, cleaning, canary, done, failed, reverted");
   }
 
-  /** Whether the run is over ({@code done} or {@code failed}). */
+  /** Whether the run is over ({@code done}, {@code failed} or {@code reverted}). */
   public boolean isTerminal() {
-    return this == DONE || this == FAILED;
+    return this == DONE || this == FAILED || this == REVERTED;
   }
 
   /** Whether the run is paused for an operator ({@code canary}): never stale, whoever began it. */
@@ -71,8 +76,8 @@ public enum RunState {
 
   /**
    * The state machine: from a live state a run may stay, move forward (skipping states), finish
-   * {@code done} or fail; a paused ({@code canary}) run may resume in any live state but
-   * {@code pending}; a finished run may not move at all.
+   * {@code done} or fail; a paused ({@code canary}) run may resume in any state (a promote or a
+   * revert begins again at {@code pending}); a finished run may not move at all.
    *
    * @param next the state asked for
    * @return whether a run in this state may move to {@code next}
@@ -82,7 +87,7 @@ public enum RunState {
       return false;
     }
     if (this == CANARY) {
-      return next != PENDING;
+      return true; // a promote or a revert plans again from the start
     }
     return next.isTerminal() || next.ordinal() >= ordinal();
   }

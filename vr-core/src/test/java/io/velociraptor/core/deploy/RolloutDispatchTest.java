@@ -2,14 +2,17 @@ package io.velociraptor.core.deploy;
 
 import static io.velociraptor.core.deploy.DispatchWorld.POOL;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.PoolMember;
 import io.velociraptor.core.model.ProcCount;
 import io.velociraptor.core.model.ProcState;
+import io.velociraptor.core.model.RunState;
 import io.velociraptor.core.model.RunStep;
 import io.velociraptor.core.model.Swarm;
+import io.velociraptor.core.model.SwarmRun;
 import io.velociraptor.core.model.UpdatePolicy;
 import io.velociraptor.core.model.Version;
 import io.velociraptor.core.spi.Balancer;
@@ -201,15 +204,178 @@ class RolloutDispatchTest {
     }
   }
 
+  private static final UpdatePolicy CANARY = UpdatePolicy.builder().maxParallel(ProcCount.of(1)).maxSurge(ProcCount.of(1))
+      .canary(1).build();
+
+  private static long ofVersion(Set<String> procs, String version) {
+    return procs.stream().filter(p -> p.contains("-" + version + "-")).count();
+  }
+
+  /** Dispatches v1 (3 procs), then v2 with one canary: returns the v1 procs; the run is paused. */
+  private static Set<String> pausedWithOneCanary(DispatchWorld world, Swarm target) {
+    try (Dispatcher d = world.dispatcher()) {
+      assertThat(d.dispatch(DispatchWorld.swarm().build()).succeeded()).isTrue();
+    }
+    Set<String> v1 = world.running();
+    try (Dispatcher d = world.dispatcher()) {
+      DispatchResult result = d.dispatch(target);
+      assertThat(result.paused()).as(result.run().failureReason().orElse("") + " " + world.events).isTrue();
+      assertThat(result.succeeded()).isFalse();
+      assertThat(result.run().state()).isEqualTo(RunState.CANARY);
+    }
+    return v1;
+  }
+
   @Test
-  void aCanaryWaveRunsAsWaveOneWithoutPausingAndSaysSo() {
+  void aCanaryWavePausesTheRunWithTheCanaryServingBesideTheOldAndRefusesAnotherDispatchNamingTheRun() {
     try (DispatchWorld world = new DispatchWorld()) {
-      Swarm target = v2(3, UpdatePolicy.builder().maxParallel(ProcCount.of(1)).maxSurge(ProcCount.of(1)).canary(1).build());
-      roll(world, target, new ArrayList<>());
-      assertThat(world.events).anyMatch(e -> e instanceof DispatchEvent.Warning w && w.message().contains("does not pause"));
-      DispatchEvent first = world.events.stream().filter(e -> e instanceof DispatchEvent.WaveStarted).findFirst().orElseThrow();
-      assertThat(first.describe()).startsWith("wave 1/").contains("+1 -0");
+      Swarm target = v2(3, CANARY);
+      Set<String> v1 = pausedWithOneCanary(world, target);
+      assertThat(world.running()).hasSize(4).containsAll(v1);
+      assertThat(ofVersion(world.running(), "v2")).isEqualTo(1);
+      assertThat(world.balancer.members(POOL)).isEqualTo(world.runningMembers());
+      assertThat(world.store.portLocks()).as("a paused run holds no port locks").isEmpty();
+      assertThat(world.store.swarm(target.id()).orElseThrow().version()).as("the stored swarm is still v1")
+          .isEqualTo(Version.of("v1"));
+      String runId = world.store.activeRun(target.id()).orElseThrow().id();
+      assertThat(world.events).anyMatch(e -> e instanceof DispatchEvent.RunPaused p && p.message().contains("vr promote"));
+
+      try (Dispatcher d = world.dispatcher()) {
+        assertThatThrownBy(() -> d.dispatch(target)).isInstanceOf(DispatchException.Busy.class)
+            .hasMessageContaining(runId).hasMessageContaining("paused").hasMessageContaining("vr promote")
+            .hasMessageContaining("vr revert");
+        assertThatThrownBy(() -> d.dispatch(DispatchWorld.swarm().version(Version.of("v3")).build()))
+            .isInstanceOf(DispatchException.Busy.class).hasMessageContaining(runId);
+      }
+      assertThat(world.running()).hasSize(4);
+    }
+  }
+
+  @Test
+  void promoteContinuesThePausedRunToTheEndWithinThePolicyAndStoresTheNewSwarm() {
+    try (DispatchWorld world = new DispatchWorld()) {
+      Swarm target = v2(3, CANARY);
+      Set<String> v1 = pausedWithOneCanary(world, target);
+      TreeSet<String> canary = world.running();
+      canary.removeAll(v1);
+      String runId = world.store.activeRun(target.id()).orElseThrow().id();
+      Bounds bounds = new Bounds();
+      // another process promotes: a dispatcher of its own, with the store and hosts in common
+      try (Dispatcher d = dispatcher(world, p -> {})) {
+        d.addListener(e -> bounds.sample(world));
+        DispatchResult result = d.promote(target.id());
+        assertThat(result.succeeded()).as(result.run().failureReason().orElse("") + " " + world.events).isTrue();
+        assertThat(result.run().id()).isEqualTo(runId);
+        assertThat(result.run().history()).extracting(SwarmRun.Transition::state)
+            .containsSubsequence(RunState.ROUTING, RunState.CANARY, RunState.PENDING, RunState.CLEANING, RunState.DONE);
+        assertThat(result.run().history()).anyMatch(t -> t.message().startsWith("promoted"));
+        assertThat(d.plan(target).isNoop()).isTrue();
+      }
+      assertThat(world.running()).hasSize(3).doesNotContainAnyElementsOf(v1).containsAll(canary);
+      assertThat(bounds.minInService).isGreaterThanOrEqualTo(3);
+      assertThat(bounds.maxProcs).isLessThanOrEqualTo(4);
+      assertThat(world.balancer.members(POOL)).isEqualTo(world.runningMembers());
+      assertThat(world.store.swarm(target.id())).contains(target);
+      assertThat(world.store.activeRun(target.id())).isEmpty();
+      try (Dispatcher d = world.dispatcher()) {
+        assertThatThrownBy(() -> d.promote(target.id())).isInstanceOf(DispatchException.NotPaused.class)
+            .hasMessageContaining("no paused run").hasMessageContaining(runId).hasMessageContaining("done");
+      }
+    }
+  }
+
+  @Test
+  void revertRetiresTheCanariesOnlyAndEndsTheRunReverted() {
+    try (DispatchWorld world = new DispatchWorld()) {
+      Swarm target = v2(3, CANARY);
+      Set<String> v1 = pausedWithOneCanary(world, target);
+      String runId = world.store.activeRun(target.id()).orElseThrow().id();
+      try (Dispatcher d = dispatcher(world, p -> {})) {
+        DispatchResult result = d.revert(target.id());
+        assertThat(result.succeeded()).as(result.run().failureReason().orElse("") + " " + world.events).isTrue();
+        assertThat(result.run().id()).isEqualTo(runId);
+        assertThat(result.run().state()).isEqualTo(RunState.REVERTED);
+        assertThat(result.run().history().get(result.run().history().size() - 1).message()).startsWith("reverted");
+        assertThat(d.plan(DispatchWorld.swarm().build()).isNoop()).as("v1 runs as before").isTrue();
+        assertThatThrownBy(() -> d.revert(target.id())).isInstanceOf(DispatchException.NotPaused.class)
+            .hasMessageContaining(runId).hasMessageContaining("reverted");
+      }
+      assertThat(world.running()).isEqualTo(v1);
+      assertThat(world.ours()).isEqualTo(v1);
+      assertThat(new TreeSet<>(world.runtime.procDirs())).isEqualTo(world.ours());
+      assertThat(world.balancer.members(POOL)).isEqualTo(world.runningMembers());
+      assertThat(world.store.swarm(target.id()).orElseThrow().version()).isEqualTo(Version.of("v1"));
+      try (Dispatcher d = world.dispatcher()) {
+        assertThat(d.dispatch(DispatchWorld.swarm().build()).plan().orElseThrow().isNoop()).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void promoteOrRevertOfASwarmWithNoPausedRunIsRefusedSayingWhatItsRunIsDoing() {
+    try (DispatchWorld world = new DispatchWorld()) {
+      Swarm v1 = DispatchWorld.swarm().build();
+      try (Dispatcher d = world.dispatcher()) {
+        assertThatThrownBy(() -> d.promote(v1.id())).isInstanceOf(DispatchException.NotPaused.class)
+            .hasMessageContaining("no run at all");
+        assertThat(d.dispatch(v1).succeeded()).isTrue();
+        assertThatThrownBy(() -> d.revert(v1.id())).isInstanceOf(DispatchException.NotPaused.class)
+            .hasMessageContaining("no paused run").hasMessageContaining("done");
+      }
       assertThat(world.running()).hasSize(3);
+    }
+  }
+
+  @Test
+  void aFailedWaveWithAutoRevertDispatchesTheLastSuccessfulReleaseAgainAndTheRunsSaySo() {
+    try (DispatchWorld world = new DispatchWorld()) {
+      try (Dispatcher d = world.dispatcher()) {
+        assertThat(d.dispatch(DispatchWorld.swarm().size(4).build()).succeeded()).isTrue();
+      }
+      AtomicInteger v2Uptests = new AtomicInteger();
+      world.runtime.uptestsPass(p -> !p.version().orElse("").equals("v2") || v2Uptests.incrementAndGet() == 1);
+      UpdatePolicy policy = UpdatePolicy.builder().maxParallel(ProcCount.of(1)).maxSurge(ProcCount.of(1)).autoRevert(true)
+          .build();
+      Swarm target = v2(4, policy);
+      Bounds bounds = new Bounds();
+      try (Dispatcher d = dispatcher(world, p -> {})) {
+        d.addListener(e -> bounds.sample(world));
+        DispatchResult result = d.dispatch(target);
+        assertThat(result.succeeded()).isFalse();
+        assertThat(result.run().failureReason().orElseThrow()).contains("uptests failed")
+            .contains("on_failure revert: dispatching release").contains("v1");
+        DispatchResult back = result.revert().orElseThrow();
+        assertThat(back.succeeded()).as(back.run().failureReason().orElse("") + " " + world.events).isTrue();
+        assertThat(back.run().id()).isNotEqualTo(result.run().id());
+        assertThat(back.run().history()).anyMatch(t -> t.message().contains("auto-revert after run " + result.run().id()));
+        assertThat(back.run().swarm().orElseThrow().version()).isEqualTo(Version.of("v1"));
+        assertThat(back.run().swarm().orElseThrow().update()).contains(policy);
+        assertThat(back.revert()).isEmpty();
+      }
+      assertThat(world.running()).hasSize(4);
+      assertThat(ofVersion(world.running(), "v1")).as("the previous release at full size").isEqualTo(4);
+      assertThat(world.balancer.members(POOL)).isEqualTo(world.runningMembers());
+      assertThat(bounds.minInService).isGreaterThanOrEqualTo(4);
+      assertThat(world.store.swarm(target.id()).orElseThrow().version()).isEqualTo(Version.of("v1"));
+    }
+  }
+
+  @Test
+  void withoutAutoRevertAFailedWaveRevertsNothing() {
+    try (DispatchWorld world = new DispatchWorld()) {
+      try (Dispatcher d = world.dispatcher()) {
+        assertThat(d.dispatch(DispatchWorld.swarm().size(4).build()).succeeded()).isTrue();
+      }
+      AtomicInteger v2Uptests = new AtomicInteger();
+      world.runtime.uptestsPass(p -> !p.version().orElse("").equals("v2") || v2Uptests.incrementAndGet() == 1);
+      try (Dispatcher d = world.dispatcher()) {
+        DispatchResult result = d.dispatch(v2(4, UpdatePolicy.builder().maxParallel(ProcCount.of(1))
+            .maxSurge(ProcCount.of(1)).build()));
+        assertThat(result.succeeded()).isFalse();
+        assertThat(result.revert()).isEmpty();
+        assertThat(result.run().failureReason().orElseThrow()).doesNotContain("revert");
+      }
+      assertThat(ofVersion(world.running(), "v2")).isEqualTo(1);
     }
   }
 

@@ -26,11 +26,13 @@ class SwarmRunTest {
   }
 
   @Test
-  void aPausedRunResumesInAnyLiveStateButPendingAndOnlyAPausedRunResumes() {
+  void aPausedRunResumesInAnyStateAndOnlyAPausedRunResumes() {
     assertThat(RunState.ROUTING.canMoveTo(RunState.CANARY)).isTrue();
     assertThat(RunState.CANARY.canMoveTo(RunState.DEPLOYING)).isTrue();
     assertThat(RunState.CANARY.canMoveTo(RunState.CLEANING)).isTrue();
-    assertThat(RunState.CANARY.canMoveTo(RunState.PENDING)).isFalse();
+    assertThat(RunState.CANARY.canMoveTo(RunState.PENDING)).isTrue();
+    assertThat(RunState.REVERTED.isTerminal()).isTrue();
+    assertThat(RunState.REVERTED.canMoveTo(RunState.DONE)).isFalse();
     assertThat(RunState.CANARY.isPaused()).isTrue();
     assertThat(RunState.ROUTING.isPaused()).isFalse();
     SwarmRun.Owner other = new SwarmRun.Owner("laptop", "boot-2", 7, Optional.empty());
