@@ -3,6 +3,7 @@ package io.velociraptor.examples.e2e;
 import io.velociraptor.core.deploy.DispatchEvent;
 import io.velociraptor.core.deploy.DispatchListener;
 import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.ObservedProc;
 import io.velociraptor.core.model.PoolMember;
 import io.velociraptor.core.model.ProcName;
 import io.velociraptor.core.model.ProcState;
@@ -27,7 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * member is in from {@code Routed} to {@code Unrouted}. The dispatcher emits each after it acted,
  * and in the order it acted, so the count after each event is the state after that action.
  *
- * <p>A sample reads the swarm's running procs, then the pool, then the running procs again: a
+ * <p>The sampler takes a sample each time the dispatcher has reported a proc or route event since
+ * its last sample began (so it samples all through a rollout and rests between dispatches). A sample reads the swarm's running procs, then the pool, then the running procs again: a
  * member of that pool counts in service if its proc ran at either reading (a routed proc runs from
  * before its route is added to after it is removed, so it cannot miss both readings while routed;
  * a proc that does not run at all is counted out). The most procs is the larger reading.
@@ -92,6 +94,7 @@ final class RolloutMonitor implements DispatchListener, AutoCloseable {
       return;
     }
     events++;
+    notifyAll();
     int in = inService();
     eventMaxProcs = Math.max(eventMaxProcs, procs.size());
     eventMinInService = Math.min(eventMinInService, in);
@@ -106,23 +109,51 @@ final class RolloutMonitor implements DispatchListener, AutoCloseable {
     return PoolMember.of(world.fleet.host(host).address(), ProcName.parse(proc).port().orElseThrow());
   }
 
+  /** One reading of Supervisor on every host: the swarm's procs (any state) and the members its running procs answer on. */
+  private record Reading(Set<String> procs, Set<PoolMember> running) {}
+
+  private Reading read() {
+    Set<String> all = new TreeSet<>();
+    Set<PoolMember> up = new TreeSet<>();
+    for (ObservedProc p : world.observed()) {
+      if (p.name() instanceof ProcName.Ours ours && ours.swarmId().equals(swarm)) {
+        all.add(p.host() + "/" + ours.format());
+        if (p.state() == ProcState.RUNNING) {
+          up.add(PoolMember.of(world.fleet.host(p.host()).address(), ours.port().orElseThrow()));
+        }
+      }
+    }
+    return new Reading(all, up);
+  }
+
+  /** Takes a sample whenever the dispatcher reported something since the last one began, until closed. */
   private void sample() {
-    while (sampling.get()) {
+    int seen = -1;
+    while (true) {
+      synchronized (this) {
+        while (sampling.get() && events == seen) {
+          try {
+            wait();
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        if (!sampling.get()) {
+          return;
+        }
+        seen = events;
+      }
       try {
-        TreeSet<String> all1 = world.programs(swarm, s -> true);
-        TreeSet<PoolMember> run1 = world.runningMembers(swarm);
-        TreeSet<PoolMember> members = new TreeSet<>(world.poolMembers());
-        TreeSet<String> all2 = world.programs(swarm, s -> true);
-        TreeSet<PoolMember> run2 = world.runningMembers(swarm);
-        int in = (int) members.stream().filter(m -> run1.contains(m) || run2.contains(m)).count();
-        sampleMaxProcs = Math.max(sampleMaxProcs, Math.max(all1.size(), all2.size()));
+        Reading before = read();
+        Set<PoolMember> members = new TreeSet<>(world.poolMembers());
+        Reading after = read();
+        int in = (int) members.stream().filter(m -> before.running().contains(m) || after.running().contains(m)).count();
+        sampleMaxProcs = Math.max(sampleMaxProcs, Math.max(before.procs().size(), after.procs().size()));
         if (in < sampleMinInService) {
           sampleMinInService = in;
-          sampleLow = "pool " + members + ", running before " + run1 + ", after " + run2;
+          sampleLow = "pool " + members + ", running before " + before.running() + ", after " + after.running();
         }
-        boolean hasNew = all1.stream().anyMatch(this::isNew);
-        boolean hasOld = all1.stream().anyMatch(p -> !isNew(p));
-        if (hasNew && hasOld) {
+        if (before.procs().stream().anyMatch(this::isNew) && before.procs().stream().anyMatch(p -> !isNew(p))) {
           mixedSamples++;
         }
         samples++;
@@ -130,7 +161,6 @@ final class RolloutMonitor implements DispatchListener, AutoCloseable {
         synchronized (sampleErrors) {
           sampleErrors.add(e.toString());
         }
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
       }
     }
   }
@@ -144,6 +174,9 @@ final class RolloutMonitor implements DispatchListener, AutoCloseable {
   @Override
   public void close() {
     sampling.set(false);
+    synchronized (this) {
+      notifyAll();
+    }
     try {
       sampler.join(TimeUnit.SECONDS.toMillis(60));
     } catch (InterruptedException e) {
@@ -199,10 +232,5 @@ final class RolloutMonitor implements DispatchListener, AutoCloseable {
     synchronized (sampleErrors) {
       return List.copyOf(sampleErrors);
     }
-  }
-
-  /** @return the swarm's running procs now, observed */
-  TreeSet<String> runningNow() {
-    return world.programs(swarm, s -> s == ProcState.RUNNING);
   }
 }
