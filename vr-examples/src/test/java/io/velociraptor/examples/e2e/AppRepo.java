@@ -20,14 +20,16 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code v1}, {@code v2}: healthy;
  *   <li>{@code broken}: serves a page the uptest rejects;
- *   <li>{@code hangs}: healthy, but one more uptest never returns.
+ *   <li>{@code hangs}: healthy, but one more uptest never returns;
+ *   <li>{@code v3}: healthy, but one more uptest fails on h3 (address 127.0.0.3) and passes
+ *       elsewhere, so a rollout fails in the first wave that starts a proc on h3.
  * </ul>
  *
  * The Procfile also has a {@code www} proc type (same command), for the proc-name change.
  */
 final class AppRepo {
   static final Path EXAMPLE = Path.of("src/main/resources/examples/apps/prebuilt").toAbsolutePath();
-  static final List<String> VERSIONS = List.of("v1", "v2", "broken", "hangs");
+  static final List<String> VERSIONS = List.of("v1", "v2", "broken", "hangs", "v3");
 
   private AppRepo() {}
 
@@ -51,6 +53,14 @@ final class AppRepo {
           Files.setPosixFilePermissions(hang, PosixFilePermissions.fromString("rwxr-xr-x"));
         } else {
           Files.deleteIfExists(hang);
+        }
+        Path notOnH3 = dir.resolve("uptests/web/not_on_h3");
+        if (v.equals("v3")) {
+          Files.writeString(notOnH3, "#!/bin/sh\n# an uptest that fails on h3 only: usage not_on_h3 HOST PORT\n"
+              + "case \"$1\" in\n  127.0.0.3) echo \"v3 is not fit for $1\"; exit 1 ;;\nesac\necho \"ok: $1\"\n");
+          Files.setPosixFilePermissions(notOnH3, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } else {
+          Files.deleteIfExists(notOnH3);
         }
         git(dir, "add", "-A");
         git(dir, "-c", "user.name=vr e2e", "-c", "user.email=e2e@example.invalid", "commit", "-q", "-m", "version " + v);
