@@ -154,4 +154,17 @@ final class DispatchWorld implements AutoCloseable {
   public void close() {
     runners.values().forEach(CommandRunner::close);
   }
+
+  /** The fewest routed running procs and the most procs of ours seen at any event: sample it from a listener. */
+  static final class Bounds {
+    int minInService = Integer.MAX_VALUE;
+    int maxProcs;
+
+    synchronized void sample(DispatchWorld w) {
+      java.util.TreeSet<io.velociraptor.core.model.PoolMember> serving = new java.util.TreeSet<>(w.balancer.members(POOL));
+      serving.retainAll(w.runningMembers());
+      minInService = Math.min(minInService, serving.size());
+      maxProcs = Math.max(maxProcs, w.ours().size());
+    }
+  }
 }

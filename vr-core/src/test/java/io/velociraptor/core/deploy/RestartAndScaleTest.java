@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.velociraptor.core.model.AppName;
 import io.velociraptor.core.model.InvalidValueException;
-import io.velociraptor.core.model.PoolMember;
 import io.velociraptor.core.model.ProcCount;
 import io.velociraptor.core.model.ProcName;
 import io.velociraptor.core.model.RunState;
@@ -19,7 +18,6 @@ import io.velociraptor.core.plan.StopReason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** vr restart and vr scale through the Java API, on the in-memory doubles. */
@@ -32,19 +30,6 @@ class RestartAndScaleTest {
 
   private static String hostOf(String hostAndName) {
     return hostAndName.split("/", 2)[0];
-  }
-
-  /** The fewest routed running procs and the most procs of ours seen at any event. */
-  private static final class Bounds {
-    int minInService = Integer.MAX_VALUE;
-    int maxProcs;
-
-    synchronized void sample(DispatchWorld w) {
-      TreeSet<PoolMember> serving = new TreeSet<>(w.balancer.members(POOL));
-      serving.retainAll(w.runningMembers());
-      minInService = Math.min(minInService, serving.size());
-      maxProcs = Math.max(maxProcs, w.ours().size());
-    }
   }
 
   @Test
@@ -84,7 +69,7 @@ class RestartAndScaleTest {
           .update(UpdatePolicy.builder().maxParallel(ProcCount.of(1)).maxSurge(ProcCount.of(1)).build()).build();
       assertThat(d.dispatch(swarm).succeeded()).isTrue();
       Set<String> before = world.running();
-      Bounds bounds = new Bounds();
+      DispatchWorld.Bounds bounds = new DispatchWorld.Bounds();
       List<String> order = new ArrayList<>();
       d.addListener(e -> {
         bounds.sample(world);

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.velociraptor.core.model.HostName;
-import io.velociraptor.core.model.PoolMember;
 import io.velociraptor.core.model.ProcCount;
 import io.velociraptor.core.model.ProcState;
 import io.velociraptor.core.model.RunState;
@@ -42,24 +41,11 @@ class RolloutDispatchTest {
         .pause(pause).build();
   }
 
-  /** The fewest routed running procs and the most procs of ours seen at any event. */
-  private static final class Bounds {
-    int minInService = Integer.MAX_VALUE;
-    int maxProcs;
-
-    synchronized void sample(DispatchWorld w) {
-      TreeSet<PoolMember> serving = new TreeSet<>(w.balancer.members(POOL));
-      serving.retainAll(w.runningMembers());
-      minInService = Math.min(minInService, serving.size());
-      maxProcs = Math.max(maxProcs, w.ours().size());
-    }
-  }
-
-  private static Bounds roll(DispatchWorld world, Swarm target, List<Duration> pauses) {
+  private static DispatchWorld.Bounds roll(DispatchWorld world, Swarm target, List<Duration> pauses) {
     try (Dispatcher d = world.dispatcher()) {
       assertThat(d.dispatch(DispatchWorld.swarm().size(target.size()).build()).succeeded()).isTrue();
     }
-    Bounds bounds = new Bounds();
+    DispatchWorld.Bounds bounds = new DispatchWorld.Bounds();
     try (Dispatcher d = dispatcher(world, pauses::add)) {
       d.addListener(e -> bounds.sample(world));
       DispatchResult result = d.dispatch(target);
@@ -81,7 +67,7 @@ class RolloutDispatchTest {
         assertThat(d.dispatch(DispatchWorld.swarm().size(4).build()).succeeded()).isTrue();
         v1 = world.running();
       }
-      Bounds bounds = new Bounds();
+      DispatchWorld.Bounds bounds = new DispatchWorld.Bounds();
       world.events.clear();
       Swarm target = v2(4, UpdatePolicy.builder().maxParallel(ProcCount.of(1)).maxSurge(ProcCount.of(1)).build());
       try (Dispatcher d = dispatcher(world, p -> {})) {
@@ -110,7 +96,7 @@ class RolloutDispatchTest {
   @Test
   void twoAtATimeKeepsThreeInServiceAndWithinTheSurge() {
     try (DispatchWorld world = new DispatchWorld()) {
-      Bounds bounds = roll(world, v2(4, UpdatePolicy.builder().maxParallel(ProcCount.of(2)).minInService(ProcCount.of(3))
+      DispatchWorld.Bounds bounds = roll(world, v2(4, UpdatePolicy.builder().maxParallel(ProcCount.of(2)).minInService(ProcCount.of(3))
           .maxSurge(ProcCount.of(1)).build()), new ArrayList<>());
       assertThat(bounds.minInService).isGreaterThanOrEqualTo(3);
       assertThat(bounds.maxProcs).isLessThanOrEqualTo(5);
@@ -259,7 +245,7 @@ class RolloutDispatchTest {
       TreeSet<String> canary = world.running();
       canary.removeAll(v1);
       String runId = world.store.activeRun(target.id()).orElseThrow().id();
-      Bounds bounds = new Bounds();
+      DispatchWorld.Bounds bounds = new DispatchWorld.Bounds();
       // another process promotes: a dispatcher of its own, with the store and hosts in common
       try (Dispatcher d = dispatcher(world, p -> {})) {
         d.addListener(e -> bounds.sample(world));
@@ -337,7 +323,7 @@ class RolloutDispatchTest {
       UpdatePolicy policy = UpdatePolicy.builder().maxParallel(ProcCount.of(1)).maxSurge(ProcCount.of(1)).autoRevert(true)
           .build();
       Swarm target = v2(4, policy);
-      Bounds bounds = new Bounds();
+      DispatchWorld.Bounds bounds = new DispatchWorld.Bounds();
       try (Dispatcher d = dispatcher(world, p -> {})) {
         d.addListener(e -> bounds.sample(world));
         DispatchResult result = d.dispatch(target);
