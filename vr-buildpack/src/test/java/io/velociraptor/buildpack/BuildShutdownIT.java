@@ -73,13 +73,20 @@ class BuildShutdownIT {
       assertThat(buildDir).as("the compile started; JVM output: %s", output).isNotNull();
       Path work = buildDir.getParent();
       assertThat(work).isDirectory();
+      // each seen once is enough: a process is briefly without a command line while it execs
+      // (setsid becoming sleep), so reading again right away could miss one that runs
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while ((processesMentioning(daemon).isEmpty() || processesMentioning(child).isEmpty())
-          && System.nanoTime() < deadline) {
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+      boolean daemonSeen = false;
+      boolean childSeen = false;
+      while (!(daemonSeen && childSeen) && System.nanoTime() < deadline) {
+        daemonSeen |= !processesMentioning(daemon).isEmpty();
+        childSeen |= !processesMentioning(child).isEmpty();
+        if (!(daemonSeen && childSeen)) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
       }
-      assertThat(processesMentioning(daemon)).as("the setsid grandchild runs").isNotEmpty();
-      assertThat(processesMentioning(child)).as("the child runs").isNotEmpty();
+      assertThat(daemonSeen).as("the setsid grandchild runs").isTrue();
+      assertThat(childSeen).as("the child runs").isTrue();
 
       jvm.destroy(); // SIGTERM
 

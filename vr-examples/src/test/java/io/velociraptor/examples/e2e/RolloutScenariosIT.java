@@ -267,6 +267,59 @@ class RolloutScenariosIT {
     }
   }
 
+  @Test
+  void aRollbackGoesBackToThePreviousReleaseInWavesReusingItsBuildWithNoFailedRequest() {
+    String from = startingVersion();
+    String to = other(from);
+    try (Dispatcher d = world.dispatcher()) {
+      assertSucceeded(d.dispatch(swarm(to, maxParallel2().build())), world);
+    }
+    RolloutMonitor monitor = new RolloutMonitor(world, id, from);
+    DispatchResult r;
+    Load load = new Load();
+    try (load; monitor; Dispatcher d = world.dispatcherBuilder().listener(monitor).build()) {
+      r = load.during(() -> d.rollback(id, Optional.empty()));
+    }
+    assertSucceeded(r, world);
+    load.assertNoFailedRequest(from, to);
+    assertWithinPolicy(monitor, MAX_PROCS, true);
+    assertThat(r.run().history()).extracting(SwarmRun.Transition::message)
+        .anySatisfy(m -> assertThat(m).startsWith("rollback to release"));
+    assertThat(steps(r, "build")).as("a rollback never builds").isEmpty();
+    assertThat(steps(r, "wave")).hasSize(3);
+    assertServing(Map.of(from, SIZE), "after the rollback");
+    try (Dispatcher d = world.dispatcher()) {
+      assertConverged(world, d, swarm(from, maxParallel2().build()), "rolled back to " + from);
+    }
+  }
+
+  @Test
+  void aRollingRestartReplacesEveryProcOnFreshPortsInWavesWithNoFailedRequest() {
+    String from = startingVersion();
+    Swarm policy = swarm(from, maxParallel2().build());
+    try (Dispatcher d = world.dispatcher()) {
+      assertSucceeded(d.dispatch(policy), world); // stores the policy; nothing to start
+    }
+    Set<String> before = world.programs(id, st -> true);
+    RolloutMonitor monitor = new RolloutMonitor(world, id, from);
+    DispatchResult r;
+    Load load = new Load();
+    try (load; monitor; Dispatcher d = world.dispatcherBuilder().listener(monitor).build()) {
+      r = load.during(() -> d.restart(id));
+    }
+    assertSucceeded(r, world);
+    load.assertNoFailedRequest(from);
+    assertWithinPolicy(monitor, MAX_PROCS, false);
+    assertThat(steps(r, "build")).as("a restart never builds").isEmpty();
+    assertThat(steps(r, "wave")).hasSize(3);
+    Set<String> after = world.programs(id, st -> true);
+    assertThat(after).as("every proc replaced").hasSize(SIZE).doesNotContainAnyElementsOf(before);
+    assertServing(Map.of(from, SIZE), "after the restart");
+    try (Dispatcher d = world.dispatcher()) {
+      assertConverged(world, d, policy, "restarted at " + from);
+    }
+  }
+
   // ---- the shared swarm ------------------------------------------------------------------------
 
   static Swarm swarm(String version, UpdatePolicy policy) {
