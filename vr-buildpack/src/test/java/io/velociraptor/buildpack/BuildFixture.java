@@ -5,6 +5,7 @@ import io.velociraptor.core.model.App;
 import io.velociraptor.core.model.AppName;
 import io.velociraptor.core.model.Buildpack;
 import io.velociraptor.core.store.FileSystemArtifactStore;
+import io.velociraptor.testkit.MachineClaims;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ final class BuildFixture implements AutoCloseable {
     home = root.resolve("home");
     store = FileSystemArtifactStore.of(root.resolve("store"));
     if (isRoot()) {
-      ensureUser(USER);
+      MachineClaims.ensureSystemUser(USER);
     }
   }
 
@@ -48,16 +49,6 @@ final class BuildFixture implements AutoCloseable {
     return isRoot() ? b.buildUser(USER) : b.runScriptsAsCurrentUser();
   }
 
-  static void ensureUser(String user) throws IOException {
-    if (run(List.of("getent", "passwd", user), null) == 0) {
-      return;
-    }
-    int rc = run(List.of("useradd", "--system", "--no-create-home", "--shell",
-        "/usr/sbin/nologin", user), null);
-    if (rc != 0 && rc != 9) { // 9: created meanwhile by a concurrent test run
-      throw new IOException("useradd " + user + " failed with exit code " + rc);
-    }
-  }
 
   /** A git repository with the given files (an entry ending in "*" is made executable). */
   Path gitRepo(String name, Map<String, String> files) throws IOException {

@@ -1,9 +1,8 @@
 package io.velociraptor.examples;
 
+import io.velociraptor.testkit.MachineClaims;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
@@ -11,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /** The example apps and buildpacks vr ships in its jar, for the demo and the embedding examples. */
@@ -69,29 +67,21 @@ public final class ExampleFiles {
 
 
   /**
-   * Finds consecutive ports free on 127.0.0.1 now, so example hosts on one machine never collide.
+   * Finds consecutive ports free now and claims them for this JVM's life, so example hosts on one
+   * machine never collide (see {@link MachineClaims}).
    *
    * @param size how many ports
    * @return the first port of the block
-   * @throws IOException if no block is free between 20000 and 40000
+   * @throws IOException if no block is free between 20000 and 32000
    */
   public static int freePortBlock(int size) throws IOException {
-    SplittableRandom random = new SplittableRandom();
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = 20_000 + random.nextInt(20_000);
-      boolean free = true;
-      for (int p = base; p < base + size && free; p++) {
-        try (ServerSocket s = new ServerSocket()) {
-          s.bind(new InetSocketAddress("127.0.0.1", p));
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return base;
-      }
+    try {
+      // claimed machine-wide, so that demos and test JVMs running side by side never share a block
+      return MachineClaims.portBlock(size);
+    } catch (IllegalStateException none) {
+      throw new IOException(none.getMessage(), none);
     }
-    throw new IOException("no block of " + size + " free ports between 20000 and 40000 on 127.0.0.1");
   }
+
 
 }

@@ -15,6 +15,7 @@ import io.velociraptor.core.spi.BuildRequest;
 import io.velociraptor.core.store.FileSystemArtifactStore;
 import io.velociraptor.lxc.RunnerInstall;
 import io.velociraptor.lxc.RuntimeKind;
+import io.velociraptor.testkit.MachineClaims;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -81,7 +82,7 @@ class ExampleAppsBuildIT {
         .artifactStore(FileSystemArtifactStore.of(home.resolveSibling(home.getFileName() + "-store")))
         .defaultBuildpacks(exampleBuildpacks());
     if (isRoot()) {
-      ensureUser();
+      MachineClaims.ensureSystemUser(USER);
       b.buildUser(USER);
       if (lxc) {
         b.containerRuntime(RunnerInstall.builder().root(Files.createDirectories(root.resolve("runtime")))
@@ -192,19 +193,4 @@ class ExampleAppsBuildIT {
         + Files.readString(appDir.resolve(".web.log")));
   }
 
-  static void ensureUser() throws IOException {
-    try {
-      if (new ProcessBuilder("getent", "passwd", USER).start().waitFor() == 0) {
-        return;
-      }
-      int rc = new ProcessBuilder("useradd", "--system", "--no-create-home", "--shell",
-          "/usr/sbin/nologin", USER).start().waitFor();
-      if (rc != 0 && rc != 9) {
-        throw new IOException("useradd " + USER + " failed with exit code " + rc);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
-    }
-  }
 }

@@ -40,10 +40,9 @@ import io.velociraptor.supervisor.SupervisorEndpoints;
 import io.velociraptor.supervisor.SupervisorFleetObserver;
 import io.velociraptor.supervisor.SupervisorProcController;
 import io.velociraptor.supervisor.testing.SupervisordFixture;
+import io.velociraptor.testkit.MachineClaims;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -108,7 +107,7 @@ final class E2eWorld implements AutoCloseable {
     this.sshd = sshd;
     this.nginx = nginx;
     this.idPrefix = randomIdPart(4);
-    int base = freeBase();
+    int base = MachineClaims.portBlock(3 * PORTS_PER_HOST); // free now, and no other test JVM takes it
     runtime = new HostRuntimes(kind.name().toLowerCase(java.util.Locale.ROOT));
     for (int i = 1; i <= 3; i++) {
       SupervisordFixture f = SupervisordFixture.start();
@@ -171,7 +170,7 @@ final class E2eWorld implements AutoCloseable {
    * @return the running world
    */
   static E2eWorld start(RuntimeKind kind) {
-    ensureBuildUser();
+    MachineClaims.ensureSystemUser(BUILD_USER);
     Path work = null;
     SshdFixture sshd = null;
     NginxFixture nginx = null;
@@ -332,26 +331,6 @@ final class E2eWorld implements AutoCloseable {
     }
   }
 
-  /** Three port ranges that nothing on this machine listens in now, below the ephemeral range. */
-  private static int freeBase() {
-    SecureRandom random = new SecureRandom();
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = 20_000 + random.nextInt(12_000 / PORTS_PER_HOST - 3) * PORTS_PER_HOST;
-      boolean free = true;
-      for (int p = base; p < base + 3 * PORTS_PER_HOST && free; p++) {
-        try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getByName("0.0.0.0"))) {
-          s.setReuseAddress(false);
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new IllegalStateException("no free block of " + 3 * PORTS_PER_HOST + " ports between 20000 and 32000");
-  }
-
   private static String randomIdPart(int n) {
     SecureRandom random = new SecureRandom();
     StringBuilder b = new StringBuilder();
@@ -363,24 +342,6 @@ final class E2eWorld implements AutoCloseable {
 
   static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
-  }
-
-  private static void ensureBuildUser() {
-    try {
-      if (new ProcessBuilder("getent", "passwd", BUILD_USER).start().waitFor() == 0) {
-        return;
-      }
-      int rc = new ProcessBuilder("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", BUILD_USER)
-          .start().waitFor();
-      if (rc != 0 && rc != 9) {
-        throw new IllegalStateException("useradd " + BUILD_USER + " failed with exit code " + rc);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Tears down whatever a failed test left (programs, proc dirs, cgroups), then stops everything. */
