@@ -500,7 +500,7 @@ public final class Reconciler implements AutoCloseable {
     for (Stop st : plan.stops()) {
       String at = st.name().format() + " on " + st.host();
       switch (st.reason()) {
-        case FAILED -> why.add("proc " + at + " " + st.state().name());
+        case FAILED -> why.add("proc " + st.name().format() + " " + st.state().name() + " on " + st.host());
         case RESTARTED -> {
           if (restarted.contains(st.ref())) {
             int n;
@@ -526,7 +526,7 @@ public final class Reconciler implements AutoCloseable {
         ReconcilerStatus.LostHost l = lost.get(u.host());
         int procs = u.procs().isEmpty() ? countOf(lastSeen.get(u.host()), plan.swarmId()) : u.procs().size();
         lostProcs += procs;
-        if (procs > 0) {
+        if (procs > 0 || l != null && !lastSeen.containsKey(u.host()) && !plan.starts().isEmpty()) {
           why.add("host " + u.host() + " lost " + (l == null ? "?" : Duration.between(l.since(), now).toSeconds()) + " s");
         }
       }
@@ -545,7 +545,9 @@ public final class Reconciler implements AutoCloseable {
       }
     }
     for (RouteChange rm : plan.routeRemoves()) {
-      if (rm.proc().map(p -> !stopping.contains(p)).orElse(true)) {
+      // a lost host's members go with it (named above); a stopped proc's with the proc
+      if (rm.reason() != io.velociraptor.core.plan.RouteReason.ON_UNREACHABLE_HOST
+          && rm.proc().map(p -> !stopping.contains(p)).orElse(true)) {
         why.add("stray pool member " + rm.member().address() + ":" + rm.member().port());
       }
     }
