@@ -83,13 +83,17 @@ class ReconcilerIT {
     }
   }
 
+  /** @return a copy of the events so far (the reconciler's thread keeps adding to the list) */
+  private static List<ReconcileEvent> copyOf(List<ReconcileEvent> events) {
+    synchronized (events) {
+      return List.copyOf(events);
+    }
+  }
+
   /** @return the reconcile action whose reason matches, after asserting its run's first message is that reason */
   private static ReconcileEvent.Action repairedBecause(Swarm swarm, List<ReconcileEvent> events, String reasonRegex) {
-    List<ReconcileEvent.Action> actions;
-    synchronized (events) {
-      actions = events.stream().filter(ReconcileEvent.Action.class::isInstance).map(ReconcileEvent.Action.class::cast)
-          .toList();
-    }
+    List<ReconcileEvent.Action> actions = copyOf(events).stream().filter(ReconcileEvent.Action.class::isInstance)
+        .map(ReconcileEvent.Action.class::cast).toList();
     ReconcileEvent.Action action = actions.stream().filter(a -> a.reason().matches(reasonRegex)).findFirst()
         .orElseThrow(() -> new AssertionError("no reconcile action whose reason matches " + reasonRegex + " in " + actions));
     assertThat(action.succeeded()).as("run %s: %s", action.runId(), action.outcome()).isTrue();
@@ -143,7 +147,7 @@ class ReconcilerIT {
           TreeSet<String> running = procs(swarm, ProcState.RUNNING);
           return running.size() == 3 && !running.contains(sick) && world.store.activeRun(swarm.id()).isEmpty();
         }, () -> procs(swarm, ProcState.RUNNING) + " " + r.status());
-        assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(ReconcileEvent.UptestFailed.class,
+        assertThat(copyOf(events)).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(ReconcileEvent.UptestFailed.class,
             f -> assertThat(f.proc() + " " + f.consecutiveFailures()).isEqualTo(shp[1] + " 2")));
         repairedBecause(swarm, events, "reconcile: .*uptest of \\Q" + shp[1] + "\\E on " + shp[0] + " failed 2 times.*");
         ProcName.Ours sickName = (ProcName.Ours) ProcName.parse(shp[1]);
@@ -154,7 +158,7 @@ class ReconcilerIT {
         await("h2's procs re-placed on the other hosts", () -> procs(swarm, ProcState.RUNNING).stream()
             .filter(p -> !p.startsWith("h2/")).count() == 3 && world.store.activeRun(swarm.id()).isEmpty(),
             () -> procs(swarm, ProcState.RUNNING) + " " + r.status());
-        assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(ReconcileEvent.HostLost.class,
+        assertThat(copyOf(events)).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(ReconcileEvent.HostLost.class,
             l -> assertThat(l.host()).isEqualTo(HostName.of("h2"))));
         repairedBecause(swarm, events, "reconcile: .*host h2 lost \\d+ s.*");
         assertThat(world.poolMembers()).noneMatch(m -> m.address().equals(world.host("h2").address));
