@@ -1,5 +1,6 @@
 package io.velociraptor.examples.cli;
 
+import io.velociraptor.examples.server.ReconcilerView;
 import io.velociraptor.examples.server.ServeSettings;
 import io.velociraptor.examples.server.VrServer;
 import java.io.BufferedReader;
@@ -48,20 +49,29 @@ final class ServeCommand extends Commands.Base {
   static int serve(Fleet fleet, ServeSettings settings, java.io.PrintWriter out, String firstLines)
       throws InterruptedException {
     VrServer server;
+    io.velociraptor.core.deploy.Reconciler reconciler;
     try {
-      // the reconciler is wired here once it exists (issue 16: io.velociraptor.core.deploy.Reconciler)
-      server = VrServer.builder().fleet(fleet).settings(settings).start();
+      var rs = settings.reconcile();
+      reconciler = io.velociraptor.core.deploy.Reconciler.builder().dispatcher(fleet.dispatcher()).interval(rs.interval())
+          .hostGrace(rs.hostGrace()).uptestInterval(rs.uptestInterval()).uptestFailures(rs.uptestFailures()).build();
+      server = VrServer.builder().fleet(fleet).settings(settings).reconciler(ReconcilerView.of(reconciler)).start();
+      reconciler.start();
     } catch (RuntimeException e) {
       fleet.close();
       throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    // in order: no new requests, then no new repairs, then the fleet's connections and store
     Thread hook = new Thread(() -> {
       try {
         server.close();
       } finally {
-        fleet.close();
-        stopped.countDown();
+        try {
+          reconciler.close();
+        } finally {
+          fleet.close();
+          stopped.countDown();
+        }
       }
     }, "vr-serve-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);

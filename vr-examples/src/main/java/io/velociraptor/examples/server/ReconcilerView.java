@@ -25,6 +25,31 @@ public interface ReconcilerView {
     }
   };
 
+  /**
+   * The view of a running {@link io.velociraptor.core.deploy.Reconciler}.
+   *
+   * @param r the reconciler (the caller starts and closes it)
+   * @return its view
+   */
+  static ReconcilerView of(io.velociraptor.core.deploy.Reconciler r) {
+    return new ReconcilerView() {
+      @Override
+      public Object status() {
+        return r.status();
+      }
+
+      @Override
+      public Object uptests(Optional<String> swarmId) {
+        return swarmId.map(id -> r.uptests(io.velociraptor.core.model.SwarmId.of(id))).orElseGet(r::uptests);
+      }
+
+      @Override
+      public void nudge(String reason) {
+        r.nudge(reason);
+      }
+    };
+  }
+
   /** @return the reconciler's state as JSON-ready data: last pass, per-swarm backoff, lost hosts */
   Object status();
 
