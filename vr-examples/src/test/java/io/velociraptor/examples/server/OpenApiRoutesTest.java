@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The OpenAPI document against the routes Javalin really registered, both ways, on a server over
- * a fleet without hosts (no host is called); a route added through the builder, as the event
+ * a fleet whose one host is never called; a route added through the builder, as the event
  * stream and the metrics are, is registered, documented and guarded by its role like the others.
  */
 class OpenApiRoutesTest {
@@ -36,7 +36,9 @@ class OpenApiRoutesTest {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("vr-openapi-test-");
+    // one host whose supervisord is not there: the routes are checked, no host is called
     Files.writeString(dir.resolve("vr.yaml"), "store_dir: store\n"
+        + "hosts:\n  - name: h1\n    address: 127.0.0.1\n    supervisor_port: 9\n    port_range: 20000-20010\n"
         + "serve:\n  listen: 127.0.0.1:0\n  tokens:\n    - name: reader\n      sha256: "
         + ServeSettings.ApiToken.hash(READ) + "\n      role: read\n");
     VrConfig config = VrConfig.load(dir.resolve("vr.yaml"));
