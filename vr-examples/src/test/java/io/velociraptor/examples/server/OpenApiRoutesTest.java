@@ -114,7 +114,10 @@ class OpenApiRoutesTest {
   @Test
   void anEventStreamAddedThroughTheBuilderStreamsToATokenAndNeedsItsRole() throws Exception {
     assertThat(get("/api/extra-events", null).statusCode()).isEqualTo(401);
-    HttpResponse<String> r = get("/api/extra-events", READ);
+    // as EventSource sends it: Javalin's SseHandler streams only to a client that accepts text/event-stream
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(server.url().resolve("/api/extra-events"))
+        .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + READ).header("Accept", "text/event-stream")
+        .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
     assertThat(r.body()).contains("id: 1\n").contains("event: hello\n").contains("data: {\"n\": 1}\n");
