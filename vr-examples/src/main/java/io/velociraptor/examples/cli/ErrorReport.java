@@ -62,7 +62,8 @@ public record ErrorReport(Kind kind, String message, String hint, Optional<Strin
    * Describes an error.
    *
    * @param e the error
-   * @param command the command it happened in ({@code swarm show}), for the hint
+   * @param command the command it happened in ({@code swarm show}), for the hint; empty for an
+   *     HTTP request of {@code vr serve}, whose hint points at docs/api.md instead
    * @return its report
    */
   public static ErrorReport of(Throwable e, String command) {
@@ -164,7 +165,8 @@ public record ErrorReport(Kind kind, String message, String hint, Optional<Strin
       return "wait for that run to finish (`vr runs`), or reclaim it if its process died";
     }
     if (e instanceof InvalidValueException || e instanceof InvalidInputException || e instanceof NotFoundException) {
-      return "fix the value named above; `vr " + command + " --help` shows the options";
+      return command.isEmpty() ? "fix the value named above; docs/api.md lists each route's fields"
+          : "fix the value named above; `vr " + command + " --help` shows the options";
     }
     if (e instanceof VrException) {
       return "check the host or file named above; rerun with --debug for the stack trace";

@@ -354,7 +354,7 @@ public final class VrServer implements AutoCloseable {
       body = new LinkedHashMap<>();
       body.put("error", h.getMessage());
     } else {
-      ErrorReport r = ErrorReport.of(e, ctx.method().name().toLowerCase(java.util.Locale.ROOT));
+      ErrorReport r = ErrorReport.of(e, "");
       status = r.httpStatus();
       body = r.json();
       if (status == 500) {

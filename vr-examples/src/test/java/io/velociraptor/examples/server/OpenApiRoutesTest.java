@@ -46,6 +46,12 @@ class OpenApiRoutesTest {
     server = VrServer.builder().fleet(fleet).settings(config.serve())
         .route(ApiRoute.of(HandlerType.GET, "/api/extra/{thing}", Role.READ, "a route added by the embedder",
             ctx -> ctx.result("extra " + ctx.pathParam("thing"))))
+        // how the lead adds the event stream: an SseHandler is a Handler like any other
+        .route(ApiRoute.of(HandlerType.GET, "/api/extra-events", Role.READ, "an event stream added by the embedder",
+            new io.javalin.http.sse.SseHandler(client -> {
+              client.sendEvent("hello", "{\"n\": 1}", "1");
+              client.close();
+            })))
         .start();
   }
 
@@ -103,5 +109,17 @@ class OpenApiRoutesTest {
     HttpResponse<String> r = get("/api/extra/x", READ);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("extra x");
+  }
+
+  @Test
+  void anEventStreamAddedThroughTheBuilderStreamsToATokenAndNeedsItsRole() throws Exception {
+    assertThat(get("/api/extra-events", null).statusCode()).isEqualTo(401);
+    // as EventSource sends it: Javalin's SseHandler streams only to a client that accepts text/event-stream
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(server.url().resolve("/api/extra-events"))
+        .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + READ).header("Accept", "text/event-stream")
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+    assertThat(r.body()).contains("id: 1\n").contains("event: hello\n").contains("data: {\"n\": 1}\n");
   }
 }

@@ -332,4 +332,30 @@ class ServerApiIT {
         .forEach(m -> documented.add(((String) m).toUpperCase(java.util.Locale.ROOT) + " " + path)));
     assertThat(documented).isEqualTo(server.registeredRoutes()).contains("PUT /api/swarms/{swarm}", "GET /api/health");
   }
+
+  @Test
+  @Order(14)
+  void aBuildAnswers202WithItsLogWhichStreamsTheCompileOutputToItsEnd() throws Exception {
+    assertThat(send("POST", "/api/builds", READ, "{\"app\": \"java_hello\", \"version\": \"2\"}").statusCode())
+        .isEqualTo(403);
+    HttpResponse<String> unknownField = send("POST", "/api/builds", DEPLOY,
+        "{\"app\": \"java_hello\", \"version\": \"2\", \"colour\": \"red\"}");
+    assertThat(unknownField.statusCode()).as(unknownField.body()).isEqualTo(400);
+    assertThat((String) map(unknownField).get("error")).contains("colour");
+    assertThat(send("POST", "/api/builds", DEPLOY, "{\"app\": \"nope\", \"version\": \"2\"}").statusCode())
+        .isEqualTo(404);
+
+    HttpResponse<String> r = send("POST", "/api/builds", DEPLOY, "{\"app\": \"java_hello\", \"version\": \"2\"}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    assertThat(map(r)).containsEntry("log", "/api/builds/java_hello/2/log");
+    // the response ends when the build does: its last line says how it ended
+    HttpResponse<String> log = send("GET", "/api/builds/java_hello/2/log", READ, null);
+    assertThat(log.statusCode()).as(log.body()).isEqualTo(200);
+    assertThat(log.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+    assertThat(log.body()).contains("sources").contains("wrote Procfile line");
+    assertThat(log.body().strip().lines().reduce((a, b) -> b).orElseThrow()).isEqualTo("build java_hello 2: success");
+    assertThat(list(send("GET", "/api/builds", READ, null))).anySatisfy(b ->
+        assertThat(((Map<?, ?>) b).get("version")).isEqualTo("2"));
+    assertThat(send("GET", "/api/builds/java_hello/9/log", READ, null).statusCode()).isEqualTo(404);
+  }
 }
