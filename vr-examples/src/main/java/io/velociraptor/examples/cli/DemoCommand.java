@@ -392,8 +392,13 @@ final class DemoCommand implements Callable<Integer> {
         throw io.velociraptor.core.model.InvalidValueException.of("--listen", listen, e.getMessage());
       }
     }
+    // the reconciler repairs what breaks while the dashboard is up; closed after the server (own: last first)
+    io.velociraptor.core.deploy.Reconciler reconciler = own(io.velociraptor.core.deploy.Reconciler.builder()
+        .dispatcher(fleet.dispatcher()).interval(settings.reconcile().interval()).hostGrace(settings.reconcile().hostGrace())
+        .uptestInterval(settings.reconcile().uptestInterval()).uptestFailures(settings.reconcile().uptestFailures()).build());
     io.velociraptor.examples.server.VrServer server = own(io.velociraptor.examples.server.VrServer.builder()
-        .fleet(fleet).settings(settings).start());
+        .fleet(fleet).settings(settings).reconciler(io.velociraptor.examples.server.ReconcilerView.of(reconciler)).start());
+    reconciler.start();
     chapter("7. vr serve: the fleet stays up until Ctrl-C");
     // printed with --json too: it is the one time the token is shown
     print("url: " + server.url());

@@ -258,6 +258,11 @@ public final class Fleet implements AutoCloseable {
     dispatcher().addListener(l);
   }
 
+  /** @return every configured host observed now (each with the observer's timeout) */
+  public List<HostSnapshot> observeHosts() {
+    return observer.observe(config.hosts());
+  }
+
   /** @return every configured host observed now, with the store's port locks and every pool */
   public FleetSnapshot snapshot() {
     List<HostSnapshot> hosts = observer.observe(config.hosts());

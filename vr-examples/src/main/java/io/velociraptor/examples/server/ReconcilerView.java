@@ -47,7 +47,21 @@ public interface ReconcilerView {
       public void nudge(String reason) {
         r.nudge(reason);
       }
+
+      @Override
+      public void addListener(io.velociraptor.core.deploy.ReconcileListener listener) {
+        r.addListener(listener);
+      }
     };
+  }
+
+  /**
+   * Sends the reconciler's events to a listener too (the server's event stream and metrics).
+   *
+   * @param listener receives every later event; without a reconciler, none
+   */
+  default void addListener(io.velociraptor.core.deploy.ReconcileListener listener) {
+    // no reconciler, no events
   }
 
   /** @return the reconciler's state as JSON-ready data: last pass, per-swarm backoff, lost hosts */

@@ -54,7 +54,13 @@ public final class VrServer implements AutoCloseable {
   private final boolean tls;
   private final String host;
 
-  private VrServer(Javalin app, List<ApiRoute> routes, LongRuns runs, boolean tls, String host) {
+  private final EventHub events;
+  private final Webhooks webhooks;
+
+  private VrServer(Javalin app, List<ApiRoute> routes, LongRuns runs, boolean tls, String host, EventHub events,
+      Webhooks webhooks) {
+    this.events = events;
+    this.webhooks = webhooks;
     this.app = app;
     this.routes = routes;
     this.runs = runs;
@@ -95,10 +101,20 @@ public final class VrServer implements AutoCloseable {
     return out;
   }
 
-  /** Stops listening, then waits for the runs it started (up to a minute). */
+  /** @return the server's events: every dispatch and reconciler event, as {@code /api/events} streams them */
+  public EventHub events() {
+    return events;
+  }
+
+  /**
+   * Stops the webhooks and ends the event streams, stops listening, then waits for the runs it
+   * started (up to a minute).
+   */
   @Override
   public void close() {
     try {
+      webhooks.close();
+      events.close(); // open event streams end, so the server stops without waiting for them
       app.stop();
     } finally {
       runs.close();
@@ -225,6 +241,18 @@ public final class VrServer implements AutoCloseable {
       List<ApiRoute> table = new ArrayList<>(api.routes());
       table.add(1, ApiRoute.open(HandlerType.GET, "/api/openapi.json", "this document (OpenAPI 3.1)",
           ctx -> ctx.contentType("application/json; charset=utf-8").result(openApiText.get())));
+      EventHub events = EventHub.create();
+      Webhooks hooks = Webhooks.start(settings.webhooks(), events, Webhooks.Retry.DEFAULT);
+      fleet.listen(events.dispatchListener());
+      reconciler.addListener(events::publish);
+      ServerMetrics metrics = ServerMetrics.create();
+      fleet.listen(metrics);
+      reconciler.addListener(metrics);
+      table.add(ApiRoute.of(HandlerType.GET, "/api/events", Role.READ,
+          "every dispatch and reconciler event as Server-Sent Events, resumable with Last-Event-ID",
+          EventStream.handler(events)));
+      table.add(ApiRoute.of(HandlerType.GET, "/metrics", Role.READ, "metrics in Prometheus' text format",
+          metrics.handler(fleet::observeHosts)));
       table.addAll(extraRoutes);
       Map<String, ApiRoute> byKey = new LinkedHashMap<>();
       for (ApiRoute r : table) {
@@ -261,11 +289,13 @@ public final class VrServer implements AutoCloseable {
       try {
         app.start();
       } catch (RuntimeException e) {
+        hooks.close();
+        events.close();
         runs.close();
         throw new io.velociraptor.core.VrException("vr serve cannot listen on " + listen + ": " + e.getMessage(), e);
       }
       VrServer server = new VrServer(app, routes, runs, settings.tls().isPresent(),
-          listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host());
+          listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host(), events, hooks);
       LOG.info("vr serve listening on {}", server.url());
       return server;
     }
