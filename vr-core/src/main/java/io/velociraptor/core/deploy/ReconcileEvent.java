@@ -21,8 +21,8 @@ import java.util.Optional;
     @JsonSubTypes.Type(value = ReconcileEvent.PassFailed.class, name = "reconcile_error"),
     @JsonSubTypes.Type(value = ReconcileEvent.HostLost.class, name = "host_lost"),
     @JsonSubTypes.Type(value = ReconcileEvent.HostBack.class, name = "host_back"),
-    @JsonSubTypes.Type(value = ReconcileEvent.UptestPassed.class, name = "uptest_passed"),
-    @JsonSubTypes.Type(value = ReconcileEvent.UptestFailed.class, name = "uptest_failed"),
+    @JsonSubTypes.Type(value = ReconcileEvent.UptestPassed.class, name = "periodic_uptest_passed"),
+    @JsonSubTypes.Type(value = ReconcileEvent.UptestFailed.class, name = "periodic_uptest_failed"),
     @JsonSubTypes.Type(value = ReconcileEvent.Housekeeping.class, name = "housekeeping")})
 public sealed interface ReconcileEvent {
   /** When it happened (the reconciler's clock). */

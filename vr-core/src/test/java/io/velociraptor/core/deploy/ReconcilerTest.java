@@ -462,8 +462,8 @@ class ReconcilerTest {
       assertThat(VrJson.readJson(json, ReconcileEvent.class)).isEqualTo(e);
       assertThat(e.describe()).isNotBlank();
     }
-    assertThat(types).containsExactly("host_back", "host_lost", "housekeeping", "reconcile_action", "reconcile_backoff",
-        "reconcile_error", "reconcile_skipped", "uptest_failed", "uptest_passed");
+    assertThat(types).containsExactly("host_back", "host_lost", "housekeeping", "periodic_uptest_failed",
+        "periodic_uptest_passed", "reconcile_action", "reconcile_backoff", "reconcile_error", "reconcile_skipped");
 
     dispatched();
     Reconciler r = reconciler().build();

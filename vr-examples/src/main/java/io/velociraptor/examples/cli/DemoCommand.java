@@ -101,6 +101,14 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--dir", paramLabel = "DIR", description = "work in DIR (kept afterwards) instead of a temporary directory")
   Path dir;
 
+  @Option(names = "--serve", description = "after the story, keep the fleet up and serve the API and dashboard on it"
+      + " (vr serve) until Ctrl-C; prints the URL and a fresh admin token once")
+  boolean serve;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "with --serve: where to listen (default "
+      + io.velociraptor.examples.server.ServeSettings.DEFAULT_LISTEN + ")")
+  String listen;
+
   @Option(names = "--procs", defaultValue = "3", description = "how many web procs (default ${DEFAULT-VALUE})")
   int procs;
 
@@ -337,6 +345,9 @@ final class DemoCommand implements Callable<Integer> {
     say(Views.procTable(snap, Views.procRows(snap, Optional.empty(), Optional.empty(), Instant.now())));
     say("pool " + BALANCER + "/" + POOL + ": " + balancer.members(POOL));
 
+    if (serve) {
+      return serveUntilInterrupted(fleet);
+    }
     chapter("7. tear down: delete the swarm (routes first, then procs)");
     DispatchResult deleted = fleet.dispatcher().delete(renamed.id());
     say("run " + deleted.run().id() + ": " + deleted.run().state().name().toLowerCase(java.util.Locale.ROOT));
@@ -361,6 +372,39 @@ final class DemoCommand implements Callable<Integer> {
           .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
     }
     return ok ? VrMain.OK : VrMain.ERROR;
+  }
+
+  /**
+   * {@code --serve}: the demo's fleet stays up under {@code vr serve} with a fresh admin token, shown
+   * once here and nowhere else; Ctrl-C runs the shutdown hook, which stops the server and then the rest.
+   */
+  private int serveUntilInterrupted(Fleet fleet) throws Exception {
+    byte[] secret = new byte[32];
+    new java.security.SecureRandom().nextBytes(secret);
+    String token = java.util.HexFormat.of().formatHex(secret);
+    var settings = io.velociraptor.examples.server.ServeSettings.defaults().withTokens(List.of(
+        new io.velociraptor.examples.server.ServeSettings.ApiToken("demo-admin",
+            io.velociraptor.examples.server.ServeSettings.ApiToken.hash(token), io.velociraptor.examples.server.Role.ADMIN)));
+    if (listen != null) {
+      try {
+        settings = settings.withListen(io.velociraptor.examples.server.ServeSettings.Listen.parse(listen, true));
+      } catch (IllegalArgumentException e) {
+        throw io.velociraptor.core.model.InvalidValueException.of("--listen", listen, e.getMessage());
+      }
+    }
+    // the reconciler repairs what breaks while the dashboard is up; closed after the server (own: last first)
+    io.velociraptor.core.deploy.Reconciler reconciler = own(io.velociraptor.core.deploy.Reconciler.builder()
+        .dispatcher(fleet.dispatcher()).interval(settings.reconcile().interval()).hostGrace(settings.reconcile().hostGrace())
+        .uptestInterval(settings.reconcile().uptestInterval()).uptestFailures(settings.reconcile().uptestFailures()).build());
+    io.velociraptor.examples.server.VrServer server = own(io.velociraptor.examples.server.VrServer.builder()
+        .fleet(fleet).settings(settings).reconciler(io.velociraptor.examples.server.ReconcilerView.of(reconciler)).start());
+    reconciler.start();
+    chapter("7. vr serve: the fleet stays up until Ctrl-C");
+    // printed with --json too: it is the one time the token is shown
+    print("url: " + server.url());
+    print("admin token: " + token);
+    new java.util.concurrent.CountDownLatch(1).await();
+    return VrMain.OK;
   }
 
   private void dispatch(Fleet fleet, Swarm swarm, String title) {
