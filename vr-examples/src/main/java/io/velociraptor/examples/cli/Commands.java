@@ -183,13 +183,8 @@ final class Commands {
       SwarmFile f = SwarmFile.read(swarmFile, Optional.of(fleet.store));
       Optional<io.velociraptor.core.model.ReleaseHash> given =
           Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash);
-      if (given.isPresent()) {
-        return show(f.swarm(), DesiredSwarm.of(f.swarm(), given.get()), fleet.dispatcher().observe(f.swarm()));
-      }
-      if (f.swarm().update().isPresent()) {
-        return show(fleet.dispatcher().planRollout(f.swarm()));
-      }
-      return show(fleet.dispatcher().plan(f.swarm()));
+      Object plan = Operations.plan(fleet, f.swarm(), given);
+      return plan instanceof io.velociraptor.core.plan.RolloutPlan r ? show(r) : show((SwarmPlan) plan);
     }
 
     /** A snapshot file from {@code vr snapshot}; a missing or invalid one is a {@link ConfigException} naming it. */
