@@ -199,6 +199,32 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
+   * Converges the swarm to this desired state as a repair, and records why in the run's history
+   * (its first message after the run began): what a {@link Reconciler} begins, so that every run
+   * says why, such as {@code reconcile: proc web-1 FATAL on h2}. It rolls as {@link
+   * #dispatch(Swarm)} does, under the swarm's update policy, except that it never pauses for a
+   * canary and never auto-reverts (a repair of the stored swarm has nothing else to go back to).
+   *
+   * @param swarm the desired swarm, normally the stored one
+   * @param reason why this run is begun, one line
+   * @return the finished run; {@link DispatchResult#succeeded()} says whether it is done
+   * @throws DispatchException.Busy if the swarm already has a live run
+   * @throws InvalidValueException if the swarm's squad is not configured or the reason is blank
+   */
+  public DispatchResult reconcile(Swarm swarm, String reason) {
+    return reconcile(swarm, reason, List.of());
+  }
+
+  /** A repair that also replaces the named current procs (those whose periodic uptests failed). */
+  DispatchResult reconcile(Swarm swarm, String reason, java.util.Collection<ProcRef> restart) {
+    if (reason == null || reason.isBlank()) {
+      throw InvalidValueException.of("reconcile reason", String.valueOf(reason), "must be a non-blank line");
+    }
+    requireSquad(swarm);
+    return execute(swarm, false, false, Optional.of(reason), () -> { }, Optional.of(restart));
+  }
+
+  /**
    * Rolling restart: replaces every proc the stored swarm runs now by a new proc of the same
    * release on a fresh port, under the swarm's update policy, exactly as a release change rolls
    * (each old proc stops only after its replacement is uptested and routed). Nothing is built and
@@ -298,10 +324,7 @@ public final class Dispatcher implements AutoCloseable {
       throw InvalidValueException.of("reconcile concurrency", concurrency, "must be at least 1");
     }
     List<Swarm> stored = store.swarms();
-    Map<Host, List<ProcName.Ours>> orphans = orphanDirs(observer.observe(fleet.hosts()));
-    Set<SwarmId> withOrphans = new HashSet<>();
-    orphans.values().forEach(names -> names.forEach(n -> withOrphans.add(n.swarmId())));
-    tearDownOrphansOfUnstoredSwarms(orphans, stored);
+    Set<SwarmId> withOrphans = sweepOrphanDirs(observer.observe(fleet.hosts()), stored);
     List<Swarm> todo = new ArrayList<>();
     for (Swarm s : stored) {
       if (squad.isPresent() && !s.squad().equals(squad.get())) {
@@ -357,6 +380,25 @@ public final class Dispatcher implements AutoCloseable {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * Tears down the proc directories with no program of swarms that are not stored and have no live
+   * run, and says which stored swarms have such directories (a dispatch of each sweeps its own).
+   *
+   * @param hosts an observation of the fleet
+   * @param stored the stored swarms
+   * @return the ids of the stored swarms with orphaned proc directories
+   */
+  Set<SwarmId> sweepOrphanDirs(List<HostSnapshot> hosts, List<Swarm> stored) {
+    Map<Host, List<ProcName.Ours>> orphans = orphanDirs(hosts);
+    Set<SwarmId> withOrphans = new java.util.TreeSet<>();
+    orphans.values().forEach(names -> names.forEach(n -> withOrphans.add(n.swarmId())));
+    tearDownOrphansOfUnstoredSwarms(orphans, stored);
+    Set<SwarmId> storedIds = new HashSet<>();
+    stored.forEach(s -> storedIds.add(s.id()));
+    withOrphans.retainAll(storedIds);
+    return withOrphans;
   }
 
   /**
@@ -438,7 +480,11 @@ public final class Dispatcher implements AutoCloseable {
    * @return the snapshot the planner reads
    */
   public FleetSnapshot observe(Swarm swarm) {
-    List<HostSnapshot> hosts = observer.observe(fleet.hosts());
+    return snapshot(swarm, observer.observe(fleet.hosts()));
+  }
+
+  /** The snapshot the planner reads for this swarm, from an observation of the hosts already made. */
+  FleetSnapshot snapshot(Swarm swarm, List<HostSnapshot> hosts) {
     Set<String> seen = new LinkedHashSet<>();
     List<PoolState> pools = new ArrayList<>();
     List<Swarm> forms = new ArrayList<>();
@@ -497,6 +543,12 @@ public final class Dispatcher implements AutoCloseable {
    */
   private DispatchResult execute(Swarm swarm, boolean deleting, boolean restarting, Optional<String> note,
       Runnable recheck) {
+    return execute(swarm, deleting, restarting, note, recheck, Optional.empty());
+  }
+
+  /** {@code repair} present: a reconcile's run, which replaces those procs too and neither pauses nor reverts. */
+  private DispatchResult execute(Swarm swarm, boolean deleting, boolean restarting, Optional<String> note,
+      Runnable recheck, Optional<java.util.Collection<ProcRef>> repair) {
     SwarmRun run = begin(swarm);
     if (note.isPresent()) {
       run = store.transition(run.id(), RunState.PENDING, note.get());
@@ -508,6 +560,7 @@ public final class Dispatcher implements AutoCloseable {
       throw refused;
     }
     RunExecution exec = new RunExecution(this, run, swarm, deleting, restarting);
+    repair.ifPresent(exec::repairing);
     return revertIfAsked(swarm, exec, exec.execute());
   }
 
@@ -665,6 +718,66 @@ public final class Dispatcher implements AutoCloseable {
     Rollback.Target target = Rollback.choose(store, stored, to);
     return execute(target.swarm(), false, false, Optional.of(target.note()),
         () -> Rollback.requireBuild(store, stored, target.record()));
+  }
+
+  /**
+   * Uptests the running, routed procs of the stored swarm's current release, as a dispatch
+   * uptests its new procs (the same runtime and runner path, the same per-test timeout), without
+   * beginning a run or changing anything: what a {@link Reconciler} runs periodically.
+   *
+   * @param id the stored swarm
+   * @return each uptested proc with its results, in proc order (empty when none runs routed)
+   * @throws InvalidValueException if the store has no such swarm, or its build is gone
+   */
+  public Map<ProcRef, List<io.velociraptor.core.spi.UptestResult>> uptest(SwarmId id) {
+    Swarm swarm = store.swarm(id).orElseThrow(() -> InvalidValueException.of("swarm id", id, "is not a stored swarm: nothing to uptest"));
+    return uptest(swarm, observe(swarm));
+  }
+
+  /** Uptests the swarm's running, routed procs of its current release in the snapshot, in parallel across hosts. */
+  Map<ProcRef, List<io.velociraptor.core.spi.UptestResult>> uptest(Swarm swarm, FleetSnapshot snapshot) {
+    Build build = existingBuild(swarm).orElseThrow(() -> InvalidValueException.of("swarm", swarm.name(),
+        "cannot be uptested: the build of " + swarm.app() + " " + swarm.version() + " is gone"));
+    Release release = Release.of(swarm, build);
+    Optional<PoolState> pool = swarm.pool().flatMap(p -> swarm.balancer().flatMap(b -> snapshot.pools().stream()
+        .filter(s -> s.pool().equals(p) && s.balancer().equals(b)).findFirst()));
+    Map<ProcRef, Future<List<io.velociraptor.core.spi.UptestResult>>> running = new TreeMap<>();
+    for (HostSnapshot h : snapshot.hosts()) {
+      if (!h.reachable()) {
+        continue;
+      }
+      for (ObservedProc p : h.procs()) {
+        if (!(p.name() instanceof ProcName.Ours o) || !o.swarmId().equals(swarm.id())
+            || !o.hash().equals(release.hash()) || p.state() != io.velociraptor.core.model.ProcState.RUNNING) {
+          continue;
+        }
+        io.velociraptor.core.model.Port port = o.port().orElseThrow();
+        if (pool.isPresent() && !pool.get().members().contains(io.velociraptor.core.model.PoolMember.of(h.host().address(), port))) {
+          continue; // not routed: a dispatch in flight uptests it itself
+        }
+        Host host = h.host();
+        io.velociraptor.core.model.ProcData data = RunExecution.procData(swarm, host, port, release);
+        running.put(ProcRef.of(host.name(), o), hostPool.submit(() -> {
+          try {
+            return runtime.uptest(runners.runner(host), data, uptestTimeout);
+          } catch (RuntimeException e) {
+            return List.of(io.velociraptor.core.spi.UptestResult.of("(runner)", String.valueOf(e.getMessage()), false, 0));
+          }
+        }));
+      }
+    }
+    Map<ProcRef, List<io.velociraptor.core.spi.UptestResult>> out = new TreeMap<>();
+    for (Map.Entry<ProcRef, Future<List<io.velociraptor.core.spi.UptestResult>>> e : running.entrySet()) {
+      try {
+        out.put(e.getKey(), e.getValue().get());
+      } catch (ExecutionException ex) {
+        out.put(e.getKey(), List.of(io.velociraptor.core.spi.UptestResult.of("(runner)", String.valueOf(ex.getCause()), false, 0)));
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while uptesting swarm " + swarm.name(), ex);
+      }
+    }
+    return out;
   }
 
   void emit(DispatchEvent event) {

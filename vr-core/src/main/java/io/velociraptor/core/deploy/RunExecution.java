@@ -71,6 +71,8 @@ final class RunExecution {
   /** A rolling restart (Dispatcher.restart): the procs it replaces, fixed when it first plans. */
   private final boolean restarting;
   private PlanPolicy policy;
+  /** Current procs to replace anyway (their periodic uptests failed); empty for a plain dispatch. */
+  private List<ProcRef> restartOnly = List.of();
   private SwarmRun run;
   /** New procs this run set up, in order; torn down again if the run fails before routing. */
   private final List<NewProc> created = Collections.synchronizedList(new ArrayList<>());
@@ -110,6 +112,17 @@ final class RunExecution {
     this.swarm = swarm;
     this.deleting = deleting;
     this.restarting = restarting;
+  }
+
+  /**
+   * A reconcile's repair: replaces these current procs too (those whose periodic uptests failed),
+   * never pauses for a canary and never auto-reverts (it converges to the stored swarm itself).
+   */
+  RunExecution repairing(java.util.Collection<ProcRef> procs) {
+    this.restartOnly = List.copyOf(procs);
+    this.skipCanary = true;
+    this.mayRevert = false;
+    return this;
   }
 
   /** Resumes a paused run: {@code swarm} is what to converge to (the run's, or the previous). */
@@ -153,7 +166,8 @@ final class RunExecution {
       plannedFrom = snapshot;
       sweepOrphans(snapshot);
       DesiredSwarm desired = release.map(r -> DesiredSwarm.of(swarm, r)).orElse(DesiredSwarm.of(swarm, RETIRING));
-      policy = deleting ? PlanPolicy.deletingSwarm() : restarting ? Dispatcher.restartPolicy(swarm, snapshot) : PlanPolicy.defaults();
+      policy = deleting ? PlanPolicy.deletingSwarm() : restarting ? Dispatcher.restartPolicy(swarm, snapshot)
+          : restartOnly.isEmpty() ? PlanPolicy.defaults() : PlanPolicy.restarting(restartOnly);
       plan = Planner.plan(desired, snapshot, policy);
       run = d.store.recordPlan(run.id(), VrJson.writeJson(plan));
       if (!deleting && d.store.swarm(swarm.id()).isEmpty()) {
@@ -556,6 +570,11 @@ final class RunExecution {
   }
 
   ProcData procData(Host host, Port port, Release release) {
+    return procData(swarm, host, port, release);
+  }
+
+  /** What the runner reads to set up, run and uptest a proc of this swarm's release on a host and port. */
+  static ProcData procData(Swarm swarm, Host host, Port port, Release release) {
     Build build = release.build();
     var b = ProcData.builder()
         .appName(swarm.app().value())

@@ -7,6 +7,7 @@ import io.velociraptor.core.json.InvalidInputException;
 import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.remote.HostKeyRejectedException;
 import io.velociraptor.core.spi.HostConnectionException;
+import io.velociraptor.core.spi.ProcControlException;
 import io.velociraptor.core.spi.StoreException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -107,7 +108,9 @@ public record ErrorReport(Kind kind, String message, String hint, Optional<Strin
     if (e instanceof RollbackRefusedException) {
       return Kind.REFUSED;
     }
-    if (cause(e, HostConnectionException.class).isPresent() || cause(e, StoreException.class).isPresent()) {
+    if (cause(e, HostConnectionException.class).isPresent() || cause(e, StoreException.class).isPresent()
+        || cause(e, ProcControlException.class).filter(p -> p.reason() == ProcControlException.Reason.UNREACHABLE)
+            .isPresent()) {
       return Kind.UNREACHABLE;
     }
     return Kind.FAILED;
