@@ -79,6 +79,10 @@ export default function swarm(ctx) {
   const body = () => {
     const text = form.file.value.trim();
     if (text) return [text, text.startsWith('{') ? 'application/json' : 'application/yaml'];
+    if (Object.keys(stored.env ?? {}).length > 0) {
+      // the API redacts env values: a file built from them would plan another release
+      throw new Error('this swarm has env values the API does not show: paste its swarm file to plan a change');
+    }
     const s = { ...stored };
     s.size = Number(form.size.value);
     s.version = form.version.value.trim();
@@ -90,9 +94,9 @@ export default function swarm(ctx) {
   });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const [text, type] = body();
     fill(planOut, h('p', { class: 'muted' }, 'planning…'));
     try {
+      const [text, type] = body();
       const plan = await api('POST', path('/api/swarms', stored.id, 'plan'), text, type);
       fill(planOut, renderPlan(plan));
       planned = [text, type];
