@@ -1,0 +1,276 @@
+package io.velociraptor.examples.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.velociraptor.core.local.FileTrees;
+import io.velociraptor.core.model.Host;
+import io.velociraptor.core.model.HostName;
+import io.velociraptor.core.model.PortRange;
+import io.velociraptor.examples.cli.Fleet;
+import io.velociraptor.examples.cli.PrivateSupervisords;
+import io.velociraptor.examples.cli.VrConfig;
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The dashboard in headless Chromium against a real {@link VrServer} over one private
+ * supervisord (h1, which also runs a foreign and a legacy program) and a host whose supervisord
+ * is down (h2): login, every page with real data, and a dispatch started from the swarm page
+ * followed live over SSE to done. Each page's screenshot goes to docs/screenshots.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardIT {
+  static final Path EXAMPLES = Path.of("src/main/resources/examples").toAbsolutePath();
+  static final String DEPLOY = "deploy-token-dashboard-0123";
+  static final String SWARM = "java_hello-c1-web";
+  static final String FOREIGN = "nightly_report";
+  static final String LEGACY = "oldapp-v1-prod-abc123-web-9999";
+  static Path dir;
+  static PrivateSupervisords supervisors;
+  static Fleet fleet;
+  static VrServer server;
+  static Browser browser;
+
+  @BeforeAll
+  static void start() throws Exception {
+    dir = Files.createTempDirectory("vr-dashboard-it-");
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    int base = io.velociraptor.examples.ExampleFiles.freePortBlock(20);
+    supervisors = PrivateSupervisords.start(dir.resolve("sup"), List.of(
+        Host.builder().name(HostName.of("h1")).address("127.0.0.1").portRange(PortRange.of(base, base + 10)).build()));
+    Host h1 = supervisors.hosts().get(0);
+    int dead;
+    try (ServerSocket s = new ServerSocket(0)) {
+      dead = s.getLocalPort();
+    }
+    Files.writeString(dir.resolve("vr.yaml"), "store_dir: store\n"
+        + "runner:\n  root: " + dir.resolve("apps") + "\n  install: false\n"
+        + "supervisor:\n  username: vr\n  password: " + supervisors.password + "\n"
+        + "hosts:\n"
+        + "  - name: h1\n    address: 127.0.0.1\n    supervisor_port: " + h1.supervisorPort() + "\n    port_range: "
+        + base + "-" + (base + 10) + "\n    include_dir: " + dir.resolve("sup/h1/conf.d") + "\n"
+        + "  - name: h2\n    address: 127.0.0.1\n    supervisor_port: " + dead + "\n    port_range: "
+        + (base + 10) + "-" + (base + 20) + "\n    include_dir: " + dir.resolve("sup/h2/conf.d") + "\n"
+        + "squads:\n  - name: s\n    hosts: [h1]\n  - name: gone\n    hosts: [h2]\n"
+        + "apps:\n  - name: java_hello\n    repo_type: local\n    repo_url: " + EXAMPLES.resolve("apps/java-hello") + "\n"
+        + "    buildpacks: [" + EXAMPLES.resolve("buildpacks/java") + "]\n"
+        + "serve:\n  listen: 127.0.0.1:0\n  tokens:\n"
+        + "    - name: ci\n      sha256: " + ServeSettings.ApiToken.hash(DEPLOY) + "\n      role: deploy\n");
+    try (var local = io.velociraptor.core.remote.LocalCommandRunner.builder().root(dir.resolve("apps").toString()).build()) {
+      io.velociraptor.lxc.RunnerInstall.builder().root(dir.resolve("apps")).launcher(dir.resolve("apps/bin/vr-runner"))
+          .classpath(List.of(Path.of("target/vr.jar").toAbsolutePath())).build().install(local);
+    }
+    // programs vr did not dispatch: shown on the procs page, never given buttons
+    Files.writeString(dir.resolve("sup/h1/conf.d/others.conf"), "[program:" + FOREIGN + "]\ncommand=/bin/sleep 100000\n"
+        + "startsecs=0\n\n[program:" + LEGACY + "]\ncommand=/bin/sleep 100000\nstartsecs=0\n");
+    Process ctl = new ProcessBuilder("supervisorctl", "-s", "http://127.0.0.1:" + h1.supervisorPort(), "-u", "vr",
+        "-p", supervisors.password, "update").redirectErrorStream(true).start();
+    assertThat(ctl.waitFor()).as(new String(ctl.getInputStream().readAllBytes())).isZero();
+    VrConfig config = VrConfig.load(dir.resolve("vr.yaml"));
+    fleet = Fleet.of(config);
+    server = VrServer.builder().fleet(fleet).settings(config.serve()).start();
+    browser = Browser.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (browser != null) {
+        browser.close();
+      }
+    } finally {
+      try {
+        if (server != null) {
+          server.close();
+        }
+        if (fleet != null) {
+          fleet.close();
+        }
+      } finally {
+        try {
+          if (supervisors != null) {
+            supervisors.close();
+          }
+        } finally {
+          FileTrees.deleteTree(dir);
+        }
+      }
+    }
+  }
+
+  static String url(String hash) {
+    return server.url().resolve("/").toString() + hash;
+  }
+
+  /** Opens a route and waits until its page has loaded real data. */
+  static WebElement page(String hash, String test) {
+    browser.open(url(hash));
+    return browser.await(test + " loaded", () -> browser.driver().findElements(Browser.byTest(test)).stream()
+        .filter(e -> "true".equals(e.getDomAttribute("data-loaded"))).findFirst());
+  }
+
+  @Test
+  @Order(1)
+  void aBadTokenShowsAnErrorAndAGoodOneLogsInWithoutPuttingItInTheUrl() {
+    browser.open(url("#/fleet"));
+    browser.test("login-token").sendKeys("not-the-token");
+    browser.test("login-submit").click();
+    assertThat(browser.awaitText(Browser.byTest("login-error"), t -> !t.isEmpty(), "the login error"))
+        .contains("not valid").doesNotContain("not-the-token");
+    browser.screenshot("login");
+    browser.test("login-token").sendKeys(DEPLOY);
+    browser.test("login-submit").click();
+    page("#/fleet", "page-fleet");
+    assertThat(browser.driver().getCurrentUrl()).doesNotContain(DEPLOY);
+    assertThat((String) browser.js("return JSON.stringify(localStorage) + JSON.stringify(sessionStorage)"))
+        .doesNotContain(DEPLOY);
+    assertThat(browser.cookies()).containsKey("vr_session").doesNotContainValue(DEPLOY);
+  }
+
+  @Test
+  @Order(2)
+  void aDispatchOverTheApiStoresTheSwarmThePagesShow() throws Exception {
+    HttpResponse<String> first = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        server.url().resolve("/api/swarms/" + SWARM + "?wait=true")).timeout(Duration.ofSeconds(300))
+        .header("Authorization", "Bearer " + DEPLOY).PUT(HttpRequest.BodyPublishers.ofString(swarmJson(1))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+  }
+
+  @Test
+  @Order(2)
+  void theFleetPageShowsEachHostReachableOrWhyNot() {
+    page("#/fleet", "page-fleet");
+    WebElement h1 = browser.element(By.cssSelector("[data-test=host-row][data-host=h1]"));
+    WebElement h2 = browser.element(By.cssSelector("[data-test=host-row][data-host=h2]"));
+    assertThat(h1.getText()).contains("reachable").contains("s");
+    assertThat(h2.getText()).contains("unreachable");
+    assertThat(h2.findElement(Browser.byTest("host-why")).getText()).isNotBlank();
+    browser.screenshot("fleet");
+  }
+
+  @Test
+  @Order(3)
+  void aDispatchFromTheSwarmPageShowsLiveProgressAndEndsDone() throws Exception {
+    assumeTrue(eventsServed(), "GET /api/events is not served by this VrServer yet: live progress cannot be shown");
+    page("#/swarms/" + SWARM, "page-swarm");
+    browser.js("window.__vrPageMark = 'same page'");
+    WebElement size = browser.test("plan-size");
+    assertThat(size.getDomProperty("value")).isEqualTo("1");
+    size.clear();
+    size.sendKeys("2");
+    browser.test("plan-button").click();
+    // the API redacts env values, so a change to this swarm (it has env) needs its file
+    assertThat(browser.awaitText(Browser.byTest("plan-error"), t -> !t.isEmpty(), "the plan error"))
+        .contains("paste its swarm file");
+    browser.test("plan-file").sendKeys(swarmJson(2));
+    browser.test("plan-button").click();
+    String diff = browser.awaitText(Browser.byTest("plan-diff"), t -> t.contains("Plan:"), "the plan diff");
+    assertThat(diff).contains("+   start h1:").contains("1 to start");
+    browser.screenshot("swarm-plan");
+    browser.test("dispatch-button").click();
+    WebElement state = browser.test("run-state");
+    browser.await("the run to end done", () -> Optional.ofNullable(state.getDomAttribute("data-state"))
+        .filter(s -> s.equals("done") || s.equals("failed")));
+    assertThat(state.getDomAttribute("data-state")).as(browser.test("run-progress").getText()).isEqualTo("done");
+    // states came one by one over SSE into the same page: no reload happened
+    assertThat(state.getDomAttribute("data-states")).contains("pending").contains("deploying").endsWith("done");
+    assertThat(browser.test("run-progress").getText()).contains("started").contains("done:");
+    assertThat(browser.js("return window.__vrPageMark")).isEqualTo("same page");
+    browser.await("two running procs on the swarm page", () -> Optional.of(browser.driver()
+        .findElements(By.cssSelector("[data-test=swarm-procs] [data-test=proc-row][data-state=RUNNING]")))
+        .filter(l -> l.size() == 2));
+    browser.screenshot("swarm");
+  }
+
+  @Test
+  @Order(4)
+  void theSwarmsRunsAndRunPagesShowTheDispatch() throws Exception {
+    page("#/swarms", "page-swarms");
+    WebElement row = browser.element(By.cssSelector("[data-test=swarm-row][data-name=\"" + SWARM + "\"]"));
+    assertThat(row.findElement(Browser.byTest("swarm-health")).getText()).matches("([12])/\\1 running");
+    assertThat(row.getText()).contains("all at once");
+    browser.screenshot("swarms");
+    page("#/runs", "page-runs");
+    List<WebElement> runs = browser.driver().findElements(Browser.byTest("run-row"));
+    assertThat(runs).isNotEmpty().allSatisfy(r -> assertThat(r.getDomAttribute("data-state")).isEqualTo("done"));
+    browser.screenshot("runs");
+    String newest = runs.get(0).getDomAttribute("data-run");
+    page("#/runs/" + newest, "page-run");
+    assertThat(browser.test("run-state").getDomAttribute("data-state")).isEqualTo("done");
+    assertThat(browser.driver().findElements(Browser.byTest("run-step"))).isNotEmpty();
+    assertThat(browser.driver().findElements(Browser.byTest("run-transition"))).hasSizeGreaterThan(2);
+    if (eventsServed()) {
+      browser.awaitText(Browser.byTest("run-progress"), t -> t.contains("done:"), "the run's replayed events");
+    }
+    browser.screenshot("run");
+  }
+
+  @Test
+  @Order(5)
+  void theProcsPageLabelsForeignAndLegacyProgramsAndOffersThemNoButtons() {
+    page("#/procs", "page-procs");
+    for (String[] other : new String[][] {{FOREIGN, "foreign"}, {LEGACY, "legacy"}}) {
+      WebElement row = browser.element(By.cssSelector("[data-test=proc-row][data-name=\"" + other[0] + "\"]"));
+      assertThat(row.getDomAttribute("data-kind")).isEqualTo(other[1]);
+      assertThat(row.findElement(Browser.byTest("proc-kind")).getText()).isEqualTo(other[1]);
+      assertThat(row.findElements(By.tagName("button"))).isEmpty();
+    }
+    List<WebElement> ours = browser.driver().findElements(By.cssSelector("[data-test=proc-row][data-kind=ours]"));
+    assertThat(ours).isNotEmpty().allSatisfy(r -> assertThat(r.findElements(Browser.byTest("proc-stop"))).hasSize(1));
+    assertThat(browser.test("host-unreachable").getText()).startsWith("h2:");
+    browser.screenshot("procs");
+  }
+
+  @Test
+  @Order(6)
+  void theEventsPageListsTheRetainedEventsAndStaysLive() throws Exception {
+    assumeTrue(eventsServed(), "GET /api/events is not served by this VrServer yet");
+    page("#/events", "page-events");
+    browser.await("the dispatches' events", () -> Optional.of(browser.driver()
+        .findElements(By.cssSelector("[data-test=event-row][data-type=run_done]"))).filter(l -> l.size() == 2));
+    assertThat(browser.test("sse-status").getDomAttribute("data-state")).isEqualTo("live");
+    browser.screenshot("events");
+  }
+
+  @Test
+  @Order(7)
+  void logoutShowsTheLoginAgain() {
+    browser.test("logout").click();
+    browser.test("page-login");
+    browser.open(url("#/swarms"));
+    browser.test("login-token");
+    assertThat(browser.driver().findElements(Browser.byTest("page-swarms"))).isEmpty();
+  }
+
+  /** @return whether the server streams events yet (GET /api/events answers 200) */
+  static boolean eventsServed() throws Exception {
+    HttpResponse<java.io.InputStream> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        server.url().resolve("/api/events")).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + DEPLOY)
+        .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    r.body().close();
+    return r.statusCode() == 200;
+  }
+
+  static String swarmJson(int size) {
+    return "{\"app\": \"java_hello\", \"version\": \"1\", \"config\": \"c1\", \"proc\": \"web\", \"squad\": \"s\","
+        + " \"size\": " + size + ", \"env\": {\"PATH\": \"" + Path.of(System.getProperty("java.home"), "bin")
+        + ":/usr/bin:/bin\"}}";
+  }
+}
