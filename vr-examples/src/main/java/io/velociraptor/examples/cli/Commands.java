@@ -310,6 +310,9 @@ final class Commands {
 
     @Override
     public Integer call() throws Exception {
+      if (remote()) {
+        throw localOnly(spec.commandLine()); // it touches no host: there is nothing to ask a server
+      }
       // the options first: a bad value is named before any file is read
       io.velociraptor.testkit.RolloutSimulator.Scenario scenario = io.velociraptor.testkit.RolloutSimulator.Scenario.clean()
           .withRevertCanary(revertCanary);
