@@ -336,6 +336,10 @@ final class ServerClient {
         : e instanceof HttpTimeoutException ? "no answer within " + REQUEST_TIMEOUT.toSeconds() + " s"
         : e instanceof ConnectException ? "connection refused"
         : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (VrMain.cause(e, javax.net.ssl.SSLException.class).isPresent()) {
+      return new ServerException("cannot reach the vr server at " + url() + ": TLS failed: " + why,
+          "if the server's certificate is its own, trust it with --server-ca FILE (PEM or PKCS12)", VrMain.ERROR, 0);
+    }
     return new ServerException("cannot reach the vr server at " + url() + ": " + why,
         "check that `vr serve` runs there and --server (or $VR_SERVER) names it", VrMain.ERROR, 0);
   }

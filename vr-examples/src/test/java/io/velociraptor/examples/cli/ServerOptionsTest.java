@@ -288,4 +288,59 @@ class ServerOptionsTest {
     assertThat(failed.exit()).as(failed.toString()).isEqualTo(VrMain.CHANGES);
     assertThat(failed.out()).contains("run " + runId + ": failed (1 to start): uptest failed");
   }
+
+  static void keytool(Path dir, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("keytool " + args[0]).isTrue();
+    assertThat(p.exitValue()).as("keytool " + args[0] + ": " + out).isZero();
+  }
+
+  @Test
+  void anHttpsServerIsTrustedThroughServerCaAndRefusedWithoutIt() throws Exception {
+    keytool(tmp, "-genkeypair", "-alias", "vr", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
+        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", "server.p12",
+        "-storepass", "changeit", "-keypass", "changeit");
+    keytool(tmp, "-exportcert", "-rfc", "-alias", "vr", "-keystore", "server.p12", "-storepass", "changeit",
+        "-file", "ca.pem");
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    try (var in = Files.newInputStream(tmp.resolve("server.p12"))) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, "changeit".toCharArray());
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+        new InetSocketAddress("127.0.0.1", 0), 0);
+    https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ctx));
+    https.createContext("/", ex -> {
+      byte[] body = "[]".getBytes(StandardCharsets.UTF_8);
+      ex.getRequestBody().readAllBytes();
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    https.start();
+    try {
+      String at = "https://127.0.0.1:" + https.getAddress().getPort();
+      Result trusted = vr("--server", at, "--server-ca", tmp.resolve("ca.pem").toString(), "--json", "runs");
+      assertThat(trusted.exit()).as(trusted.toString()).isZero();
+      assertThat(trusted.out().strip()).isEqualTo("[ ]");
+
+      Result unknown = vr("--server", at, "runs");
+      assertThat(unknown.exit()).as(unknown.toString()).isEqualTo(VrMain.ERROR);
+      assertThat(unknown.err()).contains("cannot reach the vr server at " + at).contains("--server-ca");
+
+      Files.writeString(tmp.resolve("junk.pem"), "not a certificate");
+      Result junk = vr("--server", at, "--server-ca", tmp.resolve("junk.pem").toString(), "runs");
+      assertThat(junk.exit()).as(junk.toString()).isEqualTo(VrMain.INVALID);
+      assertThat(junk.err()).contains("junk.pem");
+    } finally {
+      https.stop(0);
+    }
+  }
 }
