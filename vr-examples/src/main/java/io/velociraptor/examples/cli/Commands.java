@@ -237,13 +237,8 @@ final class Commands {
       SwarmFile f = SwarmFile.read(swarmFile, Optional.of(fleet.store));
       Optional<io.velociraptor.core.model.ReleaseHash> given =
           Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash);
-      if (given.isPresent()) {
-        return show(f.swarm(), DesiredSwarm.of(f.swarm(), given.get()), fleet.dispatcher().observe(f.swarm()));
-      }
-      if (f.swarm().update().isPresent()) {
-        return show(fleet.dispatcher().planRollout(f.swarm()));
-      }
-      return show(fleet.dispatcher().plan(f.swarm()));
+      Object plan = Operations.plan(fleet, f.swarm(), given);
+      return plan instanceof io.velociraptor.core.plan.RolloutPlan r ? show(r) : show((SwarmPlan) plan);
     }
 
     /** A snapshot file from {@code vr snapshot}; a missing or invalid one is a {@link ConfigException} naming it. */
@@ -391,7 +386,10 @@ final class Commands {
      */
     int dispatchRemote(ServerClient api, java.util.function.Supplier<Map<String, Object>> start,
         java.util.function.Consumer<Map<String, Object>> accepted) throws Exception {
-      try (RemoteRun follow = RemoteRun.subscribe(api)) {
+      try (RemoteRun follow = RemoteRun.subscribe(api, warning -> {
+        spec.commandLine().getErr().println("vr: warning: " + warning);
+        spec.commandLine().getErr().flush();
+      })) {
         Map<String, Object> answer = start.get();
         if (!(answer.get("run") instanceof String runId)) {
           throw new io.velociraptor.core.VrException("the vr server at " + api.url() + " started a run but did not"
@@ -493,8 +491,7 @@ final class Commands {
       SwarmFile f = SwarmFile.read(swarmFile, Optional.empty());
       String yaml = Files.readString(swarmFile);
       return dispatchRemote(api, () -> api.callYaml("PUT", "/api/swarms/" + ServerClient.seg(f.swarm().name()), yaml,
-          Api.MAP), answer -> sayId(f, answer.get("swarm") instanceof String id && !id.equals(f.swarm().name()) ? id
-              : f.swarm().id().value()));
+          Api.MAP), answer -> sayId(f, answer.get("swarm_id") instanceof String id ? id : f.swarm().id().value()));
     }
 
     private void sayId(SwarmFile f, String id) {

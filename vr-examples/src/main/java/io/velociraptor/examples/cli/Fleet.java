@@ -42,7 +42,7 @@ import java.util.function.Function;
  * Every part a dispatcher needs, wired once: store, proc controller, observer, runtime, command
  * runners, build backend and balancers. Owns what it made and closes it, in reverse order.
  */
-final class Fleet implements AutoCloseable {
+public final class Fleet implements AutoCloseable {
   final FleetConfig config;
   final Store store;
   final ProcController procs;
@@ -72,8 +72,13 @@ final class Fleet implements AutoCloseable {
     this.owned = owned; // shared: runners made later are added to it and closed too
   }
 
-  /** Wires the parts a config file names: supervisord on every host, local or SSH runners. */
-  static Fleet of(VrConfig c) {
+  /**
+   * Wires the parts a config file names: supervisord on every host, local or SSH runners.
+   *
+   * @param c the config
+   * @return the fleet; close it to close what it made
+   */
+  public static Fleet of(VrConfig c) {
     List<AutoCloseable> owned = new ArrayList<>();
     try {
       FileStore store = FileStore.open(c.storeDir);
@@ -186,8 +191,52 @@ final class Fleet implements AutoCloseable {
     }
   }
 
+  /** @return the hosts and squads */
+  public FleetConfig fleetConfig() {
+    return config;
+  }
+
+  /** @return the store */
+  public Store store() {
+    return store;
+  }
+
+  /** @return the proc controller */
+  public ProcController procs() {
+    return procs;
+  }
+
+  /** @return the container runtime */
+  public ContainerRuntime runtime() {
+    return runtime;
+  }
+
+  /**
+   * Returns the command runner of a host.
+   *
+   * @param host a configured host
+   * @return its command runner (made once, closed with the fleet)
+   */
+  public CommandRunner runner(Host host) {
+    return runners.apply(host);
+  }
+
+  /** @return the build backend, if builds are configured */
+  public Optional<BuildBackend> builds() {
+    return builds;
+  }
+
+  /**
+   * Registers something to close with the fleet (before what the fleet made itself).
+   *
+   * @param thing closed when the fleet closes
+   */
+  public void own(AutoCloseable thing) {
+    owned.add(thing);
+  }
+
   /** @return the dispatcher, made on first use */
-  synchronized Dispatcher dispatcher() {
+  public synchronized Dispatcher dispatcher() {
     if (dispatcher == null) {
       var b = Dispatcher.builder().store(store).fleet(config).observer(observer).procs(procs).runtime(runtime)
           .runners(runners::apply).uptestTimeout(uptestTimeout);
@@ -200,12 +249,17 @@ final class Fleet implements AutoCloseable {
     return dispatcher;
   }
 
-  void listen(DispatchListener l) {
+  /**
+   * Adds a listener for every later dispatch's events.
+   *
+   * @param l the listener
+   */
+  public void listen(DispatchListener l) {
     dispatcher().addListener(l);
   }
 
   /** @return every configured host observed now, with the store's port locks and every pool */
-  FleetSnapshot snapshot() {
+  public FleetSnapshot snapshot() {
     List<HostSnapshot> hosts = observer.observe(config.hosts());
     List<PoolState> pools = new ArrayList<>();
     for (Balancer b : balancers.values()) {
@@ -226,6 +280,7 @@ final class Fleet implements AutoCloseable {
         .builds(builds).build();
   }
 
+  /** Closes what the fleet made and what was registered with {@link #own}, last first. */
   @Override
   public void close() {
     closeAll(owned);

@@ -28,13 +28,14 @@ import java.util.function.Function;
  * directory, XML-RPC on 127.0.0.1 at a free port with a random password. {@link #close()} stops
  * them (supervisord stops its programs) and kills anything left.
  */
-final class PrivateSupervisords implements AutoCloseable {
+public final class PrivateSupervisords implements AutoCloseable {
   private static final Duration READY = Duration.ofSeconds(30);
 
   private final List<Process> processes = new ArrayList<>();
   private final List<Host> hosts = new ArrayList<>();
   private final Path dir;
-  final String password;
+  /** The XML-RPC password of every one of them (user {@code vr}). */
+  public final String password;
   private final List<AutoCloseable> owned = new ArrayList<>();
 
   private PrivateSupervisords(Path dir, String password) {
@@ -42,7 +43,15 @@ final class PrivateSupervisords implements AutoCloseable {
     this.password = password;
   }
 
-  static PrivateSupervisords start(Path dir, List<Host> hosts) throws IOException {
+  /**
+   * Starts one supervisord per host and waits until each answers.
+   *
+   * @param dir where their files go
+   * @param hosts the hosts (their supervisor ports are replaced by free ones)
+   * @return the running supervisords
+   * @throws IOException if one cannot be started
+   */
+  public static PrivateSupervisords start(Path dir, List<Host> hosts) throws IOException {
     byte[] secret = new byte[12];
     new SecureRandom().nextBytes(secret);
     PrivateSupervisords s = new PrivateSupervisords(dir, HexFormat.of().formatHex(secret));
@@ -97,7 +106,8 @@ final class PrivateSupervisords implements AutoCloseable {
     throw new VrException("supervisord for " + h.name() + " on port " + h.supervisorPort() + " did not answer within " + READY);
   }
 
-  List<Host> hosts() {
+  /** @return the hosts, with the ports their supervisords listen on */
+  public List<Host> hosts() {
     return List.copyOf(hosts);
   }
 
@@ -118,6 +128,7 @@ final class PrivateSupervisords implements AutoCloseable {
     return o;
   }
 
+  /** Stops every supervisord (and so their programs), killing what is left. */
   @Override
   public void close() {
     for (AutoCloseable c : owned) {

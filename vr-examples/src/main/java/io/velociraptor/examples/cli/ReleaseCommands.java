@@ -2,13 +2,11 @@ package io.velociraptor.examples.cli;
 
 import io.velociraptor.core.deploy.GcReport;
 import io.velociraptor.core.deploy.ReleaseHistory;
-import io.velociraptor.core.deploy.ReleaseRecord;
 import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.model.Swarm;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,24 +59,7 @@ final class ReleaseCommands {
     }
 
     static List<Map<String, Object>> rows(ReleaseHistory history) {
-      List<Map<String, Object>> rows = new ArrayList<>();
-      for (ReleaseRecord r : history.records()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("release", r.release().value());
-        m.put("app", r.app().value());
-        m.put("version", r.version().value());
-        m.put("config_name", r.config().value());
-        m.put("config_digest", r.configDigest().orElse(""));
-        m.put("build_hash", r.buildHash().orElse(""));
-        m.put("run_id", r.runId());
-        m.put("dispatched_at", r.dispatchedAt().toString());
-        m.put("finished_at", r.finishedAt().map(Instant::toString).orElse(""));
-        m.put("state", r.state().wire());
-        m.put("succeeded", r.succeeded());
-        m.put("current", r.current());
-        rows.add(m);
-      }
-      return rows;
+      return Views.releaseRows(history);
     }
   }
 

@@ -6,7 +6,6 @@ import io.velociraptor.core.model.SwarmRun;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -24,29 +23,46 @@ final class RemoteRun implements AutoCloseable {
   private static final Object END = new Object();
   private final ServerClient api;
   private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-  private final ServerClient.EventStream stream;
-  private final Thread reader;
+  private final Optional<ServerClient.EventStream> stream;
+  private final Optional<Thread> reader;
 
-  private RemoteRun(ServerClient api, ServerClient.EventStream stream) {
+  private RemoteRun(ServerClient api, Optional<ServerClient.EventStream> stream) {
     this.api = api;
     this.stream = stream;
-    this.reader = new Thread(this::read, "vr-server-events");
-    reader.setDaemon(true);
-    reader.start();
+    this.reader = stream.map(s -> {
+      Thread t = new Thread(this::read, "vr-server-events");
+      t.setDaemon(true);
+      t.start();
+      return t;
+    });
+    if (stream.isEmpty()) {
+      queue.add(END);
+    }
   }
 
   /**
-   * Subscribes to the server's events; returns once the server answered.
+   * Subscribes to the server's events; returns once the server answered. A server without an
+   * event stream (404) is followed by asking for the run's state only.
    *
+   * @param noStream told why there are no events to follow, for a warning
    * @throws ServerException if the server cannot be reached or refuses
    */
-  static RemoteRun subscribe(ServerClient api) {
-    return new RemoteRun(api, api.openEvents("/api/events", Optional.empty()));
+  static RemoteRun subscribe(ServerClient api, Consumer<String> noStream) {
+    try {
+      return new RemoteRun(api, Optional.of(api.openEvents("/api/events", Optional.empty())));
+    } catch (ServerException e) {
+      if (e.status() != 404) {
+        throw e;
+      }
+      noStream.accept("the vr server at " + api.url() + " has no event stream (GET /api/events: 404):"
+          + " following the run without its progress");
+      return new RemoteRun(api, Optional.empty());
+    }
   }
 
   private void read() {
     try {
-      for (Optional<Map.Entry<String, String>> e = stream.next(); e.isPresent(); e = stream.next()) {
+      for (Optional<Map.Entry<String, String>> e = stream.get().next(); e.isPresent(); e = stream.get().next()) {
         queue.add(e.get());
       }
     } catch (RuntimeException broken) {
@@ -109,10 +125,12 @@ final class RemoteRun implements AutoCloseable {
 
   @Override
   public void close() {
-    stream.close();
+    stream.ifPresent(ServerClient.EventStream::close);
     try {
       // closing the stream ends its reader's read; a daemon, it cannot keep the CLI alive if it does not
-      reader.join(TimeUnit.SECONDS.toMillis(10));
+      if (reader.isPresent()) {
+        reader.get().join(TimeUnit.SECONDS.toMillis(10));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -19,7 +19,7 @@ import java.util.Map;
  * ingredients' env, a release's merged env, a build's config vars), in JSON and in YAML alike;
  * {@code --show-secrets} prints them as stored. Names stay visible: they are config, not secret.
  */
-final class Secrets {
+public final class Secrets {
   private static final ObjectMapper JSON = VrJson.json().copy().registerModule(redactingEnv());
   private static final ObjectMapper YAML = VrJson.yaml().copy().registerModule(redactingEnv());
 
@@ -35,7 +35,7 @@ final class Secrets {
    * @param reveal whether env values are printed as they are
    * @return its JSON text
    */
-  static String json(Object value, boolean reveal) {
+  public static String json(Object value, boolean reveal) {
     return reveal ? VrJson.writeJson(value) : write(JSON, "JSON", value);
   }
 

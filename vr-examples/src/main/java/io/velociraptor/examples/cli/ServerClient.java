@@ -336,7 +336,7 @@ final class ServerClient {
         : e instanceof HttpTimeoutException ? "no answer within " + REQUEST_TIMEOUT.toSeconds() + " s"
         : e instanceof ConnectException ? "connection refused"
         : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    if (VrMain.cause(e, javax.net.ssl.SSLException.class).isPresent()) {
+    if (ErrorReport.cause(e, javax.net.ssl.SSLException.class).isPresent()) {
       return new ServerException("cannot reach the vr server at " + url() + ": TLS failed: " + why,
           "if the server's certificate is its own, trust it with --server-ca FILE (PEM or PKCS12)", VrMain.ERROR, 0);
     }

@@ -23,7 +23,7 @@ import java.util.Optional;
  * @param releaseHash the release hash given in the file, for planning without a build
  * @param idGiven whether the file named the id
  */
-record SwarmFile(Swarm swarm, Optional<ReleaseHash> releaseHash, boolean idGiven) {
+public record SwarmFile(Swarm swarm, Optional<ReleaseHash> releaseHash, boolean idGiven) {
   static SwarmFile read(Path file, Optional<Store> store) {
     String name = file.toString();
     String text;
@@ -36,6 +36,19 @@ record SwarmFile(Swarm swarm, Optional<ReleaseHash> releaseHash, boolean idGiven
     } catch (IOException e) {
       throw new ConfigException(name, "the swarm file", "cannot be read: " + e.getMessage());
     }
+    return parse(name, text, store);
+  }
+
+  /**
+   * Reads a swarm file's text (YAML, or JSON, which YAML reads too).
+   *
+   * @param name where the text comes from, for messages ({@code swarm.yaml}, {@code the request body})
+   * @param text the text
+   * @param store the store whose swarm of the same name keeps its id, if any
+   * @return the swarm file
+   * @throws ConfigException naming the source, the field and the problem
+   */
+  public static SwarmFile parse(String name, String text, Optional<Store> store) {
     try {
       SwarmFileFormat.Parsed p = SwarmFileFormat.parse(text, swarmName -> store.flatMap(s -> s.swarms().stream()
           .filter(x -> x.name().equals(swarmName)).findFirst()).map(Swarm::id));

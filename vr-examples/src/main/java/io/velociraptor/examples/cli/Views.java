@@ -17,11 +17,11 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /** The tables {@code vr procs}, {@code vr ports} and {@code vr runs} print, and their JSON rows. */
-final class Views {
+public final class Views {
   private Views() {}
 
   /** One proc row: every proc on every host, ours, legacy and foreign. */
-  static List<Map<String, Object>> procRows(FleetSnapshot snap, Optional<String> host, Optional<String> swarmId,
+  public static List<Map<String, Object>> procRows(FleetSnapshot snap, Optional<String> host, Optional<String> swarmId,
       Instant now) {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (HostSnapshot h : snap.hosts()) {
@@ -52,7 +52,7 @@ final class Views {
    * The JSON of {@code vr procs}: every host asked about with its reachability (an unreachable
    * host's procs are unknown, not none), then the proc rows.
    */
-  static Map<String, Object> procsJson(FleetSnapshot snap, Optional<String> host, List<Map<String, Object>> rows) {
+  public static Map<String, Object> procsJson(FleetSnapshot snap, Optional<String> host, List<Map<String, Object>> rows) {
     List<Map<String, Object>> hosts = new ArrayList<>();
     for (HostSnapshot h : snap.hosts()) {
       if (host.isPresent() && !h.host().name().value().equals(host.get())) {
@@ -110,7 +110,7 @@ final class Views {
    *
    * @param staleness why a lock's owner no longer holds it (finished, or its process is gone), if so
    */
-  static List<Map<String, Object>> portRows(FleetSnapshot snap, Optional<String> host,
+  public static List<Map<String, Object>> portRows(FleetSnapshot snap, Optional<String> host,
       java.util.function.Function<String, Optional<String>> staleness) {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (HostSnapshot h : snap.hosts()) {
@@ -185,7 +185,7 @@ final class Views {
    * @param owner the run that holds a port lock, if the store has it
    * @return why that run no longer holds it (finished, or its owner process is gone), as a dispatch would reclaim it
    */
-  static Optional<String> lockStaleness(Optional<SwarmRun> owner) {
+  public static Optional<String> lockStaleness(Optional<SwarmRun> owner) {
     if (owner.isEmpty()) {
       return Optional.empty();
     }
@@ -210,7 +210,8 @@ final class Views {
     return Optional.of(e.describe());
   }
 
-  static List<Map<String, Object>> runRows(List<SwarmRun> runs) {
+  /** @return the rows of {@code vr runs --json} */
+  public static List<Map<String, Object>> runRows(List<SwarmRun> runs) {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (SwarmRun r : runs) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -299,6 +300,28 @@ final class Views {
       out.append("(none)\n");
     }
     return out.toString();
+  }
+
+  /** @return the rows of {@code vr releases --json}, newest first */
+  public static List<Map<String, Object>> releaseRows(io.velociraptor.core.deploy.ReleaseHistory history) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (io.velociraptor.core.deploy.ReleaseRecord r : history.records()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("release", r.release().value());
+      m.put("app", r.app().value());
+      m.put("version", r.version().value());
+      m.put("config_name", r.config().value());
+      m.put("config_digest", r.configDigest().orElse(""));
+      m.put("build_hash", r.buildHash().orElse(""));
+      m.put("run_id", r.runId());
+      m.put("dispatched_at", r.dispatchedAt().toString());
+      m.put("finished_at", r.finishedAt().map(Instant::toString).orElse(""));
+      m.put("state", r.state().wire());
+      m.put("succeeded", r.succeeded());
+      m.put("current", r.current());
+      rows.add(m);
+    }
+    return rows;
   }
 
   private static String s(Object o) {

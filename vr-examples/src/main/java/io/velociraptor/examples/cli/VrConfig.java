@@ -71,6 +71,7 @@ public final class VrConfig {
   final Set<HostName> sshHosts;
   final List<BalancerConfig> balancers;
   final List<App> apps;
+  final io.velociraptor.examples.server.ServeSettings serve;
 
   private VrConfig(Path file, Fields f) {
     this.file = file;
@@ -234,7 +235,76 @@ public final class VrConfig {
     }
     appList.sort((x, y) -> x.name().value().compareTo(y.name().value()));
     this.apps = List.copyOf(appList);
+    this.serve = f.object("serve").map(s -> serve(s, base)).orElseGet(io.velociraptor.examples.server.ServeSettings::defaults);
     f.noOthers();
+  }
+
+  /** The {@code serve:} section: listen, tokens, tls, webhooks, reconcile; every field checked, unknown ones refused. */
+  private static io.velociraptor.examples.server.ServeSettings serve(Fields s, Path base) {
+    var d = io.velociraptor.examples.server.ServeSettings.defaults();
+    var listen = s.value("listen", t -> io.velociraptor.examples.server.ServeSettings.Listen.parse(t, true))
+        .orElse(d.listen());
+    List<io.velociraptor.examples.server.ServeSettings.ApiToken> tokens = new ArrayList<>();
+    Set<String> tokenNames = new HashSet<>();
+    Set<String> hashes = new HashSet<>();
+    for (Fields t : s.objects("tokens")) {
+      String name = t.required("name");
+      if (!name.matches("[A-Za-z0-9_.@-]{1,64}")) {
+        throw t.error("name", "\"" + name + "\" must be 1 to 64 letters, digits, '_', '.', '@' or '-'");
+      }
+      if (!tokenNames.add(name)) {
+        throw t.error("name", "\"" + name + "\" is configured twice");
+      }
+      String sha = t.required("sha256").toLowerCase(java.util.Locale.ROOT);
+      if (!sha.matches("[0-9a-f]{64}")) {
+        // the value is not echoed: a token pasted here by mistake must not reach a log
+        throw t.error("sha256", "must be 64 hex digits, the SHA-256 of the token (`vr serve hash-token` prints it);"
+            + " never the token itself");
+      }
+      if (!hashes.add(sha)) {
+        throw t.error("sha256", "is the hash of another token too (each token needs its own)");
+      }
+      var role = t.value("role", io.velociraptor.examples.server.Role::parse).orElseThrow(() -> t.error("role",
+          "is required (read, deploy or admin)"));
+      tokens.add(new io.velociraptor.examples.server.ServeSettings.ApiToken(name, sha, role));
+      t.noOthers();
+    }
+    Optional<io.velociraptor.examples.server.ServeSettings.Tls> tls = s.object("tls").map(t -> {
+      var x = new io.velociraptor.examples.server.ServeSettings.Tls(base.resolve(t.required("keystore")).normalize(),
+          base.resolve(t.required("password_file")).normalize());
+      t.noOthers();
+      return x;
+    });
+    List<io.velociraptor.examples.server.WebhookSettings> hooks = new ArrayList<>();
+    for (Fields w : s.objects("webhooks")) {
+      java.net.URI url = w.value("url", java.net.URI::create).orElseThrow(() -> w.error("url", "is required"));
+      if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) {
+        throw w.error("url", "\"" + url + "\" must be an http:// or https:// URL with a host");
+      }
+      Set<String> events = new java.util.TreeSet<>();
+      List<String> es = w.strings("events");
+      for (int i = 0; i < es.size(); i++) {
+        if (!es.get(i).matches("[a-z][a-z_]*")) {
+          throw w.error("events[" + i + "]", "\"" + es.get(i) + "\" is not an event type (run_done, run_failed, ...)");
+        }
+        events.add(es.get(i));
+      }
+      Path secret = base.resolve(w.required("secret_file")).normalize();
+      hooks.add(new io.velociraptor.examples.server.WebhookSettings(url, events, secret));
+      w.noOthers();
+    }
+    var rd = d.reconcile();
+    var reconcile = s.object("reconcile").map(r -> {
+      var x = new io.velociraptor.examples.server.ReconcileSettings(
+          Duration.ofSeconds(r.integer("interval", (int) rd.interval().toSeconds(), 1, 86_400)),
+          Duration.ofSeconds(r.integer("host_grace", (int) rd.hostGrace().toSeconds(), 1, 86_400)),
+          Duration.ofSeconds(r.integer("uptest_interval", (int) rd.uptestInterval().toSeconds(), 1, 86_400)),
+          r.integer("uptest_failures", rd.uptestFailures(), 1, 100));
+      r.noOthers();
+      return x;
+    }).orElse(rd);
+    s.noOthers();
+    return new io.velociraptor.examples.server.ServeSettings(listen, tokens, tls, hooks, reconcile);
   }
 
   /**
@@ -273,6 +343,11 @@ public final class VrConfig {
   /** @return the hosts and squads */
   public FleetConfig fleet() {
     return fleet;
+  }
+
+  /** @return the {@code serve:} section, or its defaults */
+  public io.velociraptor.examples.server.ServeSettings serve() {
+    return serve;
   }
 
   /** @return the store directory */

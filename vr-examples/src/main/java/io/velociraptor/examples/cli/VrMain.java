@@ -1,12 +1,6 @@
 package io.velociraptor.examples.cli;
 
-import io.velociraptor.core.VrException;
-import io.velociraptor.core.deploy.DispatchException;
-import io.velociraptor.core.json.InvalidInputException;
 import io.velociraptor.core.json.VrJson;
-import io.velociraptor.core.model.InvalidValueException;
-import io.velociraptor.core.remote.HostKeyRejectedException;
-import io.velociraptor.core.spi.HostConnectionException;
 import io.velociraptor.lxc.RunnerInstall;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
@@ -34,7 +28,7 @@ import picocli.CommandLine.ScopeType;
         Commands.Restart.class, Commands.Scale.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class,
         Commands.ProcCmd.class,
         Commands.Ports.class, Commands.BuildCmd.class, Commands.Builds.class, Commands.Snapshot.class,
-        Commands.Events.class, ReleaseCommands.Releases.class,
+        Commands.Events.class, ReleaseCommands.Releases.class, ServeCommand.class,
         ReleaseCommands.Rollback.class, ReleaseCommands.Gc.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class VrMain {
   /** Exit code: done, or nothing to change. */
@@ -142,10 +136,15 @@ public final class VrMain {
       return new CommandLine.RunLast().execute(parsed);
     });
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
-      int code = e instanceof ServerException s ? s.exitCode() : isInvalid(e) ? INVALID : ERROR;
-      printError(line.getErr(), root.json || jsonArg, message(e), hint(e, qualified(line)), code,
+      if (e instanceof ServerException s) {
+        // the server's own report of the error, as the CLI would have said it locally
+        printError(line.getErr(), root.json || jsonArg, s.getMessage(), s.hint(), s.exitCode(), root.debug ? e : null);
+        return s.exitCode();
+      }
+      ErrorReport report = ErrorReport.of(e, qualified(line));
+      printError(line.getErr(), root.json || jsonArg, report.message(), report.hint(), report.exitCode(),
           root.debug ? e : null);
-      return code;
+      return report.exitCode();
     });
     cl.setParameterExceptionHandler((e, a) -> {
       printError(e.getCommandLine().getErr(), root.json || jsonArg, e.getMessage(),
@@ -198,27 +197,12 @@ public final class VrMain {
   }
 
   static boolean isInvalid(Throwable e) {
-    return e instanceof ConfigException || e instanceof InvalidValueException || e instanceof InvalidInputException
-        || e instanceof IllegalArgumentException || e instanceof DispatchException.NotPaused;
+    return ErrorReport.isInvalid(e);
   }
 
   /** The error's message; a host's connection failure, however deeply wrapped, says which host. */
   static String message(Throwable e) {
-    String m = e.getMessage() == null ? e.toString() : e.getMessage();
-    Optional<HostConnectionException> h = cause(e, HostConnectionException.class);
-    if (h.isPresent() && !m.contains(h.get().host())) {
-      return "host " + h.get().host() + ": " + m;
-    }
-    return m;
-  }
-
-  static <T extends Throwable> Optional<T> cause(Throwable e, Class<T> type) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (type.isInstance(t)) {
-        return Optional.of(type.cast(t));
-      }
-    }
-    return Optional.empty();
+    return ErrorReport.message(e);
   }
 
   /**
@@ -262,40 +246,6 @@ public final class VrMain {
       client = ServerClient.of(url.get(), tokens, Optional.ofNullable(serverCa));
     }
     return Optional.of(client);
-  }
-
-  private static String hint(Throwable e, String command) {
-    if (e instanceof ServerException s) {
-      return s.hint();
-    }
-    if (e instanceof ConfigException c && c.file().endsWith(".yaml") && c.field().startsWith("the file")) {
-      return "copy docs/vr.example.yaml and edit it, then pass --config FILE";
-    }
-    if (e instanceof ConfigException) {
-      return "fix that field; docs/cli.md lists every field of the config and swarm files";
-    }
-    Optional<HostKeyRejectedException> key = cause(e, HostKeyRejectedException.class);
-    if (key.isPresent()) {
-      return "vr verifies every SSH host key: compare " + key.get().fingerprint() + " with the host's own"
-          + " (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on it) before adding it to " + key.get().knownHosts()
-          + " (the config's ssh.known_hosts)";
-    }
-    if (e instanceof DispatchException.NotPaused) {
-      return "only a run paused after its canary wave is promoted or reverted (`vr runs` shows the swarm's runs)";
-    }
-    if (e instanceof DispatchException.Busy busy && busy.failedIn().isPaused()) {
-      return "promote or revert the paused run first";
-    }
-    if (e instanceof DispatchException.Busy) {
-      return "wait for that run to finish (`vr runs`), or reclaim it if its process died";
-    }
-    if (e instanceof InvalidValueException || e instanceof InvalidInputException) {
-      return "fix the value named above; `vr " + command + " --help` shows the options";
-    }
-    if (e instanceof VrException) {
-      return "check the host or file named above; rerun with --debug for the stack trace";
-    }
-    return "this looks like a bug in vr; rerun with --debug and report the stack trace";
   }
 
   private static String oneLine(String s) {

@@ -254,7 +254,8 @@ class ServerOptionsTest {
     all.add(new io.velociraptor.core.deploy.DispatchEvent.Warning(other, t, "ANOTHER RUN'S WARNING"));
     all.addAll(ours);
     answer("/api/events", 200, stream(all));
-    answer("/api/swarms/app1-c-web", 202, "{\"run\":\"" + runId + "\",\"swarm\":\"" + swarmId.value() + "\"}");
+    answer("/api/swarms/app1-c-web", 202, "{\"run\":\"" + runId + "\",\"swarm\":\"app1-c-web\",\"swarm_id\":\""
+        + swarmId.value() + "\"}");
     var run = io.velociraptor.core.model.SwarmRun.begin(runId, swarmId, "trace-1", owner, t)
         .withState(io.velociraptor.core.model.RunState.DONE, "1 started", t.plusSeconds(2));
     answer("/api/runs/" + runId, 200, VrJson.writeJson(run));
