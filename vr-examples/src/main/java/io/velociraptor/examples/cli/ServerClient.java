@@ -355,8 +355,9 @@ final class ServerClient {
     String message = m.get("error") instanceof String s ? s : "the vr server at " + url() + " answered HTTP " + status;
     int code = m.get("exit_code") instanceof Number n ? n.intValue()
         : status == 400 || status == 404 ? VrMain.INVALID : VrMain.ERROR;
-    String hint = m.get("hint") instanceof String h && !h.isBlank() ? h
-        : status == 401 ? "pass the file with a valid API token in --token-file (or $VR_TOKEN_FILE)"
+    // a 401's hint is the CLI's own: the token comes from a file here, not a header or a login
+    String hint = status == 401 ? "pass the file with a valid API token in --token-file (or $VR_TOKEN_FILE)"
+        : m.get("hint") instanceof String h && !h.isBlank() ? h
         : status == 403 ? "ask for a token with the role named above"
         : "rerun with --debug, and see the server's log";
     return new ServerException(message, hint, code, status);
