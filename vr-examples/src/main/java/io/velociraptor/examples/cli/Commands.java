@@ -62,14 +62,47 @@ final class Commands {
       return root().json;
     }
 
-    /** @return the value's JSON; env values redacted unless --show-secrets */
-    String toJson(Object value) {
-      return Secrets.json(value, root().showSecrets);
+    /** @return whether this run acts through a server (whose answers are redacted already) */
+    boolean remote() {
+      return root().serverUrl().isPresent();
     }
 
-    /** @return the value's YAML; env values redacted unless --show-secrets */
+    /** @return the value's JSON; env values redacted unless --show-secrets (a server's answer as it came) */
+    String toJson(Object value) {
+      return Secrets.json(value, root().showSecrets || remote());
+    }
+
+    /** @return the value's YAML; env values redacted unless --show-secrets (a server's answer as it came) */
     String toYaml(Object value) {
-      return Secrets.yaml(value, root().showSecrets);
+      return Secrets.yaml(value, root().showSecrets || remote());
+    }
+
+    /**
+     * Does what {@code call} does, through the server's API, printing the same output.
+     *
+     * @return the exit code
+     */
+    int remote(ServerClient api) throws Exception {
+      throw localOnly(spec.commandLine());
+    }
+
+    /** Runs {@link #remote(ServerClient)} with a server, else {@code local}. */
+    Integer either(Callable<Integer> local) throws Exception {
+      Optional<ServerClient> api = root().server();
+      if (api.isEmpty()) {
+        return local.call();
+      }
+      if (root().showSecrets) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--show-secrets works only locally: a vr server never sends env values");
+      }
+      return remote(api.get());
+    }
+
+    /** @return the refusal of a command that acts only locally, when a server is given */
+    static picocli.CommandLine.ParameterException localOnly(picocli.CommandLine cl) {
+      return new picocli.CommandLine.ParameterException(cl, "`vr " + VrMain.qualified(cl)
+          + "` works only locally, not through a server: drop --server (and unset $VR_SERVER)");
     }
 
     void print(String text) {
@@ -115,10 +148,12 @@ final class Commands {
   abstract static class FleetCommand extends Base {
     @Override
     public Integer call() throws Exception {
-      VrConfig config = root().loadConfig();
-      try (Fleet fleet = Fleet.of(config)) {
-        return run(config, fleet);
-      }
+      return either(() -> {
+        VrConfig config = root().loadConfig();
+        try (Fleet fleet = Fleet.of(config)) {
+          return run(config, fleet);
+        }
+      });
     }
 
     abstract int run(VrConfig config, Fleet fleet) throws Exception;
@@ -135,7 +170,11 @@ final class Commands {
 
     /** Prints runs as a table or, with --json, their rows. */
     int showRuns(List<SwarmRun> runs) {
-      List<Map<String, Object>> rows = Views.runRows(runs);
+      return showRunRows(Views.runRows(runs));
+    }
+
+    /** Prints run rows (as {@link Views#runRows} makes them, or a server sends them) as a table or JSON. */
+    int showRunRows(List<Map<String, Object>> rows) {
       return show(rows, () -> Views.runTable(rows));
     }
 
@@ -176,6 +215,21 @@ final class Commands {
       var hash = Optional.ofNullable(releaseHash).map(io.velociraptor.core.model.ReleaseHash::of).or(f::releaseHash);
       return show(f.swarm(), hash.map(h -> DesiredSwarm.of(f.swarm(), h))
           .orElseGet(() -> DesiredSwarm.resolve(f.swarm(), snap)), snap);
+    }
+
+    @Override
+    int remote(ServerClient api) throws IOException {
+      if (releaseHash != null) {
+        throw InvalidValueException.of("--release-hash", releaseHash, "works only locally; through a server,"
+            + " give release_hash: in the swarm file");
+      }
+      SwarmFile f = SwarmFile.read(swarmFile, Optional.empty());
+      String path = "/api/swarms/" + ServerClient.seg(f.swarm().name()) + "/plan";
+      String yaml = Files.readString(swarmFile);
+      if (f.swarm().update().isPresent()) {
+        return show(api.callYaml("POST", path, yaml, Api.ROLLOUT_PLAN));
+      }
+      return show(api.callYaml("POST", path, yaml, Api.PLAN));
     }
 
     @Override
@@ -251,6 +305,9 @@ final class Commands {
 
     @Override
     public Integer call() throws Exception {
+      if (remote()) {
+        throw localOnly(spec.commandLine()); // it touches no host: there is nothing to ask a server
+      }
       // the options first: a bad value is named before any file is read
       io.velociraptor.testkit.RolloutSimulator.Scenario scenario = io.velociraptor.testkit.RolloutSimulator.Scenario.clean()
           .withRevertCanary(revertCanary);
@@ -298,38 +355,98 @@ final class Commands {
           }
         }
       });
-      fleet.listen(e -> {
-        if (json()) {
-          print(JsonLinesEventSink.line(e));
-        } else if (e instanceof DispatchEvent.Planned p) {
-          print(p.rendering());
-        } else {
-          Views.progress(e).ifPresent(line -> print(e.at().toString().substring(11, 19) + "  " + line));
-        }
-      });
+      fleet.listen(this::printEvent);
+    }
+
+    /** Prints one event of the dispatch as it happens: its JSON line, the plan, or a progress line. */
+    void printEvent(DispatchEvent e) {
+      if (json()) {
+        print(JsonLinesEventSink.line(e));
+      } else if (e instanceof DispatchEvent.Planned p) {
+        print(p.rendering());
+      } else {
+        Views.progress(e).ifPresent(line -> print(e.at().toString().substring(11, 19) + "  " + line));
+      }
     }
 
     /** Follows the dispatch {@code dispatch} starts, then summarizes its results. */
     int dispatch(VrConfig config, Fleet fleet,
         java.util.function.Supplier<List<DispatchResult>> dispatch) throws IOException {
       follow(config, fleet);
-      return summarize(dispatch.get());
+      return summarize(dispatch.get().stream().map(Outcome::of).toList());
     }
 
-    int summarize(List<DispatchResult> results) {
+    /**
+     * Starts a run through the server and follows it as a local dispatch does: its events as they
+     * come (the server's event stream, subscribed before the run starts), then its summary.
+     *
+     * @param start the call that starts the run and answers {@code {"run": ID, ...}}
+     * @param accepted what to print once the server took the run (before its events)
+     * @return the exit code: 0 done (or paused in canary), 1 failed
+     */
+    int dispatchRemote(ServerClient api, java.util.function.Supplier<Map<String, Object>> start,
+        java.util.function.Consumer<Map<String, Object>> accepted) throws Exception {
+      try (RemoteRun follow = RemoteRun.subscribe(api, warning -> {
+        spec.commandLine().getErr().println("vr: warning: " + warning);
+        spec.commandLine().getErr().flush();
+      })) {
+        Map<String, Object> answer = start.get();
+        if (!(answer.get("run") instanceof String runId)) {
+          throw new io.velociraptor.core.VrException("the vr server at " + api.url() + " started a run but did not"
+              + " say its id (its answer: " + VrMain.jsonLine(answer) + ")");
+        }
+        accepted.accept(answer);
+        Optional<String> planned = follow.until(runId, this::printEvent);
+        SwarmRun run = api.get("/api/runs/" + ServerClient.seg(runId), Api.RUN);
+        return summarize(List.of(new Outcome(run, planned, true, Optional.empty())));
+      }
+    }
+
+    /** {@link #dispatchRemote} of a POST that starts a run on the swarm named. */
+    int dispatchRemote(ServerClient api, String swarm, String action, Object body) throws Exception {
+      return dispatchRemote(api, () -> api.call("POST", "/api/swarms/" + ServerClient.seg(swarm) + "/" + action, body,
+          Api.MAP), answer -> {});
+    }
+
+    /**
+     * How a run ended, for its summary line: what a local dispatch returns, or what a server's run
+     * and its plan event say.
+     *
+     * @param plan the plan's summary
+     */
+    record Outcome(SwarmRun run, Optional<String> plan, boolean confirmed, Optional<Outcome> revert) {
+      static Outcome of(DispatchResult r) {
+        return new Outcome(r.run(), r.plan().map(p -> p.summary().toString()), r.confirmed(), r.revert().map(Outcome::of));
+      }
+
+      boolean succeeded() {
+        return run.state() == io.velociraptor.core.model.RunState.DONE
+            || run.state() == io.velociraptor.core.model.RunState.REVERTED;
+      }
+
+      boolean paused() {
+        return run.state().isPaused();
+      }
+    }
+
+    /** Prints what the command says of its run before the summary line (a rollback: what it went back to). */
+    void beforeSummary(SwarmRun run) {}
+
+    int summarize(List<Outcome> results) {
+      results.forEach(r -> beforeSummary(r.run()));
       boolean ok = true;
-      for (DispatchResult r : results) {
+      for (Outcome r : results) {
         // a paused canary did what was asked so far; an auto-revert that worked still leaves the asked release undone
         ok &= r.succeeded() || r.paused();
         if (!json()) {
           print("run " + r.run().id() + ": " + r.run().state().name().toLowerCase(java.util.Locale.ROOT)
-              + r.plan().map(p -> " (" + p.summary() + ")").orElse("")
+              + r.plan().map(p -> " (" + p + ")").orElse("")
               + r.run().failureReason().map(x -> ": " + x).orElse("")
               + (r.paused() ? ": " + r.run().history().get(r.run().history().size() - 1).message() : "")
               + (r.succeeded() && !r.confirmed() ? " (re-observing found more to do; run `vr plan` again)" : ""));
           r.revert().ifPresent(back -> print("run " + back.run().id() + " (auto-revert): "
               + back.run().state().name().toLowerCase(java.util.Locale.ROOT)
-              + back.plan().map(p -> " (" + p.summary() + ")").orElse("")
+              + back.plan().map(p -> " (" + p + ")").orElse("")
               + back.run().failureReason().map(x -> ": " + x).orElse("")));
         }
       }
@@ -360,11 +477,28 @@ final class Commands {
       }
       follow(config, fleet);
       SwarmFile f = SwarmFile.read(swarmFile, Optional.of(fleet.store));
+      sayId(f, f.swarm().id().value());
+      return summarize(List.of(Outcome.of(fleet.dispatcher().dispatch(f.swarm()))));
+    }
+
+    @Override
+    int remote(ServerClient api) throws Exception {
+      if (all || swarmFile == null) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), all
+            ? "--all works only locally; a vr server's reconciler re-dispatches every stored swarm itself"
+            : "give SWARM.yaml");
+      }
+      SwarmFile f = SwarmFile.read(swarmFile, Optional.empty());
+      String yaml = Files.readString(swarmFile);
+      return dispatchRemote(api, () -> api.callYaml("PUT", "/api/swarms/" + ServerClient.seg(f.swarm().name()), yaml,
+          Api.MAP), answer -> sayId(f, answer.get("swarm_id") instanceof String id ? id : f.swarm().id().value()));
+    }
+
+    private void sayId(SwarmFile f, String id) {
       if (!f.idGiven() && !json()) {
-        print("swarm " + f.swarm().name() + " has id " + f.swarm().id() + " (put `id: " + f.swarm().id()
+        print("swarm " + f.swarm().name() + " has id " + id + " (put `id: " + id
             + "` in the file to keep it across renames)");
       }
-      return summarize(List.of(fleet.dispatcher().dispatch(f.swarm())));
     }
   }
 
@@ -380,6 +514,11 @@ final class Commands {
       Swarm s = swarmByNameOrId(fleet, name);
       return dispatch(config, fleet, () -> List.of(fleet.dispatcher().promote(s.id())));
     }
+
+    @Override
+    int remote(ServerClient api) throws Exception {
+      return dispatchRemote(api, name, "promote", null);
+    }
   }
 
   @Command(name = "revert", mixinStandardHelpOptions = true,
@@ -393,6 +532,11 @@ final class Commands {
     int run(VrConfig config, Fleet fleet) throws IOException {
       Swarm s = swarmByNameOrId(fleet, name);
       return dispatch(config, fleet, () -> List.of(fleet.dispatcher().revert(s.id())));
+    }
+
+    @Override
+    int remote(ServerClient api) throws Exception {
+      return dispatchRemote(api, name, "revert", null);
     }
   }
 
@@ -414,6 +558,12 @@ final class Commands {
       }
       return dispatch(config, fleet, () -> fleet.dispatcher().reconcile(only, concurrency));
     }
+
+    @Override
+    int remote(ServerClient api) throws Exception {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "`vr reconcile` works only locally;"
+          + " a vr server's reconciler re-dispatches every stored swarm itself (GET /api/reconciler shows it)");
+    }
   }
 
   @Command(name = "swarms", mixinStandardHelpOptions = true, description = "List the stored swarms.")
@@ -422,11 +572,27 @@ final class Commands {
     int run(VrConfig config, Fleet fleet) {
       List<Swarm> swarms = new ArrayList<>(fleet.store.swarms());
       swarms.sort(Comparator.comparing(Swarm::name));
+      return show(swarms, id -> Views.runRows(fleet.store.history(id)));
+    }
+
+    @Override
+    int remote(ServerClient api) {
+      List<Swarm> swarms = api.get("/api/swarms", Api.SWARMS);
+      // the runs only for the text's LAST RUN column
+      return show(swarms, json() ? id -> List.of() : runsOf(api.get("/api/runs", Api.ROWS)));
+    }
+
+    /** @return the rows of each swarm's runs, in the order given */
+    static java.util.function.Function<SwarmId, List<Map<String, Object>>> runsOf(List<Map<String, Object>> rows) {
+      return id -> rows.stream().filter(r -> id.value().equals(r.get("swarm_id"))).toList();
+    }
+
+    private int show(List<Swarm> swarms, java.util.function.Function<SwarmId, List<Map<String, Object>>> runRows) {
       return show(swarms, () -> {
         List<List<String>> rows = new ArrayList<>();
         for (Swarm s : swarms) {
-          String last = fleet.store.history(s.id()).stream().reduce((a, b) -> b)
-              .map(r -> r.id() + " " + r.state().name().toLowerCase(java.util.Locale.ROOT)).orElse("");
+          String last = runRows.apply(s.id()).stream().reduce((a, b) -> b)
+              .map(r -> r.get("id") + " " + r.get("state")).orElse("");
           rows.add(List.of(s.name(), s.id().value(), s.version().value(), s.squad().value(),
               s.onePerHost() ? "per host" : Integer.toString(s.size()),
               s.pool().map(p -> s.balancer().map(Object::toString).orElse("") + "/" + p).orElse(""), last));
@@ -448,7 +614,15 @@ final class Commands {
 
     @Override
     int run(VrConfig config, Fleet fleet) {
-      Swarm s = swarmByNameOrId(fleet, name);
+      return show(swarmByNameOrId(fleet, name));
+    }
+
+    @Override
+    int remote(ServerClient api) {
+      return show(api.get("/api/swarms/" + ServerClient.seg(name), Api.SWARM));
+    }
+
+    private int show(Swarm s) {
       return show(s, () -> "swarm " + s.name() + "\n" + toYaml(s));
     }
   }
@@ -462,6 +636,11 @@ final class Commands {
     int run(VrConfig config, Fleet fleet) {
       return showRuns(fleet.store.history(swarmByNameOrId(fleet, name).id()));
     }
+
+    @Override
+    int remote(ServerClient api) {
+      return showRunRows(api.get("/api/swarms/" + ServerClient.seg(name) + "/runs", Api.ROWS));
+    }
   }
 
   @Command(name = "delete", mixinStandardHelpOptions = true,
@@ -474,6 +653,12 @@ final class Commands {
     int run(VrConfig config, Fleet fleet) throws IOException {
       Swarm s = swarmByNameOrId(fleet, name);
       return dispatch(config, fleet, () -> List.of(fleet.dispatcher().delete(s.id())));
+    }
+
+    @Override
+    int remote(ServerClient api) throws Exception {
+      return dispatchRemote(api, () -> api.call("DELETE", "/api/swarms/" + ServerClient.seg(name), null, Api.MAP),
+          answer -> {});
     }
   }
 
@@ -490,6 +675,11 @@ final class Commands {
       Swarm s = swarmByNameOrId(fleet, name);
       return dispatch(config, fleet, () -> List.of(fleet.dispatcher().restart(s.id())));
     }
+
+    @Override
+    int remote(ServerClient api) throws Exception {
+      return dispatchRemote(api, name, "restart", null);
+    }
   }
 
   @Command(name = "scale", mixinStandardHelpOptions = true,
@@ -505,13 +695,21 @@ final class Commands {
     @Override
     int run(VrConfig config, Fleet fleet) throws IOException {
       Swarm s = swarmByNameOrId(fleet, name);
-      int n;
+      int n = size();
+      return dispatch(config, fleet, () -> List.of(fleet.dispatcher().scale(s.id(), n)));
+    }
+
+    private int size() {
       try {
-        n = Integer.parseInt(size.strip());
+        return Integer.parseInt(size.strip());
       } catch (NumberFormatException e) {
         throw InvalidValueException.of("size", size, "is not a whole number (0 to " + Swarm.MAX_SIZE + ")");
       }
-      return dispatch(config, fleet, () -> List.of(fleet.dispatcher().scale(s.id(), n)));
+    }
+
+    @Override
+    int remote(ServerClient api) throws Exception {
+      return dispatchRemote(api, name, "scale", Map.of("size", size()));
     }
   }
 
@@ -525,6 +723,11 @@ final class Commands {
       }
       runs.sort(Comparator.comparing(SwarmRun::createdAt).thenComparing(SwarmRun::id));
       return showRuns(runs);
+    }
+
+    @Override
+    int remote(ServerClient api) {
+      return showRunRows(api.get("/api/runs", Api.ROWS));
     }
   }
 
@@ -543,6 +746,12 @@ final class Commands {
           .orElseThrow(() -> InvalidValueException.of("run id", id, "is not a stored run (`vr runs` lists them)"));
       return show(r, () -> Views.runShow(r));
     }
+
+    @Override
+    int remote(ServerClient api) {
+      SwarmRun r = api.get("/api/runs/" + ServerClient.seg(id), Api.RUN);
+      return show(r, () -> Views.runShow(r));
+    }
   }
 
   @Command(name = "procs", mixinStandardHelpOptions = true,
@@ -559,8 +768,14 @@ final class Commands {
       Optional<String> id = Optional.ofNullable(swarm).map(s -> swarmByNameOrId(fleet, s).id().value());
       Optional<String> only = hostFilter(config, host);
       FleetSnapshot snap = fleet.snapshot();
-      List<Map<String, Object>> rows = Views.procRows(snap, only, id, Instant.now());
-      return show(Views.procsJson(snap, only, rows), () -> Views.procTable(snap, only, rows));
+      Map<String, Object> procs = Views.procsJson(snap, only, Views.procRows(snap, only, id, Instant.now()));
+      return show(procs, () -> Views.procTable(procs));
+    }
+
+    @Override
+    int remote(ServerClient api) {
+      Map<String, Object> procs = api.get("/api/procs" + Api.query("host", host, "swarm", swarm), Api.MAP);
+      return show(procs, () -> Views.procTable(procs));
     }
   }
 
@@ -577,6 +792,14 @@ final class Commands {
 
     @Parameters(index = "1", paramLabel = "PROC", description = "the proc's program name (`vr procs` lists them)")
     String proc;
+
+    @Override
+    int remote(ServerClient api) throws Exception {
+      ProcName.parse(proc); // a bad name is named here, as locally
+      String path = "/api/procs/" + ServerClient.seg(host) + "/" + ServerClient.seg(proc) + "/" + spec.name();
+      Map<String, Object> m = api.call("POST", path, null, Api.MAP);
+      return show(m, () -> String.valueOf(m.get("result")));
+    }
 
     @Override
     int run(VrConfig config, Fleet fleet) {
@@ -640,11 +863,29 @@ final class Commands {
       String act(Fleet fleet, Host h, ProcName n) {
         return fleet.procs.logTail(h, n, bytes);
       }
+
+      @Override
+      int remote(ServerClient api) throws Exception {
+        ProcName.parse(proc);
+        String result = api.getText("/api/procs/" + ServerClient.seg(host) + "/" + ServerClient.seg(proc) + "/logs"
+            + Api.query("bytes", Integer.toString(bytes)));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("host", host);
+        m.put("proc", proc);
+        m.put("action", spec.name());
+        m.put("result", result);
+        return show(m, () -> result);
+      }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
         description = "Stop a proc, remove its program and tear down its directory. Foreign procs are refused.")
     static final class Delete extends ProcAction {
+      @Override
+      int remote(ServerClient api) throws Exception {
+        throw localOnly(spec.commandLine());
+      }
+
       @Override
       String act(Fleet fleet, Host h, ProcName n) {
         if (n instanceof ProcName.Foreign) {
@@ -671,6 +912,12 @@ final class Commands {
           runId -> Views.lockStaleness(runNamed(fleet, runId)));
       return show(rows, () -> Views.portTable(rows));
     }
+
+    @Override
+    int remote(ServerClient api) {
+      List<Map<String, Object>> rows = api.get("/api/ports" + Api.query("host", host), Api.ROWS);
+      return show(rows, () -> Views.portTable(rows));
+    }
   }
 
   @Command(name = "build", mixinStandardHelpOptions = true,
@@ -692,6 +939,29 @@ final class Commands {
         }
       });
       fleet.store.putBuild(b);
+      return show(b);
+    }
+
+    @Override
+    int remote(ServerClient api) {
+      AppName.of(app);
+      Version.of(version);
+      Map<String, Object> started = api.call("POST", "/api/builds", Map.of("app", app, "version", version), Api.MAP);
+      String log = started.get("log") instanceof String l ? l
+          : "/api/builds/" + ServerClient.seg(app) + "/" + ServerClient.seg(version) + "/log";
+      api.streamLines(log, line -> {
+        if (!json()) {
+          print(line);
+        }
+      });
+      Build b = api.get("/api/builds", Api.BUILDS).stream()
+          .filter(x -> x.app().value().equals(app) && x.version().value().equals(version)).findFirst()
+          .orElseThrow(() -> new io.velociraptor.core.VrException("the vr server at " + api.url() + " streamed the log"
+              + " of build " + app + " " + version + " but does not list the build"));
+      return show(b);
+    }
+
+    private int show(Build b) {
       show(b, () -> "build " + b.app() + " " + b.version() + ": "
           + b.status().name().toLowerCase(java.util.Locale.ROOT) + b.sha256().map(s -> " sha256 " + s).orElse("")
           + " process types " + b.processTypes().keySet());
@@ -717,6 +987,17 @@ final class Commands {
           builds.addAll(fleet.store.builds(a.name()));
         }
       }
+      return show(builds);
+    }
+
+    @Override
+    int remote(ServerClient api) {
+      List<Build> all = api.get("/api/builds", Api.BUILDS);
+      return show(all.stream().filter(b -> app == null || b.app().value().equals(app)).toList());
+    }
+
+    private int show(List<Build> unsorted) {
+      List<Build> builds = new ArrayList<>(unsorted);
       builds.sort(Comparator.comparing((Build b) -> b.app().value()).thenComparing(b -> b.version().value()));
       return show(builds, () -> Views.table(List.of("APP", "VERSION", "STATUS", "SHA256", "PROCESS TYPES"),
           builds.stream().map(b -> List.of(b.app().value(), b.version().value(),
@@ -734,6 +1015,12 @@ final class Commands {
       print(toJson(fleet.snapshot()));
       return VrMain.OK;
     }
+
+    @Override
+    int remote(ServerClient api) {
+      print(toJson(api.get("/api/snapshot", Api.SNAPSHOT)));
+      return VrMain.OK;
+    }
   }
 
   @Command(name = "events", mixinStandardHelpOptions = true,
@@ -747,11 +1034,43 @@ final class Commands {
 
     @Override
     public Integer call() throws Exception {
-      VrConfig config = root().loadConfig();
-      Path log = config.storeDir.resolve("events.jsonl");
       if (followSeconds != null && followSeconds < 1) {
         throw InvalidValueException.of("--follow-seconds", followSeconds, "must be at least 1");
       }
+      return either(this::local);
+    }
+
+    /** Through a server: every event it retains, then the live ones, until the stream ends or the time is up. */
+    @Override
+    int remote(ServerClient api) throws Exception {
+      if (!follow) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "through a server, `vr events` needs"
+            + " --follow (the server's event stream has no end; --follow-seconds N stops it)");
+      }
+      java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "vr-events-deadline");
+        t.setDaemon(true);
+        return t;
+      });
+      try (ServerClient.EventStream stream = api.openEvents("/api/events?after=0", Optional.empty())) {
+        if (followSeconds != null) {
+          timer.schedule(stream::close, followSeconds, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        for (var e = stream.next(); e.isPresent(); e = stream.next()) {
+          String text = json() ? e.get().getValue() : human(e.get().getValue());
+          if (text != null) {
+            print(text);
+          }
+        }
+        return VrMain.OK;
+      } finally {
+        timer.shutdownNow();
+      }
+    }
+
+    private int local() throws Exception {
+      VrConfig config = root().loadConfig();
+      Path log = config.storeDir.resolve("events.jsonl");
       long deadline = followSeconds == null ? Long.MAX_VALUE : System.nanoTime() + followSeconds * 1_000_000_000L;
       if (!follow) {
         printNewLines(log, 0);

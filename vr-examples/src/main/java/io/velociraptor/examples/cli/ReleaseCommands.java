@@ -2,10 +2,10 @@ package io.velociraptor.examples.cli;
 
 import io.velociraptor.core.deploy.GcReport;
 import io.velociraptor.core.deploy.ReleaseHistory;
-import io.velociraptor.core.deploy.ReleaseRecord;
 import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.model.Swarm;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,18 +29,30 @@ final class ReleaseCommands {
     @Override
     int run(VrConfig config, Fleet fleet) {
       Swarm s = swarmByNameOrId(fleet, name);
-      ReleaseHistory history = fleet.dispatcher().releases(s.id());
-      List<Map<String, Object>> rows = rows(history);
+      return show(s.name(), rows(fleet.dispatcher().releases(s.id())));
+    }
+
+    @Override
+    int remote(ServerClient api) {
+      List<Map<String, Object>> rows = api.get("/api/swarms/" + ServerClient.seg(name) + "/releases", Api.ROWS);
+      // the swarm's name (NAME may be its id) only for the text that says it has none
+      return show(rows.isEmpty() && !json() ? api.get("/api/swarms/" + ServerClient.seg(name), Api.SWARM).name() : name,
+          rows);
+    }
+
+    private int show(String swarmName, List<Map<String, Object>> rows) {
       return show(rows, () -> {
         if (rows.isEmpty()) {
-          return "swarm " + s.name() + " has no recorded releases yet";
+          return "swarm " + swarmName + " has no recorded releases yet";
         }
         List<List<String>> cells = new ArrayList<>();
-        for (ReleaseRecord r : history.records()) {
-          cells.add(List.of(r.current() ? "*" : "", r.release().value(), r.version().value(), r.config().value(),
-              r.configDigest().orElse("(collected)"),
-              r.dispatchedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(), r.runId(),
-              r.state().wire()));
+        for (Map<String, Object> r : rows) {
+          String digest = String.valueOf(r.get("config_digest"));
+          cells.add(List.of(Boolean.TRUE.equals(r.get("current")) ? "*" : "", String.valueOf(r.get("release")),
+              String.valueOf(r.get("version")), String.valueOf(r.get("config_name")),
+              digest.isEmpty() ? "(collected)" : digest,
+              Instant.parse(String.valueOf(r.get("dispatched_at"))).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                  .toString(), String.valueOf(r.get("run_id")), String.valueOf(r.get("state"))));
         }
         return Views.table(List.of("", "RELEASE", "VERSION", "CONFIG NAME", "CONFIG", "DISPATCHED", "RUN", "STATE"), cells);
       });
@@ -69,12 +81,21 @@ final class ReleaseCommands {
       Swarm s = swarmByNameOrId(fleet, name);
       follow(config, fleet);
       var result = fleet.dispatcher().rollback(s.id(), Optional.ofNullable(to));
+      return summarize(List.of(Commands.Dispatching.Outcome.of(result)));
+    }
+
+    @Override
+    int remote(ServerClient api) throws Exception {
+      return dispatchRemote(api, name, "rollback", to == null ? null : Map.of("to", to));
+    }
+
+    @Override
+    void beforeSummary(io.velociraptor.core.model.SwarmRun run) {
       if (!json()) {
         // what it went back to, as the run's history says it
-        result.run().history().stream().map(t -> t.message()).filter(m -> m.startsWith("rollback to "))
+        run.history().stream().map(t -> t.message()).filter(m -> m.startsWith("rollback to "))
             .findFirst().ifPresent(this::print);
       }
-      return summarize(List.of(result));
     }
   }
 
@@ -96,6 +117,15 @@ final class ReleaseCommands {
         throw InvalidValueException.of("--keep", keep, "must be at least 1 (the current release's build is always kept)");
       }
       GcReport report = fleet.dispatcher().gc(keep, dryRun);
+      return show(report, () -> text(report));
+    }
+
+    @Override
+    int remote(ServerClient api) {
+      if (keep < 1) {
+        throw InvalidValueException.of("--keep", keep, "must be at least 1 (the current release's build is always kept)");
+      }
+      GcReport report = api.call("POST", "/api/gc", Map.of("keep", keep, "dry_run", dryRun), Api.GC);
       return show(report, () -> text(report));
     }
 

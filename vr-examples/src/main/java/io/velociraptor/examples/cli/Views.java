@@ -76,16 +76,23 @@ public final class Views {
 
   /** The text of {@code vr procs}: the hosts asked about that are unreachable, then the proc rows. */
   static String procTable(FleetSnapshot snap, Optional<String> host, List<Map<String, Object>> rows) {
+    return procTable(procsJson(snap, host, rows));
+  }
+
+  /**
+   * The text of {@code vr procs} from its JSON ({@link #procsJson}, or a server's answer): the
+   * unreachable hosts, then the proc rows.
+   */
+  @SuppressWarnings("unchecked")
+  static String procTable(Map<String, Object> procs) {
     StringBuilder out = new StringBuilder();
-    for (HostSnapshot h : snap.hosts()) {
-      if (host.isPresent() && !h.host().name().value().equals(host.get())) {
-        continue; // as the JSON does: only the hosts asked about
-      }
-      if (!h.reachable()) {
-        out.append("host ").append(h.host().name()).append(" is UNREACHABLE: ")
-            .append(h.unreachableReason().orElse("")).append(" (its procs are unknown)\n");
+    for (Map<String, Object> h : (List<Map<String, Object>>) procs.get("hosts")) {
+      if (!Boolean.TRUE.equals(h.get("reachable"))) {
+        out.append("host ").append(h.get("host")).append(" is UNREACHABLE: ")
+            .append(s(h.get("unreachable_reason"))).append(" (its procs are unknown)\n");
       }
     }
+    List<Map<String, Object>> rows = (List<Map<String, Object>>) procs.get("procs");
     out.append(table(List.of("HOST", "PROC", "KIND", "STATE", "PORT", "UPTIME"), rows.stream()
         .map(r -> List.of(s(r.get("host")), s(r.get("name")), s(r.get("kind")), s(r.get("state")), s(r.get("port")),
             uptime(r.get("uptime_seconds")))).toList()));

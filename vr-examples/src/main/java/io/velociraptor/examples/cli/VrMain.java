@@ -54,6 +54,23 @@ public final class VrMain {
       description = "print env values as they are (by default each is shown as <redacted, N bytes>)")
   boolean showSecrets;
 
+  @Option(names = "--server", scope = ScopeType.INHERIT, paramLabel = "URL",
+      description = "act through the `vr serve` API at URL instead of locally (default: $VR_SERVER)")
+  String server;
+
+  @Option(names = "--token-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "with --server: the file holding the API token, readable by its owner only (default: $VR_TOKEN_FILE)")
+  Path tokenFile;
+
+  @Option(names = "--server-ca", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "with an https --server: trust these PEM certificates or this PKCS12 trust store instead of the JVM's")
+  Path serverCa;
+
+  /** The environment ($VR_CONFIG, $VR_SERVER, $VR_TOKEN_FILE); tests give their own. */
+  java.util.function.UnaryOperator<String> env = System::getenv;
+
+  private ServerClient client;
+
   VrMain() {}
 
   /**
@@ -90,7 +107,21 @@ public final class VrMain {
    * @return the exit code
    */
   static int run(PrintWriter out, PrintWriter err, String... args) {
+    return run(System::getenv, out, err, args);
+  }
+
+  /**
+   * Runs the tool without exiting, with an environment of its own (for tests).
+   *
+   * @param env the environment variables
+   * @param out standard output, or null for {@code System.out}
+   * @param err standard error, or null for {@code System.err}
+   * @param args the command line
+   * @return the exit code
+   */
+  static int run(java.util.function.UnaryOperator<String> env, PrintWriter out, PrintWriter err, String... args) {
     VrMain root = new VrMain();
+    root.env = env;
     CommandLine cl = new CommandLine(root);
     if (out != null) {
       cl.setOut(out);
@@ -100,7 +131,16 @@ public final class VrMain {
     }
     // scanned, not parsed: a usage error can come before picocli has set the option, or instead of it
     boolean jsonArg = jsonAsked(args);
+    cl.setExecutionStrategy(parsed -> {
+      refuseLocalOnly(root, parsed);
+      return new CommandLine.RunLast().execute(parsed);
+    });
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
+      if (e instanceof ServerException s) {
+        // the server's own report of the error, as the CLI would have said it locally
+        printError(line.getErr(), root.json || jsonArg, s.getMessage(), s.hint(), s.exitCode(), root.debug ? e : null);
+        return s.exitCode();
+      }
       ErrorReport report = ErrorReport.of(e, qualified(line));
       printError(line.getErr(), root.json || jsonArg, report.message(), report.hint(), report.exitCode(),
           root.debug ? e : null);
@@ -165,6 +205,49 @@ public final class VrMain {
     return ErrorReport.message(e);
   }
 
+  /**
+   * With a server, a command that acts only locally ({@code vr demo}, say) is refused before it
+   * starts; usage help is still shown.
+   */
+  private static void refuseLocalOnly(VrMain root, CommandLine.ParseResult parsed) {
+    CommandLine.ParseResult last = parsed;
+    while (last.hasSubcommand()) {
+      last = last.subcommand();
+    }
+    if (last.isUsageHelpRequested() || last.isVersionHelpRequested() || parsed.isUsageHelpRequested()
+        || parsed.isVersionHelpRequested()) {
+      return;
+    }
+    Object command = last.commandSpec().userObject();
+    if (root.serverUrl().isPresent() && !(command instanceof Commands.Base) && !(command instanceof Commands.Group)
+        && !(command instanceof CommandLine.HelpCommand) && command != root) {
+      throw Commands.Base.localOnly(last.commandSpec().commandLine());
+    }
+  }
+
+  /** @return the server to act through: --server, else $VR_SERVER; empty to act locally */
+  Optional<String> serverUrl() {
+    return Optional.ofNullable(server).or(() -> Optional.ofNullable(env.apply("VR_SERVER"))).filter(s -> !s.isBlank());
+  }
+
+  /**
+   * The client of the server, made once: its token read from --token-file, else $VR_TOKEN_FILE.
+   *
+   * @return empty without a server
+   */
+  Optional<ServerClient> server() {
+    Optional<String> url = serverUrl();
+    if (url.isEmpty()) {
+      return Optional.empty();
+    }
+    if (client == null) {
+      Optional<Path> tokens = Optional.ofNullable(tokenFile)
+          .or(() -> Optional.ofNullable(env.apply("VR_TOKEN_FILE")).filter(s -> !s.isBlank()).map(Path::of));
+      client = ServerClient.of(url.get(), tokens, Optional.ofNullable(serverCa));
+    }
+    return Optional.of(client);
+  }
+
   private static String oneLine(String s) {
     return s.replace('\n', ' ').replaceAll("\\s+", " ").trim();
   }
@@ -186,7 +269,7 @@ public final class VrMain {
     if (config != null) {
       return config;
     }
-    return Optional.ofNullable(System.getenv("VR_CONFIG")).filter(s -> !s.isBlank()).map(Path::of)
+    return Optional.ofNullable(env.apply("VR_CONFIG")).filter(s -> !s.isBlank()).map(Path::of)
         .orElse(Path.of("vr.yaml"));
   }
 
