@@ -1,7 +1,6 @@
 package io.velociraptor.examples.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.core.model.Host;
@@ -168,7 +167,6 @@ class DashboardIT {
   @Test
   @Order(3)
   void aDispatchFromTheSwarmPageShowsLiveProgressAndEndsDone() throws Exception {
-    assumeTrue(eventsServed(), "GET /api/events is not served by this VrServer yet: live progress cannot be shown");
     page("#/swarms/" + SWARM, "page-swarm");
     browser.js("window.__vrPageMark = 'same page'");
     WebElement size = browser.test("plan-size");
@@ -216,9 +214,7 @@ class DashboardIT {
     assertThat(browser.test("run-state").getDomAttribute("data-state")).isEqualTo("done");
     assertThat(browser.driver().findElements(Browser.byTest("run-step"))).isNotEmpty();
     assertThat(browser.driver().findElements(Browser.byTest("run-transition"))).hasSizeGreaterThan(2);
-    if (eventsServed()) {
-      browser.awaitText(Browser.byTest("run-progress"), t -> t.contains("done:"), "the run's replayed events");
-    }
+    browser.awaitText(Browser.byTest("run-progress"), t -> t.contains("done:"), "the run's replayed events");
     browser.screenshot("run");
   }
 
@@ -241,7 +237,6 @@ class DashboardIT {
   @Test
   @Order(6)
   void theEventsPageListsTheRetainedEventsAndStaysLive() throws Exception {
-    assumeTrue(eventsServed(), "GET /api/events is not served by this VrServer yet");
     page("#/events", "page-events");
     browser.await("the dispatches' events", () -> Optional.of(browser.driver()
         .findElements(By.cssSelector("[data-test=event-row][data-type=run_done]"))).filter(l -> l.size() == 2));
@@ -257,15 +252,6 @@ class DashboardIT {
     browser.open(url("#/swarms"));
     browser.test("login-token");
     assertThat(browser.driver().findElements(Browser.byTest("page-swarms"))).isEmpty();
-  }
-
-  /** @return whether the server streams events yet (GET /api/events answers 200) */
-  static boolean eventsServed() throws Exception {
-    HttpResponse<java.io.InputStream> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        server.url().resolve("/api/events")).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + DEPLOY)
-        .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-    r.body().close();
-    return r.statusCode() == 200;
   }
 
   static String swarmJson(int size) {

@@ -8,9 +8,8 @@ export const EVENT_TYPES = [
   'proc_starting', 'proc_started', 'proc_failed', 'uptest_passed', 'uptest_failed', 'routed',
   'unrouted', 'proc_stopped', 'wave_started', 'wave_done', 'warning', 'run_paused', 'run_done',
   'run_failed',
-  'reconcile_started', 'reconcile_pass', 'reconcile_action', 'reconcile_done', 'reconcile_failed',
-  'reconcile_skipped', 'reconcile_backoff', 'reconcile_host_lost', 'reconcile_paused', 'reconcile_resumed',
-  'uptest_result', 'uptest_ok', 'uptest_failing', 'uptest_pulled',
+  'reconcile_action', 'reconcile_skipped', 'reconcile_backoff', 'reconcile_error', 'host_lost', 'host_back',
+  'periodic_uptest_passed', 'periodic_uptest_failed', 'housekeeping',
 ];
 
 const subscribers = new Set();
