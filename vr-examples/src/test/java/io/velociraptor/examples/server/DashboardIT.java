@@ -44,6 +44,7 @@ class DashboardIT {
   static PrivateSupervisords supervisors;
   static Fleet fleet;
   static VrServer server;
+  static io.velociraptor.core.deploy.Reconciler reconciler;
   static Browser browser;
 
   @BeforeAll
@@ -83,7 +84,11 @@ class DashboardIT {
     assertThat(ctl.waitFor()).as(new String(ctl.getInputStream().readAllBytes())).isZero();
     VrConfig config = VrConfig.load(dir.resolve("vr.yaml"));
     fleet = Fleet.of(config);
-    server = VrServer.builder().fleet(fleet).settings(config.serve()).start();
+    // the reconciler repairs what the test breaks by hand; paused around each break so the page can show it
+    reconciler = io.velociraptor.core.deploy.Reconciler.builder().dispatcher(fleet.dispatcher())
+        .interval(Duration.ofSeconds(1)).hostGrace(Duration.ofSeconds(3)).build();
+    server = VrServer.builder().fleet(fleet).settings(config.serve()).reconciler(ReconcilerView.of(reconciler)).start();
+    reconciler.start();
     browser = Browser.start();
   }
 
@@ -97,6 +102,9 @@ class DashboardIT {
       try {
         if (server != null) {
           server.close();
+        }
+        if (reconciler != null) {
+          reconciler.close();
         }
         if (fleet != null) {
           fleet.close();
@@ -246,6 +254,35 @@ class DashboardIT {
 
   @Test
   @Order(7)
+  void aProcStoppedByHandShowsStoppedThenTheReconcilerReplacesItLive() throws Exception {
+    reconciler.pause();
+    reconciler.runOnce(); // waits for a pass in flight; paused, it does nothing
+    page("#/swarms/" + SWARM, "page-swarm");
+    String victim = browser.await("a running proc", () -> browser.driver()
+        .findElements(By.cssSelector("[data-test=swarm-procs] [data-test=proc-row][data-state=RUNNING]")).stream()
+        .findFirst()).getDomAttribute("data-name");
+    Process ctl = new ProcessBuilder("supervisorctl", "-s", "http://127.0.0.1:" + supervisors.hosts().get(0).supervisorPort(),
+        "-u", "vr", "-p", supervisors.password, "stop", victim).redirectErrorStream(true).start();
+    assertThat(ctl.waitFor()).as(new String(ctl.getInputStream().readAllBytes())).isZero();
+    // another route, so the browser renders fresh data (the same URL again would not navigate)
+    page("#/procs", "page-procs");
+    browser.await(victim + " shown STOPPED", () -> browser.driver().findElements(By.cssSelector(
+        "[data-test=proc-row][data-state=STOPPED]")).stream()
+        .filter(e -> victim.equals(e.getDomAttribute("data-name"))).findFirst());
+    browser.screenshot("procs-stopped");
+    page("#/swarms/" + SWARM, "page-swarm");
+    browser.js("window.__vrPageMark = 'before the repair'");
+    reconciler.resume();
+    reconciler.nudge("DashboardIT stopped " + victim);
+    browser.await("the stopped proc replaced: two running procs, none of them " + victim, () -> Optional.of(
+        browser.driver().findElements(By.cssSelector("[data-test=swarm-procs] [data-test=proc-row]")))
+        .filter(rows -> rows.size() == 2 && rows.stream().allMatch(e -> "RUNNING".equals(e.getDomAttribute("data-state"))
+            && !victim.equals(e.getDomAttribute("data-name")))));
+    assertThat(browser.js("return window.__vrPageMark")).as("the page updated itself over SSE").isEqualTo("before the repair");
+  }
+
+  @Test
+  @Order(8)
   void logoutShowsTheLoginAgain() {
     browser.test("logout").click();
     browser.test("page-login");
