@@ -2,19 +2,9 @@ package io.velociraptor.examples.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.velociraptor.core.local.FileTrees;
-import io.velociraptor.core.model.Host;
-import io.velociraptor.core.model.HostName;
-import io.velociraptor.core.model.PortRange;
-import io.velociraptor.examples.cli.Fleet;
-import io.velociraptor.examples.cli.PrivateSupervisords;
-import io.velociraptor.examples.cli.VrConfig;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -35,60 +25,26 @@ import org.openqa.selenium.WebElement;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardIT {
-  static final Path EXAMPLES = Path.of("src/main/resources/examples").toAbsolutePath();
   static final String DEPLOY = "deploy-token-dashboard-0123";
-  static final String SWARM = "java_hello-c1-web";
+  static final String SWARM = ServedFleet.SWARM;
   static final String FOREIGN = "nightly_report";
   static final String LEGACY = "oldapp-v1-prod-abc123-web-9999";
-  static Path dir;
-  static PrivateSupervisords supervisors;
-  static Fleet fleet;
+  static ServedFleet served;
   static VrServer server;
   static io.velociraptor.core.deploy.Reconciler reconciler;
   static Browser browser;
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("vr-dashboard-it-");
-    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    int base = io.velociraptor.examples.ExampleFiles.freePortBlock(20);
-    supervisors = PrivateSupervisords.start(dir.resolve("sup"), List.of(
-        Host.builder().name(HostName.of("h1")).address("127.0.0.1").portRange(PortRange.of(base, base + 10)).build()));
-    Host h1 = supervisors.hosts().get(0);
-    int dead;
-    try (ServerSocket s = new ServerSocket(0)) {
-      dead = s.getLocalPort();
-    }
-    Files.writeString(dir.resolve("vr.yaml"), "store_dir: store\n"
-        + "runner:\n  root: " + dir.resolve("apps") + "\n  install: false\n"
-        + "supervisor:\n  username: vr\n  password: " + supervisors.password + "\n"
-        + "hosts:\n"
-        + "  - name: h1\n    address: 127.0.0.1\n    supervisor_port: " + h1.supervisorPort() + "\n    port_range: "
-        + base + "-" + (base + 10) + "\n    include_dir: " + dir.resolve("sup/h1/conf.d") + "\n"
-        + "  - name: h2\n    address: 127.0.0.1\n    supervisor_port: " + dead + "\n    port_range: "
-        + (base + 10) + "-" + (base + 20) + "\n    include_dir: " + dir.resolve("sup/h2/conf.d") + "\n"
-        + "squads:\n  - name: s\n    hosts: [h1]\n  - name: gone\n    hosts: [h2]\n"
-        + "apps:\n  - name: java_hello\n    repo_type: local\n    repo_url: " + EXAMPLES.resolve("apps/java-hello") + "\n"
-        + "    buildpacks: [" + EXAMPLES.resolve("buildpacks/java") + "]\n"
-        + "serve:\n  listen: 127.0.0.1:0\n  tokens:\n"
-        + "    - name: ci\n      sha256: " + ServeSettings.ApiToken.hash(DEPLOY) + "\n      role: deploy\n");
-    try (var local = io.velociraptor.core.remote.LocalCommandRunner.builder().root(dir.resolve("apps").toString()).build()) {
-      io.velociraptor.lxc.RunnerInstall.builder().root(dir.resolve("apps")).launcher(dir.resolve("apps/bin/vr-runner"))
-          .classpath(List.of(Path.of("target/vr.jar").toAbsolutePath())).build().install(local);
-    }
-    // programs vr did not dispatch: shown on the procs page, never given buttons
-    Files.writeString(dir.resolve("sup/h1/conf.d/others.conf"), "[program:" + FOREIGN + "]\ncommand=/bin/sleep 100000\n"
-        + "startsecs=0\n\n[program:" + LEGACY + "]\ncommand=/bin/sleep 100000\nstartsecs=0\n");
-    Process ctl = new ProcessBuilder("supervisorctl", "-s", "http://127.0.0.1:" + h1.supervisorPort(), "-u", "vr",
-        "-p", supervisors.password, "update").redirectErrorStream(true).start();
-    assertThat(ctl.waitFor()).as(new String(ctl.getInputStream().readAllBytes())).isZero();
-    VrConfig config = VrConfig.load(dir.resolve("vr.yaml"));
-    fleet = Fleet.of(config);
-    // the reconciler repairs what the test breaks by hand; paused around each break so the page can show it
-    reconciler = io.velociraptor.core.deploy.Reconciler.builder().dispatcher(fleet.dispatcher())
-        .interval(Duration.ofSeconds(1)).hostGrace(Duration.ofSeconds(3)).build();
-    server = VrServer.builder().fleet(fleet).settings(config.serve()).reconciler(ReconcilerView.of(reconciler)).start();
-    reconciler.start();
+    served = ServedFleet.builder("vr-dashboard-it-").deadHost().token("ci", DEPLOY, "deploy")
+        // programs vr did not dispatch: shown on the procs page, never given buttons
+        .otherPrograms("[program:" + FOREIGN + "]\ncommand=/bin/sleep 100000\n"
+            + "startsecs=0\n\n[program:" + LEGACY + "]\ncommand=/bin/sleep 100000\nstartsecs=0\n")
+        // the reconciler repairs what the test breaks by hand; paused around each break so the page can show it
+        .reconciler(r -> r.interval(Duration.ofSeconds(1)).hostGrace(Duration.ofSeconds(3)))
+        .start();
+    server = served.server();
+    reconciler = served.reconciler();
     browser = Browser.start();
   }
 
@@ -99,24 +55,8 @@ class DashboardIT {
         browser.close();
       }
     } finally {
-      try {
-        if (server != null) {
-          server.close();
-        }
-        if (reconciler != null) {
-          reconciler.close();
-        }
-        if (fleet != null) {
-          fleet.close();
-        }
-      } finally {
-        try {
-          if (supervisors != null) {
-            supervisors.close();
-          }
-        } finally {
-          FileTrees.deleteTree(dir);
-        }
+      if (served != null) {
+        served.close();
       }
     }
   }
@@ -261,9 +201,7 @@ class DashboardIT {
     String victim = browser.await("a running proc", () -> browser.driver()
         .findElements(By.cssSelector("[data-test=swarm-procs] [data-test=proc-row][data-state=RUNNING]")).stream()
         .findFirst()).getDomAttribute("data-name");
-    Process ctl = new ProcessBuilder("supervisorctl", "-s", "http://127.0.0.1:" + supervisors.hosts().get(0).supervisorPort(),
-        "-u", "vr", "-p", supervisors.password, "stop", victim).redirectErrorStream(true).start();
-    assertThat(ctl.waitFor()).as(new String(ctl.getInputStream().readAllBytes())).isZero();
+    served.supervisorctl("stop", victim);
     // another route, so the browser renders fresh data (the same URL again would not navigate)
     page("#/procs", "page-procs");
     browser.await(victim + " shown STOPPED", () -> browser.driver().findElements(By.cssSelector(
@@ -292,8 +230,6 @@ class DashboardIT {
   }
 
   static String swarmJson(int size) {
-    return "{\"app\": \"java_hello\", \"version\": \"1\", \"config\": \"c1\", \"proc\": \"web\", \"squad\": \"s\","
-        + " \"size\": " + size + ", \"env\": {\"PATH\": \"" + Path.of(System.getProperty("java.home"), "bin")
-        + ":/usr/bin:/bin\"}}";
+    return ServedFleet.swarmJson(size);
   }
 }
