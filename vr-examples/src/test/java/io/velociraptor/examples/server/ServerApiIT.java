@@ -2,36 +2,22 @@ package io.velociraptor.examples.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.velociraptor.core.json.VrJson;
-import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.core.spi.BeginRun;
-import io.velociraptor.core.model.Host;
-import io.velociraptor.core.model.HostName;
-import io.velociraptor.core.model.PortRange;
 import io.velociraptor.core.model.RunState;
 import io.velociraptor.core.model.SwarmId;
 import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.RunOwners;
-import io.velociraptor.examples.cli.Fleet;
-import io.velociraptor.examples.cli.PrivateSupervisords;
-import io.velociraptor.examples.cli.VrConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -46,112 +32,47 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServerApiIT {
-  static final Path EXAMPLES = Path.of("src/main/resources/examples").toAbsolutePath();
   static final String READ = "read-token-0123456789";
   static final String DEPLOY = "deploy-token-0123456789";
   static final String ADMIN = "admin-token-0123456789";
-  static final String SWARM = "java_hello-c1-web";
-  static Path dir;
-  static PrivateSupervisords supervisors;
-  static Fleet fleet;
+  static final String SWARM = ServedFleet.SWARM;
+  static ServedFleet served;
   static VrServer server;
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("vr-serve-it-");
-    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    int base = io.velociraptor.examples.ExampleFiles.freePortBlock(20);
-    supervisors = PrivateSupervisords.start(dir.resolve("sup"), List.of(
-        Host.builder().name(HostName.of("h1")).address("127.0.0.1").portRange(PortRange.of(base, base + 10)).build()));
-    Host h1 = supervisors.hosts().get(0);
-    int dead;
-    try (ServerSocket s = new ServerSocket(0)) {
-      dead = s.getLocalPort();
-    }
-    Files.writeString(dir.resolve("vr.yaml"), "store_dir: store\n"
-        + "runner:\n  root: " + dir.resolve("apps") + "\n  install: false\n"
-        + "supervisor:\n  username: vr\n  password: " + supervisors.password + "\n"
-        + "hosts:\n"
-        + "  - name: h1\n    address: 127.0.0.1\n    supervisor_port: " + h1.supervisorPort() + "\n    port_range: "
-        + base + "-" + (base + 10) + "\n    include_dir: " + dir.resolve("sup/h1/conf.d") + "\n"
-        + "  - name: h2\n    address: 127.0.0.1\n    supervisor_port: " + dead + "\n    port_range: "
-        + (base + 10) + "-" + (base + 20) + "\n    include_dir: " + dir.resolve("sup/h2/conf.d") + "\n"
-        + "squads:\n  - name: s\n    hosts: [h1]\n  - name: gone\n    hosts: [h2]\n"
-        + "apps:\n  - name: java_hello\n    repo_type: local\n    repo_url: " + EXAMPLES.resolve("apps/java-hello") + "\n"
-        + "    buildpacks: [" + EXAMPLES.resolve("buildpacks/java") + "]\n"
-        + "serve:\n  listen: 127.0.0.1:0\n  tokens:\n"
-        + token("reader", READ, "read") + token("ci", DEPLOY, "deploy") + token("ops", ADMIN, "admin"));
-    // the runner's classpath is the real jar (the package phase made it), readable by the procs' user
-    try (var local = io.velociraptor.core.remote.LocalCommandRunner.builder().root(dir.resolve("apps").toString()).build()) {
-      io.velociraptor.lxc.RunnerInstall.builder().root(dir.resolve("apps")).launcher(dir.resolve("apps/bin/vr-runner"))
-          .classpath(List.of(Path.of("target/vr.jar").toAbsolutePath())).build().install(local);
-    }
-    VrConfig config = VrConfig.load(dir.resolve("vr.yaml"));
-    fleet = Fleet.of(config);
-    server = VrServer.builder().fleet(fleet).settings(config.serve()).start();
-  }
-
-  static String token(String name, String token, String role) {
-    return "    - name: " + name + "\n      sha256: " + ServeSettings.ApiToken.hash(token) + "\n      role: " + role + "\n";
+    served = ServedFleet.builder("vr-serve-it-").deadHost()
+        .token("reader", READ, "read").token("ci", DEPLOY, "deploy").token("ops", ADMIN, "admin").start();
+    server = served.server();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (server != null) {
-        server.close();
-      }
-      if (fleet != null) {
-        fleet.close();
-      }
-    } finally {
-      try {
-        if (supervisors != null) {
-          supervisors.close();
-        }
-      } finally {
-        FileTrees.deleteTree(dir);
-      }
+    if (served != null) {
+      served.close();
     }
   }
 
   static String swarmJson(int size) {
-    return "{\"app\": \"java_hello\", \"version\": \"1\", \"config\": \"c1\", \"proc\": \"web\", \"squad\": \"s\","
-        + " \"size\": " + size + ", \"env\": {\"PATH\": \"" + Path.of(System.getProperty("java.home"), "bin")
-        + ":/usr/bin:/bin\"}}";
+    return ServedFleet.swarmJson(size);
   }
 
   static HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(server.url().resolve(path)).timeout(Duration.ofSeconds(120))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return served.send(method, path, token, body);
   }
 
   static Map<String, Object> map(HttpResponse<String> r) throws Exception {
-    return VrJson.json().readValue(r.body(), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+    return ServedFleet.map(r);
   }
 
   static List<Object> list(HttpResponse<String> r) throws Exception {
-    return VrJson.json().readValue(r.body(), new com.fasterxml.jackson.core.type.TypeReference<List<Object>>() {});
+    return ServedFleet.list(r);
   }
 
   /** Polls the run until it is finished, for at most three minutes (its build is part of it). */
   static Map<String, Object> awaitFinished(String runId) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (true) {
-      HttpResponse<String> r = send("GET", "/api/runs/" + runId, READ, null);
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-      Map<String, Object> run = map(r);
-      if (RunState.valueOf(((String) run.get("state")).toUpperCase(java.util.Locale.ROOT)).isTerminal()) {
-        return run;
-      }
-      assertThat(System.nanoTime()).as("run %s still %s", runId, run.get("state")).isLessThan(deadline);
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
-    }
+    return served.awaitFinished(runId, READ);
   }
 
   @Test
@@ -248,7 +169,7 @@ class ServerApiIT {
   @Order(8)
   void aSwarmWithALiveRunIs409NamingThatRun() throws Exception {
     SwarmId id = SwarmId.of((String) map(send("GET", "/api/swarms/" + SWARM, READ, null)).get("id"));
-    try (FileStore other = FileStore.open(dir.resolve("store"))) {
+    try (FileStore other = FileStore.open(served.dir().resolve("store"))) {
       // another dispatcher (this test's process) holds the swarm: the server's dispatcher must refuse
       BeginRun begun = other.tryBeginRun(id, "test-trace", RunOwners.current());
       String holder = ((BeginRun.Started) begun).run().id();
@@ -300,6 +221,8 @@ class ServerApiIT {
     assertThat(login.statusCode()).isEqualTo(204);
     String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
     assertThat(cookie).startsWith("vr_session=").contains("HttpOnly").containsIgnoringCase("SameSite=Strict");
+    // plain HTTP: a Secure cookie would never be sent back (ServerTlsIT checks the flag under TLS)
+    assertThat(ServerTlsIT.attributes(cookie)).contains("httponly", "samesite=strict").doesNotContain("secure");
     String session = cookie.substring(0, cookie.indexOf(';'));
     HttpRequest.Builder get = HttpRequest.newBuilder(server.url().resolve("/api/swarms")).header("Cookie", session);
     assertThat(HTTP.send(get.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
@@ -357,5 +280,99 @@ class ServerApiIT {
     assertThat(list(send("GET", "/api/builds", READ, null))).anySatisfy(b ->
         assertThat(((Map<?, ?>) b).get("version")).isEqualTo("2"));
     assertThat(send("GET", "/api/builds/java_hello/9/log", READ, null).statusCode()).isEqualTo(404);
+  }
+
+  static final String CANARY = "java_hello-c2-web";
+
+  /**
+   * The canary swarm at {@code version}: two procs, a canary of one, so a dispatch pauses after one new proc. The
+   * versions are one source, so the env says the version: else they would be one release.
+   */
+  static String canaryJson(String version) {
+    return ServedFleet.swarmJson("c2", 2, version, ", \"RELEASE_OF\": \"" + version + "\"", ", \"update\": {\"canary\": 1}");
+  }
+
+  /** @return the versions of the canary swarm's running procs, sorted (a proc's name is app-version-config-...) */
+  static List<String> versions() throws Exception {
+    List<?> procs = (List<?>) map(send("GET", "/api/procs?swarm=" + CANARY, READ, null)).get("procs");
+    return procs.stream().map(p -> (Map<?, ?>) p).peek(p -> assertThat(p.get("state")).as(p.toString()).isEqualTo("RUNNING"))
+        .map(p -> ((String) p.get("name")).split("-")[1]).sorted().toList();
+  }
+
+  /** PUTs the canary swarm at {@code version} and waits until its run pauses in canary; @return the run's id */
+  static String putUntilPaused(String version) throws Exception {
+    HttpResponse<String> r = send("PUT", "/api/swarms/" + CANARY, DEPLOY, canaryJson(version));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    String run = (String) map(r).get("run");
+    assertThat(awaitFinished(run)).as("run %s of version %s", run, version).containsEntry("state", "canary");
+    return run;
+  }
+
+  /** POSTs {@code action} (promote, revert, rollback) with {@code ?wait=true}; @return the finished run */
+  static Map<String, Object> act(String action) throws Exception {
+    HttpResponse<String> r = send("POST", "/api/swarms/" + CANARY + "/" + action + "?wait=true", DEPLOY, null);
+    assertThat(r.statusCode()).as(action + ": " + r.body()).isEqualTo(200);
+    return map(r);
+  }
+
+  @Test
+  @Order(15)
+  void aPutUnderACanaryPolicyPausesInCanaryHoldsTheSwarmAndPromoteFinishesTheSameRun() throws Exception {
+    HttpResponse<String> early = send("POST", "/api/swarms/" + CANARY + "/promote", DEPLOY, null);
+    assertThat(early.statusCode()).as(early.body()).isEqualTo(404);
+    String run = putUntilPaused("1");
+    assertThat(versions()).containsExactly("1");
+    // the paused run holds the swarm: another dispatch is refused naming it
+    HttpResponse<String> busy = send("PUT", "/api/swarms/" + CANARY, DEPLOY, canaryJson("1"));
+    assertThat(busy.statusCode()).as(busy.body()).isEqualTo(409);
+    assertThat(map(busy)).containsEntry("run", run);
+    assertThat((String) map(busy).get("error")).contains(run).contains("paused");
+    assertThat(send("POST", "/api/swarms/" + CANARY + "/promote", READ, null).statusCode()).isEqualTo(403);
+
+    Map<String, Object> done = act("promote");
+    assertThat(done).containsEntry("id", run).containsEntry("state", "done");
+    assertThat(versions()).containsExactly("1", "1");
+    assertThat(map(send("GET", "/api/swarms/" + CANARY, READ, null))).containsEntry("version", "1");
+    // nothing is paused any more: a second promote is refused as bad input
+    HttpResponse<String> again = send("POST", "/api/swarms/" + CANARY + "/promote", DEPLOY, null);
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(400);
+    assertThat(map(again)).containsEntry("exit_code", 2);
+  }
+
+  @Test
+  @Order(16)
+  void aPausedRolloutOfANewVersionRevertedRetiresItsCanaryAndKeepsTheOldRelease() throws Exception {
+    String run = putUntilPaused("2");
+    assertThat(versions()).containsExactly("1", "1", "2");
+    Map<String, Object> reverted = act("revert");
+    assertThat(reverted).containsEntry("id", run).containsEntry("state", "reverted");
+    assertThat(versions()).containsExactly("1", "1");
+    assertThat(map(send("GET", "/api/swarms/" + CANARY, READ, null))).containsEntry("version", "1");
+  }
+
+  @Test
+  @Order(17)
+  void rollbackAfterAPromotedRolloutDispatchesThePreviousReleaseAgain() throws Exception {
+    putUntilPaused("2");
+    assertThat(act("promote")).containsEntry("state", "done");
+    assertThat(versions()).containsExactly("2", "2");
+    List<?> releases = list(send("GET", "/api/swarms/" + CANARY + "/releases", READ, null));
+    String v1 = releases.stream().map(x -> (Map<?, ?>) x).filter(x -> "1".equals(x.get("version"))
+        && Boolean.TRUE.equals(x.get("succeeded"))).map(x -> (String) x.get("release")).findFirst().orElseThrow();
+
+    HttpResponse<String> r = send("POST", "/api/swarms/" + CANARY + "/rollback", DEPLOY, null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    String rollback = (String) map(r).get("run");
+    // the rollback runs under the swarm's policy too: it pauses after its canary
+    Map<String, Object> paused = awaitFinished(rollback);
+    assertThat(paused).containsEntry("state", "canary");
+    assertThat(versions()).containsExactly("1", "2", "2");
+    assertThat(act("promote")).containsEntry("id", rollback).containsEntry("state", "done");
+    assertThat(versions()).containsExactly("1", "1");
+    Map<String, Object> run = map(send("GET", "/api/runs/" + rollback, READ, null));
+    assertThat(run).containsEntry("release", v1);
+    assertThat(String.valueOf(run.get("history"))).contains("rollback to release");
+    Map<?, ?> newest = (Map<?, ?>) list(send("GET", "/api/swarms/" + CANARY + "/releases", READ, null)).get(0);
+    assertThat(newest.get("version") + " " + newest.get("current") + " " + newest.get("run_id")).isEqualTo("1 true " + rollback);
   }
 }
