@@ -3,18 +3,13 @@ package io.velociraptor.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.velociraptor.core.json.VrJson;
-import io.velociraptor.core.local.FileTrees;
-import io.velociraptor.core.model.Host;
-import io.velociraptor.core.model.HostName;
-import io.velociraptor.core.model.PortRange;
 import io.velociraptor.examples.cli.CliConfigFixture.Result;
-import io.velociraptor.examples.server.ServeSettings;
+import io.velociraptor.examples.server.ServedFleet;
 import io.velociraptor.examples.server.VrServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,13 +31,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RemoteCliIT {
-  static final Path EXAMPLES = Path.of("src/main/resources/examples").toAbsolutePath();
   static final String READ = "read-token-remote-cli-0123";
   static final String DEPLOY = "deploy-token-remote-cli-4567";
-  static final String SWARM = "java_hello-c1-web";
+  static final String SWARM = ServedFleet.SWARM;
+  static ServedFleet served;
   static Path dir;
-  static PrivateSupervisords supervisors;
-  static Fleet fleet;
   static VrServer server;
   static Path deployToken;
   static Path readToken;
@@ -50,96 +43,24 @@ class RemoteCliIT {
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("vr-remote-cli-it-");
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    int base = io.velociraptor.examples.ExampleFiles.freePortBlock(10);
-    supervisors = PrivateSupervisords.start(dir.resolve("sup"), List.of(
-        Host.builder().name(HostName.of("h1")).address("127.0.0.1").portRange(PortRange.of(base, base + 10)).build()));
-    Host h1 = supervisors.hosts().get(0);
-    // (the FIFOs writable by all: the uptest runs as the procs' user)
-    // the example app with one more uptest: while the file "hold" exists it says it started (a FIFO the
-    // test reads) and waits for the test to release it (another FIFO): a run held as long as the test wants
-    Path app = dir.resolve("app");
-    copyTree(EXAMPLES.resolve("apps/java-hello"), app);
-    for (String fifo : List.of("started.fifo", "release.fifo")) {
-      Process p = new ProcessBuilder("mkfifo", "-m", "666", dir.resolve(fifo).toString()).inheritIO().start();
-      assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("mkfifo " + fifo).isTrue();
-    }
-    Path hold = app.resolve("uptests/web/held");
-    Files.writeString(hold, "#!/bin/sh\nif [ -e " + dir.resolve("hold") + " ]; then\n  echo started > "
-        + dir.resolve("started.fifo") + "\n  cat " + dir.resolve("release.fifo") + " >/dev/null\nfi\nexit 0\n");
-    Files.setPosixFilePermissions(hold, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.writeString(dir.resolve("vr.yaml"), "store_dir: store\n"
-        + "runner:\n  root: " + dir.resolve("apps") + "\n  install: false\n"
-        + "supervisor:\n  username: vr\n  password: " + supervisors.password + "\n"
-        + "hosts:\n"
-        + "  - name: h1\n    address: 127.0.0.1\n    supervisor_port: " + h1.supervisorPort() + "\n    port_range: "
-        + base + "-" + (base + 10) + "\n    include_dir: " + dir.resolve("sup/h1/conf.d") + "\n"
-        + "squads:\n  - name: s\n    hosts: [h1]\n"
-        + "apps:\n  - name: java_hello\n    repo_type: local\n    repo_url: " + app + "\n"
-        + "    buildpacks: [" + EXAMPLES.resolve("buildpacks/java") + "]\n"
-        + "serve:\n  listen: 127.0.0.1:0\n  tokens:\n"
-        + token("reader", READ, "read") + token("ci", DEPLOY, "deploy"));
-    swarmFile("swarm.yaml", 1);
-    swarmFile("swarm2.yaml", 2);
-    deployToken = tokenFile("deploy.token", DEPLOY);
-    readToken = tokenFile("read.token", READ);
-    // the runner's classpath is the real jar (the package phase made it), as ServerApiIT installs it
-    try (var local = io.velociraptor.core.remote.LocalCommandRunner.builder().root(dir.resolve("apps").toString()).build()) {
-      io.velociraptor.lxc.RunnerInstall.builder().root(dir.resolve("apps")).launcher(dir.resolve("apps/bin/vr-runner"))
-          .classpath(List.of(Path.of("target/vr.jar").toAbsolutePath())).build().install(local);
-    }
-    VrConfig config = VrConfig.load(dir.resolve("vr.yaml"));
-    fleet = Fleet.of(config);
-    server = VrServer.builder().fleet(fleet).settings(config.serve()).start();
-  }
-
-  static String token(String name, String token, String role) {
-    return "    - name: " + name + "\n      sha256: " + ServeSettings.ApiToken.hash(token) + "\n      role: " + role + "\n";
-  }
-
-  static void swarmFile(String name, int size) throws Exception {
-    Files.writeString(dir.resolve(name), "app: java_hello\nversion: '1'\nconfig: c1\nproc: web\nsquad: s\nsize: " + size
-        + "\nenv:\n  PATH: " + Path.of(System.getProperty("java.home"), "bin") + ":/usr/bin:/bin\n");
+    served = ServedFleet.builder("vr-remote-cli-it-").gatedUptest()
+        .token("reader", READ, "read").token("ci", DEPLOY, "deploy").start();
+    dir = served.dir();
+    server = served.server();
+    Files.writeString(dir.resolve("swarm.yaml"), ServedFleet.swarmYaml(1));
+    Files.writeString(dir.resolve("swarm2.yaml"), ServedFleet.swarmYaml(2));
+    deployToken = served.tokenFile("deploy.token", DEPLOY);
+    readToken = served.tokenFile("read.token", READ);
   }
 
   static Path tokenFile(String name, String token) throws Exception {
-    Path f = dir.resolve(name);
-    Files.writeString(f, token + "\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-    return f;
-  }
-
-  static void copyTree(Path from, Path to) throws Exception {
-    try (var paths = Files.walk(from)) {
-      for (Path p : paths.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
+    return served.tokenFile(name, token);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (server != null) {
-        server.close();
-      }
-      if (fleet != null) {
-        fleet.close();
-      }
-    } finally {
-      try {
-        if (supervisors != null) {
-          supervisors.close();
-        }
-      } finally {
-        FileTrees.deleteTree(dir);
-      }
+    if (served != null) {
+      served.close();
     }
   }
 
@@ -278,5 +199,141 @@ class RemoteCliIT {
     assertThat(r.out() + r.err()).doesNotContain(wrong);
     Result json = remote(file, "--json", "procs");
     assertThat(json.err()).contains("a valid API token is required").doesNotContain(wrong);
+  }
+
+  /** @return the swarm's newest run as the server lists it (vr swarm history --json through the read token) */
+  static Map<?, ?> newestRun() {
+    Result r = remote(readToken, "--json", "swarm", "history", SWARM);
+    assertThat(r.exit()).as(r.toString()).isZero();
+    List<?> runs = VrJson.readJson(r.out(), List.class);
+    return (Map<?, ?>) runs.get(runs.size() - 1);
+  }
+
+  @Test
+  @Order(8)
+  void twoClientsDispatchingOneSwarmThroughOneServerShareItsLock() throws Exception {
+    // daemon threads: a failed test must not keep the JVM alive
+    ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "remote-cli-it-first-client");
+      t.setDaemon(true);
+      return t;
+    });
+    served.hold();
+    try {
+      // the first client's run starts the second proc, whose uptest waits at the gate: the run holds the swarm
+      CompletableFuture<Result> first = CompletableFuture.supplyAsync(() -> remote("dispatch", path("swarm2.yaml")), pool);
+      served.awaitGateReached();
+      Map<?, ?> live = newestRun();
+      String held = (String) live.get("id");
+      assertThat(held).isNotEqualTo(runId);
+      assertThat(live.get("state")).as(live.toString()).isEqualTo("uptesting");
+      assertThat(first).as("the first client follows its run until it ends").isNotDone();
+
+      Result second = remote("dispatch", path("swarm.yaml"));
+      assertThat(second.exit()).as(second.toString()).isEqualTo(VrMain.ERROR);
+      assertThat(second.err()).contains(held).contains(SWARM);
+      Result secondJson = remote("--json", "scale", SWARM, "1");
+      assertThat(secondJson.exit()).as(secondJson.toString()).isEqualTo(VrMain.ERROR);
+      Map<?, ?> error = JsonErrorsTest.jsonError(new Result(secondJson.exit(), secondJson.out(), secondJson.err()));
+      assertThat((String) error.get("error")).contains(held);
+      assertNoToken(second);
+      assertThat(newestRun().get("id")).as("the refused clients recorded no run").isEqualTo(held);
+
+      served.release();
+      Result done = first.get(5, TimeUnit.MINUTES);
+      assertThat(done.exit()).as(done.toString()).isZero();
+      assertThat(done.out()).contains("run " + held + ": done");
+
+      Result retry = remote("dispatch", path("swarm.yaml"));
+      assertThat(retry.exit()).as(retry.toString()).isZero();
+      String last = retry.out().lines().reduce((a, b) -> b).orElseThrow();
+      assertThat(last).matches("run \\S+: done.*").doesNotContain(held);
+      Result procs = remote("--json", "procs");
+      assertThat(procs.exit()).as(procs.toString()).isZero();
+      assertThat(((List<?>) VrJson.readJson(procs.out(), Map.class).get("procs"))).hasSize(1);
+    } finally {
+      served.release();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  @Order(9)
+  void buildThroughTheServerStreamsTheServersBuildLog() throws Exception {
+    Result r = remote("build", "java_hello", "3");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("wrote Procfile line");
+    assertThat(r.out().strip().lines().reduce((a, b) -> b).orElseThrow()).startsWith("build java_hello 3: success");
+    // the server built it: the log the CLI printed is the server's, kept for its build
+    var log = served.send("GET", "/api/builds/java_hello/3/log", READ, null);
+    assertThat(log.statusCode()).as(log.body()).isEqualTo(200);
+    assertThat(log.body()).contains("wrote Procfile line");
+    assertThat(log.body().strip().lines().reduce((a, b) -> b).orElseThrow()).isEqualTo("build java_hello 3: success");
+    Result builds = remote("--json", "builds", "java_hello");
+    assertThat(builds.exit()).as(builds.toString()).isZero();
+    assertThat((List<?>) VrJson.readJson(builds.out(), List.class)).anySatisfy(b ->
+        assertThat(((Map<?, ?>) b).get("version")).isEqualTo("3"));
+    assertNoToken(r);
+  }
+
+  static final String CANARY = "java_hello-c2-web";
+
+  /** Writes the canary swarm (two procs, a canary of one) at {@code version}; its env says the version, so each is a release. */
+  static String canaryFile(String version) throws Exception {
+    String name = "canary" + version + ".yaml";
+    Files.writeString(dir.resolve(name), "app: java_hello\nversion: '" + version + "'\nconfig: c2\nproc: web\nsquad: s\n"
+        + "size: 2\nenv:\n  PATH: " + ServedFleet.javaPath() + "\n  RELEASE_OF: '" + version + "'\nupdate:\n  canary: 1\n");
+    return path(name);
+  }
+
+  /** @return the last line (the summary) of a command that followed a run, asserting its exit code 0 */
+  static String summary(Result r) {
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertNoToken(r);
+    return r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+  }
+
+  /** @return the versions of the canary swarm's procs, sorted, as the server lists them */
+  static List<String> canaryVersions() {
+    Result r = remote(readToken, "--json", "procs", "--swarm", CANARY);
+    assertThat(r.exit()).as(r.toString()).isZero();
+    return ((List<?>) VrJson.readJson(r.out(), Map.class).get("procs")).stream()
+        .map(p -> ((String) ((Map<?, ?>) p).get("name")).split("-")[1]).sorted().toList();
+  }
+
+  @Test
+  @Order(10)
+  void promoteRevertAndRollbackThroughTheServerEachFollowTheirRun() throws Exception {
+    String v1 = canaryFile("1");
+    String v2 = canaryFile("2");
+    String paused = summary(remote("dispatch", v1));
+    assertThat(paused).matches("run \\S+: canary.*");
+    String run = paused.split(" ")[1].replace(":", "");
+    Result busy = remote("dispatch", v1);
+    assertThat(busy.exit()).as(busy.toString()).isEqualTo(VrMain.ERROR);
+    assertThat(busy.err()).contains(run).contains("paused");
+    assertThat(summary(remote("promote", CANARY))).startsWith("run " + run + ": done");
+    assertThat(canaryVersions()).containsExactly("1", "1");
+    Result nothingPaused = remote("promote", CANARY);
+    assertThat(nothingPaused.exit()).as(nothingPaused.toString()).isEqualTo(VrMain.INVALID);
+
+    assertThat(summary(remote("dispatch", v2))).matches("run \\S+: canary.*");
+    assertThat(canaryVersions()).containsExactly("1", "1", "2");
+    assertThat(summary(remote("revert", CANARY))).matches("run \\S+: reverted.*");
+    assertThat(canaryVersions()).containsExactly("1", "1");
+
+    assertThat(summary(remote("dispatch", v2))).matches("run \\S+: canary.*");
+    assertThat(summary(remote("promote", CANARY))).matches("run \\S+: done.*");
+    assertThat(canaryVersions()).containsExactly("2", "2");
+    Result back = remote("rollback", CANARY);
+    // under the swarm's policy a rollback pauses after its canary too
+    assertThat(summary(back)).matches("run \\S+: canary.*");
+    assertThat(back.out()).contains("rollback to release");
+    assertThat(summary(remote("promote", CANARY))).matches("run \\S+: done.*");
+    assertThat(canaryVersions()).containsExactly("1", "1");
+    Result releases = remote("--json", "releases", CANARY);
+    assertThat(releases.exit()).as(releases.toString()).isZero();
+    Map<?, ?> newest = (Map<?, ?>) VrJson.readJson(releases.out(), List.class).get(0);
+    assertThat(newest.get("version") + " " + newest.get("current")).isEqualTo("1 true");
   }
 }
