@@ -360,7 +360,8 @@ final class ServerClient {
         : m.get("hint") instanceof String h && !h.isBlank() ? h
         : status == 403 ? "ask for a token with the role named above"
         : "rerun with --debug, and see the server's log";
-    return new ServerException(message, hint, code, status);
+    Optional<String> run = m.get("run") instanceof String r && !r.isBlank() ? Optional.of(r) : Optional.empty();
+    return new ServerException(message, hint, code, status, run);
   }
 
   static <T> T read(String body, TypeReference<T> type) {

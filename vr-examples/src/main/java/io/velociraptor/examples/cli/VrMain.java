@@ -138,17 +138,18 @@ public final class VrMain {
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
       if (e instanceof ServerException s) {
         // the server's own report of the error, as the CLI would have said it locally
-        printError(line.getErr(), root.json || jsonArg, s.getMessage(), s.hint(), s.exitCode(), root.debug ? e : null);
+        printError(line.getErr(), root.json || jsonArg, s.getMessage(), s.hint(), s.exitCode(), s.run(),
+            root.debug ? e : null);
         return s.exitCode();
       }
       ErrorReport report = ErrorReport.of(e, qualified(line));
-      printError(line.getErr(), root.json || jsonArg, report.message(), report.hint(), report.exitCode(),
+      printError(line.getErr(), root.json || jsonArg, report.message(), report.hint(), report.exitCode(), report.run(),
           root.debug ? e : null);
       return report.exitCode();
     });
     cl.setParameterExceptionHandler((e, a) -> {
       printError(e.getCommandLine().getErr(), root.json || jsonArg, e.getMessage(),
-          "see `" + ("vr " + qualified(e.getCommandLine())).trim() + " --help`", INVALID, null);
+          "see `" + ("vr " + qualified(e.getCommandLine())).trim() + " --help`", INVALID, java.util.Optional.empty(), null);
       return INVALID;
     });
     return cl.execute(args);
@@ -169,15 +170,17 @@ public final class VrMain {
 
   /**
    * Prints an error: as text, one line and a hint line; with {@code --json}, one JSON object
-   * {@code {"error":..., "hint":..., "exit_code":...}} on one line (with {@code --debug}, a
-   * {@code stack_trace} member too).
+   * {@code {"error":..., "hint":..., "exit_code":...}} on one line (for a busy swarm, a {@code run}
+   * member naming the run that holds it; with {@code --debug}, a {@code stack_trace} member too).
    */
-  static void printError(PrintWriter err, boolean json, String message, String hint, int exitCode, Throwable debug) {
+  static void printError(PrintWriter err, boolean json, String message, String hint, int exitCode,
+      java.util.Optional<String> run, Throwable debug) {
     if (json) {
       java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
       m.put("error", oneLine(message == null ? "" : message));
       m.put("hint", hint);
       m.put("exit_code", exitCode);
+      run.ifPresent(r -> m.put("run", r));
       if (debug != null) {
         java.io.StringWriter trace = new java.io.StringWriter();
         debug.printStackTrace(new PrintWriter(trace));

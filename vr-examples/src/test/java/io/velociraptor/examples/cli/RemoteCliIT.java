@@ -236,6 +236,7 @@ class RemoteCliIT {
       assertThat(secondJson.exit()).as(secondJson.toString()).isEqualTo(VrMain.ERROR);
       Map<?, ?> error = JsonErrorsTest.jsonError(new Result(secondJson.exit(), secondJson.out(), secondJson.err()));
       assertThat((String) error.get("error")).contains(held);
+      assertThat(error.get("run")).as("the --json error names the busy run in its own member").isEqualTo(held);
       assertNoToken(second);
       assertThat(newestRun().get("id")).as("the refused clients recorded no run").isEqualTo(held);
 

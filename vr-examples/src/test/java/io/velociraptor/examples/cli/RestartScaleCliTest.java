@@ -107,4 +107,22 @@ class RestartScaleCliTest {
       assertThat(s.history(swarm.id()).get(0).swarm().map(Swarm::size)).contains(3);
     }
   }
+
+  @Test
+  void aRestartOfASwarmWithALiveRunIsRefusedAndTheJsonErrorNamesTheRunInItsOwnMember() {
+    recordASuccessfulRun();
+    try (FileStore s = FileStore.open(store)) {
+      // another vr holds the swarm (this test's process, as the owner)
+      String holder = ((BeginRun.Started) s.tryBeginRun(swarm.id(), "trace", RunOwners.current())).run().id();
+      try {
+        InProcess.Result r = vr("--json", "restart", swarm.name());
+        java.util.Map<?, ?> error = JsonErrorsTest.jsonError(new CliConfigFixture.Result(r.exit(), r.out(), r.err()));
+        assertThat(r.exit()).isEqualTo(VrMain.ERROR);
+        assertThat(error.get("run")).as(r.toString()).isEqualTo(holder);
+        assertThat((String) error.get("error")).contains(holder);
+      } finally {
+        s.transition(holder, RunState.FAILED, "the test let the swarm go");
+      }
+    }
+  }
 }

@@ -166,6 +166,10 @@ class ServerOptionsTest {
     Result busy = vr("--server", url, "--token-file", tokenFile.toString(), "restart", "app-c-web");
     assertThat(busy.exit()).as(busy.toString()).isEqualTo(VrMain.ERROR);
     assertThat(busy.err()).contains("run abcd-3 is live");
+    Map<?, ?> busyJson = JsonErrorsTest.jsonError(vr("--server", url, "--token-file", tokenFile.toString(), "--json", "restart",
+        "app-c-web"));
+    assertThat(busyJson.get("run")).as("the busy run, as the server named it").isEqualTo("abcd-3");
+    assertThat(busyJson.get("exit_code")).isEqualTo(3);
   }
 
   @Test
