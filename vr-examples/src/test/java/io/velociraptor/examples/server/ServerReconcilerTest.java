@@ -135,8 +135,26 @@ class ServerReconcilerTest {
     assertThat(nudged.statusCode()).as(nudged.body()).isEqualTo(202);
     assertThat(json(nudged)).isEqualTo(Map.of("nudged",
         "supervisor: PROCESS_STATE_FATAL java_hello-1-c1-web-000000000000-20000"));
-    // the next scheduled pass is an hour away: a pass at t1 is the nudge's
-    awaitPassAt(t1);
+    // the next scheduled pass is an hour away: a pass at t1 is the nudge's, and says so
+    Map<String, Object> nudgedPass = awaitPassAt(t1);
+    assertThat(nudgedPass).containsEntry("last_pass_reason",
+        "nudged: supervisor: PROCESS_STATE_FATAL java_hello-1-c1-web-000000000000-20000");
+  }
+
+  @Test
+  void aSwarmsOwnUptestIntervalIsInItsJson() throws Exception {
+    io.velociraptor.core.model.Swarm s = io.velociraptor.core.model.Swarm.builder()
+        .id(io.velociraptor.core.model.SwarmId.of("uptestiv")).app(io.velociraptor.core.model.AppName.of("java_hello"))
+        .version(io.velociraptor.core.model.Version.of("1")).config(io.velociraptor.core.model.ConfigName.of("often"))
+        .procType(io.velociraptor.core.model.ProcTypeName.of("web")).squad(io.velociraptor.core.model.SquadName.of("s"))
+        .uptestIntervalSeconds(15).build();
+    fleet.store().putSwarm(s);
+    try {
+      Map<?, ?> shown = (Map<?, ?>) json(send("GET", "/api/swarms/java_hello-often-web", READ, null));
+      assertThat(shown.get("uptest_interval_seconds")).isEqualTo(15);
+    } finally {
+      fleet.store().deleteSwarm(s.id());
+    }
   }
 
   @Test
