@@ -2,6 +2,7 @@ package io.velociraptor.supervisor;
 
 import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.spi.ProgramSpec;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -96,12 +97,11 @@ public final class ProgramSection {
    * @return the value of the {@code command=} line
    * @throws InvalidValueException naming the argument if it holds a control character or line break
    */
-  public static String commandLine(String section, java.util.List<String> argv) {
-    String program = section;
+  public static String commandLine(String section, List<String> argv) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < argv.size(); i++) {
       String arg = argv.get(i);
-      checkChars(program, "argv[" + i + "]", arg);
+      checkChars(section, "argv[" + i + "]", arg);
       if (i > 0) {
         b.append(' ');
       }
