@@ -2,6 +2,7 @@ package io.velociraptor.supervisor;
 
 import io.velociraptor.core.model.InvalidValueException;
 import io.velociraptor.core.spi.ProgramSpec;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -83,10 +84,24 @@ public final class ProgramSection {
    * line never holds {@code %(}, nor a comment start after whitespace.
    */
   private static String command(String program, ProgramSpec spec) {
+    return commandLine(program, spec.argv());
+  }
+
+  /**
+   * Returns a {@code command=} value that Supervisor splits back into exactly these arguments,
+   * as {@link #render} writes a program's: each argument single-quoted for {@code shlex}, with
+   * {@code %}, {@code ;} and {@code #} escaped so no expansion or comment can start.
+   *
+   * @param section the section the command is for, for the error message
+   * @param argv the program and its arguments
+   * @return the value of the {@code command=} line
+   * @throws InvalidValueException naming the argument if it holds a control character or line break
+   */
+  public static String commandLine(String section, List<String> argv) {
     StringBuilder b = new StringBuilder();
-    for (int i = 0; i < spec.argv().size(); i++) {
-      String arg = spec.argv().get(i);
-      checkChars(program, "argv[" + i + "]", arg);
+    for (int i = 0; i < argv.size(); i++) {
+      String arg = argv.get(i);
+      checkChars(section, "argv[" + i + "]", arg);
       if (i > 0) {
         b.append(' ');
       }
@@ -130,6 +145,20 @@ public final class ProgramSection {
       b.append(e.getKey()).append('=').append(quote).append(v.replace("%", "%%")).append(quote);
     }
     return b.toString();
+  }
+
+  /**
+   * Returns a log file name as a {@code stdout_logfile=} or {@code stderr_logfile=} value, escaped
+   * as {@link #render} writes a program's (Supervisor expands log file names twice).
+   *
+   * @param section the section it is for, for the error message
+   * @param field the key, for the error message
+   * @param path the log file
+   * @return the value
+   * @throws InvalidValueException naming the field if the path cannot be written safely
+   */
+  public static String logFileValue(String section, String field, String path) {
+    return plain(section, field, path, 2);
   }
 
   /** An unquoted value (a path): no surrounding whitespace, no comment start, % escaped per expansion. */

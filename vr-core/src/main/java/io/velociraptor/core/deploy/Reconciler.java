@@ -66,6 +66,10 @@ import org.slf4j.LoggerFactory;
  * with a fake clock), {@link #start()} runs them on a daemon thread.
  */
 public final class Reconciler implements AutoCloseable {
+  /** The reason of a pass run by {@link #runOnce()}. */
+  public static final String BY_HAND = "run by hand";
+  /** The reason of a pass the schedule ran (the first one, then one every interval). */
+  public static final String SCHEDULED = "interval";
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   /** The most characters of a periodic uptest's output kept per result. */
   static final int OUTPUT_EXCERPT = 600;
@@ -93,6 +97,7 @@ public final class Reconciler implements AutoCloseable {
   private final Map<SwarmId, Track> tracks = new TreeMap<>();
   private final Map<ProcRef, UptestTrack> uptests = new TreeMap<>();
   private Optional<Instant> lastPass = Optional.empty();
+  private Optional<String> lastPassReason = Optional.empty();
   private Optional<Instant> lastHousekeeping = Optional.empty();
   /** The runs this reconciler began: any other later run of a swarm is someone's new dispatch. */
   private final Set<String> ourRuns = ConcurrentHashMap.newKeySet();
@@ -101,6 +106,10 @@ public final class Reconciler implements AutoCloseable {
   private volatile boolean closed;
   private volatile ScheduledExecutorService scheduler;
   private final AtomicBoolean nudgeQueued = new AtomicBoolean();
+  /** The reasons of the nudges folded into the queued nudged pass, oldest first; guarded by itself. */
+  private final List<String> nudgeReasons = new ArrayList<>();
+  /** The most nudge reasons a pass's reason names; the rest are counted. */
+  static final int NUDGES_NAMED = 5;
 
   /** What the reconciler keeps about one swarm between passes. */
   private static final class Track {
@@ -165,17 +174,29 @@ public final class Reconciler implements AutoCloseable {
   /**
    * Runs one pass now, on this thread, at the clock's instant; waits for a pass in flight first.
    * While paused, it does nothing and returns an empty pass. A pass that cannot observe or read
-   * the store emits {@link ReconcileEvent.PassFailed} and returns what it did so far.
+   * the store emits {@link ReconcileEvent.PassFailed} and returns what it did so far. Its reason
+   * is {@code run by hand}.
    *
    * @return what the pass did
    */
   public ReconcilePass runOnce() {
+    return runOnce(BY_HAND);
+  }
+
+  /**
+   * Runs one pass now, on this thread, as {@link #runOnce()} does, saying why.
+   *
+   * @param reason why the pass runs ({@link ReconcilerStatus#lastPassReason()} shows it)
+   * @return what the pass did
+   */
+  public ReconcilePass runOnce(String reason) {
+    Objects.requireNonNull(reason, "reason");
     synchronized (passLock) {
       Instant now = clock.instant();
       List<ReconcileEvent.Action> actions = new ArrayList<>();
       List<ReconcileEvent.Skipped> skipped = new ArrayList<>();
       if (paused) {
-        return new ReconcilePass(now, actions, skipped, false);
+        return new ReconcilePass(now, reason, actions, skipped, false);
       }
       boolean housekept = false;
       try {
@@ -204,8 +225,9 @@ public final class Reconciler implements AutoCloseable {
       }
       synchronized (this) {
         lastPass = Optional.of(now);
+        lastPassReason = Optional.of(reason);
       }
-      return new ReconcilePass(now, actions, skipped, housekept);
+      return new ReconcilePass(now, reason, actions, skipped, housekept);
     }
   }
 
@@ -435,8 +457,13 @@ public final class Reconciler implements AutoCloseable {
 
   // ---------------------------------------------------------------- uptests
 
+  /** The swarm's own uptest interval, or the reconciler's. */
+  private Duration uptestIntervalOf(Swarm s) {
+    return s.uptestIntervalSeconds().map(Duration::ofSeconds).orElse(uptestInterval);
+  }
+
   private void uptestIfDue(Track t, Swarm s, FleetSnapshot snapshot, Instant now) {
-    if (t.lastUptest.isPresent() && now.isBefore(t.lastUptest.get().plus(uptestInterval))) {
+    if (t.lastUptest.isPresent() && now.isBefore(t.lastUptest.get().plus(uptestIntervalOf(s)))) {
       return;
     }
     Map<ProcRef, List<UptestResult>> results = d.uptest(s, snapshot);
@@ -652,8 +679,8 @@ public final class Reconciler implements AutoCloseable {
           t.lastAction, t.lastActionAt, t.lastFailure, t.skipped, t.lastUptest));
     }
     swarms.sort(Comparator.comparing(ReconcilerStatus.SwarmState::swarm).thenComparing(ReconcilerStatus.SwarmState::swarmId));
-    return new ReconcilerStatus(scheduler != null && !closed, paused, interval, hostGrace, lastPass, lastHousekeeping,
-        swarms, new ArrayList<>(lost.values()));
+    return new ReconcilerStatus(scheduler != null && !closed, paused, interval, hostGrace, lastPass, lastPassReason,
+        lastHousekeeping, swarms, new ArrayList<>(lost.values()));
   }
 
   /**
@@ -698,33 +725,55 @@ public final class Reconciler implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    s.scheduleWithFixedDelay(this::passQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    s.scheduleWithFixedDelay(() -> passQuietly(SCHEDULED), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     scheduler = s;
   }
 
   /**
    * Asks for a pass soon, on the reconciler's thread (after the pass in flight, if any): what a
    * Supervisor event such as a proc going FATAL calls. Nudges while one is queued are folded into
-   * it. Does nothing unless started.
+   * it: that pass's reason names each of them ({@link ReconcilerStatus#lastPassReason()}), the
+   * first {@value #NUDGES_NAMED} by name and the rest counted. Does nothing unless started.
    *
-   * @param reason why, for the log
+   * @param reason why, for the log and the pass's reason
    */
   public void nudge(String reason) {
+    Objects.requireNonNull(reason, "reason");
     ScheduledExecutorService s = scheduler;
     if (s == null || closed) {
       return;
     }
+    LOG.debug("reconcile nudged: {}", reason);
+    synchronized (nudgeReasons) {
+      nudgeReasons.add(reason);
+    }
     if (nudgeQueued.compareAndSet(false, true)) {
-      LOG.debug("reconcile nudged: {}", reason);
       try {
         s.execute(() -> {
           nudgeQueued.set(false);
-          passQuietly();
+          passQuietly(takeNudgeReasons());
         });
       } catch (RejectedExecutionException closing) {
         nudgeQueued.set(false);
       }
     }
+  }
+
+  /** The reasons of the nudges folded into this pass, as one reason; clears them. */
+  private String takeNudgeReasons() {
+    List<String> r;
+    synchronized (nudgeReasons) {
+      r = List.copyOf(nudgeReasons);
+      nudgeReasons.clear();
+    }
+    if (r.isEmpty()) {
+      // a nudge that arrived after the previous nudged pass took the reasons, already served by it
+      return "nudged";
+    }
+    List<String> distinct = r.stream().distinct().toList();
+    String named = String.join("; ", distinct.subList(0, Math.min(NUDGES_NAMED, distinct.size())));
+    return "nudged: " + named + (distinct.size() > NUDGES_NAMED ? "; and " + (distinct.size() - NUDGES_NAMED)
+        + " more" : "");
   }
 
   /** Makes passes do nothing until {@link #resume()}; a pass in flight finishes. */
@@ -742,12 +791,12 @@ public final class Reconciler implements AutoCloseable {
     return paused;
   }
 
-  private void passQuietly() {
+  private void passQuietly(String reason) {
     if (closed) {
       return;
     }
     try {
-      runOnce();
+      runOnce(reason);
     } catch (RuntimeException | Error e) {
       LOG.error("reconcile pass failed", e);
     }

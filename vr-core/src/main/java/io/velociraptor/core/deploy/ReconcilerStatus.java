@@ -15,12 +15,15 @@ import java.util.Optional;
  * @param interval the time between two passes
  * @param hostGrace how long a host may be lost before its procs are re-placed
  * @param lastPass when the last pass ran, if one has
+ * @param lastPassReason why it ran: {@code interval}, {@code run by hand}, or {@code nudged: } and
+ *     the reasons of the nudges it served (e.g. {@code nudged: supervisor: PROCESS_STATE_FATAL web-1})
  * @param lastHousekeeping when housekeeping last ran, if it has
  * @param swarms each stored swarm the reconciler has seen, by name
  * @param hostsLost each host unreachable now, by name
  */
 public record ReconcilerStatus(boolean running, boolean paused, Duration interval, Duration hostGrace,
-    Optional<Instant> lastPass, Optional<Instant> lastHousekeeping, List<SwarmState> swarms, List<LostHost> hostsLost) {
+    Optional<Instant> lastPass, Optional<String> lastPassReason, Optional<Instant> lastHousekeeping,
+    List<SwarmState> swarms, List<LostHost> hostsLost) {
   /**
    * Copies the lists.
    *
@@ -29,6 +32,7 @@ public record ReconcilerStatus(boolean running, boolean paused, Duration interva
    * @param interval the time between two passes
    * @param hostGrace the host grace period
    * @param lastPass the last pass
+   * @param lastPassReason why the last pass ran
    * @param lastHousekeeping the last housekeeping
    * @param swarms each swarm's state
    * @param hostsLost each lost host

@@ -16,8 +16,9 @@ import java.util.function.Function;
 /**
  * The swarm file the {@code vr} tool reads, for tools of your own: YAML with the swarm's wire
  * fields ({@code app, version, config, proc, squad, size, one_per_host, pool, balancer, env,
- * settings, volumes, run_as, mem_limit, memsw_limit, ingredients, update}), where {@code proc} may also be
- * written {@code proc_type} and {@code update} is the update policy ({@code max_parallel, max_surge,
+ * settings, volumes, run_as, mem_limit, memsw_limit, ingredients, update, uptest_interval_seconds}),
+ * where {@code proc} may also be written {@code proc_type}, {@code uptest_interval_seconds} is how
+ * often a reconciler uptests its running procs (default: the reconciler's interval), and {@code update} is the update policy ({@code max_parallel, max_surge,
  * min_in_service, canary, min_healthy_seconds, drain_seconds, auto_revert, on_failure}; see
  * {@code docs/rollouts.md}), plus an optional stable {@code id} and, for offline plans,
  * {@code release_hash}. Without an id, a stored swarm of the same name ({@code app-config-proc})
@@ -28,12 +29,14 @@ public final class SwarmFileFormat {
   /** The keys a swarm file may have. */
   public static final Set<String> KEYS = java.util.Collections.unmodifiableSet(new TreeSet<>(List.of("id", "app",
       "version", "config", "proc", "proc_type", "squad", "size", "one_per_host", "pool", "balancer", "env", "settings",
-      "volumes", "run_as", "mem_limit", "memsw_limit", "ingredients", "release_hash", "update")));
+      "volumes", "run_as", "mem_limit", "memsw_limit", "ingredients", "release_hash", "update",
+      "uptest_interval_seconds")));
 
   /** The file key behind each whole-swarm check's field name. */
   private static final Map<String, String> CHECKED_FIELDS = Map.of("run-as user", "run_as",
       "swarm size", "size", "swarm pool", "pool", "config ingredient", "ingredients",
-      "volume container dir", "volumes", "memsw limit", "memsw_limit", "swarm", "app, version, config and proc");
+      "volume container dir", "volumes", "memsw limit", "memsw_limit", "swarm", "app, version, config and proc",
+      "uptest_interval_seconds", "uptest_interval_seconds");
 
   private SwarmFileFormat() {}
 

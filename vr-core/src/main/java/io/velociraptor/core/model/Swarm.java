@@ -17,6 +17,9 @@ import org.immutables.value.Value;
 @JsonSerialize(as = ImmutableSwarm.class)
 @JsonDeserialize(as = ImmutableSwarm.class)
 public interface Swarm {
+  /** Upper bound on {@link #uptestIntervalSeconds()}: a day. */
+  int MAX_UPTEST_INTERVAL_SECONDS = 86_400;
+
   /** Upper bound on {@link #size()}: beyond it a typo is likelier than intent. */
   int MAX_SIZE = 10_000;
 
@@ -100,6 +103,14 @@ public interface Swarm {
    */
   Optional<UpdatePolicy> update();
 
+  /**
+   * How often, in seconds, a reconciler uptests the swarm's running, routed procs; none means the
+   * reconciler's own interval (60 s by default). The swarm file's {@code uptest_interval_seconds}.
+   *
+   * @return the swarm's periodic uptest interval in seconds, if it sets one
+   */
+  Optional<Integer> uptestIntervalSeconds();
+
   /** The swarm's {@link #update()} policy, or the default policy when it has none. */
   default UpdatePolicy updatePolicy() {
     return update().orElseGet(UpdatePolicy::defaults);
@@ -145,7 +156,10 @@ public interface Swarm {
     return toBuilder().version(version).build();
   }
 
-  /** Checks size, pool/balancer pairing, user, distinct ingredients and volume targets, and the update policy against the size. */
+  /**
+   * Checks size, pool/balancer pairing, user, distinct ingredients and volume targets, the uptest
+   * interval, and the update policy against the size.
+   */
   @Value.Check
   default void check() {
     if (size() < 0 || size() > MAX_SIZE) {
@@ -179,6 +193,11 @@ public interface Swarm {
     }
     if (memLimit().isPresent() && memswLimit().isPresent() && memswLimit().get().bytes() < memLimit().get().bytes()) {
       throw InvalidValueException.of("memsw limit", memswLimit().get(), "must not be below the memory limit " + memLimit().get());
+    }
+    if (uptestIntervalSeconds().isPresent()
+        && (uptestIntervalSeconds().get() < 1 || uptestIntervalSeconds().get() > MAX_UPTEST_INTERVAL_SECONDS)) {
+      throw InvalidValueException.of("uptest_interval_seconds", uptestIntervalSeconds().get(),
+          "must be a whole number of seconds between 1 and " + MAX_UPTEST_INTERVAL_SECONDS + " (a day)");
     }
     if (update().isPresent() && !onePerHost()) {
       // a one-per-host swarm's size is its number of hosts, known only when planning

@@ -340,6 +340,99 @@ class ReconcilerTest {
         .last().satisfies(e -> assertThat(((ReconcileEvent.UptestFailed) e).consecutiveFailures()).isEqualTo(3));
   }
 
+  /** @return how many periodic uptests each proc of the swarm has had so far, the fewest and the most */
+  private static List<Integer> uptestCounts(Reconciler r, Swarm s) {
+    List<Integer> n = r.uptests(s.id()).stream().map(u -> u.recent().size()).sorted().toList();
+    return n.isEmpty() ? List.of(0, 0) : List.of(n.get(0), n.get(n.size() - 1));
+  }
+
+  @Test
+  void aSwarmsOwnUptestIntervalOverridesTheReconcilersAndTheReconcilersIsTheDefault() {
+    Swarm often = swarm.toBuilder().uptestIntervalSeconds(20).build();
+    DispatchResult first = d.dispatch(often);
+    assertThat(first.succeeded()).as(first.run().failureReason().orElse("")).isTrue();
+    Reconciler r = reconciler().uptestInterval(Duration.ofSeconds(60)).build();
+
+    r.runOnce();
+    assertThat(uptestCounts(r, often)).containsExactly(1, 1);
+    clock.advance(Duration.ofSeconds(10));
+    r.runOnce(); // 10 s < 20 s: not due
+    assertThat(uptestCounts(r, often)).containsExactly(1, 1);
+    clock.advance(Duration.ofSeconds(10));
+    r.runOnce(); // 20 s: due by the swarm's interval, long before the reconciler's 60 s
+    assertThat(uptestCounts(r, often)).containsExactly(2, 2);
+    assertThat(r.status().swarms()).singleElement().satisfies(st -> assertThat(st.lastUptest()).contains(clock.instant()));
+    clock.advance(Duration.ofSeconds(20));
+    r.runOnce();
+    assertThat(uptestCounts(r, often)).containsExactly(3, 3);
+
+    // the same swarm stored without its own interval falls back to the reconciler's 60 s
+    world.store.putSwarm(often.toBuilder().uptestIntervalSeconds(Optional.empty()).build());
+    clock.advance(Duration.ofSeconds(20));
+    r.runOnce();
+    assertThat(uptestCounts(r, often)).containsExactly(3, 3);
+    clock.advance(Duration.ofSeconds(40));
+    r.runOnce();
+    assertThat(uptestCounts(r, often)).containsExactly(4, 4);
+    assertThat(runs()).hasSize(1);
+  }
+
+  @Test
+  void aSwarmsUptestIntervalMustBeBetweenASecondAndADay() {
+    assertThatThrownBy(() -> swarm.toBuilder().uptestIntervalSeconds(0).build())
+        .isInstanceOfSatisfying(InvalidValueException.class, e -> {
+          assertThat(e.field()).isEqualTo("uptest_interval_seconds");
+          assertThat(e.getMessage()).contains("0").contains("between 1 and 86400");
+        });
+    assertThatThrownBy(() -> swarm.toBuilder().uptestIntervalSeconds(86_401).build())
+        .isInstanceOf(InvalidValueException.class).hasMessageContaining("86401");
+    assertThat(swarm.toBuilder().uptestIntervalSeconds(86_400).build().uptestIntervalSeconds()).contains(86_400);
+  }
+
+  @Test
+  void eachPassSaysWhyItRanAndANudgedPassNamesTheNudgesFoldedIntoIt() throws Exception {
+    dispatched();
+    Reconciler r = reconciler().interval(Duration.ofHours(1)).build();
+    assertThat(r.runOnce().reason()).isEqualTo(Reconciler.BY_HAND);
+    assertThat(r.status().lastPassReason()).contains("run by hand");
+    // the scheduled first pass repairs a FATAL proc; its action's listener holds the pass until released
+    world.hosts.put(HostName.of("h2"), oneProc("h2")[1], ProcState.FATAL);
+    CountDownLatch inPass = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    r.addListener(e -> {
+      if (e instanceof ReconcileEvent.Action) {
+        inPass.countDown();
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    try (r) {
+      r.start();
+      assertThat(inPass.await(60, TimeUnit.SECONDS)).as("the scheduled pass reached its repair").isTrue();
+      r.nudge("supervisor: PROCESS_STATE_STOPPING web-1");
+      r.nudge("supervisor: PROCESS_STATE_STOPPED web-1");
+      r.nudge("supervisor: PROCESS_STATE_STOPPED web-1");
+      release.countDown();
+      awaitStatus(r, "the nudged pass", st -> st.lastPassReason().orElse("").startsWith("nudged: "));
+      assertThat(r.status().lastPassReason())
+          .contains("nudged: supervisor: PROCESS_STATE_STOPPING web-1; supervisor: PROCESS_STATE_STOPPED web-1");
+      assertThat(runs()).hasSize(2);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  private static void awaitStatus(Reconciler r, String what, java.util.function.Predicate<ReconcilerStatus> ok) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!ok.test(r.status())) {
+      assertThat(System.nanoTime()).as("timed out waiting for %s; status %s", what, r.status()).isLessThan(deadline);
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+  }
+
   @Test
   void aPassedUptestBetweenFailuresStartsTheCountAgain() {
     dispatched();

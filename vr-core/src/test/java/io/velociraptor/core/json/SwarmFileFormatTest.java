@@ -66,6 +66,27 @@ class SwarmFileFormatTest {
   }
 
   @Test
+  void aSwarmMaySetItsOwnPeriodicUptestIntervalInWholeSecondsFromOneToADay() {
+    SwarmFileFormat.Parsed p = SwarmFileFormat.parse(FILE + "uptest_interval_seconds: 15\n", n -> Optional.empty());
+    assertThat(p.swarm().uptestIntervalSeconds()).contains(15);
+    assertThat(VrJson.writeJson(p.swarm())).contains("\"uptest_interval_seconds\" : 15");
+    assertThat(SwarmFileFormat.parse(FILE, n -> Optional.empty()).swarm().uptestIntervalSeconds()).isEmpty();
+    assertThat(VrJson.writeJson(SwarmFileFormat.parse(FILE, n -> Optional.empty()).swarm()))
+        .doesNotContain("uptest_interval");
+    for (String bad : new String[] {"0", "-5", "86401"}) {
+      assertThatThrownBy(() -> SwarmFileFormat.parse(FILE + "uptest_interval_seconds: " + bad + "\n",
+          n -> Optional.empty()))
+          .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class, e -> {
+            assertThat(e.field()).isEqualTo("uptest_interval_seconds");
+            assertThat(e.problem()).contains(bad).contains("between 1 and 86400");
+          });
+    }
+    assertThatThrownBy(() -> SwarmFileFormat.parse(FILE + "uptest_interval_seconds: soon\n", n -> Optional.empty()))
+        .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class,
+            e -> assertThat(e.field()).isEqualTo("uptest_interval_seconds"));
+  }
+
+  @Test
   void updateMistakesNameTheUpdateKey() {
     assertThatThrownBy(() -> SwarmFileFormat.parse(FILE + "update:\n  max_parallel: 0\n", n -> Optional.empty()))
         .isInstanceOfSatisfying(SwarmFileFormat.Invalid.class, e -> {

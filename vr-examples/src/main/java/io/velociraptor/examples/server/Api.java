@@ -120,7 +120,9 @@ final class Api {
         ApiRoute.of(GET, "/api/reconciler", r, "the reconciler's state", ctx -> json(ctx, reconciler.status())),
         ApiRoute.of(POST, "/api/gc", a, "remove old builds (as vr gc --json)", this::gc),
         ApiRoute.of(POST, "/api/supervisor-events", d, "a Supervisor event (JSON line): nudges the reconciler",
-            this::supervisorEvent));
+            this::supervisorEvent),
+        ApiRoute.of(GET, "/api/supervisor-events/listener", r, "the [eventlistener:vr-events] section for a host's"
+            + " supervisord.conf (text)", this::listenerSection));
   }
 
   /** @return who sent the request: a Bearer token, else the session cookie */
@@ -482,6 +484,33 @@ final class Api {
     reconciler.nudge(reason);
     ctx.status(202);
     json(ctx, Map.of("nudged", reason));
+  }
+
+  /**
+   * The section each host's supervisord.conf needs so its events reach this server: the URL is the
+   * one the request came to unless {@code url} says otherwise; {@code java}, {@code classpath},
+   * {@code token_file} and {@code ca_file} are the host's paths (defaults: the usual install).
+   */
+  private void listenerSection(Context ctx) {
+    String url = Optional.ofNullable(ctx.queryParam("url"))
+        .orElseGet(() -> ctx.scheme() + "://" + ctx.host() + "/api/supervisor-events");
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(url);
+    } catch (java.net.URISyntaxException e) {
+      throw InvalidValueException.of("url", url, "is not a URL");
+    }
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+      throw InvalidValueException.of("url", url, "must be an http:// or https:// URL with a host");
+    }
+    String text = io.velociraptor.supervisor.events.EventListenerSection.render(
+        io.velociraptor.supervisor.events.EventListenerSection.NAME,
+        Optional.ofNullable(ctx.queryParam("java")).orElse("/usr/bin/java"),
+        Optional.ofNullable(ctx.queryParam("classpath")).orElse("/opt/vr/vr.jar"), uri,
+        Path.of(Optional.ofNullable(ctx.queryParam("token_file")).orElse("/etc/vr/events.token")),
+        Optional.ofNullable(ctx.queryParam("ca_file")).map(Path::of), Optional.empty());
+    ctx.contentType("text/plain; charset=utf-8");
+    ctx.result(text);
   }
 
   @SuppressWarnings("unchecked")

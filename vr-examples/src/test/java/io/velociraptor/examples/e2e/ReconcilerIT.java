@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A started {@link Reconciler} over the real components of {@link E2eWorld} repairs the swarm
  * without a command, while a client requests through nginx all along and sees no failed request:
- * a proc stopped by hand behind vr's back, a proc whose periodic uptest starts failing (taken out
+ * a proc whose processes are killed by hand with SIGKILL until Supervisor gives up on it (FATAL), a proc whose periodic uptest starts failing (taken out
  * of the pool, replaced, retired), then a host whose supervisord was killed (its procs re-placed
  * on the other hosts once the grace has passed). Each repair is a persisted run whose first
  * message says why.
@@ -104,6 +104,61 @@ class ReconcilerIT {
     return action;
   }
 
+  /**
+   * Kills the program's process group with SIGKILL (Supervisor makes each program a group leader,
+   * so the proc's children die too, as an OOM kill or an operator's {@code kill -9} of the proc
+   * would have them), and again each time Supervisor starts it anew, until Supervisor reports it
+   * FATAL. A kill while STARTING is a failed start try: the program's {@code startretries} (3) of
+   * them make it FATAL. A kill that comes too late (the proc reached RUNNING) only makes Supervisor
+   * restart it and count again, so a slow machine takes longer but still gets there.
+   *
+   * @return how many times it killed
+   */
+  private static int killUntilSupervisorGivesUp(E2eHost host, String program) {
+    var supervisor = host.supervisord.client();
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    long killed = -1;
+    int kills = 0;
+    while (true) {
+      var info = supervisor.getProcessInfo(program);
+      if (info.state() == ProcState.FATAL) {
+        return kills;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s killing " + program + " on " + host.name
+            + " until FATAL, after " + kills + " kills; last seen: " + info);
+      }
+      long pid = info.pid().orElse(0);
+      if ((info.state() == ProcState.STARTING || info.state() == ProcState.RUNNING) && pid > 0 && pid != killed) {
+        killGroup(pid);
+        killed = pid;
+        kills++;
+      }
+      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+    }
+  }
+
+  /** {@code kill -KILL -- -pid}: the process group whose leader is that pid. */
+  private static void killGroup(long pid) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + pid).redirectErrorStream(true).start();
+      String out = new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!kill.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        kill.destroyForcibly();
+        throw new AssertionError("kill -KILL -- -" + pid + " did not return in 30 s");
+      }
+      // the group may already be gone (the proc died between the look and the kill): the next look sees it
+      if (kill.exitValue() != 0 && !out.contains("No such process")) {
+        throw new AssertionError("kill -KILL -- -" + pid + " failed (" + kill.exitValue() + "): " + out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted killing " + pid, e);
+    }
+  }
+
   /** Makes the proc's page at / (what its uptest fetches) say it is not ready; nginx's path /web/ still answers. */
   private static void breakUptestOf(String hostAndProgram) {
     String[] hp = hostAndProgram.split("/", 2);
@@ -117,7 +172,7 @@ class ReconcilerIT {
   }
 
   @Test
-  void aStoppedProcAProcFailingItsUptestAndAHostWhoseSupervisordDiedAreRepairedWithoutACommandAndNoRequestFails() {
+  void aKilledProcAProcFailingItsUptestAndAHostWhoseSupervisordDiedAreRepairedWithoutACommandAndNoRequestFails() {
     Swarm swarm = world.swarm("heal", 3).build();
     List<ReconcileEvent> events = Collections.synchronizedList(new ArrayList<>());
     try (Dispatcher d = world.dispatcher()) {
@@ -127,17 +182,22 @@ class ReconcilerIT {
           .hostGrace(Duration.ofSeconds(3)).uptestInterval(Duration.ofSeconds(1)).uptestFailures(2)
           .listener(events::add).build()) {
         r.start();
-        // (a) a proc stopped behind vr's back: Supervisor reports it STOPPING, then STOPPED; a pass replaces it
+        // (a) a proc's processes killed by hand with SIGKILL, again each time Supervisor restarts them, until
+        // Supervisor gives up (FATAL: its start retries spent). The reconciler is paused meanwhile so that what it
+        // repairs is the proc Supervisor gave up on, not a transient EXITED between two kills; resumed, its next
+        // pass replaces the proc with no command and no nudge.
         String victim = procs(swarm, ProcState.RUNNING).first();
         String[] hp = victim.split("/", 2);
-        world.procs.stop(world.fleet.host(HostName.of(hp[0])), ProcName.parse(hp[1]));
-        r.nudge("proc " + hp[1] + " stopped");
-        await("the stopped proc replaced", () -> {
+        r.pause();
+        int kills = killUntilSupervisorGivesUp(world.host(hp[0]), hp[1]);
+        assertThat(kills).as("SIGKILLs until FATAL (one while RUNNING, then one per start try)").isGreaterThanOrEqualTo(4);
+        r.resume();
+        await("the killed, FATAL proc replaced", () -> {
           TreeSet<String> running = procs(swarm, ProcState.RUNNING);
-          return running.size() == 3 && !running.contains(victim) && procs(swarm, ProcState.STOPPED).isEmpty()
+          return running.size() == 3 && !running.contains(victim) && procs(swarm, ProcState.FATAL).isEmpty()
               && world.store.activeRun(swarm.id()).isEmpty();
         }, () -> procs(swarm, ProcState.RUNNING) + " " + r.status());
-        repairedBecause(swarm, events, "reconcile: .*proc \\Q" + hp[1] + "\\E STOPP(ED|ING) on " + hp[0] + ".*");
+        repairedBecause(swarm, events, "reconcile: .*proc \\Q" + hp[1] + "\\E FATAL on " + hp[0] + ".*");
 
         // (c) one proc's uptest starts failing: after 2 failed periodic uptests it is replaced, then retired
         String sick = procs(swarm, ProcState.RUNNING).first();

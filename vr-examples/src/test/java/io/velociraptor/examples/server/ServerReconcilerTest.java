@@ -135,8 +135,46 @@ class ServerReconcilerTest {
     assertThat(nudged.statusCode()).as(nudged.body()).isEqualTo(202);
     assertThat(json(nudged)).isEqualTo(Map.of("nudged",
         "supervisor: PROCESS_STATE_FATAL java_hello-1-c1-web-000000000000-20000"));
-    // the next scheduled pass is an hour away: a pass at t1 is the nudge's
-    awaitPassAt(t1);
+    // the next scheduled pass is an hour away: a pass at t1 is the nudge's, and says so
+    Map<String, Object> nudgedPass = awaitPassAt(t1);
+    assertThat(nudgedPass).containsEntry("last_pass_reason",
+        "nudged: supervisor: PROCESS_STATE_FATAL java_hello-1-c1-web-000000000000-20000");
+  }
+
+  @Test
+  void theServerWritesTheEventListenerSectionForAHostWithItsOwnUrl() throws Exception {
+    HttpResponse<String> r = send("GET", "/api/supervisor-events/listener?classpath=/srv/vr/vr.jar"
+        + "&token_file=/etc/vr/t.token", READ, null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+    assertThat(r.body()).isEqualTo(io.velociraptor.supervisor.events.EventListenerSection.render("vr-events",
+        "/usr/bin/java", "/srv/vr/vr.jar", server.url().resolve("/api/supervisor-events"), Path.of("/etc/vr/t.token"),
+        java.util.Optional.empty(), java.util.Optional.empty()));
+    HttpResponse<String> https = send("GET", "/api/supervisor-events/listener?url="
+        + java.net.URLEncoder.encode("https://vr.example:7070/api/supervisor-events", "UTF-8") + "&ca_file=/etc/vr/ca.pem",
+        READ, null);
+    assertThat(https.body()).contains("'--post' 'https://vr.example:7070/api/supervisor-events'")
+        .contains("'--ca-file' '/etc/vr/ca.pem'");
+    HttpResponse<String> bad = send("GET", "/api/supervisor-events/listener?url=ftp://x/", READ, null);
+    assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+    assertThat(bad.body()).contains("url").contains("ftp://x/");
+    assertThat(send("GET", "/api/supervisor-events/listener", null, null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void aSwarmsOwnUptestIntervalIsInItsJson() throws Exception {
+    io.velociraptor.core.model.Swarm s = io.velociraptor.core.model.Swarm.builder()
+        .id(io.velociraptor.core.model.SwarmId.of("uptestiv")).app(io.velociraptor.core.model.AppName.of("java_hello"))
+        .version(io.velociraptor.core.model.Version.of("1")).config(io.velociraptor.core.model.ConfigName.of("often"))
+        .procType(io.velociraptor.core.model.ProcTypeName.of("web")).squad(io.velociraptor.core.model.SquadName.of("s"))
+        .uptestIntervalSeconds(15).build();
+    fleet.store().putSwarm(s);
+    try {
+      Map<?, ?> shown = (Map<?, ?>) json(send("GET", "/api/swarms/java_hello-often-web", READ, null));
+      assertThat(shown.get("uptest_interval_seconds")).isEqualTo(15);
+    } finally {
+      fleet.store().deleteSwarm(s.id());
+    }
   }
 
   @Test
