@@ -27,7 +27,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The CLI as a client of a real {@code vr serve} (VrServer over a private supervisord, host h1),
  * run in-process with {@code --server} and a token file: the same output as locally, text and
- * JSON, the server's errors as the CLI's, and two clients sharing the server's swarm locks.
+ * JSON, the server's errors as the CLI's, two clients sharing the server's swarm locks (the
+ * first's run held at {@link ServedFleet}'s uptest gate), a build through the server, and
+ * promote, revert and rollback of a canary swarm.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RemoteCliIT {

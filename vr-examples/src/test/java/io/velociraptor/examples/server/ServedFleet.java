@@ -14,6 +14,7 @@ import io.velociraptor.examples.ExampleFiles;
 import io.velociraptor.examples.cli.Fleet;
 import io.velociraptor.examples.cli.PrivateSupervisords;
 import io.velociraptor.examples.cli.VrConfig;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -217,7 +218,7 @@ public final class ServedFleet implements AutoCloseable {
   }
 
   /** Closes the gate: from now on an uptest of a new proc waits at it until {@link #release()}. */
-  public void hold() throws java.io.IOException {
+  public void hold() throws IOException {
     Files.deleteIfExists(dir.resolve("gate/release"));
     try (var reached = Files.list(dir.resolve("gate"))) {
       for (Path p : reached.toList()) {
@@ -232,14 +233,14 @@ public final class ServedFleet implements AutoCloseable {
     await("an uptest of a new proc to reach the closed gate in " + dir.resolve("gate"), () -> {
       try (var files = Files.list(dir.resolve("gate"))) {
         return files.anyMatch(p -> p.getFileName().toString().startsWith("reached."));
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     }, Duration.ofMinutes(5));
   }
 
   /** Opens the gate: the waiting uptests pass, and later ones pass at once. */
-  public void release() throws java.io.IOException {
+  public void release() throws IOException {
     Files.deleteIfExists(dir.resolve("gate/hold"));
     Files.writeString(dir.resolve("gate/release"), "");
   }
@@ -381,36 +382,43 @@ public final class ServedFleet implements AutoCloseable {
     }
   }
 
-  /** Stops the server, the reconciler, the fleet and the supervisords, then removes the directory; each even if one before failed. */
+  /**
+   * Opens the gate (a gate a failed test left closed would hold the server's run, and its close),
+   * then stops the server, the reconciler, the fleet and the supervisords and removes the
+   * directory: each even if one before failed, the first failure thrown with the others suppressed.
+   */
   @Override
-  public void close() throws java.io.IOException {
-    try {
+  public void close() throws IOException {
+    Throwable failed = null;
+    AutoCloseable[] parts = {() -> {
       if (Files.isDirectory(dir.resolve("gate"))) {
-        release(); // a gate a failed test left closed would hold the server's run, and its close, for a minute
+        release();
       }
-      if (server != null) {
-        server.close();
-      }
-    } finally {
+    }, server, reconciler, fleet, supervisors, () -> FileTrees.deleteTree(dir)};
+    for (AutoCloseable part : parts) {
       try {
-        if (reconciler != null) {
-          reconciler.close();
+        if (part != null) {
+          part.close();
         }
-      } finally {
-        try {
-          if (fleet != null) {
-            fleet.close();
-          }
-        } finally {
-          try {
-            if (supervisors != null) {
-              supervisors.close();
-            }
-          } finally {
-            FileTrees.deleteTree(dir);
-          }
+      } catch (Exception | Error e) {
+        if (failed == null) {
+          failed = e;
+        } else {
+          failed.addSuppressed(e);
         }
       }
+    }
+    if (failed instanceof IOException io) {
+      throw io;
+    }
+    if (failed instanceof RuntimeException re) {
+      throw re;
+    }
+    if (failed instanceof Error err) {
+      throw err;
+    }
+    if (failed != null) {
+      throw new IOException("closing the served fleet in " + dir + " failed: " + failed, failed);
     }
   }
 }

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The API of {@code vr serve} over real HTTP against one private supervisord (host h1) and a host
- * whose supervisord is down (h2), one server for the class: auth, a dispatch from PUT to done,
- * plan, the error statuses, proc logs, delete, and the OpenAPI document against the real routes.
+ * whose supervisord is down (h2), one server for the class ({@link ServedFleet}): auth, a dispatch
+ * from PUT to done, plan, the error statuses, proc logs, delete, the OpenAPI document against the
+ * real routes, a build, and a canary rollout promoted, reverted and rolled back over HTTP.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServerApiIT {
