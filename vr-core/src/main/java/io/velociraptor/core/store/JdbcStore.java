@@ -426,10 +426,22 @@ public final class JdbcStore extends RecordStore {
    * its dispatcher's step, and the dispatcher gives the run up: this store stops renewing its
    * lease and, once the database answers again (the next change through this store, or the next
    * renewal), fails it and so frees its swarm and port locks, instead of leaving it to the lease.
+   * A later change of the run that succeeds (its dispatcher only warned and carried on) takes it
+   * back. A finished run's lease ends at once.
    */
   private SwarmRun onRun(String runId, Supplier<SwarmRun> change) {
     try {
-      return change.get();
+      SwarmRun changed = change.get();
+      if (changed.state().isTerminal()) {
+        leased.remove(runId);
+        abandoned.remove(runId);
+      } else {
+        Abandoned given = abandoned.remove(runId);
+        if (given != null) {
+          leased.put(runId, given.owner()); // its dispatcher carried on after all (it only warned)
+        }
+      }
+      return changed;
     } catch (StoreException e) {
       if (e.getCause() instanceof SQLException && tx.get() == null) {
         SwarmRun.Owner owner = leased.remove(runId);
