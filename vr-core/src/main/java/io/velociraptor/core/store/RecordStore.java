@@ -97,11 +97,22 @@ abstract class RecordStore implements Store {
   /** Deletes a record; whether it existed. Called only inside {@link #atomically}. */
   abstract boolean delete(String collection, String key);
 
+  /** The names of the collections that hold records (any order). Safe outside {@link #atomically}. */
+  abstract List<String> collections();
+
   /** Runs work holding the store's exclusive lock (reentrant). */
   abstract <T> T atomically(String operation, Supplier<T> work);
 
   /** Where the store is, for messages. */
   abstract String location();
+
+  /**
+   * Whether a failure to read one record of a list may skip it (a corrupt record) rather than
+   * fail the list: a store whose storage went away must fail, not return part of a list.
+   */
+  boolean skippable(StoreException e) {
+    return true;
+  }
 
   // ---- plain records ----------------------------------------------------------------------
 
@@ -129,6 +140,9 @@ abstract class RecordStore implements Store {
       try {
         get(collection, key, type).ifPresent(out::add);
       } catch (StoreException e) {
+        if (!skippable(e)) {
+          throw e;
+        }
         LOG.warn("skipping an unreadable record: {}", e.getMessage());
       }
     }
