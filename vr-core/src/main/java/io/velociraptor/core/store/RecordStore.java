@@ -561,6 +561,7 @@ abstract class RecordStore implements Store {
       return new Reclaimed(tx.failed, tx.released);
     });
   }
+
   /**
    * Copies a finished run into this store's history as it is (id, times, steps and all), for
    * moving a store's history to another store ({@code vr store migrate}); the swarm's run numbers
