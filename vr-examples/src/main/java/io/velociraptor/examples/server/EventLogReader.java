@@ -13,9 +13,9 @@ import java.util.concurrent.locks.LockSupport;
  * so two appends in flight at once may commit out of order: id 6 can be visible before id 5. A
  * reader that simply went on after 6 would never see 5. This one stops at a hole in the ids and
  * gives what follows only once the hole is filled or has stayed open for {@link #HOLE_WAIT} (an
- * append that failed and will never commit; appends take milliseconds). The first read takes the
- * log as it finds it (older events are dropped by the log's retention). Not thread-safe: one
- * reader per follower.
+ * append that failed and will never commit; appends take milliseconds). A reader from the log's
+ * start takes its first event as it finds it (older events are dropped by the log's retention).
+ * Not thread-safe: one reader per follower.
  */
 public final class EventLogReader {
   /** How long a hole in the ids holds back the events after it. */
@@ -25,7 +25,8 @@ public final class EventLogReader {
 
   private final JdbcEventLog log;
   private long last;
-  private boolean first = true;
+  /** From the log's start, whatever its first id is: older events may be gone (retention). */
+  private boolean first;
   private long holeSince;
 
   /**
@@ -37,6 +38,7 @@ public final class EventLogReader {
   public EventLogReader(JdbcEventLog log, long after) {
     this.log = log;
     this.last = after;
+    this.first = after == 0;
   }
 
   /** @return the id of the last event returned (or the one the reader began after) */
