@@ -5,12 +5,18 @@
 #   ./vr-core/bench.sh cpu             thread CPU time per plan and the JVM's peak heap
 #   ./vr-core/bench.sh rollout [args]  JMH: staged planning at max_parallel 10% beside the single diff, 1,000 hosts
 #   ./vr-core/bench.sh rollout-cpu     the same two (and the staging alone) as thread CPU time
+#   ./vr-core/bench.sh store [args]    JMH StoreBench: PostgreSQL (a private cluster), file and in-memory stores
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = rollout ]; then
   shift
   exec ./mvnw -B -ntp -q -pl vr-core -Pbench -DskipTests test-compile exec:exec@bench \
     "-Dbench.args=RolloutBenchmark -p hosts=1000 -rf json -rff target/jmh-rollout.json $*"
+fi
+if [ "${1:-}" = store ]; then
+  shift
+  exec ./mvnw -B -ntp -q -pl vr-core -Pbench -DskipTests test-compile exec:exec@bench \
+    "-Dbench.args=StoreBench -rf json -rff target/jmh-store.json $*"
 fi
 if [ "${1:-}" = rollout-cpu ]; then
   exec ./mvnw -B -ntp -q -pl vr-core -Pbench -DskipTests test-compile exec:exec@rollout-cpu

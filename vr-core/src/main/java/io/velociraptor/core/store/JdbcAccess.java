@@ -159,6 +159,12 @@ final class JdbcAccess {
    */
   static boolean isTransient(SQLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && s.getSQLState() != null
+          && (s.getSQLState().startsWith("28") || s.getSQLState().equals("3D000"))) {
+        return false; // refused credentials or no such database: trying again will not help
+      }
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SQLException s) {
         String state = s.getSQLState();
         if (state != null && (state.startsWith("08") || state.equals("40001") || state.equals("40P01")
@@ -201,7 +207,18 @@ final class JdbcAccess {
   /** The failure as a person reads it: its message and SQLState (never the connection's password). */
   static String describe(SQLException e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return message + (e.getSQLState() == null ? "" : " [SQLState " + e.getSQLState() + "]");
+    String out = message + (e.getSQLState() == null ? "" : " [SQLState " + e.getSQLState() + "]");
+    // the pool's "connection is not available" hides why: the driver's failure underneath
+    SQLException root = e;
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof SQLException s) {
+        root = s;
+      }
+    }
+    if (root != e && root.getMessage() != null) {
+      out += ": " + root.getMessage() + (root.getSQLState() == null ? "" : " [SQLState " + root.getSQLState() + "]");
+    }
+    return out;
   }
 
   static void rollbackQuietly(Connection c) {

@@ -259,18 +259,12 @@ public final class JdbcEventLog {
 
   /** PostgreSQL's {@code PGConnection.getNotifications(int)}, found without compiling against the driver. */
   private static Method notificationsMethod(Connection raw) {
-    for (Class<?> k = raw.getClass(); k != null; k = k.getSuperclass()) {
-      for (Class<?> i : k.getInterfaces()) {
-        if (i.getName().equals("org.postgresql.PGConnection")) {
-          try {
-            return i.getMethod("getNotifications", int.class);
-          } catch (NoSuchMethodException e) {
-            return null;
-          }
-        }
-      }
+    try {
+      Class<?> pg = Class.forName("org.postgresql.PGConnection", false, raw.getClass().getClassLoader());
+      return pg.isInstance(raw) ? pg.getMethod("getNotifications", int.class) : null;
+    } catch (ClassNotFoundException | NoSuchMethodException e) {
+      return null;
     }
-    return null;
   }
 
   void close() {

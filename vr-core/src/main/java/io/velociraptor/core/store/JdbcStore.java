@@ -79,6 +79,7 @@ public final class JdbcStore extends RecordStore {
   private final Clock clock;
   private final ThreadLocal<Connection> tx = new ThreadLocal<>();
   private final Map<String, SwarmRun.Owner> leased = new ConcurrentHashMap<>();
+  private final Map<String, Abandoned> abandoned = new ConcurrentHashMap<>();
   private final ScheduledExecutorService renewer;
   private final JdbcEventLog events;
   private final int schemaVersion;
@@ -375,6 +376,7 @@ public final class JdbcStore extends RecordStore {
   @Override
   public BeginRun tryBeginRun(SwarmId swarm, String traceId, SwarmRun.Owner owner) {
     return atomically("begin a run of swarm " + swarm, () -> {
+      settleAbandoned();
       BeginRun begun = super.tryBeginRun(swarm, traceId, owner);
       if (begun instanceof BeginRun.Started started) {
         holdLease(started.run());
@@ -391,6 +393,94 @@ public final class JdbcStore extends RecordStore {
       holdLease(resumed);
       return resumed;
     });
+  }
+
+  @Override
+  public SwarmRun transition(String runId, io.velociraptor.core.model.RunState state, String message) {
+    return onRun(runId, () -> super.transition(runId, state, message));
+  }
+
+  @Override
+  public SwarmRun recordStep(String runId, io.velociraptor.core.model.RunStep step) {
+    return onRun(runId, () -> super.recordStep(runId, step));
+  }
+
+  @Override
+  public SwarmRun recordPlan(String runId, String planJson) {
+    return onRun(runId, () -> super.recordPlan(runId, planJson));
+  }
+
+  @Override
+  public SwarmRun recordTarget(String runId, io.velociraptor.core.model.Swarm swarm,
+      Optional<io.velociraptor.core.model.ReleaseHash> release) {
+    return onRun(runId, () -> super.recordTarget(runId, swarm, release));
+  }
+
+  @Override
+  public SwarmRun heartbeat(String runId) {
+    return onRun(runId, () -> super.heartbeat(runId));
+  }
+
+  /**
+   * A change of a run that failed for the database (unreachable, a timeout, a lost commit) fails
+   * its dispatcher's step, and the dispatcher gives the run up: this store stops renewing its
+   * lease and, once the database answers again (the next change through this store, or the next
+   * renewal), fails it and so frees its swarm and port locks, instead of leaving it to the lease.
+   * A later change of the run that succeeds (its dispatcher only warned and carried on) takes it
+   * back. A finished run's lease ends at once.
+   */
+  private SwarmRun onRun(String runId, Supplier<SwarmRun> change) {
+    try {
+      SwarmRun changed = change.get();
+      if (changed.state().isTerminal()) {
+        leased.remove(runId);
+        abandoned.remove(runId);
+      } else {
+        Abandoned given = abandoned.remove(runId);
+        if (given != null) {
+          leased.put(runId, given.owner()); // its dispatcher carried on after all (it only warned)
+        }
+      }
+      return changed;
+    } catch (StoreException e) {
+      if (e.getCause() instanceof SQLException && tx.get() == null) {
+        SwarmRun.Owner owner = leased.remove(runId);
+        if (owner != null) {
+          abandoned.put(runId, new Abandoned(owner, e.getMessage()));
+          LOG.warn("run {}: its dispatcher's step failed for the database; it is given up and failed as soon as {}"
+              + " answers", runId, db.location());
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** A run given up by its dispatcher because the database failed, and why. */
+  private record Abandoned(SwarmRun.Owner owner, String why) {}
+
+  /** Fails (in the current transaction) the runs given up since the database failed. */
+  private void settleAbandoned() {
+    for (Map.Entry<String, Abandoned> e : new ArrayList<>(abandoned.entrySet())) {
+      String runId = e.getKey();
+      Optional<SwarmRun> run = status(runId);
+      if (run.isPresent() && !run.get().state().isTerminal() && run.get().owner().equals(e.getValue().owner())) {
+        try {
+          super.transition(runId, io.velociraptor.core.model.RunState.FAILED,
+              "abandoned: its dispatcher gave it up when the database failed (" + e.getValue().why() + ")");
+          LOG.warn("failed run {}, given up by its dispatcher when the database failed", runId);
+        } catch (io.velociraptor.core.model.InvalidValueException raced) {
+          LOG.debug("run {} moved on meanwhile: {}", runId, raced.getMessage());
+        }
+      }
+      abandoned.remove(runId);
+      inTx(c -> {
+        try (PreparedStatement ps = db.prepare(c, "DELETE FROM vr_leases WHERE run_id = ? AND store_instance = ?")) {
+          ps.setString(1, runId);
+          ps.setString(2, instanceId);
+          return ps.executeUpdate();
+        }
+      });
+    }
   }
 
   /** Records (in the transaction) that this store renews the run's lease, and starts renewing it. */
@@ -428,11 +518,12 @@ public final class JdbcStore extends RecordStore {
    * transaction), and forgets the runs that finished, were reclaimed or resumed by another owner.
    */
   void renewLeases() {
-    if (closed || leased.isEmpty()) {
+    if (closed || (leased.isEmpty() && abandoned.isEmpty())) {
       return;
     }
     try {
       atomically("renew run leases", () -> {
+        settleAbandoned();
         for (Map.Entry<String, SwarmRun.Owner> e : new ArrayList<>(leased.entrySet())) {
           String runId = e.getKey();
           Optional<SwarmRun> run = status(runId);
@@ -450,7 +541,7 @@ public final class JdbcStore extends RecordStore {
           if (run.get().state().isPaused()) {
             continue; // a paused run is never stale: it waits for an operator
           }
-          SwarmRun renewed = heartbeat(runId);
+          SwarmRun renewed = super.heartbeat(runId);
           inTx(c -> {
             upsertLease(c, renewed);
             return null;

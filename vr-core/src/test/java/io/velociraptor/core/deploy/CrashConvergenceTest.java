@@ -9,6 +9,7 @@ import io.velociraptor.core.spi.Balancer;
 import io.velociraptor.core.spi.ContainerRuntime;
 import io.velociraptor.core.spi.ProcController;
 import io.velociraptor.core.spi.Store;
+import io.velociraptor.core.store.InMemoryStore;
 import io.velociraptor.core.store.RunOwners;
 import io.velociraptor.core.testing.CrashInjector;
 import java.util.Set;
@@ -21,11 +22,16 @@ import org.junit.jupiter.api.Test;
  * the desired state and leaks nothing: no port locks, programs, proc directories or pool members.
  */
 class CrashConvergenceTest {
+  /** A new, empty store for one world; {@link JdbcCrashConvergenceTest} runs the same on PostgreSQL. */
+  Store newStore() {
+    return InMemoryStore.create();
+  }
+
   @Test
   void aDispatcherKilledBetweenAnyTwoStepsIsFinishedByTheNextDispatchWithNothingLeaked() throws Exception {
     int crashes = 0;
     for (int crashAt = 1; crashAt < 500; crashAt++) {
-      try (DispatchWorld world = new DispatchWorld()) {
+      try (DispatchWorld world = new DispatchWorld(false, newStore())) {
         try (Dispatcher d = world.dispatcher()) {
           assertThat(d.dispatch(DispatchWorld.swarm().build()).succeeded()).isTrue();
         }

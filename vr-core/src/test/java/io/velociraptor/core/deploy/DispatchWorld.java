@@ -42,7 +42,7 @@ final class DispatchWorld implements AutoCloseable {
 
   final InMemoryHosts hosts = new InMemoryHosts();
   final InMemoryContainerRuntime runtime = new InMemoryContainerRuntime();
-  final InMemoryStore store = InMemoryStore.create();
+  final Store store;
   final InMemoryBalancer balancer = InMemoryBalancer.of(BALANCER);
   final List<Host> hostList = new ArrayList<>();
   final Map<HostName, CommandRunner> runners = new TreeMap<>();
@@ -58,6 +58,15 @@ final class DispatchWorld implements AutoCloseable {
    *     ports 5000-5009, 5010-5019 and 5020-5029
    */
   DispatchWorld(boolean oneMachine) {
+    this(oneMachine, InMemoryStore.create());
+  }
+
+  /**
+   * @param oneMachine as above
+   * @param store the store to dispatch with (closed with the world)
+   */
+  DispatchWorld(boolean oneMachine, Store store) {
+    this.store = store;
     List<HostName> names = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
       Host h = oneMachine
@@ -153,6 +162,7 @@ final class DispatchWorld implements AutoCloseable {
   @Override
   public void close() {
     runners.values().forEach(CommandRunner::close);
+    store.close();
   }
 
   /** The fewest routed running procs and the most procs of ours seen at any event: sample it from a listener. */
