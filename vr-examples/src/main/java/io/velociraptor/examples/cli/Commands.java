@@ -1195,14 +1195,22 @@ final class Commands {
       return offset;
     }
 
-    /** @return the event's progress line, or null for one that another event of the run says */
+    /**
+     * @return the event's progress line, or null for one that another event of the run says; a
+     *     reconciler's event (in the database's log, which vr serve appends to) as its description
+     */
     private static String human(String line) {
       try {
         DispatchEvent e = VrJson.readJson(line, DispatchEvent.class);
         Optional<String> text = e instanceof DispatchEvent.Planned p ? Optional.of(p.summary()) : Views.progress(e);
         return text.map(t -> e.at() + "  " + e.runId() + "  " + t).orElse(null);
-      } catch (RuntimeException unreadable) {
-        return line;
+      } catch (RuntimeException notADispatchEvent) {
+        try {
+          io.velociraptor.core.deploy.ReconcileEvent r = VrJson.readJson(line, io.velociraptor.core.deploy.ReconcileEvent.class);
+          return r.at() + "  reconciler  " + r.describe();
+        } catch (RuntimeException unreadable) {
+          return line;
+        }
       }
     }
   }

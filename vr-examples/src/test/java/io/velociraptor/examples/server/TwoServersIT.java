@@ -360,4 +360,25 @@ class TwoServersIT {
     assertThat(actions).as("one reconcile action across both servers").singleElement()
         .satisfies(e -> assertThat(e.json()).contains(repair.id()));
   }
+
+  @Test
+  @Order(5)
+  void vrEventsWithEitherConfigPrintsTheDatabaseLogWithTheReconcilersRepair() throws Exception {
+    for (String name : List.of("a", "b")) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream old = System.out;
+      int exit;
+      synchronized (System.class) {
+        System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+          exit = io.velociraptor.examples.cli.VrMain.run("--config", dir.resolve(name + "/vr.yaml").toString(), "events");
+        } finally {
+          System.setOut(old);
+        }
+      }
+      String text = out.toString(StandardCharsets.UTF_8);
+      assertThat(exit).as(text).isZero();
+      assertThat(text).contains(runId + "  done: ").containsPattern("reconciler  swarm " + SWARM + ": run \\S+ done \\(reconcile: ");
+    }
+  }
 }
