@@ -242,6 +242,11 @@ public final class PostgresCluster implements AutoCloseable {
     }
   }
 
+  /** The cluster's temporary directory (data, socket, logs), for tests. */
+  Path directory() {
+    return base;
+  }
+
   /** The cluster's data directory and port, for messages. */
   @Override
   public String toString() {

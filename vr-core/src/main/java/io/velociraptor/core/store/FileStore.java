@@ -263,6 +263,27 @@ public final class FileStore extends RecordStore {
     return out;
   }
 
+  /** Directories (up to two deep, as {@code builds/<app>}) that hold records, decoded. */
+  @Override
+  List<String> collections() {
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> paths = Files.walk(dir, 2)) {
+      for (Path d : (Iterable<Path>) paths.filter(Files::isDirectory).filter(p -> !p.equals(dir))::iterator) {
+        Path rel = dir.relativize(d);
+        List<String> segments = new ArrayList<>();
+        for (Path segment : rel) {
+          segments.add(decode(segment.toString()));
+        }
+        if (!rel.getFileName().toString().startsWith(".")) {
+          out.add(String.join("/", segments));
+        }
+      }
+    } catch (IOException e) {
+      throw new StoreException(dir.toString(), "list", "cannot list the store's directories: " + why(e), e);
+    }
+    return out;
+  }
+
   @Override
   void write(String collection, String key, String json) {
     Path d = collectionDir(collection);

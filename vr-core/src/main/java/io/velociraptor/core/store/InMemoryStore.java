@@ -52,6 +52,12 @@ public final class InMemoryStore extends RecordStore {
   }
 
   @Override
+  List<String> collections() {
+    return locked(() -> records.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(java.util.Map.Entry::getKey)
+        .toList());
+  }
+
+  @Override
   void write(String collection, String key, String json) {
     records.computeIfAbsent(collection, c -> new TreeMap<>()).put(key, json);
   }

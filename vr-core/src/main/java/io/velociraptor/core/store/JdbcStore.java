@@ -261,6 +261,95 @@ public final class JdbcStore extends RecordStore {
   }
 
   @Override
+  List<String> collections() {
+    return query("list collections", c -> {
+      try (PreparedStatement ps = db.prepare(c, "SELECT DISTINCT collection FROM vr_records");
+          ResultSet rs = ps.executeQuery()) {
+        List<String> out = new ArrayList<>();
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+        return out;
+      }
+    });
+  }
+
+  /**
+   * Copies every record of a file (or in-memory) store into this database, verbatim: apps,
+   * swarms, builds, releases, run history, and the live record (port locks, live runs, run
+   * numbers), in one transaction; then reads each back and compares. Repeating it is harmless
+   * (a record already copied is written again, unchanged). Live runs copied from a file store
+   * keep their owners and times, so this store's lease reclaims those no process renews.
+   *
+   * @param source a {@link FileStore} or {@link InMemoryStore}
+   * @return per collection, how many records were copied and verified
+   * @throws IllegalArgumentException if the source is another kind of store
+   * @throws StoreException if this database already has other live runs or port locks (copy
+   *     into a fresh database, or finish them first), a record reads back different, or the
+   *     database is unreachable
+   */
+  public java.util.SortedMap<String, Integer> copyFrom(io.velociraptor.core.spi.Store source) {
+    if (!(source instanceof RecordStore from) || source instanceof JdbcStore) {
+      throw new IllegalArgumentException("copyFrom takes a FileStore or an InMemoryStore, not " + source);
+    }
+    java.util.TreeMap<String, java.util.TreeMap<String, String>> records = new java.util.TreeMap<>();
+    for (String collection : from.collections()) {
+      java.util.TreeMap<String, String> byKey = new java.util.TreeMap<>();
+      for (String key : from.keys(collection)) {
+        from.read(collection, key).ifPresent(json -> byKey.put(key, json));
+      }
+      if (!byKey.isEmpty()) {
+        records.put(collection, byKey);
+      }
+    }
+    String operation = "copy the records of " + from.location();
+    atomically(operation, () -> {
+      Optional<String> live = read(META, LIVE);
+      Optional<String> theirs = Optional.ofNullable(records.getOrDefault(META, new java.util.TreeMap<>()).get(LIVE));
+      if (live.isPresent() && !live.equals(theirs)) {
+        if (!isEmptyLive(live.get())) {
+          throw new StoreException(db.location(), operation, "the database already has live runs or port locks of"
+              + " its own; copy into a fresh database, or let those runs finish and their locks go first", null);
+        }
+        // keep the database's run numbers where they are higher: a new run must never reuse an id
+        LiveState mine = io.velociraptor.core.json.VrJson.readJson(live.get(), LiveState.class);
+        LiveState merged = theirs.map(j -> io.velociraptor.core.json.VrJson.readJson(j, LiveState.class))
+            .orElseGet(LiveState::empty);
+        for (Map.Entry<String, Long> n : mine.runNumbers().entrySet()) {
+          if (merged.runNumbers().getOrDefault(n.getKey(), 0L) < n.getValue()) {
+            merged = merged.withRunNumber(n.getKey(), n.getValue());
+          }
+        }
+        records.computeIfAbsent(META, k -> new java.util.TreeMap<>()).put(LIVE,
+            io.velociraptor.core.json.VrJson.writeJson(merged));
+      }
+      records.forEach((collection, byKey) -> byKey.forEach((key, json) -> write(collection, key, json)));
+      return null;
+    });
+    java.util.TreeMap<String, Integer> counts = new java.util.TreeMap<>();
+    records.forEach((collection, byKey) -> {
+      byKey.forEach((key, json) -> {
+        if (!read(collection, key).equals(Optional.of(json))) {
+          throw new StoreException(db.location(), operation, "the record " + collection + "/" + key
+              + " reads back different from the copied one; another process changed it meanwhile, or the copy"
+              + " failed: run it again", null);
+        }
+      });
+      counts.put(collection, byKey.size());
+    });
+    return counts;
+  }
+
+  private static boolean isEmptyLive(String json) {
+    try {
+      LiveState live = io.velociraptor.core.json.VrJson.readJson(json, LiveState.class);
+      return live.runs().isEmpty() && live.portLocks().isEmpty();
+    } catch (RuntimeException unreadable) {
+      return false;
+    }
+  }
+
+  @Override
   void write(String collection, String key, String json) {
     inTx(c -> {
       try (PreparedStatement ps = db.prepare(c, "INSERT INTO vr_records (collection, key, json) VALUES (?, ?, ?)"

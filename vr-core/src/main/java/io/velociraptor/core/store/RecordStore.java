@@ -97,6 +97,9 @@ abstract class RecordStore implements Store {
   /** Deletes a record; whether it existed. Called only inside {@link #atomically}. */
   abstract boolean delete(String collection, String key);
 
+  /** The names of the collections that hold records (any order). Safe outside {@link #atomically}. */
+  abstract List<String> collections();
+
   /** Runs work holding the store's exclusive lock (reentrant). */
   abstract <T> T atomically(String operation, Supplier<T> work);
 
