@@ -564,34 +564,4 @@ abstract class RecordStore implements Store {
       return new Reclaimed(tx.failed, tx.released);
     });
   }
-
-  /**
-   * Copies a finished run into this store's history as it is (id, times, steps and all), for
-   * moving a store's history to another store ({@code vr store migrate}); the swarm's run numbers
-   * go on after it. A run already there is left alone.
-   *
-   * @param run a finished run
-   * @return whether it was copied (false: this store has a run of that id already)
-   * @throws IllegalArgumentException if the run is not finished
-   */
-  public boolean importRun(SwarmRun run) {
-    Objects.requireNonNull(run, "run");
-    if (!run.state().isTerminal()) {
-      throw new IllegalArgumentException("run " + run.id() + " is " + run.state().wire() + ": only a finished run"
-          + " can be copied");
-    }
-    return atomically("copy run " + run.id(), () -> {
-      if (finishedRun(run.id()).isPresent()) {
-        return false;
-      }
-      archive(run);
-      Tx tx = new Tx();
-      long number = runNumber(run.id());
-      if (tx.live.runNumbers().getOrDefault(run.swarmId().value(), 0L) < number) {
-        tx.live = tx.live.withRunNumber(run.swarmId().value(), number);
-      }
-      tx.saveIfChanged();
-      return true;
-    });
-  }
 }

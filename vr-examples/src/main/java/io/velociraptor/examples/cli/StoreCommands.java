@@ -3,14 +3,11 @@ package io.velociraptor.examples.cli;
 import io.velociraptor.core.VrException;
 import io.velociraptor.core.model.App;
 import io.velociraptor.core.model.Build;
-import io.velociraptor.core.model.HostName;
 import io.velociraptor.core.model.InvalidValueException;
-import io.velociraptor.core.model.Port;
 import io.velociraptor.core.model.PortLock;
 import io.velociraptor.core.model.Release;
 import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.SwarmRun;
-import io.velociraptor.core.spi.Store;
 import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.JdbcStore;
 import java.nio.file.Files;
@@ -20,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,8 +47,9 @@ final class StoreCommands {
       description = {"Copy a file store (apps, swarms, builds, releases, run history, port locks) into the database"
           + " the config's store: section names. Idempotent: a second run copies nothing.",
           "Refused while a run is live in the file store; stale runs and port locks are reclaimed first.",
-          "Every record is read back from the database and compared. A record the database has differently is left"
-              + " as it is and listed. Exit 0: copied and verified; 1: some records differ; 2: refused."})
+          "Every record is read back from the database and compared. If the database has a record differently,"
+              + " nothing is copied and those records are listed. Exit 0: copied and verified; 1: some records differ;"
+              + " 2: refused."})
   static final class Migrate extends Commands.Base {
     @Option(names = "--from", required = true, paramLabel = "FILESTORE_DIR",
         description = "the file store's directory (a config's store_dir)")
@@ -78,7 +75,7 @@ final class StoreCommands {
         out.put("from", dir.toString());
         out.put("to", config.store.url());
         out.put("kinds", tallies.stream().map(Tally::json).toList());
-        out.put("verified", true);
+        out.put("verified", same);
         show(out, () -> text(dir, config.store, tallies));
         return same ? VrMain.OK : VrMain.CHANGES;
       }
@@ -92,13 +89,16 @@ final class StoreCommands {
       }
       StringBuilder b = new StringBuilder("vr store migrate: " + dir + " -> " + to.url() + "\n");
       b.append(Views.table(List.of("KIND", "IN FILE STORE", "COPIED", "ALREADY THERE", "DIFFERENT"), rows));
+      boolean differs = false;
       for (Tally t : tallies) {
         for (String d : t.different()) {
-          b.append("\n").append(t.kind()).append(' ').append(d)
-              .append(": the database has a different record; left as it is");
+          differs = true;
+          b.append("\n").append(t.kind()).append(' ').append(d).append(": the database has a different record");
         }
       }
-      b.append("\nverified: every record of the file store read back from the database");
+      b.append(differs ? "\nnothing copied: the database differs from the file store in the records above;"
+          + " migrate into a fresh database, or remove those records from it first"
+          : "\nverified: every record of the file store read back from the database");
       return b.toString();
     }
   }
@@ -117,16 +117,41 @@ final class StoreCommands {
         + " swarms/, builds/, releases/, runs/): give a config's store_dir");
   }
 
+  /** One kind of record: how to name one, and how to read it from a store. */
+  record Kind<T>(String kind, List<T> records, Function<T, String> name, Function<T, Optional<T>> read) {
+    /** @return the names of the records the target has differently */
+    List<String> different() {
+      return records.stream().filter(r -> read.apply(r).filter(t -> !t.equals(r)).isPresent()).map(name).toList();
+    }
+
+    int already() {
+      return (int) records.stream().filter(r -> read.apply(r).filter(r::equals).isPresent()).count();
+    }
+
+    /** Reads every record back; one missing or different (unless it already was) fails the migration. */
+    void verify(List<String> differentBefore) {
+      for (T r : records) {
+        Optional<T> back = read.apply(r);
+        if (back.isEmpty() || !back.get().equals(r) && !differentBefore.contains(name.apply(r))) {
+          throw new VrException(kind + " " + name.apply(r) + " reads back from the database "
+              + (back.isEmpty() ? "as missing" : "differently") + " after the copy: the migration is incomplete");
+        }
+      }
+    }
+  }
+
   /**
-   * Copies every record, then reads every one back from the target. Stale runs and port locks
-   * of the source are reclaimed first, as the next dispatch on it would.
+   * Copies every record ({@link JdbcStore#copyFrom}: verbatim, in one transaction), then reads
+   * every one back through the Store API and compares; when the database has every record already,
+   * it writes nothing. Stale runs and port locks of the source are
+   * reclaimed first, as the next dispatch on it would. A record the database has differently
+   * stops the migration before anything is written (the tallies say which; nothing copied).
    *
    * @return how each kind fared
    * @throws VrException if the source has a live run (something dispatches from it now) or a record read
    *     back differs from what was written
    */
-  static List<Tally> migrate(Store source, JdbcStore target) {
-    // as the next dispatch would: a run whose owner died is failed, and locks of no live run dropped
+  static List<Tally> migrate(FileStore source, JdbcStore target) {
     source.reclaimStale();
     List<Swarm> swarms = source.swarms();
     for (Swarm s : swarms) {
@@ -137,88 +162,53 @@ final class StoreCommands {
             + " dispatches from it (stop vr serve and dispatches, or let the run finish)");
       }
     }
-    List<Tally> out = new ArrayList<>();
     List<App> apps = source.apps();
-    out.add(copy("apps", apps, a -> a.name().value(), a -> target.app(a.name()), target::putApp));
-    out.add(copy("swarms", swarms, s -> s.name() + " (" + s.id() + ")", s -> target.swarm(s.id()), target::putSwarm));
     List<Build> builds = new ArrayList<>();
     for (App a : apps) {
       builds.addAll(source.builds(a.name()));
     }
-    out.add(copy("builds", builds, b -> b.app() + " " + b.version(), b -> target.build(b.app(), b.version()),
-        target::putBuild));
-    List<Release> releases = source.releases();
-    out.add(copy("releases", releases, r -> r.hash().toString(), r -> target.release(r.hash()), target::putRelease));
     List<SwarmRun> runs = new ArrayList<>();
     for (Swarm s : swarms) {
       runs.addAll(source.history(s.id()));
     }
-    out.add(copy("runs", runs, SwarmRun::id, r -> target.status(r.id()), target::importRun));
-    out.add(copyLocks(source, target));
+    List<Kind<?>> kinds = List.of(
+        new Kind<>("apps", apps, a -> a.name().value(), a -> target.app(a.name())),
+        new Kind<>("swarms", swarms, s -> s.name() + " (" + s.id() + ")", s -> target.swarm(s.id())),
+        new Kind<>("builds", builds, b -> b.app() + " " + b.version(), b -> target.build(b.app(), b.version())),
+        new Kind<Release>("releases", source.releases(), r -> r.hash().toString(), r -> target.release(r.hash())),
+        new Kind<>("runs", runs, SwarmRun::id, r -> target.status(r.id())),
+        // a port lock by host, port and owner (its time is the lock's own)
+        new Kind<>("port locks", new ArrayList<>(source.portLocks()).stream().map(StoreCommands::lockKey).toList(),
+            k -> k, k -> target.portLocks().stream().map(StoreCommands::lockKey)
+                .filter(t -> t.substring(0, t.indexOf(' ')).equals(k.substring(0, k.indexOf(' ')))).findFirst()));
+    List<Tally> out = new ArrayList<>();
+    List<List<String>> differentBefore = new ArrayList<>();
+    int[] alreadyBefore = new int[kinds.size()];
+    for (int i = 0; i < kinds.size(); i++) {
+      differentBefore.add(kinds.get(i).different());
+      alreadyBefore[i] = kinds.get(i).already();
+    }
+    boolean differs = differentBefore.stream().anyMatch(d -> !d.isEmpty());
+    boolean allThere = true;
+    for (int i = 0; i < kinds.size(); i++) {
+      allThere &= alreadyBefore[i] == kinds.get(i).records().size();
+    }
+    if (!differs && !allThere) {
+      // (with everything there already, nothing is written: the database may have moved on since)
+      target.copyFrom(source);
+      for (int i = 0; i < kinds.size(); i++) {
+        kinds.get(i).verify(differentBefore.get(i));
+      }
+    }
+    for (int i = 0; i < kinds.size(); i++) {
+      Kind<?> k = kinds.get(i);
+      out.add(new Tally(k.kind(), k.records().size(), differs ? 0 : k.records().size() - alreadyBefore[i],
+          alreadyBefore[i], differentBefore.get(i)));
+    }
     return out;
   }
 
-  private static <T> Tally copy(String kind, List<T> records, Function<T, String> name, Function<T, Optional<T>> read,
-      java.util.function.Consumer<T> write) {
-    int copied = 0;
-    int already = 0;
-    List<String> different = new ArrayList<>();
-    for (T r : records) {
-      Optional<T> there = read.apply(r);
-      if (there.isEmpty()) {
-        write.accept(r);
-        copied++;
-      } else if (there.get().equals(r)) {
-        already++;
-      } else {
-        different.add(name.apply(r));
-      }
-    }
-    // the check: every record read back, equal unless it was already there differently
-    for (T r : records) {
-      Optional<T> back = read.apply(r);
-      if (back.isEmpty() || !back.get().equals(r) && !different.contains(name.apply(r))) {
-        throw new VrException(kind + " " + name.apply(r) + " reads back from the database "
-            + (back.isEmpty() ? "as missing" : "differently") + " after the copy: the migration is incomplete");
-      }
-    }
-    return new Tally(kind, records.size(), copied, already, different);
-  }
-
-  /** Port locks by (host, port): a lock the database has for another owner is a difference, left alone. */
-  private static Tally copyLocks(Store source, JdbcStore target) {
-    Map<String, PortLock> there = new TreeMap<>();
-    target.portLocks().forEach(l -> there.put(l.host() + ":" + l.port(), l));
-    Map<String, Map<HostName, List<Port>>> toReserve = new TreeMap<>();
-    int already = 0;
-    List<String> different = new ArrayList<>();
-    List<PortLock> locks = new ArrayList<>(source.portLocks());
-    for (PortLock l : locks) {
-      PortLock t = there.get(l.host() + ":" + l.port());
-      if (t == null) {
-        toReserve.computeIfAbsent(l.owner(), o -> new TreeMap<>()).computeIfAbsent(l.host(), h -> new ArrayList<>())
-            .add(l.port());
-      } else if (t.owner().equals(l.owner())) {
-        already++;
-      } else {
-        different.add(l.host() + ":" + l.port() + " (the database's owner: " + t.owner() + ")");
-      }
-    }
-    int copied = 0;
-    for (var byOwner : toReserve.entrySet()) {
-      for (var byHost : byOwner.getValue().entrySet()) {
-        copied += target.reserve(byHost.getKey(), byHost.getValue(), byOwner.getKey()).size();
-      }
-    }
-    Map<String, String> back = new TreeMap<>();
-    target.portLocks().forEach(l -> back.put(l.host() + ":" + l.port(), l.owner()));
-    for (PortLock l : locks) {
-      String key = l.host() + ":" + l.port();
-      if (!l.owner().equals(back.get(key)) && different.stream().noneMatch(d -> d.startsWith(key + " "))) {
-        throw new VrException("port lock " + key + " of " + l.owner() + " reads back from the database as "
-            + (back.containsKey(key) ? "owned by " + back.get(key) : "missing") + " after the copy");
-      }
-    }
-    return new Tally("port locks", locks.size(), copied, already, different);
+  private static String lockKey(PortLock l) {
+    return l.host() + ":" + l.port() + " " + l.owner();
   }
 }
