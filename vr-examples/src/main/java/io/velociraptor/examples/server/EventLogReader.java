@@ -47,15 +47,37 @@ public final class EventLogReader {
   }
 
   /**
+   * The events up to {@code end} (a server's backlog when it starts), in id order, holes passed
+   * without waiting: below the log's last id when the server started, a hole is an append that
+   * failed, or (for a few milliseconds) one still committing, which this reader then misses.
+   *
+   * @param end the last id to read
+   * @return up to one page of them; empty once {@code end} is reached
+   * @throws io.velociraptor.core.spi.StoreException if the database is unreachable
+   */
+  public List<StoredEvent> upTo(long end) {
+    List<StoredEvent> out = new ArrayList<>();
+    for (StoredEvent e : log.after(last, PAGE)) {
+      if (e.id() > end) {
+        break;
+      }
+      out.add(e);
+      last = e.id();
+      first = false;
+    }
+    return out;
+  }
+
+  /**
    * The next events, in id order; waits up to {@code wait} when there are none.
    *
-   * @param wait how long to wait for a new event
+   * @param wait how long to wait for a new event (zero: not at all)
    * @return the events (empty when none came in time)
    * @throws io.velociraptor.core.spi.StoreException if the database is unreachable
    */
   public List<StoredEvent> next(Duration wait) {
     List<StoredEvent> page = log.after(last, PAGE);
-    if (page.isEmpty()) {
+    if (page.isEmpty() && !wait.isZero() && !wait.isNegative()) {
       log.await(last, wait);
       page = log.after(last, PAGE);
     }

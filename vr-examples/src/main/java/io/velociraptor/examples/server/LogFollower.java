@@ -3,6 +3,7 @@ package io.velociraptor.examples.server;
 import io.velociraptor.core.store.JdbcEventLog;
 import io.velociraptor.core.store.StoredEvent;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -14,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * under its database id. It
  * is the hub's only publisher when the store is a database, so each event is published exactly
  * once per server, ids increase, and a client's {@code Last-Event-ID} means the same event on
- * every server. It starts with the last {@code backlog} events, so a client that reconnects after
- * a server restarted still resumes; while the database is unreachable it retries every second and
+ * every server. It starts with the last {@code backlog} events (published before {@link #start}
+ * returns, so webhooks, which start after it, never get them again), so a client that reconnects
+ * after a server restarted still resumes; while the database is unreachable it retries every second and
  * then goes on from the last id it published, losing nothing the log kept.
  */
 final class LogFollower implements AutoCloseable {
@@ -46,9 +48,28 @@ final class LogFollower implements AutoCloseable {
    * @return the follower; close it to stop
    */
   static LogFollower start(JdbcEventLog log, EventHub hub, int backlog) {
-    LogFollower f = new LogFollower(log, hub, Math.max(0, log.lastId() - backlog));
+    long end = log.lastId();
+    LogFollower f = new LogFollower(log, hub, Math.max(0, end - backlog));
+    f.catchUp(end);
     f.thread.start();
     return f;
+  }
+
+  /**
+   * Publishes what the log has now, on the caller's thread, so that a subscriber from the hub's
+   * last id (a webhook) gets only events after the server started, never the backlog again.
+   */
+  private void catchUp(long end) {
+    try {
+      for (List<StoredEvent> page = reader.upTo(end); !page.isEmpty(); page = reader.upTo(end)) {
+        for (StoredEvent e : page) {
+          hub.publish(e.id(), e.type(), e.json());
+          published = e.id();
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("cannot read the event log's backlog (the follower retries): {}", e.getMessage());
+    }
   }
 
   /** @return the id of the last event published to the hub */

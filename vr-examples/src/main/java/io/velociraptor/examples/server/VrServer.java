@@ -251,7 +251,6 @@ public final class VrServer implements AutoCloseable {
       table.add(1, ApiRoute.open(HandlerType.GET, "/api/openapi.json", "this document (OpenAPI 3.1)",
           ctx -> ctx.contentType("application/json; charset=utf-8").result(openApiText.get())));
       EventHub events = EventHub.create();
-      Webhooks hooks = Webhooks.start(settings.webhooks(), events, Webhooks.Retry.DEFAULT);
       Optional<io.velociraptor.core.store.JdbcEventLog> shared = fleet.sharedStore()
           .map(io.velociraptor.core.store.JdbcStore::events);
       Optional<LogFollower> follower = Optional.empty();
@@ -264,6 +263,14 @@ public final class VrServer implements AutoCloseable {
       } else {
         fleet.listen(events.dispatchListener());
         reconciler.addListener(events::publish);
+      }
+      // after the follower's backlog: a hook gets the events from now on, not the log's past
+      Webhooks hooks;
+      try {
+        hooks = Webhooks.start(settings.webhooks(), events, Webhooks.Retry.DEFAULT);
+      } catch (RuntimeException e) {
+        follower.ifPresent(LogFollower::close);
+        throw e;
       }
       ServerMetrics metrics = ServerMetrics.create();
       fleet.listen(metrics);
