@@ -30,7 +30,9 @@ import java.util.stream.Stream;
  * {@code runuser}, and the cluster's directory belongs to it. The server's tools are found with
  * {@code pg_config --bindir}, or in {@code /usr/lib/postgresql/15/bin}. Readiness is awaited with
  * {@code pg_ctl -w} and a real connection ({@code psql}), never a sleep. No JDBC driver is needed
- * here: databases are made with {@code psql} over the cluster's Unix socket.
+ * here: databases are made with {@code psql} over the cluster's Unix socket. A cluster left
+ * running by a test JVM that was killed (so no hook ran) is stopped and deleted by the next
+ * {@link #start()} on the machine.
  */
 public final class PostgresCluster implements AutoCloseable {
   /** The system user the server runs as when this JVM is root. */
@@ -96,6 +98,7 @@ public final class PostgresCluster implements AutoCloseable {
       }
       checked.put(k, v);
     });
+    sweepLeftovers();
     boolean root = isRoot();
     if (root) {
       MachineClaims.ensureSystemUser(SYSTEM_USER);
@@ -255,8 +258,62 @@ public final class PostgresCluster implements AutoCloseable {
 
   // ---- setup ----------------------------------------------------------------------------------
 
+  /** The file naming the JVM (pid and start time) that owns a cluster's directory. */
+  private static final String OWNER_FILE = "owner";
+
+  private static String thisJvm() {
+    ProcessHandle self = ProcessHandle.current();
+    return self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
+  }
+
+  /**
+   * Stops and deletes the clusters of test JVMs that were killed (no shutdown hook ran): a
+   * {@code vr-pg-*} directory whose owner file names a process that is gone.
+   */
+  private static void sweepLeftovers() {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (Stream<Path> dirs = Files.list(tmp)) {
+      for (Path dir : (Iterable<Path>) dirs.filter(d -> d.getFileName().toString().startsWith("vr-pg-"))::iterator) {
+        Path owner = dir.resolve(OWNER_FILE);
+        if (!Files.isRegularFile(owner)) {
+          continue;
+        }
+        String[] who = Files.readString(owner, StandardCharsets.UTF_8).trim().split(" ", 2);
+        java.util.Optional<ProcessHandle> alive = ProcessHandle.of(Long.parseLong(who[0]))
+            .filter(ProcessHandle::isAlive)
+            .filter(h -> who.length < 2 || h.info().startInstant().map(Object::toString).orElse("?").equals(who[1]));
+        if (alive.isPresent()) {
+          continue;
+        }
+        Path data = dir.resolve("data");
+        if (Files.exists(data.resolve("postmaster.pid"))) {
+          List<String> stop = List.of(binDir().resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate",
+              "-w", "stop");
+          boolean asUser = !Files.getOwner(data).getName().equals(System.getProperty("user.name"));
+          List<String> argv = new ArrayList<>();
+          if (asUser) {
+            argv.addAll(List.of("runuser", "-u", Files.getOwner(data).getName(), "--"));
+          }
+          argv.addAll(stop);
+          Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+          if (!p.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+          }
+        }
+        deleteTree(dir);
+        System.err.println("stopped and deleted the PostgreSQL cluster " + dir + " of a test JVM that was killed");
+      }
+    } catch (IOException | RuntimeException e) {
+      System.err.println("could not sweep leftover PostgreSQL clusters in " + tmp + ": " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private void init() {
     try {
+      Files.writeString(base.resolve(OWNER_FILE), thisJvm() + "\n", StandardCharsets.UTF_8);
       Files.createDirectories(socketDir);
       Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx------"));
       Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx------"));

@@ -52,4 +52,30 @@ class PostgresClusterTest {
     assertThat(accepts(port)).isFalse();
     assertThat(dir).doesNotExist();
   }
+
+  @Test
+  void aClusterLeftByAKilledJvmIsStoppedAndDeletedByTheNextStart() throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    Process child = new ProcessBuilder(javaBin, "-cp", classpath, PostgresClusterChild.class.getName())
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Path dir;
+    int port;
+    try {
+      String line = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8)).readLine();
+      assertThat(line).as("the child's cluster").isNotNull();
+      dir = Path.of(line.split(" ")[0]);
+      port = Integer.parseInt(line.split(" ")[1]);
+    } finally {
+      child.destroyForcibly(); // SIGKILL: its shutdown hook does not run
+      assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(accepts(port)).as("the orphaned server still runs").isTrue();
+    try (PostgresCluster next = PostgresCluster.start()) {
+      assertThat(accepts(port)).as("the orphaned server").isFalse();
+      assertThat(dir).doesNotExist();
+      assertThat(accepts(next.port())).isTrue();
+    }
+  }
 }

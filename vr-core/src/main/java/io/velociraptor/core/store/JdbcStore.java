@@ -460,6 +460,12 @@ public final class JdbcStore extends RecordStore {
     return db.location();
   }
 
+  /** A record the database could not be asked for fails the list: only a corrupt one is skipped. */
+  @Override
+  boolean skippable(StoreException e) {
+    return !(e.getCause() instanceof SQLException);
+  }
+
   // ---- leases -------------------------------------------------------------------------------
 
   @Override
@@ -845,7 +851,9 @@ public final class JdbcStore extends RecordStore {
     }
 
     /**
-     * Sets the connection pool's size when the store makes it ({@link #url}); default 8.
+     * Sets the connection pool's size when the store makes it ({@link #url}); default 8. Besides
+     * the store's calls, the event log's listener (once {@link JdbcEventLog#await} is used) holds
+     * one connection, and each {@link JdbcStore#exclusively} one while its work runs.
      *
      * @param connections the most connections the pool opens
      * @return this builder

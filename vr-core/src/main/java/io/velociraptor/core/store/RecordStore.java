@@ -106,6 +106,14 @@ abstract class RecordStore implements Store {
   /** Where the store is, for messages. */
   abstract String location();
 
+  /**
+   * Whether a failure to read one record of a list may skip it (a corrupt record) rather than
+   * fail the list: a store whose storage went away must fail, not return part of a list.
+   */
+  boolean skippable(StoreException e) {
+    return true;
+  }
+
   // ---- plain records ----------------------------------------------------------------------
 
   private <T> Optional<T> get(String collection, String key, Class<T> type) {
@@ -132,6 +140,9 @@ abstract class RecordStore implements Store {
       try {
         get(collection, key, type).ifPresent(out::add);
       } catch (StoreException e) {
+        if (!skippable(e)) {
+          throw e;
+        }
         LOG.warn("skipping an unreadable record: {}", e.getMessage());
       }
     }

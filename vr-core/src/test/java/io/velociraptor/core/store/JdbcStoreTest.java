@@ -350,6 +350,36 @@ class JdbcStoreTest {
     }
   }
 
+  @Test
+  void aListWhoseRecordCannotBeReadForTheDatabaseFailsInsteadOfComingBackShort() throws Exception {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setUsername(pg.user());
+    config.setPassword(pg.password());
+    java.util.concurrent.atomic.AtomicInteger failFrom = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    try (HikariDataSource ds = new HikariDataSource(config)) {
+      javax.sql.DataSource flaky = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+          getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+            if (method.getName().equals("getConnection") && calls.incrementAndGet() >= failFrom.get()) {
+              throw new java.sql.SQLTransientConnectionException("the network went away", "08006");
+            }
+            try {
+              return method.invoke(ds, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+      JdbcStore store = open(JdbcStore.builder().dataSource(flaky).attempts(1));
+      store.putApp(App.builder().name(AppName.of("a_app")).build());
+      store.putApp(App.builder().name(AppName.of("b_app")).build());
+      assertThat(store.apps()).hasSize(2);
+      failFrom.set(calls.get() + 2); // the list of keys is read; the first record is not
+      assertThatThrownBy(store::apps).isInstanceOf(StoreException.class).hasMessageContaining("unreachable")
+          .hasMessageContaining("the network went away");
+    }
+  }
+
   /** What a store holds, by kind, for comparing two stores. */
   private record SortedCounts(List<String> apps, List<String> builds, List<String> runs, List<String> locks) {
     SortedCounts(io.velociraptor.core.spi.Store s) {
