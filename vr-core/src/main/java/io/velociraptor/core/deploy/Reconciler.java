@@ -87,6 +87,7 @@ public final class Reconciler implements AutoCloseable {
   private final Duration backoffCap;
   private final Duration housekeepingInterval;
   private final int keepReleases;
+  private final PassGuard passGuard;
   private final List<ReconcileListener> listeners = new CopyOnWriteArrayList<>();
 
   /** Held for a whole pass: passes never overlap. */
@@ -154,6 +155,7 @@ public final class Reconciler implements AutoCloseable {
     this.backoffCap = b.backoffCap;
     this.housekeepingInterval = b.housekeepingInterval;
     this.keepReleases = b.keepReleases;
+    this.passGuard = b.passGuard;
     this.listeners.addAll(b.listeners);
   }
 
@@ -193,11 +195,33 @@ public final class Reconciler implements AutoCloseable {
     Objects.requireNonNull(reason, "reason");
     synchronized (passLock) {
       Instant now = clock.instant();
+      if (paused) {
+        return new ReconcilePass(now, reason, List.of(), List.of(), false);
+      }
+      Optional<ReconcilePass> done;
+      try {
+        done = passGuard.run(() -> pass(now, reason));
+      } catch (RuntimeException e) {
+        LOG.warn("reconcile pass failed: {}", message(e));
+        emit(new ReconcileEvent.PassFailed(now, message(e)));
+        done = Optional.empty();
+      }
+      if (done.isEmpty()) {
+        LOG.debug("reconcile pass skipped: another reconciler acts now");
+        synchronized (this) {
+          lastPass = Optional.of(now);
+        }
+        return new ReconcilePass(now, reason, List.of(), List.of(), false);
+      }
+      return done.get();
+    }
+  }
+
+  /** One pass's work, under the pass lock (and the {@link PassGuard}). */
+  private ReconcilePass pass(Instant now, String reason) {
+    { // indented as it was inside runOnce, to keep this change small
       List<ReconcileEvent.Action> actions = new ArrayList<>();
       List<ReconcileEvent.Skipped> skipped = new ArrayList<>();
-      if (paused) {
-        return new ReconcilePass(now, reason, actions, skipped, false);
-      }
       boolean housekept = false;
       try {
         List<Swarm> stored = new ArrayList<>(store.swarms());
@@ -841,6 +865,21 @@ public final class Reconciler implements AutoCloseable {
     return e.getMessage() == null ? e.toString() : e.getMessage();
   }
 
+  /** Decides whether a pass acts: several reconcilers on one store take turns through it. */
+  @FunctionalInterface
+  public interface PassGuard {
+    /** Every pass acts. */
+    PassGuard ALWAYS = pass -> Optional.of(pass.get());
+
+    /**
+     * Runs the pass if this reconciler may act now.
+     *
+     * @param pass the pass's work
+     * @return what it did, or empty when it did not run (another reconciler acts now)
+     */
+    Optional<ReconcilePass> run(java.util.function.Supplier<ReconcilePass> pass);
+  }
+
   /** Configures a {@link Reconciler}. */
   public static final class Builder {
     private Dispatcher dispatcher;
@@ -854,6 +893,7 @@ public final class Reconciler implements AutoCloseable {
     private Duration backoffCap = Duration.ofMinutes(10);
     private Duration housekeepingInterval = Duration.ofMinutes(10);
     private int keepReleases = 5;
+    private PassGuard passGuard = PassGuard.ALWAYS;
     private final List<ReconcileListener> listeners = new ArrayList<>();
 
     private Builder() {}
@@ -990,6 +1030,19 @@ public final class Reconciler implements AutoCloseable {
         throw InvalidValueException.of("keep releases", keep, "must be at least 1");
       }
       this.keepReleases = keep;
+      return this;
+    }
+
+    /**
+     * Sets what a pass runs inside (default: nothing, every pass acts): a guard that runs the pass
+     * only while this reconciler may act, such as a database lock that several servers'
+     * reconcilers share so that only one acts at a time.
+     *
+     * @param guard runs the pass, or returns empty without running it
+     * @return this
+     */
+    public Builder passGuard(PassGuard guard) {
+      this.passGuard = Objects.requireNonNull(guard, "guard");
       return this;
     }
 

@@ -333,6 +333,10 @@ final class Commands {
   /** Prints a dispatch's events as they come and appends them to the store's event log. */
   abstract static class Dispatching extends FleetCommand {
     void follow(VrConfig config, Fleet fleet) throws IOException {
+      if (fleet.sharedStore().isPresent()) {
+        followIntoDatabase(fleet.sharedStore().get().events(), fleet);
+        return;
+      }
       Files.createDirectories(config.storeDir);
       Path logFile = config.storeDir.resolve("events.jsonl");
       Writer log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
@@ -350,6 +354,31 @@ final class Commands {
           if (broken.compareAndSet(false, true)) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("vr: warning: cannot append to " + logFile + ": " + failed.getCause().getMessage()
+                + "; the event log misses the rest of this dispatch's events");
+            err.flush();
+          }
+        }
+      });
+      fleet.listen(this::printEvent);
+    }
+
+    /**
+     * With a database store: every event goes to the database's event log (the same JSON as an
+     * events.jsonl line), where {@code vr events} and every {@code vr serve} on the database read it.
+     */
+    private void followIntoDatabase(io.velociraptor.core.store.JdbcEventLog log, Fleet fleet) {
+      java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+      fleet.listen(e -> {
+        if (broken.get()) {
+          return;
+        }
+        try {
+          log.append(io.velociraptor.examples.server.EventHub.typeName(e.getClass()), JsonLinesEventSink.line(e));
+        } catch (RuntimeException failed) {
+          // the database went away: say so once, and let the dispatch go on (it fails itself if it needs the store)
+          if (broken.compareAndSet(false, true)) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("vr: warning: cannot append to the database's event log: " + failed.getMessage()
                 + "; the event log misses the rest of this dispatch's events");
             err.flush();
           }
@@ -1070,6 +1099,11 @@ final class Commands {
 
     private int local() throws Exception {
       VrConfig config = root().loadConfig();
+      if (config.store.isPostgres()) {
+        try (io.velociraptor.core.store.JdbcStore db = config.store.openJdbc()) {
+          return fromDatabase(db.events());
+        }
+      }
       Path log = config.storeDir.resolve("events.jsonl");
       long deadline = followSeconds == null ? Long.MAX_VALUE : System.nanoTime() + followSeconds * 1_000_000_000L;
       if (!follow) {
@@ -1096,6 +1130,28 @@ final class Commands {
           }
         }
       }
+    }
+
+    /** The database's event log: every event, then with --follow the new ones as they are appended. */
+    private int fromDatabase(io.velociraptor.core.store.JdbcEventLog log) throws Exception {
+      long deadline = followSeconds == null ? Long.MAX_VALUE : System.nanoTime() + followSeconds * 1_000_000_000L;
+      var reader = new io.velociraptor.examples.server.EventLogReader(log, 0);
+      long end = log.lastId(); // without --follow: up to the newest event when the command began
+      while (follow || reader.last() < end) {
+        long left = deadline - System.nanoTime();
+        // at most a second per wait, so --follow-seconds ends on time
+        var page = reader.next(java.time.Duration.ofNanos(Math.max(1, Math.min(1_000_000_000L, left))));
+        for (var e : page) {
+          String text = json() ? e.json() : human(e.json());
+          if (text != null) {
+            print(text);
+          }
+        }
+        if (follow && deadline - System.nanoTime() <= 0) {
+          return VrMain.OK;
+        }
+      }
+      return VrMain.OK;
     }
 
     /**
@@ -1139,14 +1195,22 @@ final class Commands {
       return offset;
     }
 
-    /** @return the event's progress line, or null for one that another event of the run says */
+    /**
+     * @return the event's progress line, or null for one that another event of the run says; a
+     *     reconciler's event (in the database's log, which vr serve appends to) as its description
+     */
     private static String human(String line) {
       try {
         DispatchEvent e = VrJson.readJson(line, DispatchEvent.class);
         Optional<String> text = e instanceof DispatchEvent.Planned p ? Optional.of(p.summary()) : Views.progress(e);
         return text.map(t -> e.at() + "  " + e.runId() + "  " + t).orElse(null);
-      } catch (RuntimeException unreadable) {
-        return line;
+      } catch (RuntimeException notADispatchEvent) {
+        try {
+          io.velociraptor.core.deploy.ReconcileEvent r = VrJson.readJson(line, io.velociraptor.core.deploy.ReconcileEvent.class);
+          return r.at() + "  reconciler  " + r.describe();
+        } catch (RuntimeException unreadable) {
+          return line;
+        }
       }
     }
   }

@@ -37,7 +37,6 @@ import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.ContainerRuntime;
 import io.velociraptor.core.spi.FleetObserver;
 import io.velociraptor.core.spi.ProcController;
-import io.velociraptor.core.store.FileStore;
 import io.velociraptor.core.store.FileSystemArtifactStore;
 import io.velociraptor.lxc.Runner;
 import io.velociraptor.lxc.RunnerInstall;
@@ -112,6 +111,15 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--procs", defaultValue = "3", description = "how many web procs (default ${DEFAULT-VALUE})")
   int procs;
 
+  @Option(names = "--store", paramLabel = "URL", description = "keep the demo's state in this PostgreSQL database"
+      + " (postgres://USER@HOST:PORT/DB or jdbc:postgresql://HOST:PORT/DB?user=USER) instead of a file store in the"
+      + " work directory; the password comes from --store-password-file, else $PGPASSWORD")
+  String storeUrl;
+
+  @Option(names = "--store-password-file", paramLabel = "FILE", description = "with --store: the file whose first"
+      + " line is the database password")
+  Path storePasswordFile;
+
   /** What the demo started, closed in reverse order by {@link #cleanUp}. */
   private final List<AutoCloseable> owned = new ArrayList<>();
   private long startedNanos;
@@ -125,6 +133,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     startedNanos = System.nanoTime();
+    storeConfig = storeConfig(); // a bad --store is named before anything starts
     before = ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(java.util.stream.Collectors.toSet());
     json = ((VrMain) spec.root().userObject()).json;
     work = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("vr-demo-");
@@ -155,6 +164,37 @@ final class DemoCommand implements Callable<Integer> {
       } catch (IllegalStateException shuttingDown) {
         // the hook runs (or ran) cleanUp, which is idempotent
       }
+    }
+  }
+
+  /** Where the demo keeps its state: a file store in the work directory, or --store's database. */
+  private StoreConfig storeConfig = StoreConfig.file();
+
+  /** @return the store --store names (its password from --store-password-file or $PGPASSWORD), or the file store */
+  private StoreConfig storeConfig() {
+    if (storeUrl == null) {
+      if (storePasswordFile != null) {
+        throw io.velociraptor.core.model.InvalidValueException.of("--store-password-file", storePasswordFile,
+            "needs --store (the demo's database)");
+      }
+      return StoreConfig.file();
+    }
+    char[] password = null;
+    if (storePasswordFile != null) {
+      try {
+        password = StoreConfig.readPassword(storePasswordFile);
+      } catch (IOException e) {
+        throw io.velociraptor.core.model.InvalidValueException.of("--store-password-file", storePasswordFile,
+            "cannot be read: " + e.getClass().getSimpleName());
+      }
+    } else if (System.getenv("PGPASSWORD") != null) {
+      password = System.getenv("PGPASSWORD").toCharArray();
+    }
+    try {
+      return StoreConfig.postgres(storeUrl, Optional.empty(), Optional.ofNullable(storePasswordFile), password);
+    } catch (IllegalArgumentException e) {
+      throw io.velociraptor.core.model.InvalidValueException.of("--store", StoreConfig.PgUrl.redacted(storeUrl),
+          e.getMessage());
     }
   }
 
@@ -250,8 +290,8 @@ final class DemoCommand implements Callable<Integer> {
     }
     FleetConfig fleetConfig = FleetConfig.of(hosts, List.of(Squad.builder().name(SQUAD)
         .addAllHosts(hosts.stream().map(Host::name).toList()).build()));
-    FileStore store = FileStore.open(work.resolve("store"));
-    own(store);
+    io.velociraptor.core.spi.Store store = storeConfig.open(work.resolve("store"));
+    own((AutoCloseable) store::close);
     FileSystemArtifactStore artifacts = FileSystemArtifactStore.of(work.resolve("artifacts"));
     BuildpackBuildBackend.Builder bb = BuildpackBuildBackend.builder().home(work.resolve("builds")).artifactStore(artifacts);
     if (lxc) {
@@ -285,6 +325,8 @@ final class DemoCommand implements Callable<Integer> {
     Fleet fleet = new Fleet(fleetConfig, store, controller, observer, runtime, runners, Optional.of(builds),
         Map.of(BALANCER, balancer), Duration.ofSeconds(30), new ArrayList<>());
     fleet.artifacts = Optional.of(artifacts);
+    fleet.shared = Optional.of(store).filter(io.velociraptor.core.store.JdbcStore.class::isInstance)
+        .map(io.velociraptor.core.store.JdbcStore.class::cast);
     own(fleet);
     fleet.listen(e -> {
       if (json) {
@@ -302,6 +344,7 @@ final class DemoCommand implements Callable<Integer> {
         + "; buildpack scripts run " + (lxc ? "in throwaway LXC containers as nobody" : "as vr's own user")
         + "; 3 hosts node1..node3 on 127.0.0.1, ports " + base + "-" + (base + 29)
         + "; routing goes to " + balancerStory);
+    say("the state (apps, builds, swarms, runs, port locks) is in " + storeConfig.describe(work.resolve("store")));
     say("the runner's setup, uptest and teardown run inside this JVM, as every host is this machine"
         + " (vr dispatch runs them through the vr-runner launcher, which reaches hosts over SSH too)");
     if (!real && (onPath("supervisord") || onPath("nginx") || onPath("lxc-execute"))) {
@@ -393,8 +436,7 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     // the reconciler repairs what breaks while the dashboard is up; closed after the server (own: last first)
-    io.velociraptor.core.deploy.Reconciler reconciler = own(io.velociraptor.core.deploy.Reconciler.builder()
-        .dispatcher(fleet.dispatcher()).interval(settings.reconcile().interval()).hostGrace(settings.reconcile().hostGrace())
+    io.velociraptor.core.deploy.Reconciler reconciler = own(fleet.reconciler().interval(settings.reconcile().interval()).hostGrace(settings.reconcile().hostGrace())
         .uptestInterval(settings.reconcile().uptestInterval()).uptestFailures(settings.reconcile().uptestFailures()).build());
     io.velociraptor.examples.server.VrServer server = own(io.velociraptor.examples.server.VrServer.builder()
         .fleet(fleet).settings(settings).reconciler(io.velociraptor.examples.server.ReconcilerView.of(reconciler)).start());

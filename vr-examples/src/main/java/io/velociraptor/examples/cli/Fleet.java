@@ -22,7 +22,7 @@ import io.velociraptor.core.spi.ContainerRuntime;
 import io.velociraptor.core.spi.FleetObserver;
 import io.velociraptor.core.spi.ProcController;
 import io.velociraptor.core.spi.Store;
-import io.velociraptor.core.store.FileStore;
+import io.velociraptor.core.store.JdbcStore;
 import io.velociraptor.core.store.FileSystemArtifactStore;
 import io.velociraptor.lxc.RunnerInstall;
 import io.velociraptor.lxc.RuntimeKind;
@@ -53,6 +53,8 @@ public final class Fleet implements AutoCloseable {
   final Map<BalancerName, Balancer> balancers;
   final Duration uptestTimeout;
   private final List<AutoCloseable> owned;
+  /** The database store, when the config names one: its event log and locks are shared by every vr on it. */
+  Optional<JdbcStore> shared = Optional.empty();
   /** Where build tarballs are, so that `vr gc` removes those of the builds it deletes. */
   Optional<io.velociraptor.core.spi.ArtifactStore> artifacts = Optional.empty();
   private Dispatcher dispatcher;
@@ -81,8 +83,8 @@ public final class Fleet implements AutoCloseable {
   public static Fleet of(VrConfig c) {
     List<AutoCloseable> owned = new ArrayList<>();
     try {
-      FileStore store = FileStore.open(c.storeDir);
-      owned.add(store);
+      Store store = c.store.open(c.storeDir);
+      owned.add(store::close);
       // two runners per host: the runner's root for procs and builds, the include dir for program files;
       // each refuses to remove anything outside its own root
       Function<Host, CommandRunner> runners = cached(c, h -> c.runnerRoot, owned);
@@ -133,6 +135,7 @@ public final class Fleet implements AutoCloseable {
       Fleet f = new Fleet(c.fleet, store, procs, observer, runtime, runners, Optional.of(builds), balancers,
           c.uptestTimeout, owned);
       f.artifacts = Optional.of(artifactStore);
+      f.shared = Optional.of(store).filter(JdbcStore.class::isInstance).map(JdbcStore.class::cast);
       if (c.installRunner) {
         f.installRunners(c, runner);
       }
@@ -200,6 +203,33 @@ public final class Fleet implements AutoCloseable {
   public Store store() {
     return store;
   }
+
+  /**
+   * The database store, when the config names one: dispatches append their events to its log
+   * ({@code vr events} and every {@code vr serve} on the database read them) and the servers'
+   * reconcilers take turns through its lock.
+   *
+   * @return the database store, or empty with the file store
+   */
+  public Optional<JdbcStore> sharedStore() {
+    return shared;
+  }
+
+  /**
+   * A reconciler over this fleet's dispatcher; with a database store, its passes take the
+   * database's {@value #RECONCILER_LOCK} lock, so only one reconciler acts at a time across every
+   * {@code vr serve} on the database (a pass that finds the lock held does nothing).
+   *
+   * @return the builder, with the dispatcher (and the lock) set
+   */
+  public io.velociraptor.core.deploy.Reconciler.Builder reconciler() {
+    var b = io.velociraptor.core.deploy.Reconciler.builder().dispatcher(dispatcher());
+    shared.ifPresent(db -> b.passGuard(pass -> db.exclusively(RECONCILER_LOCK, pass)));
+    return b;
+  }
+
+  /** The name of the database lock a reconciler's pass holds. */
+  public static final String RECONCILER_LOCK = "vr-reconciler";
 
   /** @return the proc controller */
   public ProcController procs() {

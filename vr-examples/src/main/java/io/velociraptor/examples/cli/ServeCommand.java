@@ -52,7 +52,8 @@ final class ServeCommand extends Commands.Base {
     io.velociraptor.core.deploy.Reconciler reconciler;
     try {
       var rs = settings.reconcile();
-      reconciler = io.velociraptor.core.deploy.Reconciler.builder().dispatcher(fleet.dispatcher()).interval(rs.interval())
+      // with a database store, its lock lets one server's reconciler act at a time (Fleet#reconciler)
+      reconciler = fleet.reconciler().interval(rs.interval())
           .hostGrace(rs.hostGrace()).uptestInterval(rs.uptestInterval()).uptestFailures(rs.uptestFailures()).build();
       server = VrServer.builder().fleet(fleet).settings(settings).reconciler(ReconcilerView.of(reconciler)).start();
       reconciler.start();

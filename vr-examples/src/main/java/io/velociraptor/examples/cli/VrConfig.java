@@ -25,7 +25,8 @@ import java.util.Set;
 
 /**
  * The {@code vr} tool's one configuration file (YAML): hosts and squads with their Supervisor
- * endpoints, SSH settings, port ranges, the runtime, balancers, the store and artifact
+ * endpoints, SSH settings, port ranges, the runtime, balancers, the store (a directory, or a
+ * PostgreSQL database: {@link StoreConfig}) and artifact
  * directories, and the apps. {@link #load(Path)} validates every field; a mistake is a {@link
  * ConfigException} naming the field ({@code hosts[1].port_range}) and the bad value. The
  * documented example is {@code docs/vr.example.yaml}.
@@ -48,6 +49,8 @@ public final class VrConfig {
 
   final Path file;
   final Path storeDir;
+  /** Where the state is: the file store in {@link #storeDir} (the default) or a PostgreSQL database. */
+  final StoreConfig store;
   final Path artifactDir;
   final Path buildDir;
   final Optional<String> buildUser;
@@ -77,6 +80,7 @@ public final class VrConfig {
     this.file = file;
     Path base = file.toAbsolutePath().getParent();
     this.storeDir = base.resolve(f.required("store_dir")).normalize();
+    this.store = f.object("store").map(s -> StoreConfig.parse(s, base)).orElse(StoreConfig.file());
     this.artifactDir = f.string("artifact_dir").map(s -> base.resolve(s).normalize()).orElse(storeDir.resolve("artifacts"));
     this.buildDir = f.string("build_dir").map(s -> base.resolve(s).normalize()).orElse(storeDir.resolve("builds"));
     this.buildUser = f.string("build_user");
@@ -350,9 +354,14 @@ public final class VrConfig {
     return serve;
   }
 
-  /** @return the store directory */
+  /** @return the store directory (the file store's; with a database store, the home of artifacts and builds) */
   public Path storeDir() {
     return storeDir;
+  }
+
+  /** @return the {@code store:} section: the file store (the default) or a PostgreSQL database */
+  public StoreConfig store() {
+    return store;
   }
 
   /** @return whether the address is this machine's loopback (such hosts are reached without SSH by default) */

@@ -28,7 +28,7 @@ import picocli.CommandLine.ScopeType;
         Commands.Restart.class, Commands.Scale.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class,
         Commands.ProcCmd.class,
         Commands.Ports.class, Commands.BuildCmd.class, Commands.Builds.class, Commands.Snapshot.class,
-        Commands.Events.class, ReleaseCommands.Releases.class, ServeCommand.class,
+        Commands.Events.class, ReleaseCommands.Releases.class, ServeCommand.class, StoreCommands.StoreCmd.class,
         ReleaseCommands.Rollback.class, ReleaseCommands.Gc.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class VrMain {
   /** Exit code: done, or nothing to change. */

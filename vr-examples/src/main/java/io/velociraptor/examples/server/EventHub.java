@@ -88,8 +88,13 @@ public final class EventHub implements AutoCloseable {
     return publish(typeName(value.getClass()), line(value));
   }
 
-  /** One line of JSON, as {@code vr events --json} writes events. */
-  static String line(Object value) {
+  /**
+   * One line of JSON, as {@code vr events --json} writes events.
+   *
+   * @param value a dispatch or reconciler event
+   * @return its JSON on one line
+   */
+  public static String line(Object value) {
     try {
       return VrJson.json().writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
     } catch (JsonProcessingException e) {
@@ -118,6 +123,29 @@ public final class EventHub implements AutoCloseable {
         s.offer(e);
       }
       return e.id();
+    }
+  }
+
+  /**
+   * Publishes an event under an id given by a shared log (the database's event log, so that every
+   * server on one database gives an event the same id). Ids must increase: an event whose id is not
+   * above the last one published is not published again.
+   *
+   * @param id its id in the shared log, at least 1
+   * @param type its type
+   * @param json the event as one JSON object
+   * @return whether it was published (false: an id already published or lower, or the hub is closed)
+   */
+  public boolean publish(long id, String type, String json) {
+    if (id < 1) {
+      throw new IllegalArgumentException("event id " + id + " must be at least 1");
+    }
+    synchronized (ring) {
+      if (closed || id <= lastId) {
+        return false;
+      }
+      lastId = id - 1;
+      return publish(type, json) == id;
     }
   }
 
@@ -182,8 +210,13 @@ public final class EventHub implements AutoCloseable {
     }
   }
 
-  /** The JSON type name of an event class, from its supertype's {@code @JsonSubTypes}. */
-  static String typeName(Class<?> type) {
+  /**
+   * The JSON type name of an event class, from its supertype's {@code @JsonSubTypes}.
+   *
+   * @param type a dispatch or reconciler event class
+   * @return its name ({@code run_started}, {@code reconcile_action}, ...)
+   */
+  public static String typeName(Class<?> type) {
     for (Class<?> i : type.getInterfaces()) {
       JsonSubTypes subs = i.getAnnotation(JsonSubTypes.class);
       if (subs != null) {

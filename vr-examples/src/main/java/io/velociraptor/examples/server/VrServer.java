@@ -56,9 +56,12 @@ public final class VrServer implements AutoCloseable {
 
   private final EventHub events;
   private final Webhooks webhooks;
+  /** With a database store: what feeds {@link #events} from the database's event log. */
+  private final Optional<LogFollower> follower;
 
   private VrServer(Javalin app, List<ApiRoute> routes, LongRuns runs, boolean tls, String host, EventHub events,
-      Webhooks webhooks) {
+      Webhooks webhooks, Optional<LogFollower> follower) {
+    this.follower = follower;
     this.events = events;
     this.webhooks = webhooks;
     this.app = app;
@@ -101,7 +104,12 @@ public final class VrServer implements AutoCloseable {
     return out;
   }
 
-  /** @return the server's events: every dispatch and reconciler event, as {@code /api/events} streams them */
+  /**
+   * Returns the server's events: every dispatch and reconciler event, as {@code /api/events}
+   * streams them; with a database store, those of every vr on the database, under their database ids.
+   *
+   * @return the hub
+   */
   public EventHub events() {
     return events;
   }
@@ -113,6 +121,7 @@ public final class VrServer implements AutoCloseable {
   @Override
   public void close() {
     try {
+      follower.ifPresent(LogFollower::close);
       webhooks.close();
       events.close(); // open event streams end, so the server stops without waiting for them
       app.stop();
@@ -242,9 +251,27 @@ public final class VrServer implements AutoCloseable {
       table.add(1, ApiRoute.open(HandlerType.GET, "/api/openapi.json", "this document (OpenAPI 3.1)",
           ctx -> ctx.contentType("application/json; charset=utf-8").result(openApiText.get())));
       EventHub events = EventHub.create();
-      Webhooks hooks = Webhooks.start(settings.webhooks(), events, Webhooks.Retry.DEFAULT);
-      fleet.listen(events.dispatchListener());
-      reconciler.addListener(events::publish);
+      Optional<io.velociraptor.core.store.JdbcEventLog> shared = fleet.sharedStore()
+          .map(io.velociraptor.core.store.JdbcStore::events);
+      Optional<LogFollower> follower = Optional.empty();
+      if (shared.isPresent()) {
+        // a database store: events go to its log, and the hub hears every server's (and CLI's) from there
+        io.velociraptor.core.store.JdbcEventLog log = shared.get();
+        fleet.listen(e -> appendQuietly(log, e));
+        reconciler.addListener(e -> appendQuietly(log, e));
+        follower = Optional.of(LogFollower.start(log, events, EventHub.DEFAULT_CAPACITY));
+      } else {
+        fleet.listen(events.dispatchListener());
+        reconciler.addListener(events::publish);
+      }
+      // after the follower's backlog: a hook gets the events from now on, not the log's past
+      Webhooks hooks;
+      try {
+        hooks = Webhooks.start(settings.webhooks(), events, Webhooks.Retry.DEFAULT);
+      } catch (RuntimeException e) {
+        follower.ifPresent(LogFollower::close);
+        throw e;
+      }
       ServerMetrics metrics = ServerMetrics.create();
       fleet.listen(metrics);
       reconciler.addListener(metrics);
@@ -289,15 +316,30 @@ public final class VrServer implements AutoCloseable {
       try {
         app.start();
       } catch (RuntimeException e) {
+        follower.ifPresent(LogFollower::close);
         hooks.close();
         events.close();
         runs.close();
         throw new io.velociraptor.core.VrException("vr serve cannot listen on " + listen + ": " + e.getMessage(), e);
       }
       VrServer server = new VrServer(app, routes, runs, settings.tls().isPresent(),
-          listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host(), events, hooks);
+          listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host(), events, hooks,
+          follower);
       LOG.info("vr serve listening on {}", server.url());
       return server;
+    }
+  }
+
+  /**
+   * Appends a dispatch or reconciler event to the database's event log; a failure (the database
+   * unreachable) is logged and the work goes on: the run itself is in the store.
+   */
+  private static void appendQuietly(io.velociraptor.core.store.JdbcEventLog log, Object event) {
+    try {
+      log.append(EventHub.typeName(event.getClass()), EventHub.line(event));
+    } catch (RuntimeException e) {
+      LOG.warn("cannot append a {} event to the database's event log: {}", EventHub.typeName(event.getClass()),
+          e.getMessage());
     }
   }
 
