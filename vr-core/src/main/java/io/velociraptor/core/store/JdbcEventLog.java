@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * delays it. The log keeps the newest {@code retention} events (a builder option of the store).
  */
 public final class JdbcEventLog {
+  /** The advisory lock appends take in turn, so event ids commit in order. */
+  private static final long APPEND_LOCK = 0x7672_5f65_7665_6e74L;
   private static final Logger LOG = LoggerFactory.getLogger(JdbcEventLog.class);
   static final String CHANNEL = "vr_events";
   /** How often a waiter re-reads the log when notifications arrive. */
@@ -68,6 +70,13 @@ public final class JdbcEventLog {
     }
     Timestamp at = Timestamp.from(clock.instant());
     return db.inTransaction("append a " + type + " event", c -> {
+      // appends take turns until they commit, so ids commit in increasing order: a reader that
+      // saw id N never later finds a committed id below N (a bigserial alone hands out ids in
+      // order but lets a later one commit first)
+      try (PreparedStatement ps = db.prepare(c, "SELECT pg_advisory_xact_lock(?)")) {
+        ps.setLong(1, APPEND_LOCK);
+        ps.execute();
+      }
       long id;
       try (PreparedStatement ps = db.prepare(c, "INSERT INTO vr_events (at, type, json) VALUES (?, ?, ?) RETURNING id")) {
         ps.setTimestamp(1, at);

@@ -10,6 +10,8 @@ import io.velociraptor.core.spi.ContainerRuntime;
 import io.velociraptor.core.spi.FleetObserver;
 import io.velociraptor.core.spi.ProcController;
 import io.velociraptor.core.spi.Store;
+import io.velociraptor.core.store.JdbcStore;
+import io.velociraptor.testkit.PostgresCluster;
 import io.velociraptor.lxc.RuntimeKind;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -106,9 +108,30 @@ public final class DispatchBenchmark {
     }
   }
 
+  /**
+   * Runs the benchmark.
+   *
+   * @param args the number of no-op re-dispatches (default 30), then the store: {@code file} (the
+   *     default, the e2e world's FileStore) or {@code postgres} (a JdbcStore on a private
+   *     PostgreSQL cluster with durable settings, filled from the world's store)
+   * @throws Exception if a dispatch fails
+   */
   public static void main(String[] args) throws Exception {
     int noops = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-    try (E2eWorld world = E2eWorld.start(RuntimeKind.PLAIN)) {
+    String storeKind = args.length > 1 ? args[1] : "file";
+    if (!storeKind.equals("file") && !storeKind.equals("postgres")) {
+      throw new IllegalArgumentException("store must be file or postgres, not " + storeKind);
+    }
+    try (E2eWorld world = E2eWorld.start(RuntimeKind.PLAIN);
+        PostgresCluster pg = storeKind.equals("postgres") ? PostgresCluster.start(Map.of()) : null;
+        JdbcStore jdbc = pg == null ? null
+            : JdbcStore.builder().url(pg.jdbcUrl()).user(pg.user()).password(pg.password()).open()) {
+      Store benchStore = world.store;
+      if (jdbc != null) {
+        jdbc.copyFrom(world.store); // the world's apps, so the dispatches find them
+        benchStore = jdbc;
+      }
+      System.out.printf("store: %s%n", jdbc == null ? "file store (fsynced)" : "JdbcStore on PostgreSQL 15, fsync on, loopback");
       Timeline t = new Timeline();
       List<long[]> runSpan = new ArrayList<>();
       Dispatcher d = world.dispatcherBuilder()
@@ -117,7 +140,7 @@ public final class DispatchBenchmark {
           .balancer(t.wrap(Balancer.class, world.balancer, "nginx"))
           .observer(t.wrap(FleetObserver.class, world.observer, "observe"))
           .builds(t.wrap(BuildBackend.class, world.builds, "build"))
-          .store(t.wrap(Store.class, world.store, "store"))
+          .store(t.wrap(Store.class, benchStore, "store"))
           .listener(e -> {
             if (e instanceof DispatchEvent.RunStarted) {
               runSpan.add(new long[] {System.nanoTime(), 0});
@@ -141,7 +164,7 @@ public final class DispatchBenchmark {
         System.out.printf("wall (run_started -> run_done): %d ms%n", ms(wall));
         System.out.printf("waiting on hosts, supervisor, uptests, nginx, observation (union): %d ms (%.1f%%)%n",
             ms(outside), 100.0 * outside / wall);
-        System.out.printf("vr's own work (the rest): %d ms (%.1f%%), of which file store calls: %d ms%n",
+        System.out.printf("vr's own work (the rest): %d ms (%.1f%%), of which store calls: %d ms%n",
             ms(wall - outside), 100.0 * (wall - outside) / wall, ms(store));
         System.out.println("calls (count, summed time; they overlap across hosts):");
         t.byCategory(span[0], span[1]).forEach((k, v) -> System.out.printf("  %-28s %4d  %7d ms%n", k, v[0], ms(v[1])));
@@ -166,7 +189,7 @@ public final class DispatchBenchmark {
         Collections.sort(stores);
         System.out.printf("%n== no-op re-dispatch of the 10-proc swarm, %d runs%n", noops);
         System.out.printf("median %d ms, min %d ms, max %d ms; medians of its parts: observing (3 supervisords"
-            + " + the nginx pool) %d ms, file store (run records, fsynced) %d ms%n",
+            + " + the nginx pool) %d ms, store (run records) %d ms%n",
             ms(times.get(times.size() / 2)), ms(times.get(0)), ms(times.get(times.size() - 1)),
             ms(observes.get(observes.size() / 2)), ms(stores.get(stores.size() / 2)));
         require(d.delete(ten.id()));
