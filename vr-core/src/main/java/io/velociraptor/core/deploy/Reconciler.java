@@ -307,6 +307,12 @@ public final class Reconciler implements AutoCloseable {
       skip(t, s, waiting.get(), now, skipped);
       return;
     }
+    if (!store.swarm(s.id()).equals(Optional.of(s))) {
+      // a dispatch replaced (or deleted) the swarm after this pass read it: the plan above is of the old
+      // swarm (its procs would look excess or missing), so this pass leaves it to the next
+      skip(t, s, "changed since this pass read it: the next pass plans from the stored swarm", now, skipped);
+      return;
+    }
     String reason = "reconcile: " + reasons(plan, failing, hasOrphans, now);
     LOG.info("swarm {}: {}", s.name(), reason);
     DispatchResult result;

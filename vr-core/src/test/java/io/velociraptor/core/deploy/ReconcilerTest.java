@@ -17,6 +17,7 @@ import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.SwarmId;
 import io.velociraptor.core.model.SwarmRun;
 import io.velociraptor.core.spi.BeginRun;
+import io.velociraptor.core.spi.FleetObserver;
 import io.velociraptor.core.spi.UptestResult;
 import io.velociraptor.core.store.RunOwners;
 import io.velociraptor.testkit.TestClock;
@@ -105,6 +106,38 @@ class ReconcilerTest {
     assertThat(runs().get(1).state()).isEqualTo(RunState.DONE);
     assertWhole();
     assertThat(world.ours()).doesNotContain(victim[0] + "/" + victim[1]);
+  }
+
+  @Test
+  void aSwarmADispatchChangesAfterThePassReadItIsLeftToTheNextPass() {
+    dispatched();
+    boolean[] armed = {true};
+    // the pass reads the stored swarms, then observes the hosts: meanwhile a dispatch scales the swarm to 4
+    FleetObserver racing = hosts -> {
+      if (armed[0]) {
+        armed[0] = false;
+        DispatchResult scaled = d.scale(swarm.id(), 4);
+        assertThat(scaled.succeeded()).as(scaled.run().failureReason().orElse("")).isTrue();
+      }
+      return world.hosts.observe(hosts);
+    };
+    try (Dispatcher late = Dispatcher.builder().store(world.store).fleet(world.fleet).observer(racing)
+        .procs(world.hosts).runtime(world.runtime).runners(h -> world.runners.get(h.name())).balancer(world.balancer)
+        .routeAttempts(1).build()) {
+      Reconciler r = Reconciler.builder().dispatcher(late).clock(clock).listener(events::add).build();
+      ReconcilePass pass = r.runOnce();
+      // planned from the swarm it read (size 3), the fourth proc would have looked excess and been stopped
+      assertThat(pass.actions()).isEmpty();
+      assertThat(pass.skipped()).singleElement().satisfies(k -> assertThat(k.reason())
+          .isEqualTo("changed since this pass read it: the next pass plans from the stored swarm"));
+      assertThat(world.running()).hasSize(4);
+      assertThat(runs()).hasSize(2);
+      clock.advance(Duration.ofSeconds(10));
+      ReconcilePass next = r.runOnce();
+      assertThat(next.actions()).isEmpty();
+      assertThat(next.skipped()).isEmpty();
+      assertThat(world.running()).hasSize(4);
+    }
   }
 
   @Test

@@ -15,6 +15,7 @@ import io.velociraptor.core.model.ProcName;
 import io.velociraptor.core.model.ProcState;
 import io.velociraptor.core.model.Swarm;
 import io.velociraptor.core.model.SwarmRun;
+import io.velociraptor.examples.KillUntilFatal;
 import io.velociraptor.lxc.RuntimeKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -104,61 +105,6 @@ class ReconcilerIT {
     return action;
   }
 
-  /**
-   * Kills the program's process group with SIGKILL (Supervisor makes each program a group leader,
-   * so the proc's children die too, as an OOM kill or an operator's {@code kill -9} of the proc
-   * would have them), and again each time Supervisor starts it anew, until Supervisor reports it
-   * FATAL. A kill while STARTING is a failed start try: the program's {@code startretries} (3) of
-   * them make it FATAL. A kill that comes too late (the proc reached RUNNING) only makes Supervisor
-   * restart it and count again, so a slow machine takes longer but still gets there.
-   *
-   * @return how many times it killed
-   */
-  private static int killUntilSupervisorGivesUp(E2eHost host, String program) {
-    var supervisor = host.supervisord.client();
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    long killed = -1;
-    int kills = 0;
-    while (true) {
-      var info = supervisor.getProcessInfo(program);
-      if (info.state() == ProcState.FATAL) {
-        return kills;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s killing " + program + " on " + host.name
-            + " until FATAL, after " + kills + " kills; last seen: " + info);
-      }
-      long pid = info.pid().orElse(0);
-      if ((info.state() == ProcState.STARTING || info.state() == ProcState.RUNNING) && pid > 0 && pid != killed) {
-        killGroup(pid);
-        killed = pid;
-        kills++;
-      }
-      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-    }
-  }
-
-  /** {@code kill -KILL -- -pid}: the process group whose leader is that pid. */
-  private static void killGroup(long pid) {
-    try {
-      Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + pid).redirectErrorStream(true).start();
-      String out = new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      if (!kill.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-        kill.destroyForcibly();
-        throw new AssertionError("kill -KILL -- -" + pid + " did not return in 30 s");
-      }
-      // the group may already be gone (the proc died between the look and the kill): the next look sees it
-      if (kill.exitValue() != 0 && !out.contains("No such process")) {
-        throw new AssertionError("kill -KILL -- -" + pid + " failed (" + kill.exitValue() + "): " + out);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted killing " + pid, e);
-    }
-  }
-
   /** Makes the proc's page at / (what its uptest fetches) say it is not ready; nginx's path /web/ still answers. */
   private static void breakUptestOf(String hostAndProgram) {
     String[] hp = hostAndProgram.split("/", 2);
@@ -189,7 +135,7 @@ class ReconcilerIT {
         String victim = procs(swarm, ProcState.RUNNING).first();
         String[] hp = victim.split("/", 2);
         r.pause();
-        int kills = killUntilSupervisorGivesUp(world.host(hp[0]), hp[1]);
+        int kills = KillUntilFatal.kill(world.host(hp[0]).supervisord.client(), hp[1], DEADLINE);
         assertThat(kills).as("SIGKILLs until FATAL (one while RUNNING, then one per start try)").isGreaterThanOrEqualTo(4);
         r.resume();
         await("the killed, FATAL proc replaced", () -> {

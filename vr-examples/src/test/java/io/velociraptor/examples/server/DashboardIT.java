@@ -2,6 +2,7 @@ package io.velociraptor.examples.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.velociraptor.examples.KillUntilFatal;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,7 +22,9 @@ import org.openqa.selenium.WebElement;
  * The dashboard in headless Chromium against a real {@link VrServer} over one private
  * supervisord (h1, which also runs a foreign and a legacy program) and a host whose supervisord
  * is down (h2): login, every page with real data, and a dispatch started from the swarm page
- * followed live over SSE to done. Each page's screenshot goes to docs/screenshots.
+ * followed live over SSE to done, and a proc killed by hand until Supervisor gives up shown FATAL,
+ * then replaced by the reconciler live on the swarm page. Each page's screenshot goes to
+ * docs/screenshots.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardIT {
@@ -194,25 +197,33 @@ class DashboardIT {
 
   @Test
   @Order(7)
-  void aProcStoppedByHandShowsStoppedThenTheReconcilerReplacesItLive() throws Exception {
+  void aProcKilledByHandShowsFatalThenTheReconcilerReplacesItLive() throws Exception {
+    // paused while the proc is killed, so that what it repairs is the proc Supervisor gave up on, not a
+    // transient EXITED between two kills
     reconciler.pause();
     reconciler.runOnce(); // waits for a pass in flight; paused, it does nothing
     page("#/swarms/" + SWARM, "page-swarm");
     String victim = browser.await("a running proc", () -> browser.driver()
         .findElements(By.cssSelector("[data-test=swarm-procs] [data-test=proc-row][data-state=RUNNING]")).stream()
         .findFirst()).getDomAttribute("data-name");
-    served.supervisorctl("stop", victim);
+    int kills = KillUntilFatal.kill(served.h1Supervisor(), victim, Duration.ofSeconds(120));
+    assertThat(kills).as("SIGKILLs of %s until Supervisor gave up", victim).isPositive();
     // another route, so the browser renders fresh data (the same URL again would not navigate)
     page("#/procs", "page-procs");
-    browser.await(victim + " shown STOPPED", () -> browser.driver().findElements(By.cssSelector(
-        "[data-test=proc-row][data-state=STOPPED]")).stream()
-        .filter(e -> victim.equals(e.getDomAttribute("data-name"))).findFirst());
-    browser.screenshot("procs-stopped");
+    // the state as Supervisor says it, in the row's data-state and its badge's text
+    browser.await(victim + " shown FATAL", () -> browser.driver().findElements(By.cssSelector(
+        "[data-test=proc-row][data-state=FATAL]")).stream()
+        .filter(e -> victim.equals(e.getDomAttribute("data-name"))
+            && "FATAL".equals(e.findElement(Browser.byTest("proc-state")).getText())).findFirst());
+    browser.screenshot("procs-fatal");
     page("#/swarms/" + SWARM, "page-swarm");
+    browser.await(victim + " shown FATAL on the swarm page", () -> browser.driver().findElements(By.cssSelector(
+        "[data-test=swarm-procs] [data-test=proc-row][data-state=FATAL]")).stream()
+        .filter(e -> victim.equals(e.getDomAttribute("data-name"))).findFirst());
     browser.js("window.__vrPageMark = 'before the repair'");
     reconciler.resume();
-    reconciler.nudge("DashboardIT stopped " + victim);
-    browser.await("the stopped proc replaced: two running procs, none of them " + victim, () -> Optional.of(
+    reconciler.nudge("DashboardIT killed " + victim + " until FATAL");
+    browser.await("the FATAL proc replaced: two running procs, none of them " + victim, () -> Optional.of(
         browser.driver().findElements(By.cssSelector("[data-test=swarm-procs] [data-test=proc-row]")))
         .filter(rows -> rows.size() == 2 && rows.stream().allMatch(e -> "RUNNING".equals(e.getDomAttribute("data-state"))
             && !victim.equals(e.getDomAttribute("data-name")))));

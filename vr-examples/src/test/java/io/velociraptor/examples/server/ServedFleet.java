@@ -14,6 +14,8 @@ import io.velociraptor.examples.ExampleFiles;
 import io.velociraptor.examples.cli.Fleet;
 import io.velociraptor.examples.cli.PrivateSupervisords;
 import io.velociraptor.examples.cli.VrConfig;
+import io.velociraptor.supervisor.SupervisorClient;
+import io.velociraptor.supervisor.SupervisorEndpoints;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -58,6 +60,7 @@ public final class ServedFleet implements AutoCloseable {
 
   private final Path dir;
   private PrivateSupervisords supervisors;
+  private SupervisorClient h1Supervisor;
   private Fleet fleet;
   private Reconciler reconciler;
   private VrServer server;
@@ -143,6 +146,8 @@ public final class ServedFleet implements AutoCloseable {
     int base = ExampleFiles.freePortBlock(b.deadHost ? 20 : 10);
     supervisors = PrivateSupervisords.start(dir.resolve("sup"), List.of(
         Host.builder().name(HostName.of("h1")).address("127.0.0.1").portRange(PortRange.of(base, base + 10)).build()));
+    h1Supervisor = SupervisorClient.of(SupervisorEndpoints.builder().credentials("vr", supervisors.password).build()
+        .forHost(h1()));
     Path app = EXAMPLES.resolve("apps/java-hello");
     if (b.gated) {
       app = gatedApp();
@@ -276,6 +281,11 @@ public final class ServedFleet implements AutoCloseable {
     return supervisors;
   }
 
+  /** @return an XML-RPC client of h1's supervisord (closed by {@link #close()}) */
+  public SupervisorClient h1Supervisor() {
+    return h1Supervisor;
+  }
+
   /** @return the fleet the server acts on */
   public Fleet fleet() {
     return fleet;
@@ -394,7 +404,7 @@ public final class ServedFleet implements AutoCloseable {
       if (Files.isDirectory(dir.resolve("gate"))) {
         release();
       }
-    }, server, reconciler, fleet, supervisors, () -> FileTrees.deleteTree(dir)};
+    }, server, reconciler, fleet, h1Supervisor, supervisors, () -> FileTrees.deleteTree(dir)};
     for (AutoCloseable part : parts) {
       try {
         if (part != null) {
