@@ -169,6 +169,7 @@ public final class DispatchBenchmark {
         System.out.println("calls (count, summed time; they overlap across hosts):");
         t.byCategory(span[0], span[1]).forEach((k, v) -> System.out.printf("  %-28s %4d  %7d ms%n", k, v[0], ms(v[1])));
 
+        Map<String, long[]> noopCalls = new TreeMap<>();
         List<Long> times = new ArrayList<>();
         List<Long> observes = new ArrayList<>();
         List<Long> stores = new ArrayList<>();
@@ -183,6 +184,11 @@ public final class DispatchBenchmark {
           times.add(e - s);
           observes.add(t.covered(s, e, c -> c.startsWith("observe.") || c.startsWith("nginx.")));
           stores.add(t.covered(s, e, c -> c.startsWith("store.")));
+          t.byCategory(s, e).forEach((k, v) -> {
+            long[] sum = noopCalls.computeIfAbsent(k, x -> new long[2]);
+            sum[0] += v[0];
+            sum[1] += v[1];
+          });
         }
         Collections.sort(times);
         Collections.sort(observes);
@@ -192,6 +198,9 @@ public final class DispatchBenchmark {
             + " + the nginx pool) %d ms, store (run records) %d ms%n",
             ms(times.get(times.size() / 2)), ms(times.get(0)), ms(times.get(times.size() - 1)),
             ms(observes.get(observes.size() / 2)), ms(stores.get(stores.size() / 2)));
+        System.out.println("calls per no-op re-dispatch (count, time; averaged over the runs):");
+        noopCalls.forEach((k, v) -> System.out.printf("  %-28s %6.1f  %7.1f ms%n", k, (double) v[0] / noops,
+            v[1] / 1e6 / noops));
         require(d.delete(ten.id()));
       } finally {
         d.close();
