@@ -127,6 +127,8 @@ final class DemoCommand implements Callable<Integer> {
   private boolean cleanedUp;
   /** Processes this JVM had before the demo began (when vr is embedded): never the demo's to kill. */
   private java.util.Set<Long> before = java.util.Set.of();
+  /** The private supervisords (--real with supervisord installed); empty when the embedded supervisor runs the procs. */
+  private Optional<PrivateSupervisords> supervisords = Optional.empty();
   /** --json: every dispatch event as a JSON line, then one summary object, instead of the story. */
   private boolean json;
 
@@ -273,6 +275,7 @@ final class DemoCommand implements Callable<Integer> {
     if (real && onPath("supervisord")) {
       PrivateSupervisords sup = PrivateSupervisords.start(work.resolve("supervisor"), hosts);
       own(sup);
+      supervisords = Optional.of(sup);
       hosts = sup.hosts();
       controller = sup.controller(h -> local);
       observer = sup.observer();
@@ -425,9 +428,15 @@ final class DemoCommand implements Callable<Integer> {
     byte[] secret = new byte[32];
     new java.security.SecureRandom().nextBytes(secret);
     String token = java.util.HexFormat.of().formatHex(secret);
+    // the private supervisords' event listeners post with their own deploy token, never printed
+    new java.security.SecureRandom().nextBytes(secret);
+    String eventsToken = java.util.HexFormat.of().formatHex(secret);
     var settings = io.velociraptor.examples.server.ServeSettings.defaults().withTokens(List.of(
         new io.velociraptor.examples.server.ServeSettings.ApiToken("demo-admin",
-            io.velociraptor.examples.server.ServeSettings.ApiToken.hash(token), io.velociraptor.examples.server.Role.ADMIN)));
+            io.velociraptor.examples.server.ServeSettings.ApiToken.hash(token), io.velociraptor.examples.server.Role.ADMIN),
+        new io.velociraptor.examples.server.ServeSettings.ApiToken("demo-events",
+            io.velociraptor.examples.server.ServeSettings.ApiToken.hash(eventsToken),
+            io.velociraptor.examples.server.Role.DEPLOY)));
     if (listen != null) {
       try {
         settings = settings.withListen(io.velociraptor.examples.server.ServeSettings.Listen.parse(listen, true));
@@ -442,6 +451,13 @@ final class DemoCommand implements Callable<Integer> {
         .fleet(fleet).settings(settings).reconciler(io.velociraptor.examples.server.ReconcilerView.of(reconciler)).start());
     reconciler.start();
     chapter("7. vr serve: the fleet stays up until Ctrl-C");
+    if (supervisords.isPresent()) {
+      // Supervisor events nudge the reconciler; the listeners stop before the server (own: last first)
+      own(supervisords.get().addEventListener(server.url().resolve("/api/supervisor-events"), eventsToken));
+      say("each private supervisord posts its process state changes to " + server.url().resolve("/api/supervisor-events")
+          + " (event listener " + io.velociraptor.supervisor.events.EventListenerSection.NAME
+          + "), which nudges the reconciler");
+    }
     // printed with --json too: it is the one time the token is shown
     print("url: " + server.url());
     print("admin token: " + token);

@@ -4,12 +4,17 @@ import io.velociraptor.core.VrException;
 import io.velociraptor.core.model.Host;
 import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.FleetObserver;
+import io.velociraptor.supervisor.SupervisorClient;
 import io.velociraptor.supervisor.SupervisorEndpoints;
+import io.velociraptor.supervisor.SupervisorException;
 import io.velociraptor.supervisor.SupervisorFleetObserver;
 import io.velociraptor.supervisor.SupervisorProcController;
+import io.velociraptor.supervisor.events.EventListenerSection;
+import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
@@ -126,6 +132,82 @@ public final class PrivateSupervisords implements AutoCloseable {
     SupervisorFleetObserver o = SupervisorFleetObserver.builder().endpoints(endpoints()).build();
     owned.add(o);
     return o;
+  }
+
+  /**
+   * Adds Supervisor's event listener {@value EventListenerSection#NAME} to every supervisord, so
+   * each one posts its process state changes to {@code url} (a {@code vr serve}'s
+   * {@code /api/supervisor-events}) with {@code token}: the token goes to {@code events.token}
+   * (mode 0600) in their directory, each host's include directory gets {@code vr-events.conf}
+   * ({@link EventListenerSection}, running this JVM's java and classpath, its log
+   * {@code vr-events.log} next to the host's supervisord.log), and supervisord reloads its
+   * configuration and starts the listener.
+   *
+   * @param url where the listeners post
+   * @param token an API token of role {@code deploy} on that server; written to the token file only
+   * @return what stops and removes the listeners again (and deletes the token file); close it
+   *     before the server stops, so no listener posts to a closed server
+   * @throws IOException if a file cannot be written
+   * @throws SupervisorException if a supervisord refuses the listener
+   */
+  public AutoCloseable addEventListener(URI url, String token) throws IOException {
+    Path tokenFile = dir.resolve("events.token");
+    Files.deleteIfExists(tokenFile);
+    Files.createFile(tokenFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tokenFile, token + "\n", StandardCharsets.UTF_8);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // supervisord starts the listener in its own directory: every classpath entry must be absolute
+    List<String> entries = new ArrayList<>();
+    for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      if (!e.isEmpty()) {
+        entries.add(Path.of(e).toAbsolutePath().toString());
+      }
+    }
+    String classpath = String.join(File.pathSeparator, entries);
+    List<Host> added = new ArrayList<>();
+    AutoCloseable remove = () -> {
+      for (Host h : added) {
+        removeEventListener(h);
+      }
+      Files.deleteIfExists(tokenFile);
+    };
+    try {
+      for (Host h : hosts) {
+        Path d = dir.resolve(h.name().value());
+        Path conf = d.resolve("conf.d").resolve(EventListenerSection.NAME + ".conf");
+        Files.writeString(conf, EventListenerSection.render(EventListenerSection.NAME, java, classpath, url, tokenFile,
+            Optional.empty(), Optional.of(d.resolve(EventListenerSection.NAME + ".log"))), StandardCharsets.UTF_8);
+        added.add(h);
+        try (SupervisorClient c = SupervisorClient.of(endpoints().forHost(h))) {
+          c.reloadConfig();
+          c.addProcessGroup(EventListenerSection.NAME);
+        }
+      }
+      return remove;
+    } catch (IOException | RuntimeException e) {
+      try {
+        remove.close();
+      } catch (Exception cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+  }
+
+  /** Stops and removes the host's listener and deletes its file; a supervisord already gone is fine. */
+  private void removeEventListener(Host h) throws IOException {
+    String name = EventListenerSection.NAME;
+    try (SupervisorClient c = SupervisorClient.of(endpoints().forHost(h))) {
+      try {
+        c.stopProcess(name, true);
+      } catch (SupervisorException e) {
+        // not running (or not added): the group can still be removed
+      }
+      c.removeProcessGroup(name);
+    } catch (SupervisorException e) {
+      // supervisord is gone or never had the group: close() stops whatever is left
+    }
+    Files.deleteIfExists(dir.resolve(h.name().value()).resolve("conf.d").resolve(name + ".conf"));
   }
 
   /** Stops every supervisord (and so their programs), killing what is left. */

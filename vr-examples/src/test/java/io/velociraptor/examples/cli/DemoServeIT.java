@@ -2,6 +2,7 @@ package io.velociraptor.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.velociraptor.core.json.VrJson;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -17,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code vr demo --serve} with the real jar: after the story the demo's fleet stays up under
  * {@code vr serve}, the printed admin token works (and nothing works without it), and SIGTERM
- * stops everything and removes the work directory.
+ * stops everything and removes the work directory. With {@code --real} the private supervisords'
+ * event listeners post to the server, so a proc killed by hand nudges its reconciler.
  */
 class DemoServeIT {
   @TempDir Path tmp;
@@ -56,6 +60,86 @@ class DemoServeIT {
     }
     try (var left = Files.list(tmp)) {
       assertThat(left.filter(f -> f.getFileName().toString().startsWith("vr-demo-"))).isEmpty();
+    }
+  }
+
+  @Test
+  void theRealDemosSupervisordsNudgeTheServedReconcilerWithTheirEvents() throws Exception {
+    assertThat(DemoCommand.onPath("supervisord")).as("this test needs supervisord on $PATH").isTrue();
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path out = tmp.resolve("out.txt");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Djava.io.tmpdir=" + tmp, "-jar", VrJar.JAR.toString(), "demo", "--real", "--procs", "1", "--serve",
+        "--listen", "127.0.0.1:0").redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    List<ProcessHandle> listeners;
+    try {
+      await(() -> "the admin token", () -> Files.readString(out).contains("admin token: "), p, out);
+      String text = Files.readString(out);
+      assertThat(text).contains("each private supervisord posts its process state changes to");
+      URI url = URI.create(text.lines().filter(l -> l.startsWith("url: ")).findFirst().orElseThrow().substring(5));
+      String token = text.lines().filter(l -> l.startsWith("admin token: ")).findFirst().orElseThrow().substring(13);
+      // one listener per host (3), each a child of its host's supervisord
+      await(() -> "3 vr-events listeners", () -> listeners(p).size() == 3, p, out);
+      listeners = listeners(p);
+      Map<String, Object> procs = get(url.resolve("/api/procs"), token);
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> rows = (List<Map<String, Object>>) procs.get("procs");
+      assertThat(rows).filteredOn(r -> "vr-events".equals(r.get("name"))).hasSize(3)
+          .allSatisfy(r -> assertThat(r.get("kind")).isEqualTo("foreign"));
+      String web = rows.stream().filter(r -> "ours".equals(r.get("kind")) && "RUNNING".equals(r.get("state")))
+          .map(r -> (String) r.get("name")).findFirst().orElseThrow(() -> new AssertionError("no running web proc: " + procs));
+      // kill the app by hand (SIGKILL): supervisord sees its program exit, restarts it, and posts each state change
+      List<ProcessHandle> app = p.descendants().filter(h -> h.info().commandLine().orElse("").contains("hello.Main")).toList();
+      assertThat(app).as("the web proc's processes").isNotEmpty();
+      app.forEach(ProcessHandle::destroyForcibly);
+      // the demo's reconciler also runs every 10 s ("interval"): poll until a pass names the killed proc
+      String[] seen = {""};
+      await(() -> "a reconciler pass nudged by a Supervisor event about " + web + " (last reason seen: " + seen[0] + ")",
+          () -> {
+            Object reason = get(url.resolve("/api/reconciler"), token).get("last_pass_reason");
+            seen[0] = String.valueOf(reason);
+            return reason instanceof String r && r.startsWith("nudged: supervisor: PROCESS_STATE_") && r.contains(web);
+          }, p, out);
+    } finally {
+      p.destroy();
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(listeners).as("the listeners after the demo exited").noneMatch(ProcessHandle::isAlive);
+    try (var left = Files.list(tmp)) {
+      assertThat(left.filter(f -> f.getFileName().toString().startsWith("vr-demo-"))).isEmpty();
+    }
+  }
+
+  private static List<ProcessHandle> listeners(Process p) {
+    return p.descendants().filter(h -> h.info().commandLine().orElse("")
+        .contains("io.velociraptor.supervisor.events.EventListenerMain --post")).toList();
+  }
+
+  private static Map<String, Object> get(URI url, String token) throws Exception {
+    HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
+        .send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token)
+            .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(url + ": " + r.body()).isEqualTo(200);
+    return VrJson.json().readValue(r.body(), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+  }
+
+  interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  /** Polls every 200 ms until the condition holds; fails after 4 minutes, or when the demo exits, with its output. */
+  private static void await(java.util.function.Supplier<String> what, Condition condition, Process p, Path out)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    while (!condition.holds()) {
+      if (!p.isAlive()) {
+        throw new AssertionError("the demo exited with " + p.waitFor() + " while waiting for " + what.get() + ": "
+            + Files.readString(out));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after 4 minutes waiting for " + what.get() + ": " + Files.readString(out));
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
     }
   }
 }
