@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -58,8 +59,14 @@ public final class KillUntilFatal {
     }
   }
 
-  /** {@code kill -KILL -- -pid}: the process group whose leader is that pid. */
+  /**
+   * {@code kill -KILL -- -pid}: the process group whose leader is that pid, then every process
+   * that descended from it when the kill began. An LXC proc's container (its init and the app)
+   * is a child of {@code lxc-execute} in a process group of its own: killing the group alone
+   * would leave the container running, orphaned, after the test.
+   */
   private static void killGroup(long pid) {
+    List<ProcessHandle> descendants = ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of());
     try {
       Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + pid).redirectErrorStream(true).start();
       String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -71,6 +78,7 @@ public final class KillUntilFatal {
       if (kill.exitValue() != 0 && !out.contains("No such process")) {
         throw new AssertionError("kill -KILL -- -" + pid + " failed (" + kill.exitValue() + "): " + out);
       }
+      descendants.forEach(ProcessHandle::destroyForcibly); // SIGKILL; one already gone is no error
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
