@@ -625,6 +625,10 @@ public final class Runner {
     String state = exec(List.of("lxc-info", "-n", name, "-P", paths.lxcPath().toString(),
         "-s"), TOOL_TIMEOUT, () -> { }).output();
     if (!state.contains("RUNNING") && !state.contains("STOPPING") && !state.contains("STARTING")) {
+      // lxc-info asks the container's monitor (lxc-execute); when that was killed (an OOM kill,
+      // a kill -9 of the program), the container's init and app live on, orphaned, in its
+      // payload cgroup, holding the proc's port: end them there
+      killPayload(name);
       return;
     }
     LocalExec.Result r = exec(List.of("lxc-stop", "-n", name, "-P",
@@ -634,6 +638,91 @@ public final class Runner {
     if (after.contains("RUNNING")) {
       throw RunnerException.failed(name, "container " + name + " is still running after lxc-stop -k"
           + " (exit " + r.exitCode() + "): " + r.output().strip());
+    }
+    killPayload(name); // whatever the stop left (nothing, normally)
+  }
+
+  /**
+   * Kills every process left in the container's payload cgroups ({@code lxc.payload.NAME}, or
+   * {@code lxc.payload.NAME-N} when LXC found the name taken), in each mounted hierarchy, until
+   * none is left, then removes those cgroups and the monitor's (empty ones LXC leaves behind
+   * when its monitor was killed).
+   */
+  private void killPayload(String name) {
+    List<Path> cgroups = lxcCgroups(name);
+    long deadline = System.nanoTime() + config.stopTimeout().toNanos();
+    for (Path cg : cgroups) {
+      if (!cg.getFileName().toString().startsWith("lxc.payload.")) {
+        continue;
+      }
+      while (true) {
+        List<ProcessHandle> left = cgroupTreeProcs(cg);
+        if (left.isEmpty()) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw RunnerException.failed(cg.toString(), "processes " + left.stream()
+              .map(h -> Long.toString(h.pid())).toList() + " of container " + name
+              + " survived SIGKILL for " + config.stopTimeout().toMillis() + " ms");
+        }
+        LOG.warn("container {}: its monitor is gone; killing {} processes left in {}", name, left.size(), cg);
+        for (ProcessHandle h : left) {
+          h.destroyForcibly();
+          h.onExit().completeOnTimeout(h, 200, TimeUnit.MILLISECONDS).join();
+        }
+      }
+    }
+    for (Path cg : cgroups) {
+      removeEmptyCgroupTree(cg);
+    }
+  }
+
+  /** The container's payload and monitor cgroups in every hierarchy under /sys/fs/cgroup. */
+  private List<Path> lxcCgroups(String name) {
+    java.util.regex.Pattern own = java.util.regex.Pattern.compile(
+        "lxc\\.(payload|monitor)\\." + java.util.regex.Pattern.quote(name) + "(-[0-9]+)?");
+    List<Path> hierarchies = new java.util.ArrayList<>();
+    hierarchies.add(config.sysFsCgroup()); // cgroup v2 mounted there
+    try (var dirs = Files.list(config.sysFsCgroup())) {
+      dirs.filter(d -> Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)).forEach(hierarchies::add);
+    } catch (IOException e) {
+      return List.of();
+    }
+    List<Path> found = new java.util.ArrayList<>();
+    for (Path h : hierarchies) {
+      try (var dirs = Files.list(h)) {
+        dirs.filter(d -> own.matcher(d.getFileName().toString()).matches()
+            && Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)).forEach(found::add);
+      } catch (IOException e) {
+        // a hierarchy that cannot be listed holds nothing of ours to find
+      }
+    }
+    return found;
+  }
+
+  /** The processes of a cgroup and of every cgroup below it. */
+  private static List<ProcessHandle> cgroupTreeProcs(Path cg) {
+    try (var tree = Files.walk(cg)) {
+      return tree.filter(d -> Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS))
+          .flatMap(d -> cgroupProcs(d).stream()).toList();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return List.of();
+    }
+  }
+
+  /** Removes a cgroup and those below it, deepest first, where they are empty. */
+  private static void removeEmptyCgroupTree(Path cg) {
+    try (var tree = Files.walk(cg)) {
+      for (Path d : tree.filter(x -> Files.isDirectory(x, LinkOption.NOFOLLOW_LINKS))
+          .sorted(java.util.Comparator.reverseOrder()).toList()) {
+        try {
+          Files.deleteIfExists(d); // rmdir: a cgroup with processes or children refuses, which is fine
+        } catch (IOException e) {
+          LOG.debug("cgroup {} not removed: {}", d, e.toString());
+        }
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      LOG.debug("cgroup {} not walked: {}", cg, e.toString());
     }
   }
 

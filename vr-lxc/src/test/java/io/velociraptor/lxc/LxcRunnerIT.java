@@ -54,6 +54,35 @@ class LxcRunnerIT extends RunnerContract {
   }
 
   @Test
+  void teardownEndsTheContainerOfAProcWhoseLxcExecuteWasKilled() throws Exception {
+    int port = Fixtures.freePort();
+    Path yaml = proc("demo.orphan", port, build(Map.of("Procfile", "web: busybox httpd -f -p $PORT -h www\n")), "");
+    runner.setup(yaml);
+    Process p = start(yaml, root.resolve("orphan.log"));
+    Await.until("the proc to answer on port " + port, Duration.ofSeconds(20),
+        () -> Fixtures.get(port, "/index.html").isPresent());
+    // SIGKILL to lxc-execute, the container's monitor (as an OOM kill or a kill -9 of the
+    // program would): the container's init and its app are in a process group of their own
+    p.destroyForcibly();
+    assertThat(p.waitFor(15, TimeUnit.SECONDS)).isTrue();
+    assertThat(Fixtures.get(port, "/index.html")).as("the orphaned container still serves").contains("hello\n");
+
+    runner.teardown(yaml);
+
+    assertThat(Fixtures.get(port, "/index.html")).as("nothing serves after teardown").isEmpty();
+    assertThat(root.resolve("procs/demo.orphan")).doesNotExist();
+    Path pids = Path.of("/sys/fs/cgroup/pids"); // cgroup v1, as on these machines; v2 has no such directory
+    if (Files.isDirectory(pids)) {
+      try (var dirs = Files.list(pids)) {
+        assertThat(dirs.map(d -> d.getFileName().toString())
+            .filter(n -> n.startsWith("lxc.payload.demo.orphan") || n.startsWith("lxc.monitor.demo.orphan")).toList())
+            .as("the container's cgroups").isEmpty();
+      }
+    }
+    assertNoTrace("demo.orphan");
+  }
+
+  @Test
   void runsWithoutAnImageOnTheHostsSystemDirectoriesReadOnly() throws Exception {
     int port = Fixtures.freePort();
     Path build = build(Map.of());
