@@ -591,6 +591,12 @@ final class RunExecution {
         .memLimit(release.memLimit())
         .memswLimit(release.memswLimit())
         .swarmId(swarm.id());
+    // the runner looks the type up in the build's Procfile; a type only the buildpack's bin/release
+    // gives (default_process_types, as Heroku's static and language buildpacks do) is not in it
+    String type = swarm.procType().value();
+    if (!build.procfileTypes().containsKey(type) && build.releaseProcessTypes().containsKey(type)) {
+      b.cmd(build.releaseProcessTypes().get(type));
+    }
     build.artifact().ifPresent(b::buildUrl);
     build.md5().ifPresent(b::buildMd5);
     build.sha256().ifPresent(b::buildSha256);

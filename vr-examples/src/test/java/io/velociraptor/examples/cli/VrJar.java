@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,16 +34,30 @@ final class VrJar {
   }
 
   static Result run(Path dir, String... args) throws IOException, InterruptedException {
+    return run(dir, Duration.ofSeconds(180), args);
+  }
+
+  /** Runs vr, failing the test if it has not ended within {@code limit}. */
+  static Result run(Path dir, Duration limit, String... args) throws IOException, InterruptedException {
     List<String> cmd = command(args);
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().remove("VR_CONFIG");
     Process p = pb.start();
-    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+    boolean ended;
+    try {
+      ended = p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      // the test gave up (it failed elsewhere): no vr of it runs on into the clean-up
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
-      throw new AssertionError("vr " + String.join(" ", args) + " did not finish in 180 s: " + Files.readString(out));
+      throw e;
+    }
+    if (!ended) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      throw new AssertionError("vr " + String.join(" ", args) + " did not finish in " + limit.toSeconds() + " s: " + Files.readString(out));
     }
     Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     Files.delete(out);
