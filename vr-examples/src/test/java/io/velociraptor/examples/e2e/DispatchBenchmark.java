@@ -26,19 +26,25 @@ import java.util.TreeMap;
 
 /**
  * The dispatch benchmark (not a test; run by {@code vr-examples/bench/dispatch-bench.sh}), on the
- * same real world as the e2e tests: three hosts (one over SSH), plain runtime, nginx, file store.
+ * same real world as the e2e tests: three hosts (one over SSH), plain runtime, nginx, file store
+ * (or PostgreSQL).
  *
  * <ol>
- *   <li>A first dispatch of a 10-proc swarm (the build already exists): wall time from the
- *       run_started to the run_done event, and how much of it some call to the outside world was
- *       in flight (the union of the intervals of every runtime, Supervisor, nginx and observer
- *       call, which overlap across hosts); vr's own work is the rest. Store time is reported on
- *       its own line and counted as vr's own work.
+ *   <li>Against the floor, measured in the same run: a first dispatch of 10 procs over the 3 hosts,
+ *       of 60 procs, a swap of the 60 to a new release, and a delete of the 60. The floor is the
+ *       same procs started by hand, all in parallel (unpack the build, start the app, wait for its
+ *       port, run its uptest once), and for a delete the same procs stopped by hand in parallel; a
+ *       swap's floor is one start floor plus one stop floor. Each figure prints vr / floor, the
+ *       load average, and a per-step breakdown (the union of the time each kind of call was in
+ *       flight, its count and summed time).
+ *   <li>A first dispatch of 10 procs: how much of it some call to the outside world was in flight;
+ *       vr's own work is the rest. Store time is reported on its own line and counted as vr's own
+ *       work.
  *   <li>No-op re-dispatches of that swarm: each is one observation plus one plan plus the run's
  *       bookkeeping in the store; median, min and max over N runs.
  * </ol>
  *
- * Arguments: {@code [no-op runs, default 30]}.
+ * Arguments: {@code [no-op runs, default 30] [file|postgres, default file]}.
  */
 public final class DispatchBenchmark {
   private DispatchBenchmark() {}
@@ -122,7 +128,7 @@ public final class DispatchBenchmark {
     if (!storeKind.equals("file") && !storeKind.equals("postgres")) {
       throw new IllegalArgumentException("store must be file or postgres, not " + storeKind);
     }
-    try (E2eWorld world = E2eWorld.start(RuntimeKind.PLAIN);
+    try (E2eWorld world = E2eWorld.start(RuntimeKind.PLAIN, 48);
         PostgresCluster pg = storeKind.equals("postgres") ? PostgresCluster.start(Map.of()) : null;
         JdbcStore jdbc = pg == null ? null
             : JdbcStore.builder().url(pg.jdbcUrl()).user(pg.user()).password(pg.password()).open()) {
@@ -202,9 +208,94 @@ public final class DispatchBenchmark {
         noopCalls.forEach((k, v) -> System.out.printf("  %-28s %6.1f  %7.1f ms%n", k, (double) v[0] / noops,
             v[1] / 1e6 / noops));
         require(d.delete(ten.id()));
+
+        againstTheFloor(world, benchStore, d, t, runSpan);
       } finally {
         d.close();
       }
+    }
+  }
+
+  /** One figure against its floor. */
+  record Figure(String what, long vr, long floor, String load) {
+    double ratio() {
+      return (double) vr / floor;
+    }
+  }
+
+  /** The 10-proc and 60-proc dispatches, the 60-proc swap and delete, each against its floor. */
+  static void againstTheFloor(E2eWorld world, Store store, Dispatcher d, Timeline t, List<long[]> runSpan) throws Exception {
+    require(d.dispatch(world.swarm("bvtw", 0).version(io.velociraptor.core.model.Version.of("v2")).build()));
+    io.velociraptor.core.model.Build v1 = store.build(io.velociraptor.core.model.AppName.of("shop"),
+        io.velociraptor.core.model.Version.of("v1")).orElseThrow();
+    List<String> addresses = world.hosts.stream().map(h -> h.address).toList();
+    List<Figure> figures = new ArrayList<>();
+    try (BenchFloor floor = new BenchFloor(v1.artifact().orElseThrow(), world.work.resolve("floor"), addresses)) {
+      long floor10 = floor.start(10);
+      floor.stop();
+      long floor60 = floor.start(60);
+      long floorStop60 = floor.stop();
+      System.out.printf("%n== the floor: by hand, all in parallel: start 10 %d ms, start 60 %d ms, stop 60 %d ms (load %s)%n",
+          ms(floor10), ms(floor60), ms(floorStop60), load());
+
+      Swarm ten = world.swarm("bten", 10).build();
+      figures.add(measured("first dispatch, 10 procs on 3 hosts", floor10, t, runSpan, () -> d.dispatch(ten)));
+      require(d.delete(ten.id()));
+      Swarm sixty = world.swarm("bsix", 60).build();
+      figures.add(measured("first dispatch, 60 procs on 3 hosts", floor60, t, runSpan, () -> d.dispatch(sixty)));
+      Swarm swapped = world.swarm("bsix", 60).version(io.velociraptor.core.model.Version.of("v2")).build();
+      figures.add(measured("swap of the 60 procs to a new release", floor60 + floorStop60, t, runSpan,
+          () -> d.dispatch(swapped)));
+      figures.add(measured("delete of the 60 procs", floorStop60, t, runSpan, () -> d.delete(swapped.id())));
+    }
+    System.out.printf("%n== vr against the floor%n| what | vr | floor | vr / floor | load avg (1, 5, 15 min) |%n|---|---|---|---|---|%n");
+    for (Figure f : figures) {
+      System.out.printf("| %s | %.1f s | %.2f s | %.1fx | %s |%n", f.what(), f.vr() / 1e9, f.floor() / 1e9, f.ratio(), f.load());
+    }
+  }
+
+  static Figure measured(String what, long floor, Timeline t, List<long[]> runSpan,
+      java.util.concurrent.Callable<DispatchResult> run) throws Exception {
+    t.calls.clear();
+    long s = System.nanoTime();
+    DispatchResult r = require(run.call());
+    long e = System.nanoTime();
+    String load = load();
+    System.out.printf("%n== %s (%s): %d ms, floor %d ms, %.1fx, load %s%n", what,
+        r.plan().map(p -> p.summary().toString()).orElse(""), ms(e - s), ms(floor), (double) (e - s) / floor, load);
+    breakdown(t, s, e);
+    return new Figure(what, e - s, floor, load);
+  }
+
+  /** Per kind of step: the time some call of it was in flight (union), its count and summed time. */
+  static void breakdown(Timeline t, long from, long to) {
+    System.out.println("  step                          in flight   calls   summed");
+    Map<String, long[]> by = t.byCategory(from, to);
+    for (String step : List.of("runtime.setup", "runtime.uptest", "runtime.teardown", "supervisor.", "nginx.", "observe.",
+        "runtime.", "store.")) {
+      long n = 0;
+      long sum = 0;
+      for (Map.Entry<String, long[]> c : by.entrySet()) {
+        if (c.getKey().startsWith(step)) {
+          n += c.getValue()[0];
+          sum += c.getValue()[1];
+        }
+      }
+      if (n > 0) {
+        System.out.printf("  %-28s %7d ms  %6d  %7d ms%n", step.endsWith(".") ? step + "*" : step,
+            ms(t.covered(from, to, c -> c.startsWith(step))), n, ms(sum));
+      }
+    }
+    System.out.println("  calls (count, summed time):");
+    by.forEach((k, v) -> System.out.printf("    %-28s %4d  %7d ms%n", k, v[0], ms(v[1])));
+  }
+
+  static String load() {
+    try {
+      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+      return f[0] + ", " + f[1] + ", " + f[2];
+    } catch (java.io.IOException e) {
+      return "unknown";
     }
   }
 

@@ -100,14 +100,14 @@ final class E2eWorld implements AutoCloseable {
   private final String idPrefix;
   private final Map<String, Long> foreignPids = new TreeMap<>();
 
-  private E2eWorld(Path work, SshdFixture sshd, NginxFixture nginx, RuntimeKind kind, List<E2eHost> hosts)
-      throws IOException {
+  private E2eWorld(Path work, SshdFixture sshd, NginxFixture nginx, RuntimeKind kind, int portsPerHost,
+      List<E2eHost> hosts) throws IOException {
     this.work = work;
     this.hosts = hosts;
     this.sshd = sshd;
     this.nginx = nginx;
     this.idPrefix = randomIdPart(4);
-    int base = MachineClaims.portBlock(3 * PORTS_PER_HOST); // free now, and no other test JVM takes it
+    int base = MachineClaims.portBlock(3 * portsPerHost); // free now, and no other test JVM takes it
     runtime = new HostRuntimes(kind.name().toLowerCase(java.util.Locale.ROOT));
     for (int i = 1; i <= 3; i++) {
       SupervisordFixture f = SupervisordFixture.start();
@@ -126,7 +126,7 @@ final class E2eWorld implements AutoCloseable {
         ContainerRuntime rt = install.runtime(Duration.ofMinutes(2));
         String address = "127.0.0." + i;
         runtime.add(runner.host(), address, rt);
-        PortRange ports = PortRange.of(base + (i - 1) * PORTS_PER_HOST, base + i * PORTS_PER_HOST);
+        PortRange ports = PortRange.of(base + (i - 1) * portsPerHost, base + i * portsPerHost);
         hosts.add(new E2eHost(name, address, ports, f, runner, rt, ssh));
       } catch (RuntimeException e) {
         f.close();
@@ -170,6 +170,15 @@ final class E2eWorld implements AutoCloseable {
    * @return the running world
    */
   static E2eWorld start(RuntimeKind kind) {
+    return start(kind, PORTS_PER_HOST);
+  }
+
+  /**
+   * @param kind plain processes or LXC containers
+   * @param portsPerHost the size of each host's port range (a swap needs twice the procs a host runs)
+   * @return the running world
+   */
+  static E2eWorld start(RuntimeKind kind, int portsPerHost) {
     MachineClaims.ensureSystemUser(BUILD_USER);
     Path work = null;
     SshdFixture sshd = null;
@@ -180,7 +189,7 @@ final class E2eWorld implements AutoCloseable {
       Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
       sshd = SshdFixture.start();
       nginx = NginxFixture.start(POOL.value());
-      return new E2eWorld(work, sshd, nginx, kind, hosts);
+      return new E2eWorld(work, sshd, nginx, kind, portsPerHost, hosts);
     } catch (IOException | RuntimeException e) {
       hosts.forEach(E2eHost::close);
       if (nginx != null) {
