@@ -179,6 +179,7 @@ public final class DispatchBenchmark {
         List<Long> times = new ArrayList<>();
         List<Long> observes = new ArrayList<>();
         List<Long> stores = new ArrayList<>();
+        List<Long> owns = new ArrayList<>();
         for (int i = 0; i < noops; i++) {
           t.calls.clear();
           long s = System.nanoTime();
@@ -189,6 +190,8 @@ public final class DispatchBenchmark {
           }
           times.add(e - s);
           observes.add(t.covered(s, e, c -> c.startsWith("observe.") || c.startsWith("nginx.")));
+          // vr's own time: the run with every call to a host, Supervisor or nginx taken out (store calls stay in)
+          owns.add((e - s) - t.covered(s, e, c -> !c.startsWith("store.") && !c.startsWith("build.")));
           stores.add(t.covered(s, e, c -> c.startsWith("store.")));
           t.byCategory(s, e).forEach((k, v) -> {
             long[] sum = noopCalls.computeIfAbsent(k, x -> new long[2]);
@@ -199,11 +202,15 @@ public final class DispatchBenchmark {
         Collections.sort(times);
         Collections.sort(observes);
         Collections.sort(stores);
+        Collections.sort(owns);
         System.out.printf("%n== no-op re-dispatch of the 10-proc swarm, %d runs%n", noops);
         System.out.printf("median %d ms, min %d ms, max %d ms; medians of its parts: observing (3 supervisords"
             + " + the nginx pool) %d ms, store (run records) %d ms%n",
             ms(times.get(times.size() / 2)), ms(times.get(0)), ms(times.get(times.size() - 1)),
             ms(observes.get(observes.size() / 2)), ms(stores.get(stores.size() / 2)));
+        System.out.printf("vr's own time (the run minus every host, Supervisor and nginx call; store calls included):"
+            + " median %d ms, min %d ms, max %d ms%n", ms(owns.get(owns.size() / 2)), ms(owns.get(0)),
+            ms(owns.get(owns.size() - 1)));
         System.out.println("calls per no-op re-dispatch (count, time; averaged over the runs):");
         noopCalls.forEach((k, v) -> System.out.printf("  %-28s %6.1f  %7.1f ms%n", k, (double) v[0] / noops,
             v[1] / 1e6 / noops));
