@@ -10,6 +10,7 @@ import io.velociraptor.core.spi.HostConnectionException;
 import io.velociraptor.core.spi.ProcControlException;
 import io.velociraptor.core.spi.RemoteFileException;
 import io.velociraptor.core.spi.ProcControlException.Reason;
+import io.velociraptor.core.spi.LogChunk;
 import io.velociraptor.core.spi.ProcController;
 import io.velociraptor.core.spi.ProgramSpec;
 import java.nio.charset.StandardCharsets;
@@ -352,6 +353,46 @@ public final class SupervisorProcController implements ProcController, AutoClose
         }
         throw e;
       }
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Supervisor's {@code tailProcessStdoutLog}; a log not written yet reads as empty at 0.
+   */
+  @Override
+  public LogChunk logRead(Host host, ProcName name, long offset, int maxBytes) {
+    if (maxBytes <= 0) {
+      throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+    }
+    if (offset < -1 || offset > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("offset must be -1 or a log offset: " + offset);
+    }
+    String n = name.format();
+    return run(host, n, "read the log of", () -> {
+      SupervisorClient c = clients.client(host);
+      long size;
+      try {
+        // a tail of 0 bytes: the log's length, nothing read (tailProcessStdoutLog returns the last
+        // bytes whatever the offset, so the read below is readProcessStdoutLog, from an offset)
+        size = c.tailProcessStdoutLog(n, 0, 0).offset();
+      } catch (SupervisorException e) {
+        if (e.is(SupervisorFault.NO_FILE)) {
+          return new LogChunk("", 0, false); // nothing logged yet
+        }
+        throw e;
+      }
+      long from = offset < 0 || offset > size ? 0 : offset; // past the end: rotated or cleared, a new log
+      boolean skipped = size - from > maxBytes;
+      if (skipped) {
+        from = size - maxBytes;
+      }
+      if (from == size) {
+        return new LogChunk("", size, false);
+      }
+      String text = c.readProcessStdoutLog(n, (int) from, (int) (size - from));
+      return new LogChunk(text, size, skipped);
     });
   }
 

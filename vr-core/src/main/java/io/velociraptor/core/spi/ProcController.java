@@ -83,4 +83,23 @@ public interface ProcController {
    * @throws IllegalArgumentException if {@code maxBytes} is not positive
    */
   String logTail(Host host, ProcName name, int maxBytes);
+
+  /**
+   * Reads a proc's stdout log on from an offset, to follow it: pass each chunk's {@link
+   * LogChunk#nextOffset} to the next call. When more than {@code maxBytes} was written since the
+   * offset, the chunk is the log's last {@code maxBytes} and says so ({@link LogChunk#skipped});
+   * a log shorter than the offset (rotated or cleared) is a new log, read from its start.
+   *
+   * @param host the host
+   * @param name the program
+   * @param offset where the previous read ended, or -1 for the log's last {@code maxBytes}
+   * @param maxBytes at most this many bytes
+   * @return what was read and where to read on
+   * @throws ProcControlException if the program is not installed or the host cannot be reached
+   * @throws IllegalArgumentException if {@code maxBytes} is not positive or offset is below -1
+   * @throws UnsupportedOperationException if this controller cannot read from an offset
+   */
+  default LogChunk logRead(Host host, ProcName name, long offset, int maxBytes) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot read a log from an offset");
+  }
 }

@@ -845,6 +845,9 @@ final class Commands {
         throw InvalidValueException.of("proc", proc, "is not a program on host " + host + " (`vr procs --host "
             + host + "` lists them)");
       }
+      if (result == null) {
+        return VrMain.OK; // printed as it came (proc logs --follow)
+      }
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("host", host);
       m.put("proc", proc);
@@ -853,6 +856,7 @@ final class Commands {
       return show(m, () -> result);
     }
 
+    /** @return what to print, or null when the action printed its output itself */
     abstract String act(Fleet fleet, Host host, ProcName name);
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a proc.")
@@ -883,14 +887,45 @@ final class Commands {
       }
     }
 
-    @Command(name = "logs", mixinStandardHelpOptions = true, description = "Print the end of a proc's log.")
+    @Command(name = "logs", mixinStandardHelpOptions = true,
+        description = "Print the end of a proc's log; --follow keeps printing what it writes.")
     static final class Logs extends ProcAction {
       @Option(names = "--bytes", defaultValue = "16384", description = "how much of the end (default ${DEFAULT-VALUE})")
       int bytes;
 
+      @Option(names = {"-f", "--follow"}, description = "keep printing what the proc writes until interrupted")
+      boolean follow;
+
+      @Option(names = "--follow-seconds", paramLabel = "N", description = "with --follow: stop after N seconds")
+      Long followSeconds;
+
       @Override
       String act(Fleet fleet, Host h, ProcName n) {
-        return fleet.procs.logTail(h, n, bytes);
+        if (followSeconds != null && (followSeconds < 1 || !follow)) {
+          throw InvalidValueException.of("--follow-seconds", followSeconds, followSeconds < 1 ? "must be at least 1"
+              : "works only with --follow");
+        }
+        if (!follow) {
+          return fleet.procs.logTail(h, n, bytes);
+        }
+        if (json()) {
+          throw InvalidValueException.of("--follow", "--json", "prints the log as it comes, not JSON: drop --json");
+        }
+        long deadline = followSeconds == null ? Long.MAX_VALUE : System.nanoTime() + followSeconds * 1_000_000_000L;
+        io.velociraptor.core.spi.LogChunk c = fleet.procs.logRead(h, n, -1, bytes);
+        while (true) {
+          out().print(c.text());
+          out().flush();
+          if (System.nanoTime() - deadline >= 0) {
+            return null;
+          }
+          // Supervisor has no push for a log: read again after at most half a second
+          java.util.concurrent.locks.LockSupport.parkNanos(Math.min(500_000_000L, deadline - System.nanoTime()));
+          if (Thread.interrupted()) {
+            return null;
+          }
+          c = fleet.procs.logRead(h, n, c.nextOffset(), 256 * 1024);
+        }
       }
 
       @Override

@@ -26,7 +26,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {Commands.Plan.class, Commands.Simulate.class, Commands.Dispatch.class, Commands.Promote.class,
         Commands.Revert.class, Commands.Reconcile.class, Commands.Swarms.class, Commands.SwarmCmd.class,
         Commands.Restart.class, Commands.Scale.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class,
-        Commands.ProcCmd.class,
+        Commands.ProcCmd.class, LogsCommand.class,
         Commands.Ports.class, Commands.BuildCmd.class, Commands.Builds.class, Commands.Snapshot.class,
         Commands.Events.class, ReleaseCommands.Releases.class, ServeCommand.class, StoreCommands.StoreCmd.class,
         ReleaseCommands.Rollback.class, ReleaseCommands.Gc.class, DemoCommand.class, CommandLine.HelpCommand.class})

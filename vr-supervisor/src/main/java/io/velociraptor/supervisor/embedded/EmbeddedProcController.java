@@ -7,6 +7,7 @@ import io.velociraptor.core.model.ProcName;
 import io.velociraptor.core.model.ProcState;
 import io.velociraptor.core.spi.ProcControlException;
 import io.velociraptor.core.spi.ProcControlException.Reason;
+import io.velociraptor.core.spi.LogChunk;
 import io.velociraptor.core.spi.ProcController;
 import io.velociraptor.core.spi.ProgramSpec;
 import java.io.IOException;
@@ -524,6 +525,43 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
       f.seek(from);
       f.readFully(b);
       return new String(b, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw ProcControlException.of(Reason.FAILED, host.name().value(), name.format(),
+          "cannot read the log " + log + " of " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@inheritDoc} The program's log file, read as Supervisor's {@code tailProcessStdoutLog} does. */
+  @Override
+  public LogChunk logRead(Host host, ProcName name, long offset, int maxBytes) {
+    if (maxBytes <= 0) {
+      throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+    }
+    if (offset < -1) {
+      throw new IllegalArgumentException("offset must be -1 or a log offset: " + offset);
+    }
+    Path log;
+    lock.lock();
+    try {
+      checkOpen();
+      log = require(host, name.format()).log();
+    } finally {
+      lock.unlock();
+    }
+    if (!Files.exists(log)) {
+      return new LogChunk("", 0, false);
+    }
+    try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+      long len = f.length();
+      long from = offset < 0 || offset > len ? 0 : offset; // past the end: rotated or cleared, a new log
+      boolean skipped = len - from > maxBytes;
+      if (skipped) {
+        from = len - maxBytes;
+      }
+      byte[] b = new byte[(int) (len - from)];
+      f.seek(from);
+      f.readFully(b);
+      return new LogChunk(new String(b, StandardCharsets.UTF_8), len, skipped);
     } catch (IOException e) {
       throw ProcControlException.of(Reason.FAILED, host.name().value(), name.format(),
           "cannot read the log " + log + " of " + name + ": " + e.getMessage(), e);

@@ -169,6 +169,39 @@ public abstract class ProcControllerContract {
   }
 
   @Test
+  void aLogIsReadOnFromAnOffsetAsItIsWritten() throws java.io.IOException {
+    Path go = logDir().resolve("talk-on-" + System.nanoTime());
+    ProgramSpec spec = program("talker", "echo first; echo second; while [ ! -e " + go + " ]; do sleep 0.1; done; echo third;"
+        + " exec sleep 1000").build();
+    controller().install(host(), spec);
+    awaitState(spec, ProcState.RUNNING);
+    io.velociraptor.core.spi.LogChunk start = await("two lines", () -> {
+      io.velociraptor.core.spi.LogChunk c = controller().logRead(host(), name(spec), -1, 4096);
+      return c.text().equals("first\nsecond\n") ? c : null;
+    });
+    assertThat(start.nextOffset()).isEqualTo("first\nsecond\n".length());
+    assertThat(start.skipped()).isFalse();
+    // nothing new: empty, the same offset
+    io.velociraptor.core.spi.LogChunk none = controller().logRead(host(), name(spec), start.nextOffset(), 4096);
+    assertThat(none.text()).isEmpty();
+    assertThat(none.nextOffset()).isEqualTo(start.nextOffset());
+    java.nio.file.Files.createFile(go); // the program waits for it: the third line comes after the reads above
+    io.velociraptor.core.spi.LogChunk more = await("the third line", () -> {
+      io.velociraptor.core.spi.LogChunk c = controller().logRead(host(), name(spec), start.nextOffset(), 4096);
+      return c.text().isEmpty() ? null : c;
+    });
+    assertThat(more.text()).isEqualTo("third\n");
+    assertThat(more.nextOffset()).isEqualTo(start.nextOffset() + 6);
+    // more than asked for since the offset: the end, and it says so
+    io.velociraptor.core.spi.LogChunk tail = controller().logRead(host(), name(spec), 0, 8);
+    assertThat(tail.skipped()).isTrue();
+    assertThat(tail.text()).isEqualTo("d\nthird\n");
+    assertThatThrownBy(() -> controller().logRead(host(), name(spec), -2, 10)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-2");
+    assertThatThrownBy(() -> controller().logRead(host(), name(spec), 0, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aProgramThatIgnoresTheStopSignalIsKilledAfterStopWaitSecs() {
     ProgramSpec spec = program("stubborn", "trap '' TERM; echo trapped; while :; do sleep 0.2; done")
         .stopWaitSecs(1).build();
