@@ -756,10 +756,6 @@ final class RunExecution {
         futures.get(i).get();
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        if (cause instanceof Error err) {
-          cancelAll(futures);
-          throw err;
-        }
         failures.add(cause instanceof StepFailed ? cause.getMessage() : order.get(i) + ": " + cause);
       } catch (InterruptedException e) {
         cancelAll(futures);
