@@ -798,8 +798,12 @@ final class RunExecution {
     };
     int helpers = Math.min(d.perHostParallelism, items.size()) - 1;
     List<Future<?>> running = new ArrayList<>();
-    for (int k = 0; k < helpers; k++) {
-      running.add(d.procPool.submit(worker));
+    try {
+      for (int k = 0; k < helpers; k++) {
+        running.add(d.procPool.submit(worker));
+      }
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // the dispatcher is being closed: this thread goes on with the helpers it has
     }
     Throwable thrown = null;
     try {
