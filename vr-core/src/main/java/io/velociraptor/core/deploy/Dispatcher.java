@@ -89,6 +89,14 @@ public final class Dispatcher implements AutoCloseable {
   final java.util.function.Consumer<Duration> pause;
   final SwarmRun.Owner owner;
   final ExecutorService hostPool;
+  /** How many procs of one host a run works on at once. */
+  final int perHostParallelism;
+  /**
+   * The helpers that work on a host's procs beside its host thread; a pool of its own, since a host
+   * thread waits on them. Host threads are at most {@code parallelism}, each with at most
+   * {@code perHostParallelism - 1} helpers, so the pool never queues.
+   */
+  final ExecutorService procPool;
 
   /** The longest pause between two attempts of a route change. */
   public static final Duration MAX_ROUTE_BACKOFF = Duration.ofSeconds(5);
@@ -138,6 +146,16 @@ public final class Dispatcher implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.perHostParallelism = b.perHostParallelism;
+    int helpers = Math.max(1, b.parallelism * (b.perHostParallelism - 1));
+    java.util.concurrent.ThreadPoolExecutor procs = new java.util.concurrent.ThreadPoolExecutor(helpers, helpers,
+        30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "vr-dispatch-proc");
+          t.setDaemon(true);
+          return t;
+        });
+    procs.allowCoreThreadTimeOut(true); // an idle dispatcher keeps no helper threads
+    this.procPool = procs;
   }
 
   /** A new builder for a {@link Dispatcher}. */
@@ -802,6 +820,7 @@ public final class Dispatcher implements AutoCloseable {
   @Override
   public void close() {
     hostPool.shutdownNow();
+    procPool.shutdownNow();
   }
 
   /** Configures a {@link Dispatcher}. */
@@ -822,6 +841,7 @@ public final class Dispatcher implements AutoCloseable {
     private Duration routeBackoff = Duration.ofMillis(200);
     private java.util.function.Consumer<Duration> pause = Dispatcher::pauseFor;
     private int parallelism = 8;
+    private int perHostParallelism = 8;
     private SwarmRun.Owner owner = RunIds.thisProcess();
 
     private Builder() {}
@@ -1011,6 +1031,24 @@ public final class Dispatcher implements AutoCloseable {
         throw InvalidValueException.of("parallelism", parallelism, "must be at least 1");
       }
       this.parallelism = parallelism;
+      return this;
+    }
+
+    /**
+     * Sets how many procs of one host a run works on at once (default 8): set up and started,
+     * uptested, stopped, or torn down after a failure. The steps keep their order (all starts,
+     * then the uptests, the route changes, then the stops; a rollout's waves one after another):
+     * only the procs within one step go in parallel. 1 works on a host's procs one after another.
+     *
+     * @param perHostParallelism how many procs of one host are worked on at once (default 8)
+     * @return this
+     * @throws InvalidValueException if it is less than 1
+     */
+    public Builder perHostParallelism(int perHostParallelism) {
+      if (perHostParallelism < 1) {
+        throw InvalidValueException.of("perHostParallelism", perHostParallelism, "must be at least 1");
+      }
+      this.perHostParallelism = perHostParallelism;
       return this;
     }
 

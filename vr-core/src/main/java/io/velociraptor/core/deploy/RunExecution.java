@@ -53,6 +53,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import io.velociraptor.core.VrException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +76,8 @@ final class RunExecution {
   private PlanPolicy policy;
   /** Current procs to replace anyway (their periodic uptests failed); empty for a plain dispatch. */
   private List<ProcRef> restartOnly = List.of();
-  private SwarmRun run;
+  /** Replaced by every step, from the host threads too (see step). */
+  private volatile SwarmRun run;
   /** New procs this run set up, in order; torn down again if the run fails before routing. */
   private final List<NewProc> created = Collections.synchronizedList(new ArrayList<>());
   private boolean routingStarted;
@@ -523,11 +527,8 @@ final class RunExecution {
     for (Start s : plan.starts()) {
       byHost.computeIfAbsent(s.host(), h -> new ArrayList<>()).add(s);
     }
-    List<String> failures = onEachHost(byHost, (host, starts) -> {
-      for (Start s : starts) {
-        startOne(host, s, release);
-      }
-    });
+    // as when one host's procs went one after another, a failed start ends that host's starts
+    List<String> failures = onEachHost(byHost, true, (host, s) -> startOne(host, s, release));
     if (!failures.isEmpty()) {
       throw new StepFailed("could not start " + String.join("; ", failures));
     }
@@ -620,35 +621,33 @@ final class RunExecution {
     for (ProcRef p : procs) {
       byHost.computeIfAbsent(p.host(), h -> new ArrayList<>()).add(p);
     }
-    List<String> failures = onEachHost(byHost, (host, refs) -> {
-      List<String> mine = new ArrayList<>();
-      for (ProcRef ref : refs) {
-        Port port = ref.name().port().orElseThrow();
-        ProcData data = procData(host, port, release);
-        Instant started = now();
-        List<UptestResult> results;
-        try {
-          results = d.runtime.uptest(d.runners.runner(host), data, d.uptestTimeout);
-        } catch (RuntimeException e) {
-          results = List.of(UptestResult.of("(runner)", String.valueOf(e.getMessage()), false, 0));
-        }
-        boolean passed = results.stream().allMatch(UptestResult::passed);
-        if (passed) {
-          d.emit(new DispatchEvent.UptestPassed(run.id(), now(), host.name(), ref.name().format(), results));
-        } else {
-          d.emit(new DispatchEvent.UptestFailed(run.id(), now(), host.name(), ref.name().format(), results));
-          mine.add(ref.name().format() + " on " + host.name() + " (" + results.stream().filter(r -> !r.passed())
-              .map(UptestResult::name).reduce((a, b) -> a + ", " + b).orElse("") + ")");
-        }
-        step("uptest", Optional.of(host.name()), ref.name().format(), passed ? RunStep.Outcome.OK : RunStep.Outcome.FAILED,
-            uptestDetail(results), started);
-      }
-      if (!mine.isEmpty()) {
-        throw new StepFailed(String.join("; ", mine));
-      }
-    });
+    List<String> failures = onEachHost(byHost, false, (host, ref) -> uptestOne(host, ref, release));
     if (!failures.isEmpty()) {
       throw new StepFailed("uptests failed: " + String.join("; ", failures));
+    }
+  }
+
+  private void uptestOne(Host host, ProcRef ref, Release release) {
+    Port port = ref.name().port().orElseThrow();
+    ProcData data = procData(host, port, release);
+    Instant started = now();
+    List<UptestResult> results;
+    try {
+      results = d.runtime.uptest(d.runners.runner(host), data, d.uptestTimeout);
+    } catch (RuntimeException e) {
+      results = List.of(UptestResult.of("(runner)", String.valueOf(e.getMessage()), false, 0));
+    }
+    boolean passed = results.stream().allMatch(UptestResult::passed);
+    if (passed) {
+      d.emit(new DispatchEvent.UptestPassed(run.id(), now(), host.name(), ref.name().format(), results));
+    } else {
+      d.emit(new DispatchEvent.UptestFailed(run.id(), now(), host.name(), ref.name().format(), results));
+    }
+    step("uptest", Optional.of(host.name()), ref.name().format(), passed ? RunStep.Outcome.OK : RunStep.Outcome.FAILED,
+        uptestDetail(results), started);
+    if (!passed) {
+      throw new StepFailed(ref.name().format() + " on " + host.name() + " (" + results.stream().filter(r -> !r.passed())
+          .map(UptestResult::name).reduce((a, b) -> a + ", " + b).orElse("") + ")");
     }
   }
 
@@ -704,24 +703,18 @@ final class RunExecution {
     for (Stop s : stops) {
       byHost.computeIfAbsent(s.host(), h -> new ArrayList<>()).add(s);
     }
-    return onEachHost(byHost, (host, list) -> {
-      List<String> mine = new ArrayList<>();
-      for (Stop s : list) {
-        Instant started = now();
-        try {
-          retire(host, s.name());
-          d.emit(new DispatchEvent.ProcStopped(run.id(), now(), host.name(), s.name().format(),
-              s.reason().name().toLowerCase(java.util.Locale.ROOT)));
-          step("stop", Optional.of(host.name()), s.name().format(), RunStep.Outcome.OK, s.reason().name(), started);
-        } catch (RuntimeException e) {
-          warn("could not stop " + s.name() + " on " + host.name() + ": " + e.getMessage());
-          step("stop", Optional.of(host.name()), s.name().format(), RunStep.Outcome.FAILED, e.getMessage(), started);
-          mine.add(s.name() + " on " + host.name() + ": " + e.getMessage());
-        }
+    return onEachHost(byHost, false, (host, s) -> {
+      Instant started = now();
+      try {
+        retire(host, s.name());
+      } catch (RuntimeException e) {
+        warn("could not stop " + s.name() + " on " + host.name() + ": " + e.getMessage());
+        step("stop", Optional.of(host.name()), s.name().format(), RunStep.Outcome.FAILED, e.getMessage(), started);
+        throw new StepFailed(s.name() + " on " + host.name() + ": " + e.getMessage(), e);
       }
-      if (!mine.isEmpty()) {
-        throw new StepFailed(String.join("; ", mine));
-      }
+      d.emit(new DispatchEvent.ProcStopped(run.id(), now(), host.name(), s.name().format(),
+          s.reason().name().toLowerCase(java.util.Locale.ROOT)));
+      step("stop", Optional.of(host.name()), s.name().format(), RunStep.Outcome.OK, s.reason().name(), started);
     });
   }
 
@@ -744,18 +737,24 @@ final class RunExecution {
     d.runtime.teardown(d.runners.runner(host), name);
   }
 
-  private interface HostWork<T> {
-    void run(Host host, List<T> items);
+  private interface ProcWork<T> {
+    /** Works on one item of a host; a failure throws, its message naming the proc and the host. */
+    void run(Host host, T item);
   }
 
-  /** Runs work for each host in parallel (serially within a host); returns the failures. */
-  private <T> List<String> onEachHost(Map<HostName, List<T>> byHost, HostWork<T> work) {
+  /**
+   * Runs work for each host in parallel, and within a host on at most {@code perHostParallelism}
+   * items at once; returns the failures, one line per host that had any.
+   *
+   * @param stopAtFirstFailure whether a host's items not yet begun are skipped once one failed
+   */
+  private <T> List<String> onEachHost(Map<HostName, List<T>> byHost, boolean stopAtFirstFailure, ProcWork<T> work) {
     List<Future<?>> futures = new ArrayList<>();
     List<HostName> order = new ArrayList<>(byHost.keySet());
     for (HostName name : order) {
       Host host = d.host(name);
       List<T> items = byHost.get(name);
-      futures.add(d.hostPool.submit(() -> work.run(host, items)));
+      futures.add(d.hostPool.submit(() -> onItemsOf(host, items, stopAtFirstFailure, work)));
     }
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < futures.size(); i++) {
@@ -765,11 +764,88 @@ final class RunExecution {
         Throwable cause = e.getCause();
         failures.add(cause instanceof StepFailed ? cause.getMessage() : order.get(i) + ": " + cause);
       } catch (InterruptedException e) {
+        cancelAll(futures);
         Thread.currentThread().interrupt();
         throw new StepFailed("interrupted while working on hosts", e);
       }
     }
     return failures;
+  }
+
+  private static void cancelAll(List<Future<?>> futures) {
+    futures.forEach(f -> f.cancel(true));
+  }
+
+  /**
+   * Works through one host's items on a host thread and up to {@code perHostParallelism - 1}
+   * helpers from the dispatcher's proc pool, which is not the host pool: a host thread waiting on
+   * tasks queued behind other host threads in a fixed pool could wait forever. Throws the failures
+   * in the items' order.
+   */
+  private <T> void onItemsOf(Host host, List<T> items, boolean stopAtFirstFailure, ProcWork<T> work) {
+    AtomicInteger next = new AtomicInteger();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicReferenceArray<String> failed = new AtomicReferenceArray<>(items.size());
+    Runnable worker = () -> {
+      for (int i = next.getAndIncrement(); i < items.size() && !stop.get(); i = next.getAndIncrement()) {
+        if (Thread.currentThread().isInterrupted()) {
+          stop.set(true);
+          throw new StepFailed("interrupted while working on " + host.name());
+        }
+        try {
+          work.run(host, items.get(i));
+        } catch (RuntimeException e) {
+          failed.set(i, e instanceof StepFailed ? e.getMessage() : host.name() + ": " + e);
+          if (stopAtFirstFailure) {
+            stop.set(true);
+          }
+        }
+      }
+    };
+    int helpers = Math.min(d.perHostParallelism, items.size()) - 1;
+    List<Future<?>> running = new ArrayList<>();
+    try {
+      for (int k = 0; k < helpers; k++) {
+        running.add(d.procPool.submit(worker));
+      }
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // the dispatcher is being closed: this thread goes on with the helpers it has
+    }
+    Throwable thrown = null;
+    try {
+      worker.run();
+    } catch (RuntimeException | Error e) {
+      stop.set(true);
+      thrown = e;
+    }
+    for (Future<?> f : running) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        stop.set(true);
+        thrown = thrown == null ? e.getCause() : thrown;
+      } catch (InterruptedException e) {
+        stop.set(true);
+        cancelAll(running);
+        Thread.currentThread().interrupt();
+        throw new StepFailed("interrupted while working on " + host.name(), e);
+      }
+    }
+    if (thrown instanceof Error err) {
+      throw err;
+    }
+    List<String> messages = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      if (failed.get(i) != null) {
+        messages.add(failed.get(i));
+      }
+    }
+    if (thrown != null) {
+      messages.add(thrown instanceof StepFailed ? thrown.getMessage() : host.name() + ": " + thrown);
+    }
+    if (!messages.isEmpty()) {
+      throw new StepFailed(String.join("; ", messages));
+    }
   }
 
   /** The most lines of a failed test's output an uptest step keeps, and the most characters of each. */
@@ -933,14 +1009,29 @@ final class RunExecution {
       mine = new ArrayList<>(created);
     }
     Collections.reverse(mine);
+    if (Thread.currentThread().isInterrupted()) {
+      // a cancelled run cannot wait on host threads: what this thread can still do, it does
+      mine.forEach(this::tearDown);
+      return;
+    }
+    Map<HostName, List<NewProc>> byHost = new TreeMap<>();
     for (NewProc p : mine) {
-      try {
-        retire(p.host(), p.name());
-        d.emit(new DispatchEvent.ProcStopped(run.id(), now(), p.host().name(), p.name().format(), "run failed"));
-      } catch (RuntimeException e) {
-        warn("could not tear down new proc " + p.name() + " on " + p.host().name() + " (the next dispatch retires it): "
-            + e.getMessage());
-      }
+      byHost.computeIfAbsent(p.host().name(), h -> new ArrayList<>()).add(p);
+    }
+    try {
+      onEachHost(byHost, false, (host, p) -> tearDown(p));
+    } catch (StepFailed interrupted) {
+      LOG.warn("run {} was interrupted while tearing down its new procs (the next dispatch retires what is left)", run.id());
+    }
+  }
+
+  private void tearDown(NewProc p) {
+    try {
+      retire(p.host(), p.name());
+      d.emit(new DispatchEvent.ProcStopped(run.id(), now(), p.host().name(), p.name().format(), "run failed"));
+    } catch (RuntimeException e) {
+      warn("could not tear down new proc " + p.name() + " on " + p.host().name() + " (the next dispatch retires it): "
+          + e.getMessage());
     }
   }
 
@@ -953,7 +1044,12 @@ final class RunExecution {
     d.emit(new DispatchEvent.Warning(run.id(), now(), message));
   }
 
-  private void step(String name, Optional<HostName> host, String target, RunStep.Outcome outcome, String detail, Instant started) {
+  /**
+   * Records a step. Host threads record theirs concurrently: one at a time, so that {@code run}
+   * ends as the store's latest, never an older reply that came back last.
+   */
+  private synchronized void step(String name, Optional<HostName> host, String target, RunStep.Outcome outcome, String detail,
+      Instant started) {
     var b = RunStep.builder().name(name).host(host).target(target).outcome(outcome)
         .startedAt(started).duration(Duration.between(started, now()));
     if (detail != null && !detail.isEmpty()) {
