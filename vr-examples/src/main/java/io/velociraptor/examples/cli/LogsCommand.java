@@ -43,6 +43,10 @@ final class LogsCommand extends Commands.FleetCommand {
   @Option(names = "--proc", paramLabel = "PROC", description = "only this proc (its program name, as `vr procs` lists it)")
   String proc;
 
+  @Option(names = "--drain", paramLabel = "URL",
+      description = "also send every line to this syslog receiver: syslog+tcp://HOST:PORT (or syslog://), syslog+udp://HOST:PORT")
+  java.util.List<String> drains = new java.util.ArrayList<>();
+
   @Option(names = "--bytes", defaultValue = "16384", paramLabel = "N",
       description = "how much of the end of each log to print first (default ${DEFAULT-VALUE})")
   int bytes;
@@ -70,9 +74,32 @@ final class LogsCommand extends Commands.FleetCommand {
     SwarmLogs logs = SwarmLogs.builder().procs(fleet.procs).observer(fleet.observer).hosts(hosts).swarm(swarm.id())
         .only(p -> only.map(p::equals).orElse(true)).tailBytes(bytes).build();
     PrintWriter err = spec.commandLine().getErr();
+    List<io.velociraptor.core.logs.SyslogDrain> open = new java.util.ArrayList<>();
+    try {
+      for (String d : drains) {
+        open.add(io.velociraptor.core.logs.SyslogDrain.open(d));
+      }
+      return follow(swarm, logs, only, err, open);
+    } finally {
+      for (io.velociraptor.core.logs.SyslogDrain d : open) {
+        d.close(); // delivers what is queued
+        if (d.dropped() > 0) {
+          err.println("-- log drain " + d.describe() + " dropped " + d.dropped() + " line(s): the receiver was down or slow");
+          err.flush();
+        }
+      }
+    }
+  }
+
+  private int follow(Swarm swarm, SwarmLogs logs, Optional<ProcName> only, PrintWriter err,
+      List<io.velociraptor.core.logs.SyslogDrain> drainsOpen) throws InterruptedException {
     SwarmLogs.Sink sink = new SwarmLogs.Sink() {
       @Override
-          public void line(SwarmLogs.Line l) {
+      public void line(SwarmLogs.Line l) {
+        for (io.velociraptor.core.logs.SyslogDrain d : drainsOpen) {
+          d.send(new io.velociraptor.core.spi.LogDrain.Record(l.readAt(), l.host().value(), swarm.name(),
+              l.proc().format(), l.text()));
+        }
         try {
           print(l);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -129,6 +129,27 @@ class LogsCliIT {
       assertThat(line).endsWith("url:/backlog-" + p.port());
     }
 
+    // the same lines to a syslog receiver (RFC 5424 over TCP, octet-counted frames)
+    try (java.net.ServerSocket rx = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+      java.util.concurrent.CompletableFuture<String> got = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (java.net.Socket s = rx.accept(); var in = s.getInputStream()) {
+          return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8); // until vr closes the drain
+        } catch (java.io.IOException e) {
+          return "receiver failed: " + e;
+        }
+      });
+      VrJar.Result drained = VrJar.run(dir, "logs", SWARM, "--drain", "syslog+tcp://127.0.0.1:" + rx.getLocalPort());
+      assertThat(drained.exit()).as(drained.toString()).isZero();
+      String frames = got.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      for (Proc p : procs) {
+        assertThat(frames).containsPattern("\\d+ <14>1 \\S+ " + p.host() + " " + SWARM + " " + p.name() + " - - .*url:/backlog-"
+            + p.port());
+      }
+    }
+    VrJar.Result badDrain = VrJar.run(dir, "logs", SWARM, "--drain", "http://127.0.0.1:1");
+    assertThat(badDrain.exit()).isNotZero();
+    assertThat(badDrain.err()).contains("http://127.0.0.1:1");
+
     Proc one = procs.get(0);
     VrJar.Result only = VrJar.run(dir, "logs", SWARM, "--proc", one.name());
     assertThat(only.out()).contains("url:/backlog-" + one.port()).doesNotContain("url:/backlog-" + procs.get(1).port());
@@ -184,6 +205,13 @@ class LogsCliIT {
         ask(p, "/after-" + p.port());
       }
       awaitAll(f, now.stream().map(p -> p.host() + " " + p.name() + " | *url:/after-" + p.port()).toList());
+      // the old procs end on the follower's next look for procs (it may have printed that already)
+      for (Proc p : old) {
+        String ended = "-- " + p.host() + " " + p.name() + " ended";
+        if (!f.seenSoFar().lines().anyMatch(ended::equals)) {
+          f.awaitLine(ended::equals, Duration.ofSeconds(60));
+        }
+      }
       String all = f.stop(Duration.ofSeconds(20));
       // each line once: a follower reads on from where it was, not the log's end again
       assertThat(all.lines().filter(l -> l.endsWith("url:/live-" + old.get(0).port()))).hasSize(1);

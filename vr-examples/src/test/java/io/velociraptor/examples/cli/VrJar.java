@@ -153,6 +153,11 @@ final class VrJar {
       return rest(timeout);
     }
 
+    /** @return every stdout line the awaits have read so far */
+    String seenSoFar() {
+      return seen.toString();
+    }
+
     /** @return what vr wrote to stderr so far */
     String err() throws IOException {
       return Files.readString(err, StandardCharsets.UTF_8);
