@@ -36,7 +36,14 @@ import java.util.function.Predicate;
  * Not thread-safe: one follower per instance; {@link #stop} may be called from any thread.
  */
 public final class SwarmLogs {
-  /** One line of one proc's log, without its line break. */
+  /**
+   * One line of one proc's log, without its line break.
+   *
+   * @param host the proc's host
+   * @param proc the proc
+   * @param text the line
+   * @param readAt when vr read it (the line carries no clock of its own)
+   */
   public record Line(HostName host, ProcName proc, String text, Instant readAt) {}
 
   /** What a follower is told. */
@@ -99,7 +106,11 @@ public final class SwarmLogs {
     }
   }
 
-  /** @return a builder */
+  /**
+   * Starts a builder.
+   *
+   * @return a builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -268,38 +279,65 @@ public final class SwarmLogs {
 
     private Builder() {}
 
-    /** @param procs reads the logs @return this */
+    /**
+     * Sets what reads the logs.
+     *
+     * @param procs the proc controller
+     * @return this
+     */
     public Builder procs(ProcController procs) {
       this.procs = procs;
       return this;
     }
 
-    /** @param observer finds the swarm's procs @return this */
+    /**
+     * Sets what finds the swarm's procs.
+     *
+     * @param observer the fleet observer
+     * @return this
+     */
     public Builder observer(FleetObserver observer) {
       this.observer = observer;
       return this;
     }
 
-    /** @param hosts the hosts to look on (the swarm's squad) @return this */
+    /**
+     * Sets the hosts to look on (the swarm's squad).
+     *
+     * @param hosts the hosts
+     * @return this
+     */
     public Builder hosts(List<Host> hosts) {
       this.hosts = List.copyOf(hosts);
       return this;
     }
 
-    /** @param swarm the swarm @return this */
+    /**
+     * Sets the swarm whose procs' logs are read.
+     *
+     * @param swarm the swarm's id
+     * @return this
+     */
     public Builder swarm(SwarmId swarm) {
       this.swarm = swarm;
       return this;
     }
 
-    /** @param only the procs to read, of the swarm's (default all) @return this */
+    /**
+     * Sets which of the swarm's procs to read (default all).
+     *
+     * @param only the procs to read
+     * @return this
+     */
     public Builder only(Predicate<ProcName> only) {
       this.only = Objects.requireNonNull(only, "only");
       return this;
     }
 
     /**
-     * @param bytes how much of the end of each log the backlog shows (default 16 KiB)
+     * Sets how much of the end of each log the backlog shows (default 16 KiB).
+     *
+     * @param bytes the bytes
      * @return this
      * @throws IllegalArgumentException if not positive
      */
@@ -312,7 +350,9 @@ public final class SwarmLogs {
     }
 
     /**
-     * @param bytes at most this much of a log in one read while following (default 256 KiB)
+     * Sets at most how much of a log one read takes while following (default 256 KiB).
+     *
+     * @param bytes the bytes
      * @return this
      * @throws IllegalArgumentException if not positive
      */
@@ -324,13 +364,22 @@ public final class SwarmLogs {
       return this;
     }
 
-    /** @param clock the clock for read times and deadlines @return this */
+    /**
+     * Sets the clock for read times and deadlines.
+     *
+     * @param clock the clock
+     * @return this
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
-    /** @return the follower */
+    /**
+     * Builds the follower.
+     *
+     * @return the follower
+     */
     public SwarmLogs build() {
       return new SwarmLogs(this);
     }

@@ -130,16 +130,22 @@ public final class SyslogDrain implements LogDrain {
     }
   }
 
+  /** {@inheritDoc} */
   @Override
   public long dropped() {
     return dropped.get();
   }
 
-  /** @return how many lines the receiver was sent */
+  /**
+   * Counts the lines handed to the receiver.
+   *
+   * @return how many lines the receiver was sent
+   */
   public long sent() {
     return sent.get();
   }
 
+  /** {@inheritDoc} */
   @Override
   public String describe() {
     return "syslog+" + transport.name().toLowerCase(Locale.ROOT) + "://" + host + ":" + port;

@@ -35,10 +35,18 @@ public interface LogDrain extends AutoCloseable {
    */
   void send(Record record);
 
-  /** @return how many lines were dropped so far (the receiver down or too slow) */
+  /**
+   * Counts the lines that could not be delivered.
+   *
+   * @return how many lines were dropped so far (the receiver down or too slow)
+   */
   long dropped();
 
-  /** @return where the drain sends, for messages (no credentials) */
+  /**
+   * Says where the drain sends, for messages.
+   *
+   * @return where the drain sends (no credentials)
+   */
   String describe();
 
   /** Delivers what is queued (waiting at most a few seconds) and closes the connection. */
