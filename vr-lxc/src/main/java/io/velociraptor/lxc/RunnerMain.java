@@ -35,6 +35,10 @@ public final class RunnerMain {
   }
 
   static int execute(String[] args, PrintStream out, PrintStream err) {
+    return execute(args, System.in, out, err);
+  }
+
+  static int execute(String[] args, java.io.InputStream in, PrintStream out, PrintStream err) {
     RunnerConfig.Builder b = RunnerConfig.builder();
     List<String> rest = new ArrayList<>();
     try {
@@ -65,7 +69,7 @@ public final class RunnerMain {
       return 2;
     }
     if (rest.size() == 1 && rest.get(0).equals("serve")) {
-      return serve(b.build(), out, err);
+      return serve(b.build(), in, out, err);
     }
     if (rest.size() != 2) {
       err.println(USAGE);
@@ -107,14 +111,14 @@ public final class RunnerMain {
   /** How many requests {@code serve} runs at once. */
   static final int SERVE_THREADS = 8;
 
-  private static int serve(RunnerConfig config, PrintStream out, PrintStream err) {
+  private static int serve(RunnerConfig config, java.io.InputStream in, PrintStream out, PrintStream err) {
     PrintStream protocol = out;
     if (out == System.out) {
       // stdout carries the responses: whatever else prints there goes to stderr instead
       System.setOut(err);
     }
     try {
-      return new RunnerServe(Runner.of(config), protocol, SERVE_THREADS).serve(System.in);
+      return new RunnerServe(Runner.of(config), protocol, SERVE_THREADS).serve(in);
     } catch (java.io.IOException e) {
       err.println("ERROR: cannot read requests: " + e.getMessage());
       return 1;

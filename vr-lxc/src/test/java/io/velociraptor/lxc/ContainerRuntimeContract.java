@@ -83,6 +83,9 @@ abstract class ContainerRuntimeContract {
         }
       }
     }
+    if (runtime instanceof RunnerContainerRuntime r) {
+      r.close(); // its runner session on the host
+    }
     host.close();
     Files2.deleteTree(root);
     Files2.deleteTree(controller);

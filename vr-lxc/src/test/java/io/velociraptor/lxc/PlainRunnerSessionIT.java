@@ -9,6 +9,7 @@ import io.velociraptor.core.model.ProcName;
 import io.velociraptor.core.remote.LocalCommandRunner;
 import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.spi.CommandFailedException;
+import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.RunningCommand;
 import io.velociraptor.core.spi.UptestResult;
 import java.io.BufferedReader;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class PlainRunnerSessionIT {
   private Path root;
   private Path controller;
-  private LocalCommandRunner host;
+  CommandRunner host;
   private RunnerInstall install;
   private PlainContainerRuntime runtime;
   private final List<ProcessHandle> strays = new ArrayList<>();
@@ -46,7 +47,7 @@ class PlainRunnerSessionIT {
     assumeTrue(Fixtures.isRoot(), "the runner's real-component tests need root (CI runs as root)");
     root = Fixtures.tempRoot();
     controller = Files.createTempDirectory("vr-controller");
-    host = LocalCommandRunner.builder().root(root).build();
+    host = host(root);
     install = RunnerInstall.builder().root(root).runtime(RuntimeKind.PLAIN).classpathOfThisJvm().build();
     install.install(host);
     runtime = install.plainRuntime(Duration.ofMinutes(2));
@@ -71,6 +72,11 @@ class PlainRunnerSessionIT {
     host.close();
     Files2.deleteTree(root);
     Files2.deleteTree(controller);
+  }
+
+  /** The host the runtime drives: this machine, through a {@link LocalCommandRunner}. */
+  CommandRunner host(Path root) {
+    return LocalCommandRunner.builder().root(root).build();
   }
 
   /** Runner JVMs (one-shot or serve) on this test's root. */
@@ -141,7 +147,7 @@ class PlainRunnerSessionIT {
     // uptest before setup: the runner refuses it, exit 1 and its ERROR: line
     assertThatThrownBy(() -> runtime.uptest(host, p, Duration.ofSeconds(5)))
         .isInstanceOfSatisfying(CommandFailedException.class, e -> {
-          assertThat(e.getMessage()).contains("localhost").contains("uptest").contains("is not set up");
+          assertThat(e.getMessage()).contains(host.host()).contains("uptest").contains("is not set up");
           assertThat(e.exitCode()).isEqualTo(1);
           assertThat(e.stderrTail()).startsWith("ERROR: ");
         });
@@ -165,7 +171,7 @@ class PlainRunnerSessionIT {
       strays.addAll(serve.descendants().toList()); // its uptest's sleep outlives it, as a one-shot's would
       serve.destroyForcibly();
       assertThatThrownBy(() -> pending.get(1, TimeUnit.MINUTES)).hasCauseInstanceOf(RunnerException.class)
-          .cause().hasMessageContaining("runner session on localhost died").hasMessageContaining("uptest of "
+          .cause().hasMessageContaining("runner session on " + host.host() + " died").hasMessageContaining("uptest of "
               + root + "/procs/" + slow.programName() + "/proc.yaml");
       Await.until("the session to be noticed dead", Duration.ofSeconds(20), () -> runtime.liveSessions() == 0);
       assertThat(runtime.uptest(host, quick, Duration.ofSeconds(20))).allMatch(UptestResult::passed);
