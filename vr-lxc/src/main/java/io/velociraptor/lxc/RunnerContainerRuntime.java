@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  * by the first step on that host through {@link CommandRunner#open} and shared by every thread,
  * so a step costs no JVM start. A session that dies fails the steps it was running, naming the
  * host; the next step opens a new one. A session idle for {@link #DEFAULT_IDLE_TIMEOUT} ends, and
- * {@link #close()} ends them all. Where the command runner cannot keep a command open, or the
+ * {@link #close()} ends them all (until the next step). Where the command runner cannot keep a command open, or the
  * host's runner predates {@code serve}, each step is one launcher command, as before.
  */
-abstract class RunnerContainerRuntime implements ContainerRuntime, AutoCloseable {
+abstract class RunnerContainerRuntime implements ContainerRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(RunnerContainerRuntime.class);
   /** How long a host's runner session may sit unused before it ends. */
   static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(1);
@@ -50,7 +50,6 @@ abstract class RunnerContainerRuntime implements ContainerRuntime, AutoCloseable
   /** Per command runner (one per host), by identity: a session is opened through that runner. */
   private final Map<CommandRunner, Slot> sessions = new IdentityHashMap<>(); // guarded by sessionsLock
   private ScheduledExecutorService reaper; // guarded by sessionsLock; started with the first session
-  private boolean closed; // guarded by sessionsLock
   private volatile Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
 
   /** A host's session, or that its runner does not serve (until when that is believed). */
@@ -58,6 +57,7 @@ abstract class RunnerContainerRuntime implements ContainerRuntime, AutoCloseable
     RunnerSession session; // guarded by this
     long unsupportedUntil; // nanos; guarded by this
     boolean unsupported; // guarded by this
+    boolean removed; // out of the map: a step that finds it so takes the map's new slot; guarded by this
   }
 
   RunnerContainerRuntime(RuntimeSettings settings) {
@@ -84,22 +84,23 @@ abstract class RunnerContainerRuntime implements ContainerRuntime, AutoCloseable
   }
 
   /**
-   * Ends every host's runner session (each finishes the steps it runs, then exits); later steps
-   * run one launcher command each. Idempotent.
+   * Ends every host's runner session (each finishes the steps it runs, then exits) and the
+   * thread that ends idle ones; a later step opens a new session. Idempotent.
    */
   @Override
   public void close() {
     List<Slot> slots;
     synchronized (sessionsLock) {
-      closed = true;
       slots = new ArrayList<>(sessions.values());
       sessions.clear();
       if (reaper != null) {
         reaper.shutdownNow();
+        reaper = null;
       }
     }
     for (Slot slot : slots) {
       synchronized (slot) {
+        slot.removed = true;
         if (slot.session != null) {
           slot.session.close();
           slot.session = null;
@@ -110,11 +111,18 @@ abstract class RunnerContainerRuntime implements ContainerRuntime, AutoCloseable
 
   /** The host's live session, opening one if needed; empty where steps run as commands. */
   private Optional<RunnerSession> session(CommandRunner host) {
+    while (true) {
+      Optional<Optional<RunnerSession>> found = trySession(host);
+      if (found.isPresent()) {
+        return found.get();
+      }
+    }
+  }
+
+  /** {@link #session}, or empty if the slot was taken out of the map meanwhile (try again). */
+  private Optional<Optional<RunnerSession>> trySession(CommandRunner host) {
     Slot slot;
     synchronized (sessionsLock) {
-      if (closed) {
-        return Optional.empty();
-      }
       slot = sessions.computeIfAbsent(host, h -> new Slot());
       if (reaper == null) {
         reaper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -127,23 +135,27 @@ abstract class RunnerContainerRuntime implements ContainerRuntime, AutoCloseable
       }
     }
     synchronized (slot) {
-      if (slot.unsupported && System.nanoTime() - slot.unsupportedUntil < 0) {
+      if (slot.removed) {
         return Optional.empty();
       }
+      if (slot.unsupported && System.nanoTime() - slot.unsupportedUntil < 0) {
+        return Optional.of(Optional.empty());
+      }
       if (slot.session != null && slot.session.alive()) {
-        return Optional.of(slot.session);
+        slot.session.touch(); // not idle: closeIdle looks under this lock
+        return Optional.of(Optional.of(slot.session));
       }
       try {
         slot.session = RunnerSession.open(host, settings.launcher(),
             settings.setupTimeout().compareTo(START_TIMEOUT) < 0 ? settings.setupTimeout() : START_TIMEOUT);
         slot.unsupported = false;
-        return Optional.of(slot.session);
+        return Optional.of(Optional.of(slot.session));
       } catch (RunnerSession.Unsupported e) {
         LOG.warn("{}; running each step as a command on {}", e.getMessage(), host.host());
         slot.session = null;
         slot.unsupported = true;
         slot.unsupportedUntil = System.nanoTime() + idleTimeout.toNanos();
-        return Optional.empty();
+        return Optional.of(Optional.empty());
       }
     }
   }
@@ -163,7 +175,8 @@ abstract class RunnerContainerRuntime implements ContainerRuntime, AutoCloseable
           s.close();
           slot.session = null;
         }
-        if (slot.session == null && !slot.unsupported) {
+        if (slot.session == null && (!slot.unsupported || now - slot.unsupportedUntil > 0)) {
+          slot.removed = true;
           synchronized (sessionsLock) {
             sessions.remove(e.getKey(), slot);
           }

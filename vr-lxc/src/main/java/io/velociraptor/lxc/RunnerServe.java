@@ -52,11 +52,13 @@ final class RunnerServe {
       t.setDaemon(true);
       return t;
     });
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "vr-serve-timeouts");
-      t.setDaemon(true);
-      return t;
+    java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+      Thread th = new Thread(r, "vr-serve-timeouts");
+      th.setDaemon(true);
+      return th;
     });
+    t.setRemoveOnCancelPolicy(true); // a request that ended in time leaves no timer behind
+    this.timer = t;
   }
 
   /** Serves until EOF on {@code in}, then waits for the requests under way; returns 0. */
@@ -120,18 +122,20 @@ final class RunnerServe {
       return;
     }
     AtomicBoolean answered = new AtomicBoolean();
+    java.util.concurrent.CompletableFuture<Future<?>> timeoutTask = new java.util.concurrent.CompletableFuture<>();
     Future<?> work = pool.submit(() -> {
       String[] result = run(op, Path.of(yaml), perTest);
       if (answered.compareAndSet(false, true)) {
+        timeoutTask.thenAccept(f -> f.cancel(false));
         respond(id, Integer.parseInt(result[0]), result[1], result[2]);
       }
     });
-    timer.schedule(() -> {
+    timeoutTask.complete(timer.schedule(() -> {
       if (answered.compareAndSet(false, true)) {
         work.cancel(true);
         respond(id, 1, "", op + " of " + yaml + " timed out after " + timeout.toMillis() + " ms in the runner");
       }
-    }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }, timeout.toNanos(), TimeUnit.NANOSECONDS));
   }
 
   /** Runs one op as the one-shot command would: {exit code, stdout, error}. */

@@ -177,6 +177,11 @@ final class RunnerSession implements AutoCloseable {
     return lastUsed;
   }
 
+  /** Counts as used now. */
+  void touch() {
+    lastUsed = System.nanoTime();
+  }
+
   /** Whether requests are waiting for replies. */
   boolean busy() {
     return !pending.isEmpty();

@@ -83,9 +83,7 @@ abstract class ContainerRuntimeContract {
         }
       }
     }
-    if (runtime instanceof RunnerContainerRuntime r) {
-      r.close(); // its runner session on the host
-    }
+    runtime.close(); // its runner session on the host
     host.close();
     Files2.deleteTree(root);
     Files2.deleteTree(controller);

@@ -58,7 +58,6 @@ class PlainRunnerSessionIT {
     if (root == null) {
       return;
     }
-    runtime.close();
     strays.forEach(ProcessHandle::destroyForcibly);
     Path procs = root.resolve("procs");
     if (Files.isDirectory(procs)) {
@@ -68,6 +67,7 @@ class PlainRunnerSessionIT {
         }
       }
     }
+    runtime.close();
     Await.until("no runner JVM of the test left", Duration.ofSeconds(20), () -> runnerJvms().isEmpty());
     host.close();
     Files2.deleteTree(root);
@@ -254,14 +254,16 @@ class PlainRunnerSessionIT {
   }
 
   @Test
-  void closeEndsEverySessionAndLaterStepsStillWork() throws Exception {
+  void closeEndsEverySessionAndALaterStepOpensANewOne() throws Exception {
     ProcData p = proc("web", Fixtures.freePort(), ECHO);
     runtime.setup(host, p);
-    assertThat(runnerJvms()).hasSize(1);
+    List<ProcessHandle> first = runnerJvms();
+    assertThat(first).hasSize(1);
     runtime.close();
     Await.until("the runner JVM to exit", Duration.ofSeconds(20), () -> runnerJvms().isEmpty());
     assertThat(runtime.liveSessions()).isZero();
     assertThat(runtime.uptest(host, p, Duration.ofSeconds(20))).allMatch(UptestResult::passed);
+    assertThat(runnerJvms()).hasSize(1).doesNotContainAnyElementsOf(first);
   }
 
   @Test
