@@ -216,6 +216,31 @@ class PlainRunnerSessionIT {
   }
 
   @Test
+  void answersARequestStillRunningAtItsTimeoutWithAnErrorAndServesTheNextOne() throws Exception {
+    ProcData slow = proc("slow", 21003, Map.of("wait", "#!/bin/sh\nexec sleep 120\n"));
+    runtime.setup(host, slow);
+    String yaml = root + "/procs/" + slow.programName() + "/proc.yaml";
+    try (RunningCommand serve = host.open(Command.of(install.launcher().toString(), "serve"))) {
+      BufferedReader out = new BufferedReader(new InputStreamReader(serve.stdout(), StandardCharsets.UTF_8));
+      assertThat(out.readLine()).isEqualTo(RunnerServe.HELLO);
+      serve.stdin().write(("{\"id\":1,\"op\":\"uptest\",\"yaml\":\"" + yaml + "\",\"timeout_ms\":700,"
+          + "\"uptest_timeout_ms\":100000}\n").getBytes(StandardCharsets.UTF_8));
+      serve.stdin().flush();
+      long t = System.nanoTime();
+      String reply = out.readLine();
+      assertThat(Duration.ofNanos(System.nanoTime() - t)).isLessThan(Duration.ofSeconds(60));
+      assertThat(reply).contains("\"id\":1", "\"ok\":false", "\"exit_code\":1", "timed out after 700 ms");
+      ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("sleep 120"))
+          .forEach(strays::add);
+      serve.stdin().write(("{\"id\":2,\"op\":\"teardown\",\"yaml\":\"" + yaml + "\"}\n")
+          .getBytes(StandardCharsets.UTF_8));
+      serve.stdin().close();
+      assertThat(out.readLine()).contains("\"id\":2");
+      assertThat(serve.waitFor(Duration.ofSeconds(60))).hasValue(0);
+    }
+  }
+
+  @Test
   void fallsBackToACommandPerStepWhenTheHostsRunnerDoesNotServe() throws Exception {
     Path calls = root.resolve("calls");
     Path real = installOldRunner(calls);
