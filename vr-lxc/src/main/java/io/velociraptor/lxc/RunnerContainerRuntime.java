@@ -5,6 +5,7 @@ import io.velociraptor.core.json.VrJson;
 import io.velociraptor.core.model.ProcData;
 import io.velociraptor.core.model.ProcName;
 import io.velociraptor.core.spi.Command;
+import io.velociraptor.core.spi.CommandFailedException;
 import io.velociraptor.core.spi.CommandResult;
 import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.ContainerRuntime;
@@ -14,23 +15,196 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Drives the vr runner installed on a host ({@link RunnerInstall}) through a
  * {@link CommandRunner}: uploads proc.yaml (and the build, when it is a file on this machine),
- * then calls the runner's setup, uptest and teardown commands.
+ * then calls the runner's setup, uptest and teardown.
+ *
+ * <p>Those go to one resident {@code vr-runner serve} per host ({@link RunnerSession}), opened
+ * by the first step on that host through {@link CommandRunner#open} and shared by every thread,
+ * so a step costs no JVM start. A session that dies fails the steps it was running, naming the
+ * host; the next step opens a new one. A session idle for {@link #DEFAULT_IDLE_TIMEOUT} ends, and
+ * {@link #close()} ends them all (until the next step). Where the command runner cannot keep a command open, or the
+ * host's runner predates {@code serve}, each step is one launcher command, as before.
  */
 abstract class RunnerContainerRuntime implements ContainerRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(RunnerContainerRuntime.class);
+  /** How long a host's runner session may sit unused before it ends. */
+  static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(1);
+  /** How long a runner session may take to start (a JVM on a busy host). */
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final RuntimeSettings settings;
+  private final Object sessionsLock = new Object();
+  /** Per command runner (one per host), by identity: a session is opened through that runner. */
+  private final Map<CommandRunner, Slot> sessions = new IdentityHashMap<>(); // guarded by sessionsLock
+  private ScheduledExecutorService reaper; // guarded by sessionsLock; started with the first session
+  private volatile Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+
+  /** A host's session, or that its runner does not serve (until when that is believed). */
+  private static final class Slot {
+    RunnerSession session; // guarded by this
+    long unsupportedUntil; // nanos; guarded by this
+    boolean unsupported; // guarded by this
+    boolean removed; // out of the map: a step that finds it so takes the map's new slot; guarded by this
+  }
 
   RunnerContainerRuntime(RuntimeSettings settings) {
     this.settings = settings;
+  }
+
+  /** Sets how long an unused session lives (tests); also how long "does not serve" is believed. */
+  void idleTimeout(Duration idle) {
+    this.idleTimeout = idle;
+  }
+
+  /** How many hosts have a live runner session (tests). */
+  int liveSessions() {
+    List<Slot> slots;
+    synchronized (sessionsLock) {
+      slots = new ArrayList<>(sessions.values());
+    }
+    // a slot's lock is never taken while holding sessionsLock (closeIdle nests them the other way)
+    return (int) slots.stream().filter(s -> {
+      synchronized (s) {
+        return s.session != null && s.session.alive();
+      }
+    }).count();
+  }
+
+  /**
+   * Ends every host's runner session (each finishes the steps it runs, then exits) and the
+   * thread that ends idle ones; a later step opens a new session. Idempotent.
+   */
+  @Override
+  public void close() {
+    List<Slot> slots;
+    synchronized (sessionsLock) {
+      slots = new ArrayList<>(sessions.values());
+      sessions.clear();
+      if (reaper != null) {
+        reaper.shutdownNow();
+        reaper = null;
+      }
+    }
+    for (Slot slot : slots) {
+      synchronized (slot) {
+        slot.removed = true;
+        if (slot.session != null) {
+          slot.session.close();
+          slot.session = null;
+        }
+      }
+    }
+  }
+
+  /** The host's live session, opening one if needed; empty where steps run as commands. */
+  private Optional<RunnerSession> session(CommandRunner host) {
+    while (true) {
+      Optional<Optional<RunnerSession>> found = trySession(host);
+      if (found.isPresent()) {
+        return found.get();
+      }
+    }
+  }
+
+  /** {@link #session}, or empty if the slot was taken out of the map meanwhile (try again). */
+  private Optional<Optional<RunnerSession>> trySession(CommandRunner host) {
+    Slot slot;
+    synchronized (sessionsLock) {
+      slot = sessions.computeIfAbsent(host, h -> new Slot());
+      if (reaper == null) {
+        reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "vr-runner-sessions-reaper");
+          t.setDaemon(true);
+          return t;
+        });
+        long every = Math.max(50, idleTimeout.toMillis() / 2);
+        reaper.scheduleWithFixedDelay(this::closeIdle, every, every, TimeUnit.MILLISECONDS);
+      }
+    }
+    synchronized (slot) {
+      if (slot.removed) {
+        return Optional.empty();
+      }
+      if (slot.unsupported && System.nanoTime() - slot.unsupportedUntil < 0) {
+        return Optional.of(Optional.empty());
+      }
+      if (slot.session != null && slot.session.alive()) {
+        slot.session.touch(); // not idle: closeIdle looks under this lock
+        return Optional.of(Optional.of(slot.session));
+      }
+      try {
+        slot.session = RunnerSession.open(host, settings.launcher(),
+            settings.setupTimeout().compareTo(START_TIMEOUT) < 0 ? settings.setupTimeout() : START_TIMEOUT);
+        slot.unsupported = false;
+        return Optional.of(Optional.of(slot.session));
+      } catch (RunnerSession.Unsupported e) {
+        LOG.warn("{}; running each step as a command on {}", e.getMessage(), host.host());
+        slot.session = null;
+        slot.unsupported = true;
+        slot.unsupportedUntil = System.nanoTime() + idleTimeout.toNanos();
+        return Optional.of(Optional.empty());
+      }
+    }
+  }
+
+  private void closeIdle() {
+    List<Map.Entry<CommandRunner, Slot>> slots;
+    synchronized (sessionsLock) {
+      slots = new ArrayList<>(sessions.entrySet());
+    }
+    long now = System.nanoTime();
+    for (Map.Entry<CommandRunner, Slot> e : slots) {
+      Slot slot = e.getValue();
+      synchronized (slot) {
+        RunnerSession s = slot.session;
+        if (s != null && !s.busy() && now - s.lastUsed() > idleTimeout.toNanos()) {
+          LOG.debug("closing the idle {}", s);
+          s.close();
+          slot.session = null;
+        }
+        if (slot.session == null && (!slot.unsupported || now - slot.unsupportedUntil > 0)) {
+          slot.removed = true;
+          synchronized (sessionsLock) {
+            sessions.remove(e.getKey(), slot);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs a step in the host's session, or as the launcher command when there is none; a failed
+   * step is a {@link CommandFailedException} in both cases, with the exit code and {@code ERROR:}
+   * line the command would have had.
+   *
+   * @return the step's stdout
+   */
+  private String step(CommandRunner host, Command asCommand, String op, String yamlPath,
+      Duration timeout, Optional<Duration> perTest) {
+    Optional<RunnerSession> session = session(host);
+    if (session.isEmpty()) {
+      return host.runChecked(asCommand).stdout();
+    }
+    RunnerSession.Reply r = session.get().call(op, yamlPath, timeout, perTest);
+    if (!r.ok()) {
+      throw new CommandFailedException(host.host(), asCommand, CommandResult.builder()
+          .exitCode(r.exitCode() == 0 ? 1 : r.exitCode()).stdout(r.output())
+          .stderr("ERROR: " + r.error() + "\n").build());
+    }
+    return r.output();
   }
 
   /** @return the runner's root on hosts */
@@ -50,7 +224,8 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     ProcData onHost = withUploadedArtifacts(host, proc);
     // 0600: it holds the proc's env, as env.sh does; only the runner (root, or vr's own user) reads it
     host.upload(VrJson.writeYaml(onHost).getBytes(java.nio.charset.StandardCharsets.UTF_8), yamlPath, 0600);
-    host.runChecked(runner("setup", yamlPath).timeout(settings.setupTimeout()).build());
+    step(host, runner("setup", yamlPath).timeout(settings.setupTimeout()).build(), "setup", yamlPath,
+        settings.setupTimeout(), Optional.empty());
     LOG.info("set up proc {} on {} ({})", proc.programName(), host.host(), name());
   }
 
@@ -64,15 +239,16 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
   @Override
   public List<UptestResult> uptest(CommandRunner host, ProcData proc, Duration perTest) {
     String yamlPath = procYamlPath(proc.programName());
-    CommandResult r = host.runChecked(Command.builder()
+    Duration timeout = perTest.multipliedBy(settings.maxUptests()).plus(Duration.ofSeconds(30));
+    String stdout = step(host, Command.builder()
         .argv(List.of(settings.launcher(), "--uptest-timeout-ms",
             Long.toString(Math.max(1, perTest.toMillis())), "uptest", yamlPath))
-        .timeout(perTest.multipliedBy(settings.maxUptests()).plus(Duration.ofSeconds(30))).build());
+        .timeout(timeout).build(), "uptest", yamlPath, timeout, Optional.of(perTest));
     try {
-      return List.copyOf(VrJson.json().readValue(r.stdout(), new TypeReference<List<UptestResult>>() { }));
+      return List.copyOf(VrJson.json().readValue(stdout, new TypeReference<List<UptestResult>>() { }));
     } catch (IOException e) {
       throw RunnerException.failed(host.host(), "the runner on " + host.host()
-          + " printed something other than uptest JSON for " + proc.programName() + ": " + r.stdout(), e);
+          + " printed something other than uptest JSON for " + proc.programName() + ": " + stdout, e);
     }
   }
 
@@ -83,7 +259,9 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
       throw RunnerException.badValue("proc", proc.format(),
           "is not a proc vr deployed (not app-version-config-hash-proc-port[-swarm]); refusing to tear it down");
     }
-    host.runChecked(runner("teardown", procYamlPath(proc.format())).timeout(settings.setupTimeout()).build());
+    String yamlPath = procYamlPath(proc.format());
+    step(host, runner("teardown", yamlPath).timeout(settings.setupTimeout()).build(), "teardown", yamlPath,
+        settings.setupTimeout(), Optional.empty());
   }
 
   /**

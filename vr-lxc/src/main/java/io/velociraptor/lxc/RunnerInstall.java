@@ -46,7 +46,9 @@ public final class RunnerInstall {
   static final String RUNNER_JAR = "lib/vr-runner.jar";
   /** What a runner jar must hold: the runner's main class, and vr-core (it is self-contained). */
   private static final List<String> RUNNER_JAR_CLASSES = List.of(
-      "io/velociraptor/lxc/RunnerMain.class", "io/velociraptor/core/VrException.class");
+      "io/velociraptor/lxc/RunnerMain.class", "io/velociraptor/core/VrException.class",
+      // an older runner jar lacks serve: the runtimes would fall back to a JVM per step
+      "io/velociraptor/lxc/RunnerServe.class");
 
   private final RunnerConfig config;
   private final Path launcher;

@@ -11,7 +11,9 @@ import java.util.Locale;
 
 /**
  * The runner's command line, what Supervisor's {@code command=} and the runtimes call:
- * {@code RunnerMain [options] setup|run|uptest|teardown|shell <proc.yaml>}. Options:
+ * {@code RunnerMain [options] setup|run|uptest|teardown|shell <proc.yaml>}, or {@code RunnerMain
+ * [options] serve}, the resident runner that answers setup, uptest and teardown requests on
+ * stdin ({@link RunnerServe}). Options:
  * {@code --root DIR} (default /apps), {@code --runtime lxc|plain}, {@code --network host|none},
  * {@code --volume-root DIR} (repeatable), {@code --uptest-timeout-ms N}. {@code uptest} prints
  * only the JSON array of results on stdout; errors go to stderr with exit code 1
@@ -19,7 +21,7 @@ import java.util.Locale;
  */
 public final class RunnerMain {
   static final String USAGE = "usage: vr-runner [--root DIR] [--runtime lxc|plain] [--network host|none]"
-      + " [--volume-root DIR]... [--uptest-timeout-ms N] setup|run|uptest|teardown|shell <proc.yaml>";
+      + " [--volume-root DIR]... [--uptest-timeout-ms N] setup|run|uptest|teardown|shell <proc.yaml> | serve";
 
   private RunnerMain() {}
 
@@ -33,6 +35,10 @@ public final class RunnerMain {
   }
 
   static int execute(String[] args, PrintStream out, PrintStream err) {
+    return execute(args, System.in, out, err);
+  }
+
+  static int execute(String[] args, java.io.InputStream in, PrintStream out, PrintStream err) {
     RunnerConfig.Builder b = RunnerConfig.builder();
     List<String> rest = new ArrayList<>();
     try {
@@ -62,6 +68,9 @@ public final class RunnerMain {
       err.println(USAGE);
       return 2;
     }
+    if (rest.size() == 1 && rest.get(0).equals("serve")) {
+      return serve(b.build(), in, out, err);
+    }
     if (rest.size() != 2) {
       err.println(USAGE);
       return 2;
@@ -82,8 +91,7 @@ public final class RunnerMain {
         case "uptest" -> {
           List<UptestResult> results = runner.uptest(procYaml, runner.config().uptestTimeout());
           // vr's mapper: it writes exit_code (an Optional) and keeps the one-line form
-          out.println(io.velociraptor.core.json.VrJson.json().writer()
-              .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+          out.println(uptestJson(results));
         }
         default -> {
           err.println("ERROR: command must be one of: setup, run, uptest, teardown, shell; not " + command);
@@ -98,6 +106,32 @@ public final class RunnerMain {
       err.println("ERROR: cannot write uptest results: " + e.getMessage());
       return 1;
     }
+  }
+
+  /** How many requests {@code serve} runs at once. */
+  static final int SERVE_THREADS = 8;
+
+  private static int serve(RunnerConfig config, java.io.InputStream in, PrintStream out, PrintStream err) {
+    PrintStream protocol = out;
+    if (out == System.out) {
+      // stdout carries the responses: whatever else prints there goes to stderr instead
+      System.setOut(err);
+    }
+    try {
+      return new RunnerServe(Runner.of(config), protocol, SERVE_THREADS).serve(in);
+    } catch (java.io.IOException e) {
+      err.println("ERROR: cannot read requests: " + e.getMessage());
+      return 1;
+    } catch (VrException e) {
+      err.println("ERROR: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /** Uptest results as the runner prints them: vr's mapper (exit_code is an Optional), one line. */
+  static String uptestJson(List<UptestResult> results) throws com.fasterxml.jackson.core.JsonProcessingException {
+    return io.velociraptor.core.json.VrJson.json().writer()
+        .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(results);
   }
 
   private static String value(String[] args, int i, String option) {

@@ -83,6 +83,7 @@ abstract class ContainerRuntimeContract {
         }
       }
     }
+    runtime.close(); // its runner session on the host
     host.close();
     Files2.deleteTree(root);
     Files2.deleteTree(controller);

@@ -51,7 +51,8 @@ class RunnerInstallTest {
   }
 
   private static Path runnerJar(Path file) throws IOException {
-    return jar(file, List.of("io/velociraptor/lxc/RunnerMain.class", "io/velociraptor/core/VrException.class"), null);
+    return jar(file, List.of("io/velociraptor/lxc/RunnerMain.class", "io/velociraptor/core/VrException.class",
+        "io/velociraptor/lxc/RunnerServe.class"), null);
   }
 
   @Test
@@ -62,6 +63,9 @@ class RunnerInstallTest {
     assertThat(install.plainRuntime(Duration.ofMinutes(1)).runCommand(proc())).containsExactly(
         "/srv/vr/bin/vr-runner", "run", "/srv/vr/procs/" + proc().programName() + "/proc.yaml");
     assertThat(install.script()).contains("'--root' '/srv/vr'", "'--runtime' 'plain'", "-cp '/opt/vr/lib/*'");
+    // serve, the resident runner the runtimes use for setup, uptest and teardown, with full JIT
+    assertThat(install.script()).containsPattern("if \\[ \"\\$1\" = serve \\] && \\[ \\$# -eq 1 \\]; then\n"
+        + "  exec '[^']*' -XX:\\+UseSerialGC -cp '/opt/vr/lib/\\*' io.velociraptor.lxc.RunnerMain .*'--root' '/srv/vr'.* serve\n");
 
     RunnerInstall lxc = RunnerInstall.builder().root(Path.of("/apps")).launcher(Path.of("/usr/local/bin/vr-runner"))
         .build();
@@ -128,6 +132,12 @@ class RunnerInstallTest {
     assertThatThrownBy(() -> plain(tmp).runnerJar(thin).build())
         .isInstanceOf(RunnerException.class).hasMessageContaining("\"" + thin + "\"")
         .hasMessageContaining("io/velociraptor/core/VrException.class").hasMessageContaining("'runner'");
+    // a runner jar from before serve: the runtimes would start a JVM per step
+    Path old = jar(tmp.resolve("vr-lxc-old-runner.jar"), List.of("io/velociraptor/lxc/RunnerMain.class",
+        "io/velociraptor/core/VrException.class"), null);
+    assertThatThrownBy(() -> plain(tmp).runnerJar(old).build())
+        .isInstanceOf(RunnerException.class).hasMessageContaining("\"" + old + "\"")
+        .hasMessageContaining("io/velociraptor/lxc/RunnerServe.class");
     Path notAJar = Files.writeString(tmp.resolve("text.jar"), "not a zip");
     assertThatThrownBy(() -> plain(tmp).runnerJar(notAJar).build())
         .isInstanceOf(RunnerException.class).hasMessageContaining("\"" + notAJar + "\"")

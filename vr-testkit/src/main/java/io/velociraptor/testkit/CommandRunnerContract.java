@@ -10,6 +10,7 @@ import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.LineListener;
 import io.velociraptor.core.spi.PathRefusedException;
 import io.velociraptor.core.spi.RemoteFileException;
+import io.velociraptor.core.spi.RunningCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -545,6 +546,50 @@ public abstract class CommandRunnerContract {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void anOpenCommandAnswersEachLineAsItComesAndExitsOnEndOfStdin() throws IOException {
+    try (RunningCommand c = runner().open(Command.of("sh", "-c",
+        "while read -r l; do echo \"got $l\"; echo \"err $l\" >&2; done; exit 3"))) {
+      java.io.BufferedReader out = new java.io.BufferedReader(
+          new java.io.InputStreamReader(c.stdout(), StandardCharsets.UTF_8));
+      java.io.BufferedReader err = new java.io.BufferedReader(
+          new java.io.InputStreamReader(c.stderr(), StandardCharsets.UTF_8));
+      for (String word : List.of("one", "two ünïcode", "three")) {
+        // a conversation: the reply to a line comes before the next line is sent
+        c.stdin().write((word + "\n").getBytes(StandardCharsets.UTF_8));
+        c.stdin().flush();
+        assertThat(out.readLine()).isEqualTo("got " + word);
+        assertThat(err.readLine()).isEqualTo("err " + word);
+      }
+      assertThat(c.isAlive()).isTrue();
+      assertThat(c.waitFor(Duration.ofMillis(50))).isEmpty();
+      c.stdin().close();
+      assertThat(c.waitFor(Duration.ofSeconds(20))).hasValue(3);
+      assertThat(c.isAlive()).isFalse();
+      assertThat(out.readLine()).isNull();
+    }
+  }
+
+  @Test
+  void destroyingAnOpenCommandKillsItAndWhatItStarted() throws IOException {
+    Path pids = scratch().resolve("open-pids");
+    RunningCommand c = runner().open(Command.builder()
+        .argv("sh", "-c", "sleep 300 & echo $! > \"$1\"; echo $$ >> \"$1\"; echo ready; wait",
+            "sh", pids.toString()).build());
+    java.io.BufferedReader out = new java.io.BufferedReader(
+        new java.io.InputStreamReader(c.stdout(), StandardCharsets.UTF_8));
+    assertThat(out.readLine()).isEqualTo("ready");
+    List<String> started = Files.readAllLines(pids);
+    assertThat(started).hasSize(2);
+    c.destroy();
+    for (String pid : started) {
+      ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(h -> waitForExit(h, pid));
+    }
+    assertThat(c.waitFor(Duration.ofSeconds(20))).isPresent();
+    assertThat(c.isAlive()).isFalse();
+    c.destroy(); // idempotent
   }
 
   /** A listener that ignores lines (for subclasses). */

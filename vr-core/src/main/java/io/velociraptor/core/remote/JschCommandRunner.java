@@ -14,6 +14,7 @@ import io.velociraptor.core.spi.HostConnectionException;
 import io.velociraptor.core.spi.LineListener;
 import io.velociraptor.core.spi.PathRefusedException;
 import io.velociraptor.core.spi.RemoteFileException;
+import io.velociraptor.core.spi.RunningCommand;
 import io.velociraptor.core.spi.ShellQuoting;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -308,6 +309,151 @@ public final class JschCommandRunner implements CommandRunner {
     }
     int exitCode = signal != null ? 128 + Signals.number(signal) : status;
     return result(out, err, exitCode, timedOut, started);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here: an exec channel on the host's one session, holding one of the session's channel
+   * slots until it is destroyed or ends. {@link RunningCommand#destroy()} kills the remote
+   * process group as a timeout does, then closes the channel.
+   *
+   * @throws HostKeyRejectedException if the host's key is unknown or changed
+   * @throws HostAuthenticationException if the host refuses the credentials
+   * @throws HostConnectionException if no channel could be had within the connect timeout
+   * @throws IllegalStateException if the runner is closed
+   */
+  @Override
+  public RunningCommand open(Command command) {
+    ensureOpen();
+    long deadline = System.nanoTime() + connectTimeout.toNanos();
+    try {
+      if (!channels.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+        throw new HostConnectionException(host, "no free channel on " + hostAndPort() + " within "
+            + connectTimeout + " to start " + command.display(), null);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting to start " + command.display(), e);
+    }
+    try {
+      java.io.PipedInputStream stdout = new java.io.PipedInputStream(PIPE_SIZE);
+      java.io.PipedInputStream stderr = new java.io.PipedInputStream(PIPE_SIZE);
+      PidSplitter errWithPid = new PidSplitter(new java.io.PipedOutputStream(stderr));
+      Opened opened = openExec(remoteLine(command), new java.io.PipedOutputStream(stdout), errWithPid,
+          command, deadline);
+      JschRunning running = new JschRunning(command, opened.channel, stdout, stderr, errWithPid);
+      if (command.stdin().isPresent()) {
+        try {
+          running.stdin().write(command.stdin().get());
+          running.stdin().flush();
+        } catch (IOException e) {
+          LOG.debug("stdin not fully consumed by {}: {}", command.display(), e.toString());
+        }
+      }
+      return running;
+    } catch (IOException | RuntimeException e) {
+      channels.release();
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new HostConnectionException(host, "cannot start " + command.display() + " on "
+          + hostAndPort() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Buffer of each output pipe of an open command; JSch's session thread waits when it is full. */
+  private static final int PIPE_SIZE = 1 << 20;
+
+  private final class JschRunning implements RunningCommand {
+    private final Command command;
+    private final ChannelExec channel;
+    private final java.io.InputStream stdout;
+    private final java.io.InputStream stderr;
+    private final PidSplitter pid;
+    private final OutputStream stdin;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    JschRunning(Command command, ChannelExec channel, java.io.InputStream stdout,
+        java.io.InputStream stderr, PidSplitter pid) throws IOException {
+      this.command = command;
+      this.channel = channel;
+      this.stdout = stdout;
+      this.stderr = stderr;
+      this.pid = pid;
+      this.stdin = channel.getOutputStream();
+    }
+
+    @Override
+    public OutputStream stdin() {
+      return stdin;
+    }
+
+    @Override
+    public java.io.InputStream stdout() {
+      return stdout;
+    }
+
+    @Override
+    public java.io.InputStream stderr() {
+      return stderr;
+    }
+
+    @Override
+    public java.util.OptionalInt waitFor(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      // JSch has no close callback: poll the channel's state until the deadline, as JSch does
+      while (!channel.isClosed()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return java.util.OptionalInt.empty();
+        }
+        synchronized (this) {
+          try {
+            wait(Math.max(1, Math.min(10, left / 1_000_000)));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + command.display(), e);
+          }
+        }
+      }
+      release();
+      String signal = channel.getExitSignal();
+      return java.util.OptionalInt.of(signal != null ? 128 + Signals.number(signal) : channel.getExitStatus());
+    }
+
+    @Override
+    public boolean isAlive() {
+      return !channel.isClosed();
+    }
+
+    @Override
+    public void destroy() {
+      if (!channel.isClosed()) {
+        killRemote(command, pid.pid(), "was destroyed");
+      }
+      channel.disconnect();
+      release();
+      for (java.io.Closeable c : List.<java.io.Closeable>of(stdin, stdout, stderr)) {
+        try {
+          c.close();
+        } catch (IOException e) {
+          LOG.debug("closing a stream of {} failed: {}", command.display(), e.toString());
+        }
+      }
+    }
+
+    private void release() {
+      if (released.compareAndSet(false, true)) {
+        channels.release();
+        channelClosed();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return command.display() + " on " + hostAndPort();
+    }
   }
 
   private static CommandResult result(OutputCollector out, OutputCollector err, int exitCode,

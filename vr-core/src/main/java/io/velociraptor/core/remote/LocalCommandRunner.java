@@ -3,10 +3,12 @@ package io.velociraptor.core.remote;
 import io.velociraptor.core.local.FileTrees;
 import io.velociraptor.core.spi.Command;
 import io.velociraptor.core.spi.CommandResult;
+import io.velociraptor.core.spi.CommandFailedException;
 import io.velociraptor.core.spi.CommandRunner;
 import io.velociraptor.core.spi.LineListener;
 import io.velociraptor.core.spi.PathRefusedException;
 import io.velociraptor.core.spi.RemoteFileException;
+import io.velociraptor.core.spi.RunningCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,6 +30,7 @@ import java.util.Deque;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -132,29 +135,12 @@ public final class LocalCommandRunner implements CommandRunner {
   private CommandResult execute(Command command, LineListener listener) {
     ensureOpen();
     long started = System.nanoTime();
-    List<String> argv = CommandLines.effectiveArgv(command);
-    ProcessBuilder pb = new ProcessBuilder(argv);
-    if (command.sudoUser().isEmpty()) {
-      pb.environment().putAll(command.env());
-    }
-    if (command.workingDir().isPresent()) {
-      Path dir = Path.of(command.workingDir().get());
-      if (!Files.isDirectory(dir)) {
-        return cannotStart(126, "vr: cannot use working directory " + dir
-            + ": no such directory", started);
-      }
-      pb.directory(dir.toFile());
-    }
     Process process;
     try {
-      process = pb.start();
-    } catch (IOException e) {
-      String message = String.valueOf(e.getMessage());
-      int code = message.contains("error=2,") ? 127 : 126;
-      return cannotStart(code, "vr: cannot run program '" + argv.get(0) + "': " + message,
-          started);
+      process = start(command);
+    } catch (CannotStart e) {
+      return cannotStart(e.code, e.getMessage(), started);
     }
-    LOG.debug("started {} as pid {}", command, process.pid());
     Object listenerLock = new Object();
     OutputCollector out = new OutputCollector(
         LineListener.Channel.STDOUT, command.outputLimit(), listener, listenerLock);
@@ -195,6 +181,130 @@ public final class LocalCommandRunner implements CommandRunner {
         .timedOut(timedOut)
         .duration(Duration.ofNanos(System.nanoTime() - started))
         .build();
+  }
+
+  /** Why a command could not be started, with the exit code a shell would give. */
+  private static final class CannotStart extends Exception {
+    private static final long serialVersionUID = 1L;
+    final int code;
+
+    CannotStart(int code, String message) {
+      super(message, null, false, false);
+      this.code = code;
+    }
+  }
+
+  private static Process start(Command command) throws CannotStart {
+    List<String> argv = CommandLines.effectiveArgv(command);
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    if (command.sudoUser().isEmpty()) {
+      pb.environment().putAll(command.env());
+    }
+    if (command.workingDir().isPresent()) {
+      Path dir = Path.of(command.workingDir().get());
+      if (!Files.isDirectory(dir)) {
+        throw new CannotStart(126, "vr: cannot use working directory " + dir + ": no such directory");
+      }
+      pb.directory(dir.toFile());
+    }
+    try {
+      Process process = pb.start();
+      LOG.debug("started {} as pid {}", command, process.pid());
+      return process;
+    } catch (IOException e) {
+      String message = String.valueOf(e.getMessage());
+      int code = message.contains("error=2,") ? 127 : 126;
+      throw new CannotStart(code, "vr: cannot run program '" + argv.get(0) + "': " + message);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here: a {@link Process}; {@link RunningCommand#destroy()} kills it and its descendants as
+   * a timeout does (SIGTERM, {@link #KILL_GRACE}, SIGKILL).
+   *
+   * @throws CommandFailedException if the program cannot be started (exit 127 or 126, as
+   *     {@link #run} reports it), naming the host and argv
+   * @throws IllegalStateException if the runner is closed
+   */
+  @Override
+  public RunningCommand open(Command command) {
+    ensureOpen();
+    long started = System.nanoTime();
+    Process process;
+    try {
+      process = start(command);
+    } catch (CannotStart e) {
+      throw new CommandFailedException(host(), command, cannotStart(e.code, e.getMessage(), started));
+    }
+    if (command.stdin().isPresent()) {
+      try {
+        process.getOutputStream().write(command.stdin().get());
+        process.getOutputStream().flush();
+      } catch (IOException e) {
+        LOG.debug("stdin not fully consumed by {}: {}", command.display(), e.toString());
+      }
+    }
+    return new LocalRunning(process);
+  }
+
+  private static final class LocalRunning implements RunningCommand {
+    private final Process process;
+
+    LocalRunning(Process process) {
+      this.process = process;
+    }
+
+    @Override
+    public OutputStream stdin() {
+      return process.getOutputStream();
+    }
+
+    @Override
+    public InputStream stdout() {
+      return process.getInputStream();
+    }
+
+    @Override
+    public InputStream stderr() {
+      return process.getErrorStream();
+    }
+
+    @Override
+    public OptionalInt waitFor(Duration timeout) {
+      try {
+        return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)
+            ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for pid " + process.pid(), e);
+      }
+    }
+
+    @Override
+    public boolean isAlive() {
+      return process.isAlive();
+    }
+
+    @Override
+    public void destroy() {
+      if (process.isAlive()) {
+        killTree(process);
+      }
+      closeQuietly(process.getInputStream());
+      closeQuietly(process.getErrorStream());
+      try {
+        process.getOutputStream().close();
+      } catch (IOException e) {
+        LOG.debug("closing stdin of pid {} failed: {}", process.pid(), e.toString());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "local pid " + process.pid();
+    }
   }
 
   private static CommandResult cannotStart(int code, String message, long started) {

@@ -71,6 +71,24 @@ public interface CommandRunner extends AutoCloseable {
   CommandResult stream(Command command, LineListener listener);
 
   /**
+   * Starts a command and hands back its streams while it runs, for a long-lived conversation
+   * with a helper on the host. The command's {@link Command#timeout()} is not applied (the
+   * caller decides when it ends: EOF on stdin, {@link RunningCommand#destroy()}); its stdin,
+   * if given, is written first.
+   *
+   * @param command what to run
+   * @return the running command; close it when done
+   * @throws UnsupportedOperationException if this runner cannot keep a command open (the
+   *     default, naming the runner), so that callers can fall back to {@link #run}
+   * @throws HostConnectionException if the host cannot be reached
+   * @throws IllegalStateException if the runner is closed
+   */
+  default RunningCommand open(Command command) {
+    throw new UnsupportedOperationException("the command runner " + getClass().getName() + " for "
+        + host() + " cannot keep a command open (open() is not implemented)");
+  }
+
+  /**
    * Writes a file atomically: the bytes go to a temporary file in the same directory, which is
    * given the mode and then renamed over {@code remotePath}. Readers see the old content or the
    * new, never a part. The directory must exist.

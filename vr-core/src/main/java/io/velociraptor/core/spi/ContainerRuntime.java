@@ -134,4 +134,12 @@ public interface ContainerRuntime {
   default CommandResult runOneShot(CommandRunner host, OneShot job, LineListener output) {
     throw new OneShotUnsupportedException(name());
   }
+
+  /**
+   * Ends what the runtime keeps open on hosts between calls (vr-lxc's runtimes: one resident
+   * runner per host); later calls still work, opening again what they need. The default has
+   * nothing to end. Idempotent.
+   */
+  default void close() {
+  }
 }

@@ -142,4 +142,10 @@ final class InJvmRunnerRuntime implements ContainerRuntime {
     }
     return root.resolve("procs").resolve(programName).resolve("proc.yaml");
   }
+
+  /** Ends what the launcher runtime keeps open (its runner sessions; steps here run in this JVM). */
+  @Override
+  public void close() {
+    launcher.close();
+  }
 }

@@ -143,6 +143,7 @@ final class E2eHost implements AutoCloseable {
       restarted.destroyForcibly();
       children.forEach(ProcessHandle::destroyForcibly);
     }
+    runtime.close(); // the host's runner session, before the runner that reaches it
     runner.close();
     supervisord.close();
   }
