@@ -140,7 +140,14 @@ public final class DispatchBenchmark {
       System.out.printf("store: %s%n", jdbc == null ? "file store (fsynced)" : "JdbcStore on PostgreSQL 15, fsync on, loopback");
       Timeline t = new Timeline();
       List<long[]> runSpan = new ArrayList<>();
-      Dispatcher d = world.dispatcherBuilder()
+      Dispatcher.Builder builder = world.dispatcherBuilder();
+      // -Dvr.bench.perHost=N (dispatch-bench.sh passes $VR_BENCH_PER_HOST): another per-host parallelism
+      Integer perHost = Integer.getInteger("vr.bench.perHost");
+      if (perHost != null) {
+        builder.perHostParallelism(perHost);
+      }
+      System.out.printf("per-host parallelism: %s%n", perHost == null ? "the default" : perHost);
+      Dispatcher d = builder
           .procs(t.wrap(ProcController.class, world.procs, "supervisor"))
           .runtime(t.wrap(ContainerRuntime.class, world.runtime, "runtime"))
           .balancer(t.wrap(Balancer.class, world.balancer, "nginx"))
