@@ -27,9 +27,14 @@ import picocli.CommandLine.Parameters;
         "--follow keeps printing as they write: procs a dispatch starts join, retired ones end. Lines carry no clock"
             + " of their own, so they are merged in the order they are read."})
 final class LogsCommand extends Commands.FleetCommand {
-  /** One JSON object per line (the shared mapper indents). */
-  private static final com.fasterxml.jackson.databind.ObjectWriter LINE_JSON = io.velociraptor.core.json.VrJson.json()
-      .writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+  /**
+   * One JSON object per line (the shared mapper indents); in a holder, so that making every
+   * command's object at start-up does not start Jackson for commands that print no JSON.
+   */
+  private static final class Json {
+    static final com.fasterxml.jackson.databind.ObjectWriter LINE = io.velociraptor.core.json.VrJson.json()
+        .writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+  }
 
   @Parameters(paramLabel = "SWARM", description = "the swarm's name (app-config-proc) or id")
   String name;
@@ -114,7 +119,7 @@ final class LogsCommand extends Commands.FleetCommand {
           m.put("proc", l.proc().format());
           m.put("line", l.text());
           m.put("read_at", l.readAt().toString());
-          out().println(LINE_JSON.writeValueAsString(m));
+          out().println(Json.LINE.writeValueAsString(m));
         } else {
           out().println(l.host() + " " + l.proc().format() + " | " + l.text());
         }
@@ -146,7 +151,7 @@ final class LogsCommand extends Commands.FleetCommand {
           m.put("proc", p.format());
           m.put("event", kind);
           try {
-            out().println(LINE_JSON.writeValueAsString(m));
+            out().println(Json.LINE.writeValueAsString(m));
           } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new java.io.UncheckedIOException(e);
           }

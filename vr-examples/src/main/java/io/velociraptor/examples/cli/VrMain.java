@@ -22,15 +22,26 @@ import picocli.CommandLine.ScopeType;
  * {@code --debug} adds the stack trace.
  */
 @Command(name = "vr", mixinStandardHelpOptions = true, versionProvider = VrMain.Version.class,
-    description = "Velociraptor for Java: build apps, dispatch swarms of procs, watch hosts.",
-    subcommands = {Commands.Plan.class, Commands.Simulate.class, Commands.Dispatch.class, Commands.Promote.class,
-        Commands.Revert.class, Commands.Reconcile.class, Commands.Swarms.class, Commands.SwarmCmd.class,
-        Commands.Restart.class, Commands.Scale.class, Commands.Runs.class, Commands.RunCmd.class, Commands.Procs.class,
-        Commands.ProcCmd.class, LogsCommand.class,
-        Commands.Ports.class, Commands.BuildCmd.class, Commands.Builds.class, Commands.Snapshot.class,
-        Commands.Events.class, ReleaseCommands.Releases.class, ServeCommand.class, StoreCommands.StoreCmd.class,
-        ReleaseCommands.Rollback.class, ReleaseCommands.Gc.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    description = "Velociraptor for Java: build apps, dispatch swarms of procs, watch hosts.")
 public final class VrMain {
+  /**
+   * The subcommands, in the order help lists them. Added in code, not in the annotation: picocli
+   * builds the model of every command it is given (reflection over each class and its own
+   * subcommands), a good part of a short command's start-up, so a command line that names one
+   * of them gets only that one ({@link #subcommandNamed}); help and anything unclear get all.
+   */
+  static final List<Class<?>> SUBCOMMANDS = List.of(Commands.Plan.class, Commands.Simulate.class, Commands.Dispatch.class,
+      Commands.Promote.class, Commands.Revert.class, Commands.Reconcile.class, Commands.Swarms.class,
+      Commands.SwarmCmd.class, Commands.Restart.class, Commands.Scale.class, Commands.Runs.class, Commands.RunCmd.class,
+      Commands.Procs.class, Commands.ProcCmd.class, LogsCommand.class, Commands.Ports.class, Commands.BuildCmd.class,
+      Commands.Builds.class, Commands.Snapshot.class, Commands.Events.class, ReleaseCommands.Releases.class,
+      ServeCommand.class, StoreCommands.StoreCmd.class, ReleaseCommands.Rollback.class, ReleaseCommands.Gc.class,
+      DemoCommand.class, CommandLine.HelpCommand.class);
+
+  /** The root options that take a value (as a separate word unless written {@code --option=value}). */
+  private static final java.util.Set<String> ROOT_OPTIONS_WITH_VALUES = java.util.Set.of("--config", "--server",
+      "--token-file", "--server-ca");
+
   /** Exit code: done, or nothing to change. */
   public static final int OK = 0;
   /** Exit code: {@code vr plan} found changes; a dispatch's run failed. */
@@ -122,7 +133,7 @@ public final class VrMain {
   static int run(java.util.function.UnaryOperator<String> env, PrintWriter out, PrintWriter err, String... args) {
     VrMain root = new VrMain();
     root.env = env;
-    CommandLine cl = new CommandLine(root);
+    CommandLine cl = commandLine(root, subcommandNamed(args));
     if (out != null) {
       cl.setOut(out);
     }
@@ -153,6 +164,52 @@ public final class VrMain {
       return INVALID;
     });
     return cl.execute(args);
+  }
+
+  /**
+   * The command line of the tool.
+   *
+   * @param root the root command
+   * @param only the one subcommand to have, else every one
+   * @return the command line, its subcommands added
+   */
+  static CommandLine commandLine(VrMain root, Optional<Class<?>> only) {
+    CommandLine cl = new CommandLine(root);
+    for (Class<?> c : only.map(List::<Class<?>>of).orElse(SUBCOMMANDS)) {
+      cl.addSubcommand(c.getAnnotation(Command.class).name(), c);
+    }
+    return cl;
+  }
+
+  /**
+   * The subcommand a command line names, when that is certain: its first word that is no root
+   * option (nor a root option's value) is a subcommand's name, and it is not {@code help}, nor
+   * after a root {@code --help} or {@code --version}.
+   *
+   * @param args the command line
+   * @return that subcommand's class; empty when the command line needs every subcommand
+   */
+  static Optional<Class<?>> subcommandNamed(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.startsWith("-")) {
+        if (ROOT_OPTIONS_WITH_VALUES.contains(a)) {
+          i++; // its value
+        } else if (!a.startsWith("--") || !(a.equals("--json") || a.equals("--debug") || a.equals("--show-secrets")
+            || a.indexOf('=') > 0 && ROOT_OPTIONS_WITH_VALUES.contains(a.substring(0, a.indexOf('='))))) {
+          return Optional.empty(); // --help, --version, --, or an option picocli will explain
+        }
+        continue;
+      }
+      for (Class<?> c : SUBCOMMANDS) {
+        String name = c.getAnnotation(Command.class).name();
+        if (name.equals(a) && !name.equals("help")) {
+          return Optional.of(c);
+        }
+      }
+      return Optional.empty(); // not a subcommand: picocli says so, listing them all
+    }
+    return Optional.empty();
   }
 
   /** @return whether {@code --json} is among the options (before a {@code --} that ends them) */

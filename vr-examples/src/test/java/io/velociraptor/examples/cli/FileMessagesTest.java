@@ -44,7 +44,7 @@ class FileMessagesTest {
 
   @Test
   void theTopLevelCommandIsNotNamedTwice() {
-    CommandLine cl = new CommandLine(new VrMain());
+    CommandLine cl = VrMain.commandLine(new VrMain(), Optional.empty());
     assertThat(VrMain.qualified(cl)).isEmpty();
     assertThat(VrMain.qualified(cl.getSubcommands().get("plan"))).isEqualTo("plan");
   }

@@ -23,7 +23,8 @@ public final class ProcsBenchmark {
   private ProcsBenchmark() {}
 
   /**
-   * @param args the number of runs of each variant (default 10)
+   * @param args the number of runs of each variant (default 10); then {@code hold} to keep the
+   *     supervisords up (until stdin ends) instead of measuring
    * @throws Exception if a supervisord cannot start or a run fails
    */
   public static void main(String[] args) throws Exception {
@@ -67,6 +68,12 @@ public final class ProcsBenchmark {
           throw new IllegalStateException("vr procs listed " + programs + " programs, not 67:\n" + listed);
         }
         run(dir, List.of(java, "-jar", VrJar.JAR.toString(), "procs"), Map.of(), false);
+        if (args.length > 1 && args[1].equals("hold")) {
+          // for profiling by hand: the fleet stays up until stdin ends
+          System.out.println("holding the 3 supervisords; config: " + dir.resolve("vr.yaml") + " (close stdin to end)");
+          System.in.readAllBytes();
+          return;
+        }
         System.out.printf("vr procs over 3 supervisords, 67 programs, %d runs each; load before: %s%n", runs, load());
         report("./vr procs (class-data archive)", dir, List.of("sh", script.toString(), "procs"), Map.of(), runs);
         report("./vr procs, VR_CDS=off", dir, List.of("sh", script.toString(), "procs"), Map.of("VR_CDS", "off"), runs);
