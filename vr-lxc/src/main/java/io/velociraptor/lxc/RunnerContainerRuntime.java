@@ -47,6 +47,10 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
 
   private final RuntimeSettings settings;
   private final Object sessionsLock = new Object();
+  /** One lock per (host, remote artifact path): concurrent setups of a release upload it once. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Object> uploadTurns = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Local artifacts' sha256 by (path, size, mtime): a release's procs hash its tarball once. */
+  private final java.util.concurrent.ConcurrentHashMap<String, String> digests = new java.util.concurrent.ConcurrentHashMap<>();
   /** Per command runner (one per host), by identity: a session is opened through that runner. */
   private final Map<CommandRunner, Slot> sessions = new IdentityHashMap<>(); // guarded by sessionsLock
   private ScheduledExecutorService reaper; // guarded by sessionsLock; started with the first session
@@ -384,7 +388,7 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     ProcData out = proc;
     Optional<Path> build = proc.buildUrl().flatMap(RunnerContainerRuntime::localFile);
     if (build.isPresent()) {
-      String sha = Files2.digest(build.get(), "SHA-256");
+      String sha = digestOf(build.get());
       proc.buildSha256().filter(expected -> !expected.equals(sha)).ifPresent(expected -> {
         throw new RunnerException("build_url", build.get().toString(), "build " + build.get()
             + " has sha256 " + sha + " but the proc expects " + expected);
@@ -395,7 +399,7 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     }
     Optional<Path> image = proc.imageUrl().flatMap(RunnerContainerRuntime::localFile);
     if (image.isPresent()) {
-      String sha = Files2.digest(image.get(), "SHA-256");
+      String sha = digestOf(image.get());
       proc.imageSha256().filter(expected -> !expected.equals(sha)).ifPresent(expected -> {
         throw new RunnerException("image_url", image.get().toString(), "image " + image.get()
             + " has sha256 " + sha + " but the proc expects " + expected);
@@ -407,14 +411,38 @@ abstract class RunnerContainerRuntime implements ContainerRuntime {
     return out;
   }
 
-  private static void uploadOnce(CommandRunner host, Path local, String remote) {
-    if (host.exists(remote)) {
-      return;
-    }
+  /**
+   * Uploads the file unless the host has it. Procs of one release set up at once on a host (a
+   * dispatch works on several of a host's procs in parallel) wait for one upload rather than each
+   * sending the tarball.
+   */
+  private void uploadOnce(CommandRunner host, Path local, String remote) {
     if (local.toAbsolutePath().normalize().toString().equals(remote)) {
       return;
     }
-    host.upload(local, remote, 0644);
+    if (uploadTurns.size() > 10_000) {
+      uploadTurns.clear(); // only a lock per key: one made again is as good
+    }
+    Object turn = uploadTurns.computeIfAbsent(host.host() + "\u0000" + remote, k -> new Object());
+    synchronized (turn) {
+      if (!host.exists(remote)) {
+        host.upload(local, remote, 0644);
+      }
+    }
+  }
+
+  /** The sha256 of a local build or image, computed once per file version (path, size, mtime). */
+  private String digestOf(Path file) {
+    String key;
+    try {
+      key = file.toAbsolutePath() + "\u0000" + Files.size(file) + "\u0000" + Files.getLastModifiedTime(file).toMillis();
+    } catch (java.io.IOException e) {
+      return Files2.digest(file, "SHA-256"); // it says what is wrong with the file
+    }
+    if (digests.size() > 1000) {
+      digests.clear(); // a long-lived runtime sees many builds; the recent ones are hashed again
+    }
+    return digests.computeIfAbsent(key, k -> Files2.digest(file, "SHA-256"));
   }
 
   private static Optional<Path> localFile(String url) {

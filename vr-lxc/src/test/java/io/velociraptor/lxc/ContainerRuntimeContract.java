@@ -151,6 +151,55 @@ abstract class ContainerRuntimeContract {
   }
 
   @Test
+  void procsOfOneReleaseSetUpAtOnceSendItsBuildOnce() throws Exception {
+    List<String> uploads = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    io.velociraptor.core.spi.CommandRunner counting = (io.velociraptor.core.spi.CommandRunner) java.lang.reflect.Proxy
+        .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {io.velociraptor.core.spi.CommandRunner.class},
+            (proxy, m, args) -> {
+              if (m.getName().equals("upload") && args[0] instanceof Path) {
+                uploads.add((String) args[1]); // a local file: the build (and, with LXC, the image)
+              }
+              try {
+                return m.invoke(host, args);
+              } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+    ProcData first = proc(Fixtures.freePort());
+    List<ProcData> procs = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      procs.add(ProcData.builder().from(first).port(first.port().getAsInt() + i).build());
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(procs.size());
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    try {
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (ProcData d : procs) {
+        done.add(pool.submit(() -> {
+          go.await();
+          runtime.setup(counting, d);
+          return null;
+        }));
+      }
+      go.countDown();
+      for (var f : done) {
+        f.get(5, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(uploads).as("each artifact sent to the host once").doesNotHaveDuplicates()
+        .anyMatch(remote -> remote.startsWith(root.resolve("builds").toString()));
+    try (var builds = Files.list(root.resolve("builds"))) {
+      assertThat(builds.filter(p -> !p.getFileName().toString().startsWith("."))).hasSize(1);
+    }
+    for (ProcData d : procs) {
+      assertThat(root.resolve("procs").resolve(d.programName())).isDirectory();
+      runtime.teardown(host, ProcName.parse(d.programName()));
+    }
+  }
+
+  @Test
   void listsItsProcDirectoriesIncludingAFailedSetupsAndLeavesOutForeignOnes() throws Exception {
     assertThat(runtime.procDirs(host)).isEmpty();
     ProcData data = proc(Fixtures.freePort());

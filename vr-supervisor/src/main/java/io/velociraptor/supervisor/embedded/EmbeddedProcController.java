@@ -507,14 +507,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
     }
-    Path log;
-    lock.lock();
-    try {
-      checkOpen();
-      log = require(host, name.format()).log();
-    } finally {
-      lock.unlock();
-    }
+    Path log = logOf(host, name);
     if (!Files.exists(log)) {
       return "";
     }
@@ -540,14 +533,7 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     if (offset < -1) {
       throw new IllegalArgumentException("offset must be -1 or a log offset: " + offset);
     }
-    Path log;
-    lock.lock();
-    try {
-      checkOpen();
-      log = require(host, name.format()).log();
-    } finally {
-      lock.unlock();
-    }
+    Path log = logOf(host, name);
     if (!Files.exists(log)) {
       return new LogChunk("", 0, false);
     }
@@ -565,6 +551,17 @@ public final class EmbeddedProcController implements ProcController, AutoCloseab
     } catch (IOException e) {
       throw ProcControlException.of(Reason.FAILED, host.name().value(), name.format(),
           "cannot read the log " + log + " of " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The program's log file; a program not installed is named in the error. */
+  private Path logOf(Host host, ProcName name) {
+    lock.lock();
+    try {
+      checkOpen();
+      return require(host, name.format()).log();
+    } finally {
+      lock.unlock();
     }
   }
 
