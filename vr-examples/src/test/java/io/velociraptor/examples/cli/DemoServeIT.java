@@ -88,13 +88,20 @@ class DemoServeIT {
           .allSatisfy(r -> assertThat(r.get("kind")).isEqualTo("foreign"));
       String web = rows.stream().filter(r -> "ours".equals(r.get("kind")) && "RUNNING".equals(r.get("state")))
           .map(r -> (String) r.get("name")).findFirst().orElseThrow(() -> new AssertionError("no running web proc: " + procs));
+      // the listeners take events once they run (each is a JVM, slow to start on a busy machine)
+      await(() -> "the 3 vr-events listeners RUNNING", () -> {
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> now = (List<Map<String, Object>>) get(url.resolve("/api/procs"), token).get("procs");
+        return now.stream().filter(r -> "vr-events".equals(r.get("name")) && "RUNNING".equals(r.get("state"))).count() == 3;
+      }, p, out);
       // kill the app by hand (SIGKILL): supervisord sees its program exit, restarts it, and posts each state change
       List<ProcessHandle> app = p.descendants().filter(h -> h.info().commandLine().orElse("").contains("hello.Main")).toList();
       assertThat(app).as("the web proc's processes").isNotEmpty();
       app.forEach(ProcessHandle::destroyForcibly);
       // the demo's reconciler also runs every 10 s ("interval"): poll until a pass names the killed proc
       String[] seen = {""};
-      await(() -> "a reconciler pass nudged by a Supervisor event about " + web + " (last reason seen: " + seen[0] + ")",
+      await(() -> "a reconciler pass nudged by a Supervisor event about " + web + " (last reason seen: " + seen[0] + ")"
+          + diagnostics(url, token, out),
           () -> {
             Object reason = get(url.resolve("/api/reconciler"), token).get("last_pass_reason");
             seen[0] = String.valueOf(reason);
@@ -108,6 +115,35 @@ class DemoServeIT {
     try (var left = Files.list(tmp)) {
       assertThat(left.filter(f -> f.getFileName().toString().startsWith("vr-demo-"))).isEmpty();
     }
+  }
+
+  /** What the served demo says of its reconciler and procs, and its supervisords' and listeners' logs. */
+  private static String diagnostics(URI url, String token, Path out) {
+    StringBuilder b = new StringBuilder("\n--- diagnostics");
+    try {
+      b.append("\nreconciler: ").append(get(url.resolve("/api/reconciler"), token));
+      b.append("\nprocs: ").append(get(url.resolve("/api/procs"), token).get("procs"));
+    } catch (Exception e) {
+      b.append("\n(the server did not answer: ").append(e).append(')');
+    }
+    try {
+      String text = Files.readString(out);
+      String marker = "everything lives in ";
+      int i = text.indexOf(marker);
+      if (i >= 0) {
+        Path demo = Path.of(text.substring(i + marker.length(), text.indexOf(' ', i + marker.length())));
+        try (var files = Files.walk(demo, 4)) {
+          for (Path f : files.filter(f -> f.getFileName().toString().matches("vr-events\\.log|supervisord\\.log")).toList()) {
+            List<String> lines = Files.readAllLines(f);
+            b.append("\n--- ").append(f).append(" (last 30 lines)\n")
+                .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+          }
+        }
+      }
+    } catch (Exception e) {
+      b.append("\n(cannot read the demo's logs: ").append(e).append(')');
+    }
+    return b.toString();
   }
 
   private static List<ProcessHandle> listeners(Process p) {
